@@ -1,0 +1,190 @@
+// Package store owns Pictor's SQLite database: opening it, migrating it and
+// every SQL statement in the project. Reads are methods on *DB, writes are
+// methods on *Tx obtained through DB.Write. Its API uses Pictor's own records
+// and errors, never SQLite types, so another engine can follow without
+// touching callers.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned when the requested row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a unique row already exists.
+var ErrConflict = errors.New("already exists")
+
+// DB is the database: a single-connection writer and a pool of readers.
+// It is safe for concurrent use.
+type DB struct {
+	write *sql.DB
+	read  *sql.DB
+	path  string
+	clock func() time.Time
+	ids   *IDGen
+
+	writeMu sync.Mutex // serialises Write so a busy writer never spins
+}
+
+// Options configures Open.
+type Options struct {
+	// Clock returns the current time; nil means time.Now. Tests fix it.
+	Clock func() time.Time
+	// ReadConns bounds the reader pool; 0 means 2×GOMAXPROCS.
+	ReadConns int
+}
+
+// Open opens (creating if needed) the database file at path and applies
+// pending migrations.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.ReadConns == 0 {
+		opts.ReadConns = 2 * runtime.GOMAXPROCS(0)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_txlock=immediate"
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	r.SetMaxOpenConns(opts.ReadConns)
+	r.SetMaxIdleConns(opts.ReadConns)
+	db := &DB{write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen()}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Path returns the database file's absolute path.
+func (db *DB) Path() string { return db.path }
+
+// Now returns the store's clock reading, in UTC with millisecond precision.
+func (db *DB) Now() time.Time { return db.clock().UTC().Truncate(time.Millisecond) }
+
+// NewID returns a fresh time-sortable id for t.
+func (db *DB) NewID(t time.Time) int64 { return db.ids.Next(t) }
+
+// Tx is a write transaction. Its methods may be called only inside the
+// function passed to DB.Write.
+type Tx struct {
+	tx  *sql.Tx
+	db  *DB
+	now time.Time
+	// afterCommit hooks run once the transaction has committed.
+	afterCommit []func()
+}
+
+// Now returns one fixed time for the whole transaction.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// NewID returns a fresh time-sortable id for t.
+func (tx *Tx) NewID(t time.Time) int64 { return tx.db.ids.Next(t) }
+
+// AfterCommit registers f to run after a successful commit (for events that
+// must only be published once the data is durable).
+func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }
+
+// Write runs fn in one transaction and commits it if fn returns nil.
+// The write is not cancelled when ctx is (modernc can leave an interrupted
+// connection behind; architecture.md), but it is bounded to one minute.
+func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, db: db, now: db.Now()}
+	if err := fn(tx); err != nil {
+		if rbErr := sqlTx.Rollback(); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// ms converts a time to the stored Unix-millisecond form; the zero time is 0.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts a stored Unix-millisecond value back; 0 is the zero time.
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
+func isUnique(err error) bool {
+	if err == nil {
+		return false
+	}
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		// SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
+		return coded.Code() == 2067 || coded.Code() == 1555
+	}
+	return false
+}
+
+// notFound maps sql.ErrNoRows to ErrNotFound and wraps other errors.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// OutboxActivity is an outgoing activity, stored once however many inboxes
+// it goes to.
+type OutboxActivity struct {
+	ID        int64
+	URI       string
+	AccountID int64 // whose key signs the deliveries
+	Type      string
+	Body      []byte
+	CreatedAt time.Time
+}
+
+// Delivery is one pending POST of an activity to one inbox.
+type Delivery struct {
+	ID          int64
+	ActivityID  int64
+	ActivityURI string
+	AccountID   int64
+	Body        []byte
+	Inbox       string
+	Host        string
+	Attempts    int
+	CreatedAt   time.Time
+}
+
+// InsertOutboxActivity stores an outgoing activity; a duplicate uri gives ErrConflict.
+func (tx *Tx) InsertOutboxActivity(ctx context.Context, a *OutboxActivity) error {
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = tx.now
+	}
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO outbox_activities (uri, account_id, type, body, created_at)
+		VALUES (?, ?, ?, ?, ?)`, a.URI, a.AccountID, a.Type, a.Body, ms(a.CreatedAt))
+	if isUnique(err) {
+		return ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("insert outbox activity %s: %w", a.URI, err)
+	}
+	a.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// InsertDeliveries queues one delivery of activityID per distinct inbox,
+// skipping hosts marked unreachable. hostOf maps an inbox URL to its host.
+// It returns how many were queued.
+func (tx *Tx) InsertDeliveries(ctx context.Context, activityID int64, inboxes []string, hostOf func(string) string) (int, error) {
+	stmt, err := tx.tx.PrepareContext(ctx, `INSERT INTO deliveries (activity_id, inbox, host, next_attempt_at, created_at)
+		SELECT ?1, ?2, ?3, ?4, ?4 WHERE NOT EXISTS (SELECT 1 FROM hosts WHERE host = ?3 AND unreachable_since > 0)
+		ON CONFLICT (activity_id, inbox) DO NOTHING`)
+	if err != nil {
+		return 0, fmt.Errorf("prepare deliveries: %w", err)
+	}
+	defer stmt.Close()
+	n := 0
+	for _, inbox := range inboxes {
+		res, err := stmt.ExecContext(ctx, activityID, inbox, hostOf(inbox), ms(tx.now))
+		if err != nil {
+			return n, fmt.Errorf("queue delivery to %s: %w", inbox, err)
+		}
+		c, _ := res.RowsAffected()
+		n += int(c)
+	}
+	return n, nil
+}
+
+// ClaimDeliveries leases up to n due deliveries until now+lease and returns
+// them with their activity. A worker that dies simply lets its lease lapse;
+// another worker then retries the rows, so a crash delays deliveries but
+// never drops them.
+func (tx *Tx) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]Delivery, error) {
+	rows, err := tx.tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?1, next_attempt_at = ?1, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?2 ORDER BY next_attempt_at, id LIMIT ?3)
+		RETURNING id, activity_id, inbox, host, attempts, created_at`, ms(tx.now.Add(lease)), ms(tx.now), n)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	var out []Delivery
+	for rows.Next() {
+		var d Delivery
+		var created int64
+		if err := rows.Scan(&d.ID, &d.ActivityID, &d.Inbox, &d.Host, &d.Attempts, &created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan delivery: %w", err)
+		}
+		d.CreatedAt = fromMS(created)
+		out = append(out, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	cache := map[int64]OutboxActivity{}
+	for i := range out {
+		a, ok := cache[out[i].ActivityID]
+		if !ok {
+			err := tx.tx.QueryRowContext(ctx, `SELECT id, uri, account_id, type, body FROM outbox_activities WHERE id = ?`,
+				out[i].ActivityID).Scan(&a.ID, &a.URI, &a.AccountID, &a.Type, &a.Body)
+			if err != nil {
+				return nil, fmt.Errorf("load activity %d: %w", out[i].ActivityID, err)
+			}
+			cache[a.ID] = a
+		}
+		out[i].ActivityURI, out[i].AccountID, out[i].Body = a.URI, a.AccountID, a.Body
+	}
+	return out, nil
+}
+
+// DeliverySucceeded marks a delivery done and the host reachable.
+func (tx *Tx) DeliverySucceeded(ctx context.Context, d Delivery, status int) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET state = 'done', done_at = ?, last_status = ?, last_error = ''
+		WHERE id = ?`, ms(tx.now), status, d.ID); err != nil {
+		return fmt.Errorf("delivery %d done: %w", d.ID, err)
+	}
+	return tx.MarkHostReachable(ctx, d.Host)
+}
+
+// DeliveryFailed records a failed attempt. With retryAt zero the failure is
+// final; otherwise the delivery is due again at retryAt.
+func (tx *Tx) DeliveryFailed(ctx context.Context, d Delivery, status int, errText string, retryAt time.Time) error {
+	var err error
+	if retryAt.IsZero() {
+		_, err = tx.tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', done_at = ?, last_status = ?, last_error = ?
+			WHERE id = ?`, ms(tx.now), status, errText, d.ID)
+	} else {
+		_, err = tx.tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, lease_until = 0, last_status = ?, last_error = ?
+			WHERE id = ?`, ms(retryAt), status, errText, d.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("delivery %d failed: %w", d.ID, err)
+	}
+	return nil
+}
+
+// MarkHostFailing notes a failed delivery to host. Once the host has failed
+// without any success for unreachableAfter, it is marked unreachable, its
+// pending deliveries are dropped and no new ones are queued until it talks to
+// us again. It reports whether the host is now unreachable.
+func (tx *Tx) MarkHostFailing(ctx context.Context, host string, unreachableAfter time.Duration) (bool, error) {
+	var failingSince, unreachable int64
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO hosts (host, failing_since) VALUES (?1, ?2)
+		ON CONFLICT (host) DO UPDATE SET failing_since = CASE WHEN failing_since = 0 THEN ?2 ELSE failing_since END
+		RETURNING failing_since, unreachable_since`, host, ms(tx.now)).Scan(&failingSince, &unreachable)
+	if err != nil {
+		return false, fmt.Errorf("mark host %s failing: %w", host, err)
+	}
+	if unreachable > 0 {
+		return true, nil
+	}
+	if tx.now.Sub(fromMS(failingSince)) < unreachableAfter {
+		return false, nil
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE hosts SET unreachable_since = ? WHERE host = ?`, ms(tx.now), host); err != nil {
+		return false, fmt.Errorf("mark host %s unreachable: %w", host, err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', done_at = ?, last_error = 'host unreachable'
+		WHERE host = ? AND state = 'pending'`, ms(tx.now), host); err != nil {
+		return false, fmt.Errorf("drop deliveries to %s: %w", host, err)
+	}
+	return true, nil
+}
+
+// MarkHostReachable clears any failure marks of host.
+func (tx *Tx) MarkHostReachable(ctx context.Context, host string) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE hosts SET failing_since = 0, unreachable_since = 0, last_success_at = ?
+		WHERE host = ? AND (failing_since <> 0 OR unreachable_since <> 0)`, ms(tx.now), host)
+	if err != nil {
+		return fmt.Errorf("mark host %s reachable: %w", host, err)
+	}
+	return nil
+}
+
+// HostUnreachable reports whether host is marked unreachable.
+func (db *DB) HostUnreachable(ctx context.Context, host string) (bool, error) {
+	var since int64
+	err := db.read.QueryRowContext(ctx, `SELECT unreachable_since FROM hosts WHERE host = ?`, host).Scan(&since)
+	if err != nil {
+		if notFound(err, "") == ErrNotFound {
+			return false, nil
+		}
+		return false, fmt.Errorf("host %s: %w", host, err)
+	}
+	return since > 0, nil
+}
+
+// DeliveryStats counts deliveries by state.
+type DeliveryStats struct{ Pending, Done, Failed int64 }
+
+// DeliveryStats returns counts of deliveries by state.
+func (db *DB) DeliveryStats(ctx context.Context) (DeliveryStats, error) {
+	var s DeliveryStats
+	err := db.read.QueryRowContext(ctx, `SELECT
+		count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'done'),
+		count(*) FILTER (WHERE state = 'failed') FROM deliveries`).Scan(&s.Pending, &s.Done, &s.Failed)
+	if err != nil {
+		return s, fmt.Errorf("delivery stats: %w", err)
+	}
+	return s, nil
+}
+
+// NextDeliveryDue returns when the earliest pending delivery is due, or the
+// zero time when none is pending.
+func (db *DB) NextDeliveryDue(ctx context.Context) (time.Time, error) {
+	var next int64
+	err := db.read.QueryRowContext(ctx, `SELECT ifnull(min(next_attempt_at), 0) FROM deliveries WHERE state = 'pending'`).Scan(&next)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next delivery: %w", err)
+	}
+	return fromMS(next), nil
+}

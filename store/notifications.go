@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Notification types, as Mastodon names them.
+const (
+	NotifyFollow        = "follow"
+	NotifyFollowRequest = "follow_request"
+	NotifyMention       = "mention"
+	NotifyFavourite     = "favourite"
+	NotifyReblog        = "reblog"
+	NotifyUpdate        = "update"
+	NotifyStatus        = "status"
+)
+
+// Notification tells a local account that something happened.
+type Notification struct {
+	ID            int64
+	AccountID     int64 // recipient
+	FromAccountID int64
+	Type          string
+	StatusID      int64 // 0 when not about a status
+	CreatedAt     time.Time
+}
+
+// InsertNotification stores n unless the same notification exists already
+// (same recipient, sender, type and status); inserted reports which.
+func (tx *Tx) InsertNotification(ctx context.Context, n *Notification) (inserted bool, err error) {
+	if n.ID == 0 {
+		n.ID = tx.NewID(tx.now)
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = tx.now
+	}
+	res, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), ms(n.CreatedAt))
+	if err != nil {
+		return false, fmt.Errorf("insert notification: %w", err)
+	}
+	c, _ := res.RowsAffected()
+	return c > 0, nil
+}
+
+// DeleteNotificationsFrom removes notifications of a type that from sent to
+// account about statusID (0: any), e.g. when a like is undone.
+func (tx *Tx) DeleteNotificationsFrom(ctx context.Context, account, from int64, typ string, statusID int64) error {
+	_, err := tx.tx.ExecContext(ctx, `DELETE FROM notifications WHERE account_id = ? AND from_account_id = ? AND type = ?
+		AND (? = 0 OR status_id = ?)`, account, from, typ, statusID, statusID)
+	if err != nil {
+		return fmt.Errorf("delete notifications: %w", err)
+	}
+	return nil
+}
+
+// NotificationFilter selects notifications.
+type NotificationFilter struct {
+	Types        []string
+	ExcludeTypes []string
+	FromAccount  int64
+}
+
+// Notifications lists a local account's notifications, newest first.
+func (db *DB) Notifications(ctx context.Context, accountID int64, f NotificationFilter, p Page) ([]Notification, error) {
+	cond, args, order := p.where("id")
+	q := `SELECT id, account_id, from_account_id, type, ifnull(status_id, 0), created_at FROM notifications
+		WHERE account_id = ? AND dismissed = 0 AND ` + cond
+	args = append([]any{accountID}, args...)
+	if len(f.Types) > 0 {
+		q += ` AND type IN (` + placeholders(len(f.Types)) + `)`
+		for _, t := range f.Types {
+			args = append(args, t)
+		}
+	}
+	if len(f.ExcludeTypes) > 0 {
+		q += ` AND type NOT IN (` + placeholders(len(f.ExcludeTypes)) + `)`
+		for _, t := range f.ExcludeTypes {
+			args = append(args, t)
+		}
+	}
+	if f.FromAccount != 0 {
+		q += ` AND from_account_id = ?`
+		args = append(args, f.FromAccount)
+	}
+	q += ` ORDER BY ` + order + ` LIMIT ?`
+	rows, err := db.read.QueryContext(ctx, q, append(args, p.limit())...)
+	if err != nil {
+		return nil, fmt.Errorf("notifications of %d: %w", accountID, err)
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var created int64
+		if err := rows.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created); err != nil {
+			return nil, fmt.Errorf("scan notification: %w", err)
+		}
+		n.CreatedAt = fromMS(created)
+		out = append(out, n)
+	}
+	return reverseIfMin(p, out), rows.Err()
+}
+
+// NotificationByID returns one of accountID's notifications, or ErrNotFound.
+func (db *DB) NotificationByID(ctx context.Context, accountID, id int64) (Notification, error) {
+	var n Notification
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, account_id, from_account_id, type, ifnull(status_id, 0), created_at
+		FROM notifications WHERE id = ? AND account_id = ? AND dismissed = 0`, id, accountID).
+		Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created)
+	if err != nil {
+		return Notification{}, notFound(err, "notification")
+	}
+	n.CreatedAt = fromMS(created)
+	return n, nil
+}
+
+// DismissNotifications dismisses one notification (id > 0) or all of them.
+func (tx *Tx) DismissNotifications(ctx context.Context, accountID, id int64) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE notifications SET dismissed = 1 WHERE account_id = ? AND (? = 0 OR id = ?)`,
+		accountID, id, id)
+	if err != nil {
+		return fmt.Errorf("dismiss notifications: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "pictor.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func mustWrite(t *testing.T, db *DB, fn func(tx *Tx) error) {
+	t.Helper()
+	if err := db.Write(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMigrateTwiceIsNoop(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		db, err := Open(ctx, filepath.Join(dir, "x.db"), Options{})
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		v, err := db.SchemaVersion(ctx)
+		if err != nil || v < 1 {
+			t.Fatalf("version = %d, %v", v, err)
+		}
+		db.Close()
+	}
+}
+
+func TestAccountRoundTripAndConflicts(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	a := Account{Username: "Alice", URI: "https://x.test/users/alice", Fields: []Field{{Name: "web", Value: "<a>x</a>"}}, Locked: true}
+	mustWrite(t, db, func(tx *Tx) error { return tx.InsertAccount(ctx, &a) })
+	got, err := db.AccountByHandle(ctx, "alice", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != a.ID || !got.Locked || len(got.Fields) != 1 || got.Fields[0].Name != "web" {
+		t.Fatalf("got %+v", got)
+	}
+	dup := Account{Username: "ALICE", URI: "https://x.test/users/other"}
+	err = db.Write(ctx, func(tx *Tx) error { return tx.InsertAccount(ctx, &dup) })
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("duplicate username: err = %v, want ErrConflict", err)
+	}
+	if _, err := db.AccountByURI(ctx, "https://nope.test/u"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing: err = %v", err)
+	}
+}
+
+func TestIDsAreUniqueAndOrdered(t *testing.T) {
+	g := NewIDGen()
+	now := time.Now()
+	seen := map[int64]bool{}
+	var last int64
+	for i := 0; i < 200000; i++ {
+		id := g.Next(now)
+		if seen[id] {
+			t.Fatalf("duplicate id %d at %d", id, i)
+		}
+		if id <= last {
+			t.Fatalf("id %d not after %d", id, last)
+		}
+		seen[id], last = true, id
+	}
+	if got := IDTime(g.Next(now)); got.Sub(now.Truncate(time.Millisecond)) > time.Second {
+		t.Fatalf("IDTime drifted: %v vs %v", got, now)
+	}
+	past := g.Next(now.Add(-time.Hour))
+	if IDTime(past).After(now.Add(-59 * time.Minute)) {
+		t.Fatalf("past id carries the wrong time: %v", IDTime(past))
+	}
+}
+
+func TestDeliveryClaimLeaseAndRetry(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	a := Account{Username: "a", URI: "https://l.test/users/a"}
+	var act OutboxActivity
+	mustWrite(t, db, func(tx *Tx) error {
+		if err := tx.InsertAccount(ctx, &a); err != nil {
+			return err
+		}
+		act = OutboxActivity{URI: "https://l.test/act/1", AccountID: a.ID, Type: "Create", Body: []byte(`{}`)}
+		if err := tx.InsertOutboxActivity(ctx, &act); err != nil {
+			return err
+		}
+		inboxes := []string{"https://r1.test/inbox", "https://r2.test/inbox", "https://r1.test/inbox"}
+		n, err := tx.InsertDeliveries(ctx, act.ID, inboxes, func(s string) string { return s[8:15] })
+		if n != 2 {
+			return fmt.Errorf("queued %d, want 2 (duplicates collapse)", n)
+		}
+		return err
+	})
+	var claimed []Delivery
+	mustWrite(t, db, func(tx *Tx) (err error) { claimed, err = tx.ClaimDeliveries(ctx, 10, time.Minute); return })
+	if len(claimed) != 2 || string(claimed[0].Body) != `{}` || claimed[0].AccountID != a.ID {
+		t.Fatalf("claimed %+v", claimed)
+	}
+	// Leased rows are not claimed again until the lease lapses (a crashed worker).
+	mustWrite(t, db, func(tx *Tx) (err error) { claimed, err = tx.ClaimDeliveries(ctx, 10, time.Minute); return })
+	if len(claimed) != 0 {
+		t.Fatalf("claimed leased rows: %d", len(claimed))
+	}
+	advance(2 * time.Minute)
+	mustWrite(t, db, func(tx *Tx) (err error) { claimed, err = tx.ClaimDeliveries(ctx, 10, time.Minute); return })
+	if len(claimed) != 2 || claimed[0].Attempts != 2 {
+		t.Fatalf("after lease lapse: %+v", claimed)
+	}
+	mustWrite(t, db, func(tx *Tx) error {
+		if err := tx.DeliverySucceeded(ctx, claimed[0], 202); err != nil {
+			return err
+		}
+		return tx.DeliveryFailed(ctx, claimed[1], 500, "boom", tx.Now().Add(time.Hour))
+	})
+	st, _ := db.DeliveryStats(ctx)
+	if st.Done != 1 || st.Pending != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	// Unreachable after failing long enough: pending deliveries to it fail, new ones are not queued.
+	mustWrite(t, db, func(tx *Tx) error { _, err := tx.MarkHostFailing(ctx, claimed[1].Host, time.Hour); return err })
+	advance(2 * time.Hour)
+	var unreachable bool
+	mustWrite(t, db, func(tx *Tx) (err error) { unreachable, err = tx.MarkHostFailing(ctx, claimed[1].Host, time.Hour); return })
+	if !unreachable {
+		t.Fatal("host not marked unreachable")
+	}
+	st, _ = db.DeliveryStats(ctx)
+	if st.Pending != 0 || st.Failed != 1 {
+		t.Fatalf("stats after unreachable %+v", st)
+	}
+	mustWrite(t, db, func(tx *Tx) error { return tx.MarkHostReachable(ctx, claimed[1].Host) })
+	if u, _ := db.HostUnreachable(ctx, claimed[1].Host); u {
+		t.Fatal("host still unreachable after it talked to us")
+	}
+}
+
+// Cancelling many reads mid-query must not leave the pool unusable (the
+// modernc interrupt problem; architecture.md).
+func TestCancelledReadsLeavePoolUsable(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustWrite(t, db, func(tx *Tx) error {
+		for i := 0; i < 500; i++ {
+			a := Account{Username: fmt.Sprintf("u%d", i), URI: fmt.Sprintf("https://x.test/u/%d", i)}
+			if err := tx.InsertAccount(ctx, &a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var wg sync.WaitGroup
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c, cancel := context.WithCancel(ctx)
+			if i%2 == 0 {
+				cancel()
+			} else {
+				defer cancel()
+				go cancel()
+			}
+			_, _ = db.LocalAccounts(c)
+		}(i)
+	}
+	wg.Wait()
+	for i := 0; i < 20; i++ {
+		list, err := db.LocalAccounts(ctx)
+		if err != nil || len(list) != 500 {
+			t.Fatalf("after cancellations: %d accounts, %v", len(list), err)
+		}
+	}
+}
