@@ -17,25 +17,25 @@ const (
 
 // Status is a post, local or remote; a boost is a Status with ReblogOfID set.
 type Status struct {
-	ID                  int64
-	URI                 string
-	URL                 string
-	AccountID           int64
-	Local               bool
-	Content             string // HTML
-	Text                string // source text (local)
-	SpoilerText         string
-	Sensitive           bool
-	Visibility          string
-	Language            string
-	InReplyToID         int64 // 0 when none or unknown
-	InReplyToURI        string
-	InReplyToAccountID  int64
-	ReblogOfID          int64
-	Generated           bool
-	CreatedAt           time.Time
-	EditedAt            time.Time
-	DeletedAt           time.Time
+	ID                 int64
+	URI                string
+	URL                string
+	AccountID          int64
+	Local              bool
+	Content            string // HTML
+	Text               string // source text (local)
+	SpoilerText        string
+	Sensitive          bool
+	Visibility         string
+	Language           string
+	InReplyToID        int64 // 0 when none or unknown
+	InReplyToURI       string
+	InReplyToAccountID int64
+	ReblogOfID         int64
+	Generated          bool
+	CreatedAt          time.Time
+	EditedAt           time.Time
+	DeletedAt          time.Time
 }
 
 const statusCols = `id, uri, url, account_id, local, content, text, spoiler_text, sensitive, visibility, language,

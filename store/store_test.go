@@ -146,7 +146,10 @@ func TestDeliveryClaimLeaseAndRetry(t *testing.T) {
 	mustWrite(t, db, func(tx *Tx) error { _, err := tx.MarkHostFailing(ctx, claimed[1].Host, time.Hour); return err })
 	advance(2 * time.Hour)
 	var unreachable bool
-	mustWrite(t, db, func(tx *Tx) (err error) { unreachable, err = tx.MarkHostFailing(ctx, claimed[1].Host, time.Hour); return })
+	mustWrite(t, db, func(tx *Tx) (err error) {
+		unreachable, err = tx.MarkHostFailing(ctx, claimed[1].Host, time.Hour)
+		return
+	})
 	if !unreachable {
 		t.Fatal("host not marked unreachable")
 	}
