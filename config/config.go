@@ -1,0 +1,271 @@
+// Package config reads Pictor's TOML configuration file into one File value,
+// fills in defaults, applies environment overrides for secrets and validates
+// the result. Only server and cmd/pictor import it; they hand each feature
+// package its own section.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Duration is a time.Duration written as a Go duration string ("10s", "72h").
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("bad duration %q: %w", b, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// File is the whole configuration document.
+type File struct {
+	Host                string     `toml:"host"`
+	Scheme              string     `toml:"scheme"`
+	Listen              string     `toml:"listen"`
+	DataDir             string     `toml:"data_dir"`
+	LogLevel            string     `toml:"log_level"`
+	InstanceTitle       string     `toml:"instance_title"`
+	InstanceDescription string     `toml:"instance_description"`
+	ContactEmail        string     `toml:"contact_email"`
+	Rules               []string   `toml:"rules"`
+	Federation          Federation `toml:"federation"`
+	Media               Media      `toml:"media"`
+	Generation          Generation `toml:"generation"`
+	Moderation          Moderation `toml:"moderation"`
+	Web                 Web        `toml:"web"`
+}
+
+// Federation configures ActivityPub fetching, inbox and delivery.
+type Federation struct {
+	AllowPrivateAddresses bool     `toml:"allow_private_addresses"`
+	FetchTimeout          Duration `toml:"fetch_timeout"`
+	MaxFetchBytes         int64    `toml:"max_fetch_bytes"`
+	MaxInboxBytes         int64    `toml:"max_inbox_bytes"`
+	SignatureMaxAge       Duration `toml:"signature_max_age"`
+	InboxWorkers          int      `toml:"inbox_workers"`
+	DeliveryWorkers       int      `toml:"delivery_workers"`
+	PerHostConcurrency    int      `toml:"per_host_concurrency"`
+	DeliveryTimeout       Duration `toml:"delivery_timeout"`
+	RetryFor              Duration `toml:"retry_for"`
+	UnreachableAfter      Duration `toml:"unreachable_after"`
+	ActorCacheFor         Duration `toml:"actor_cache_for"`
+}
+
+// Media bounds uploaded and generated images.
+type Media struct {
+	MaxUploadBytes    int64 `toml:"max_upload_bytes"`
+	MaxPixels         int   `toml:"max_pixels"`
+	MaxSide           int   `toml:"max_side"`
+	MaxFederatedBytes int   `toml:"max_federated_bytes"`
+	ThumbSide         int   `toml:"thumb_side"`
+}
+
+// Generation configures image generation.
+type Generation struct {
+	Backend            string   `toml:"backend"`
+	Command            string   `toml:"command"`
+	BotUsername        string   `toml:"bot_username"`
+	Hashtag            string   `toml:"hashtag"`
+	Label              string   `toml:"label"`
+	Workers            int      `toml:"workers"`
+	Timeout            Duration `toml:"timeout"`
+	ImagesPerDay       int      `toml:"images_per_day"`
+	RemoteImagesPerDay int      `toml:"remote_images_per_day"`
+	MaxConcurrentJobs  int      `toml:"max_concurrent_jobs"`
+	OpenAI             OpenAI   `toml:"openai"`
+}
+
+// OpenAI configures the OpenAI Images API or a compatible server.
+type OpenAI struct {
+	APIKey            string `toml:"api_key"`
+	BaseURL           string `toml:"base_url"`
+	Model             string `toml:"model"`
+	Profile           string `toml:"profile"`
+	Size              string `toml:"size"`
+	Quality           string `toml:"quality"`
+	OutputFormat      string `toml:"output_format"`
+	OutputCompression int    `toml:"output_compression"`
+	Background        string `toml:"background"`
+}
+
+// Moderation configures prompt and post screening.
+type Moderation struct {
+	Backend string   `toml:"backend"`
+	Model   string   `toml:"model"`
+	Words   []string `toml:"words"`
+}
+
+// Web configures the web pages.
+type Web struct {
+	SessionLifetime Duration `toml:"session_lifetime"`
+	TemplatesDir    string   `toml:"templates_dir"`
+}
+
+// Default returns the built-in configuration: a local instance on
+// 127.0.0.1:8080 with data in ./data and the offline image generator.
+func Default() File {
+	return File{
+		Host:                "localhost:8080",
+		Scheme:              "http",
+		Listen:              "127.0.0.1:8080",
+		DataDir:             "./data",
+		LogLevel:            "info",
+		InstanceTitle:       "Pictor",
+		InstanceDescription: "A small fediverse server for AI-generated images.",
+		Rules:               []string{"Label AI-generated images as such.", "No content that is illegal where this server runs."},
+		Federation: Federation{
+			FetchTimeout:       Duration{10 * time.Second},
+			MaxFetchBytes:      1 << 20,
+			MaxInboxBytes:      1 << 20,
+			SignatureMaxAge:    Duration{65 * time.Minute},
+			InboxWorkers:       4,
+			DeliveryWorkers:    16,
+			PerHostConcurrency: 4,
+			DeliveryTimeout:    Duration{10 * time.Second},
+			RetryFor:           Duration{72 * time.Hour},
+			UnreachableAfter:   Duration{7 * 24 * time.Hour},
+			ActorCacheFor:      Duration{24 * time.Hour},
+		},
+		Media: Media{
+			MaxUploadBytes:    16 << 20,
+			MaxPixels:         33_177_600,
+			MaxSide:           2048,
+			MaxFederatedBytes: 1_000_000,
+			ThumbSide:         640,
+		},
+		Generation: Generation{
+			Backend:            "builtin",
+			Command:            "/imagine",
+			BotUsername:        "imagine",
+			Hashtag:            "AIGenerated",
+			Label:              "AI-generated image",
+			Workers:            2,
+			Timeout:            Duration{5 * time.Minute},
+			ImagesPerDay:       50,
+			RemoteImagesPerDay: 5,
+			MaxConcurrentJobs:  2,
+			OpenAI: OpenAI{
+				Model:             "gpt-image-1",
+				Profile:           "openai",
+				Size:              "1024x1024",
+				Quality:           "medium",
+				OutputFormat:      "jpeg",
+				OutputCompression: 85,
+				Background:        "auto",
+			},
+		},
+		Moderation: Moderation{Backend: "auto", Model: "omni-moderation-latest"},
+		Web:        Web{SessionLifetime: Duration{30 * 24 * time.Hour}},
+	}
+}
+
+// Load reads the TOML file at path over Default() ("" means defaults only),
+// applies environment overrides and validates the result. Unknown keys are
+// refused so that typos do not pass silently.
+func Load(path string) (File, error) {
+	f := Default()
+	if path != "" {
+		md, err := toml.DecodeFile(path, &f)
+		if err != nil {
+			return File{}, fmt.Errorf("read config %s: %w", path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			keys := make([]string, len(und))
+			for i, k := range und {
+				keys[i] = k.String()
+			}
+			return File{}, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
+		}
+	}
+	f.applyEnv()
+	if err := f.Validate(); err != nil {
+		return File{}, fmt.Errorf("config: %w", err)
+	}
+	return f, nil
+}
+
+// applyEnv lets secrets come from the environment instead of the file.
+func (f *File) applyEnv() {
+	for _, k := range []string{"PICTOR_OPENAI_API_KEY", "OPENAI_API_KEY"} {
+		if v := os.Getenv(k); v != "" && f.Generation.OpenAI.APIKey == "" {
+			f.Generation.OpenAI.APIKey = v
+		}
+	}
+}
+
+var hashtagRE = regexp.MustCompile(`^[\pL\pN_]+$`)
+var usernameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$`)
+
+// Validate reports every problem with the configuration at once.
+func (f File) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if f.Host == "" || strings.ContainsAny(f.Host, "/ ") {
+		bad("host %q must be a host name with an optional port", f.Host)
+	}
+	if f.Scheme != "http" && f.Scheme != "https" {
+		bad("scheme %q must be http or https", f.Scheme)
+	}
+	if _, _, err := net.SplitHostPort(f.Listen); err != nil {
+		bad("listen %q must be host:port", f.Listen)
+	}
+	if f.DataDir == "" {
+		bad("data_dir must be set")
+	}
+	switch f.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level %q must be debug, info, warn or error", f.LogLevel)
+	}
+	fed := f.Federation
+	if fed.InboxWorkers < 1 || fed.DeliveryWorkers < 1 || fed.PerHostConcurrency < 1 {
+		bad("federation workers and per_host_concurrency must be at least 1")
+	}
+	if fed.MaxFetchBytes < 1024 || fed.MaxInboxBytes < 1024 {
+		bad("federation max_fetch_bytes and max_inbox_bytes must be at least 1024")
+	}
+	m := f.Media
+	if m.MaxUploadBytes < 1024 || m.MaxPixels < 1 || m.MaxSide < 64 || m.MaxFederatedBytes < 10_000 || m.ThumbSide < 16 {
+		bad("media limits are too small")
+	}
+	g := f.Generation
+	if g.Backend != "builtin" && g.Backend != "openai" {
+		bad("generation backend %q must be builtin or openai", g.Backend)
+	}
+	if g.Command == "" || strings.ContainsAny(g.Command, " \t\n") {
+		bad("generation command %q must be one word", g.Command)
+	}
+	if !usernameRE.MatchString(g.BotUsername) {
+		bad("generation bot_username %q must be lower-case letters, digits, '_' or '-'", g.BotUsername)
+	}
+	if g.Hashtag != "" && !hashtagRE.MatchString(g.Hashtag) {
+		bad("generation hashtag %q must be letters, digits or '_' without '#'", g.Hashtag)
+	}
+	if g.Workers < 1 || g.MaxConcurrentJobs < 1 || g.ImagesPerDay < 0 || g.RemoteImagesPerDay < 0 {
+		bad("generation workers and max_concurrent_jobs must be at least 1, quotas not negative")
+	}
+	switch f.Moderation.Backend {
+	case "auto", "openai", "wordlist", "off":
+	default:
+		bad("moderation backend %q must be auto, openai, wordlist or off", f.Moderation.Backend)
+	}
+	return errors.Join(errs...)
+}
+
+// BaseURL returns scheme://host, the prefix of every public URL.
+func (f File) BaseURL() string { return f.Scheme + "://" + f.Host }
