@@ -1,0 +1,119 @@
+package activitypub
+
+import (
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+)
+
+// KeyBits is the size of the RSA keys GenerateKey makes. Mastodon, GoToSocial and
+// Bridgy Fed all use and expect RSA-2048 for HTTP signatures.
+const KeyBits = 2048
+
+// maxPEMBytes bounds the PEM text accepted from remote documents; an RSA-4096
+// public key is under 1 KB.
+const maxPEMBytes = 16 << 10
+
+// ErrUnsupportedKey is returned (wrapped) when a PEM block holds a key type this
+// package cannot use, such as ECDSA, or an RSA key below 1024 bits.
+var ErrUnsupportedKey = errors.New("unsupported key type")
+
+// GenerateKey returns a new RSA-2048 private key from crypto/rand.
+func GenerateKey() (*rsa.PrivateKey, error) {
+	k, err := rsa.GenerateKey(rand.Reader, KeyBits)
+	if err != nil {
+		return nil, fmt.Errorf("generate rsa key: %w", err)
+	}
+	return k, nil
+}
+
+// EncodePrivateKeyPEM encodes key as a PKCS#8 "PRIVATE KEY" PEM block.
+func EncodePrivateKeyPEM(key *rsa.PrivateKey) (string, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", fmt.Errorf("encode private key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
+}
+
+// ParsePrivateKeyPEM decodes an RSA private key from a PKCS#8 "PRIVATE KEY" or a
+// PKCS#1 "RSA PRIVATE KEY" PEM block. Other key types are rejected with an error
+// wrapping ErrUnsupportedKey.
+func ParsePrivateKeyPEM(s string) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(s))
+	if block == nil {
+		return nil, errors.New("parse private key: no PEM block")
+	}
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("parse private key: %w", err)
+		}
+		return k, nil
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("parse private key: %w", err)
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("parse private key: %T: %w", k, ErrUnsupportedKey)
+		}
+		return rk, nil
+	}
+	return nil, fmt.Errorf("parse private key: PEM type %q: %w", block.Type, ErrUnsupportedKey)
+}
+
+// EncodePublicKeyPEM encodes key as a PKIX "PUBLIC KEY" PEM block, the form
+// Mastodon publishes in publicKeyPem.
+func EncodePublicKeyPEM(key *rsa.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(key)
+	if err != nil {
+		return "", fmt.Errorf("encode public key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), nil
+}
+
+// ParsePublicKeyPEM decodes a public key from a PKIX "PUBLIC KEY" or a PKCS#1
+// "RSA PUBLIC KEY" PEM block, as found in an actor's publicKeyPem. It returns an
+// *rsa.PublicKey, or an ed25519.PublicKey for PKIX Ed25519 keys (which Verifier
+// can check). Any other key type, and RSA keys under 1024 bits, give an error
+// wrapping ErrUnsupportedKey. Leading text before the PEM block is ignored.
+func ParsePublicKeyPEM(s string) (crypto.PublicKey, error) {
+	if len(s) > maxPEMBytes {
+		return nil, errors.New("parse public key: PEM too large")
+	}
+	block, _ := pem.Decode([]byte(s))
+	if block == nil {
+		return nil, errors.New("parse public key: no PEM block")
+	}
+	var key crypto.PublicKey
+	var err error
+	switch block.Type {
+	case "RSA PUBLIC KEY":
+		key, err = x509.ParsePKCS1PublicKey(block.Bytes)
+	case "PUBLIC KEY":
+		key, err = x509.ParsePKIXPublicKey(block.Bytes)
+	default:
+		return nil, fmt.Errorf("parse public key: PEM type %q: %w", block.Type, ErrUnsupportedKey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("parse public key: %w", err)
+	}
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 1024 {
+			return nil, fmt.Errorf("parse public key: %d-bit rsa: %w", k.N.BitLen(), ErrUnsupportedKey)
+		}
+		return k, nil
+	case ed25519.PublicKey:
+		return k, nil
+	}
+	return nil, fmt.Errorf("parse public key: %T: %w", key, ErrUnsupportedKey)
+}
