@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // KeyBits is the size of the RSA keys GenerateKey makes. Mastodon, GoToSocial and
@@ -116,4 +117,51 @@ func ParsePublicKeyPEM(s string) (crypto.PublicKey, error) {
 		return k, nil
 	}
 	return nil, fmt.Errorf("parse public key: %T: %w", key, ErrUnsupportedKey)
+}
+
+// KeyFromDocument extracts the public key keyID from a fetched document, for a
+// KeyFetcher. The document is either an actor whose publicKey lists keyID (the
+// usual `<actor>#main-key`; KeyByID also matches a fragment-less keyId equal to
+// the actor id), or a standalone key object {id, owner, publicKeyPem} such as
+// GoToSocial's `…/main-key` stub (interop.md D.3). For an actor, the key's owner
+// must be the actor itself (an absent owner means the actor). For a standalone
+// key, Owner is taken from the key, and the caller must fetch that actor and
+// check with KeyByID that it lists keyID too, since the link must go both ways
+// (interop.md A.3). Errors wrap ErrMalformed or ErrUnsupportedKey.
+func KeyFromDocument(data []byte, keyID string) (PublicKey, error) {
+	var doc struct {
+		Actor
+		Owner        string `json:"owner"`
+		PublicKeyPem string `json:"publicKeyPem"`
+	}
+	if err := decodeDocument(data, &doc); err != nil {
+		return PublicKey{}, err
+	}
+	var k Key
+	if doc.PublicKeyPem != "" {
+		base, _, _ := strings.Cut(keyID, "#")
+		if doc.ID != keyID && doc.ID != base {
+			return PublicKey{}, fmt.Errorf("%w: key document %q is not key %q", ErrMalformed, doc.ID, keyID)
+		}
+		k = Key{ID: doc.ID, Owner: doc.Owner, PublicKeyPem: doc.PublicKeyPem}
+		if k.Owner == "" {
+			return PublicKey{}, fmt.Errorf("%w: key %q has no owner", ErrMalformed, keyID)
+		}
+	} else {
+		var ok bool
+		if k, ok = doc.Actor.KeyByID(keyID); !ok {
+			return PublicKey{}, fmt.Errorf("%w: actor %q has no key %q", ErrMalformed, doc.ID, keyID)
+		}
+		if k.Owner == "" {
+			k.Owner = doc.ID
+		}
+		if k.Owner != doc.ID {
+			return PublicKey{}, fmt.Errorf("%w: key %q is owned by %q, not by actor %q", ErrMalformed, keyID, k.Owner, doc.ID)
+		}
+	}
+	pub, err := ParsePublicKeyPEM(k.PublicKeyPem)
+	if err != nil {
+		return PublicKey{}, fmt.Errorf("key %q: %w", keyID, err)
+	}
+	return PublicKey{ID: k.ID, Owner: k.Owner, Key: pub}, nil
 }
