@@ -24,6 +24,7 @@ const (
 	KindTooLarge                     // 413
 	KindBadRequest                   // 400
 	KindUnavailable                  // 503
+	KindUnsupported                  // 415
 )
 
 // Error is an error whose Message may be shown to the user.
@@ -65,6 +66,8 @@ func (e *Error) Status() int {
 		return http.StatusBadRequest
 	case KindUnavailable:
 		return http.StatusServiceUnavailable
+	case KindUnsupported:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }
@@ -102,6 +105,9 @@ func BadRequest(format string, args ...any) *Error { return newf(KindBadRequest,
 
 // Unavailable reports a temporary failure of a dependency (503).
 func Unavailable(format string, args ...any) *Error { return newf(KindUnavailable, format, args...) }
+
+// Unsupported reports an unsupported media type (415).
+func Unsupported(format string, args ...any) *Error { return newf(KindUnsupported, format, args...) }
 
 // Wrap attaches a cause to a user-facing error.
 func Wrap(e *Error, cause error) *Error {

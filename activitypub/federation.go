@@ -1,0 +1,238 @@
+package activitypub
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/store"
+	"github.com/pictor-social/pictor/webfinger"
+)
+
+// Options configures federation; server fills it from the config file.
+type Options struct {
+	BaseURL            string // scheme://host of this instance
+	FetchTimeout       time.Duration
+	MaxFetchBytes      int64
+	MaxInboxBytes      int64
+	SignatureMaxAge    time.Duration
+	InboxWorkers       int
+	DeliveryWorkers    int
+	PerHostConcurrency int
+	DeliveryTimeout    time.Duration
+	RetryFor           time.Duration
+	UnreachableAfter   time.Duration
+	ActorCacheFor      time.Duration
+	UserAgent          string
+	// WebFingerScheme is the scheme used to WebFinger remote handles:
+	// "https" as Mastodon does; tests on plain http set "http".
+	WebFingerScheme string
+	// AllowPrivate mirrors the HTTP client's address policy; it is only used
+	// to decide whether loopback hosts count as remote in tests.
+	AllowPrivate bool
+	// SoftwareName and Version are reported by NodeInfo.
+	SoftwareName, Version string
+}
+
+func (o *Options) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&o.FetchTimeout, 10*time.Second)
+	def(&o.SignatureMaxAge, DefaultMaxAge)
+	def(&o.DeliveryTimeout, 10*time.Second)
+	def(&o.RetryFor, 72*time.Hour)
+	def(&o.UnreachableAfter, 7*24*time.Hour)
+	def(&o.ActorCacheFor, 24*time.Hour)
+	if o.MaxFetchBytes == 0 {
+		o.MaxFetchBytes = 1 << 20
+	}
+	if o.MaxInboxBytes == 0 {
+		o.MaxInboxBytes = 1 << 20
+	}
+	if o.InboxWorkers == 0 {
+		o.InboxWorkers = 4
+	}
+	if o.DeliveryWorkers == 0 {
+		o.DeliveryWorkers = 16
+	}
+	if o.PerHostConcurrency == 0 {
+		o.PerHostConcurrency = 4
+	}
+	if o.WebFingerScheme == "" {
+		o.WebFingerScheme = "https"
+	}
+	if o.SoftwareName == "" {
+		o.SoftwareName = "pictor"
+	}
+}
+
+// Federation is the server-to-server side of ActivityPub: it renders local
+// objects, serves them, verifies and stores what arrives in the inbox,
+// processes it, fetches remote objects and delivers outgoing activities.
+// Construct it with New; it is safe for concurrent use.
+type Federation struct {
+	db     *store.DB
+	opts   Options
+	URLs   URLs
+	client *http.Client
+	wf     *webfinger.Client
+	log    *slog.Logger
+	hub    *pubsub.Hub
+	host   string
+
+	keysMu sync.Mutex
+	keys   map[int64]*rsa.PrivateKey // parsed private keys of local accounts
+
+	instanceMu sync.Mutex
+	instance   store.Account
+
+	verifier *Verifier
+	// Blocked reports whether a remote host is blocked by the admin; nil means none.
+	Blocked func(ctx context.Context, host string) bool
+
+	wakeDeliver chan struct{}
+	wakeInbox   chan struct{}
+}
+
+// New builds the federation component. client must be the safehttp client.
+func New(db *store.DB, client *http.Client, hub *pubsub.Hub, log *slog.Logger, opts Options) (*Federation, error) {
+	opts.setDefaults()
+	u, err := url.Parse(opts.BaseURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("federation: bad base URL %q", opts.BaseURL)
+	}
+	f := &Federation{
+		db: db, opts: opts, URLs: URLs{Base: strings.TrimSuffix(opts.BaseURL, "/")}, client: client, log: log, hub: hub,
+		host: strings.ToLower(u.Host), keys: map[int64]*rsa.PrivateKey{},
+		wf:          &webfinger.Client{HTTP: client, Scheme: opts.WebFingerScheme},
+		wakeDeliver: make(chan struct{}, 1), wakeInbox: make(chan struct{}, 1),
+	}
+	f.verifier = &Verifier{Fetch: f.fetchKey, Now: db.Now, MaxAge: opts.SignatureMaxAge}
+	return f, nil
+}
+
+// Host returns this instance's host (with port when not default).
+func (f *Federation) Host() string { return f.host }
+
+// IsLocalURI reports whether uri lives on this instance.
+func (f *Federation) IsLocalURI(uri string) bool {
+	return hostOf(uri) == f.host
+}
+
+// hostOf returns the lower-cased host[:port] of a URL, or "".
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
+
+// privateKey returns the parsed signing key of a local account, cached.
+func (f *Federation) privateKey(a store.Account) (*rsa.PrivateKey, error) {
+	f.keysMu.Lock()
+	defer f.keysMu.Unlock()
+	if k, ok := f.keys[a.ID]; ok {
+		return k, nil
+	}
+	if a.PrivateKeyPEM == "" {
+		return nil, fmt.Errorf("account %d has no private key", a.ID)
+	}
+	k, err := ParsePrivateKeyPEM(a.PrivateKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("key of account %d: %w", a.ID, err)
+	}
+	k.Precompute()
+	f.keys[a.ID] = k
+	return k, nil
+}
+
+// InstanceActorUsername is the username of the instance actor, which signs
+// fetches made on nobody's behalf. It cannot clash with a user name, since
+// those may not contain dots.
+const InstanceActorUsername = "instance.actor"
+
+// InstanceActor returns the instance actor, creating it with a fresh key on
+// first use.
+func (f *Federation) InstanceActor(ctx context.Context) (store.Account, error) {
+	f.instanceMu.Lock()
+	defer f.instanceMu.Unlock()
+	if f.instance.ID != 0 {
+		return f.instance, nil
+	}
+	a, err := f.db.AccountByHandle(ctx, InstanceActorUsername, "")
+	if errors.Is(err, store.ErrNotFound) {
+		a, err = f.createInstanceActor(ctx)
+	}
+	if err != nil {
+		return store.Account{}, err
+	}
+	f.instance = a
+	return a, nil
+}
+
+func (f *Federation) createInstanceActor(ctx context.Context) (store.Account, error) {
+	a, err := f.NewLocalAccount(InstanceActorUsername)
+	if err != nil {
+		return store.Account{}, err
+	}
+	a.ActorType = "Application"
+	a.URI = f.URLs.InstanceActor()
+	a.URL = f.URLs.Base + "/about"
+	a.InboxURI = f.URLs.InstanceActor() + "/inbox"
+	a.OutboxURI = f.URLs.InstanceActor() + "/outbox"
+	a.PublicKeyID = a.URI + "#main-key"
+	a.Discoverable, a.Indexable = false, false
+	err = f.db.Write(ctx, func(tx *store.Tx) error {
+		err := tx.InsertAccount(ctx, &a)
+		if errors.Is(err, store.ErrConflict) {
+			a, err = tx.AccountByURI(ctx, f.URLs.InstanceActor())
+		}
+		return err
+	})
+	return a, err
+}
+
+// NewLocalAccount returns a local account record for username with its URLs
+// and a fresh RSA-2048 key pair; the caller inserts it.
+func (f *Federation) NewLocalAccount(username string) (store.Account, error) {
+	key, err := GenerateKey()
+	if err != nil {
+		return store.Account{}, err
+	}
+	priv, err := EncodePrivateKeyPEM(key)
+	if err != nil {
+		return store.Account{}, err
+	}
+	pub, err := EncodePublicKeyPEM(&key.PublicKey)
+	if err != nil {
+		return store.Account{}, err
+	}
+	u := f.URLs
+	return store.Account{
+		Username: username, URI: u.Actor(username), URL: u.Profile(username), ActorType: "Person",
+		InboxURI: u.Inbox(username), SharedInboxURI: u.SharedInbox(), OutboxURI: u.Outbox(username),
+		FollowersURI: u.Followers(username), FollowingURI: u.Following(username), FeaturedURI: u.Featured(username),
+		PublicKeyID: u.Actor(username) + "#main-key", PublicKeyPEM: pub, PrivateKeyPEM: priv,
+		Discoverable: true, Indexable: true,
+	}, nil
+}
+
+// notify wakes a worker without blocking.
+func notify(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}

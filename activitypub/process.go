@@ -1,0 +1,179 @@
+package activitypub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/store"
+)
+
+// maxInboxAttempts bounds how often an item whose processing failed for a
+// passing reason (a remote fetch timed out) is tried again.
+const maxInboxAttempts = 8
+
+// errPermanent marks processing failures that a retry cannot fix.
+var errPermanent = errors.New("permanent")
+
+func permanent(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errPermanent, fmt.Sprintf(format, args...))
+}
+
+// Event streams published after commit, for the client API's streaming and
+// live pages. Payloads: StatusEvent or NotificationEvent.
+const (
+	StreamStatuses      = "statuses"
+	StreamNotifications = "notifications"
+)
+
+// StatusEvent tells subscribers that a status was created, edited or deleted.
+type StatusEvent struct {
+	Kind     string // "create", "update", "delete"
+	StatusID int64
+}
+
+// publishStatus publishes a status event after commit.
+func (f *Federation) publishStatus(tx *store.Tx, kind string, id int64) {
+	tx.AfterCommit(func() {
+		f.hub.Publish(pubsub.Event{Stream: StreamStatuses, Kind: kind, Payload: StatusEvent{Kind: kind, StatusID: id}})
+	})
+}
+
+// notifyAccount stores a notification and publishes it after commit.
+func (f *Federation) notifyAccount(ctx context.Context, tx *store.Tx, n store.Notification) error {
+	if n.AccountID == n.FromAccountID {
+		return nil
+	}
+	inserted, err := tx.InsertNotification(ctx, &n)
+	if err != nil || !inserted {
+		return err
+	}
+	tx.AfterCommit(func() {
+		f.hub.Publish(pubsub.Event{Stream: StreamNotifications, Kind: "notification", Payload: n})
+	})
+	return nil
+}
+
+// RunInbox applies acknowledged inbox activities until ctx ends. Items of one
+// actor are applied in arrival order; different actors in parallel.
+func (f *Federation) RunInbox(ctx context.Context) error {
+	lease := 5 * time.Minute
+	for {
+		var batch []store.InboxItem
+		err := f.db.Write(ctx, func(tx *store.Tx) (err error) {
+			batch, err = tx.ClaimInboxItems(ctx, f.opts.InboxWorkers*8, lease)
+			return err
+		})
+		if err != nil {
+			f.log.Error("claim inbox items", "err", err)
+		}
+		if len(batch) > 0 {
+			f.processBatch(ctx, batch)
+			continue
+		}
+		t := time.NewTimer(30 * time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-f.wakeInbox:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+func (f *Federation) processBatch(ctx context.Context, batch []store.InboxItem) {
+	groups := map[string][]store.InboxItem{}
+	var order []string
+	for _, it := range batch {
+		if _, ok := groups[it.ActorURI]; !ok {
+			order = append(order, it.ActorURI)
+		}
+		groups[it.ActorURI] = append(groups[it.ActorURI], it)
+	}
+	sem := make(chan struct{}, f.opts.InboxWorkers)
+	var wg sync.WaitGroup
+	for _, actor := range order {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(items []store.InboxItem) {
+			defer func() { <-sem; wg.Done() }()
+			for _, it := range items {
+				f.processItem(ctx, it)
+			}
+		}(groups[actor])
+	}
+	wg.Wait()
+}
+
+// processItem applies one item and records the outcome.
+func (f *Federation) processItem(ctx context.Context, it store.InboxItem) {
+	err := f.apply(ctx, it)
+	wctx := context.WithoutCancel(ctx)
+	errText, retry := "", false
+	if err != nil {
+		errText = err.Error()
+		retry = !errors.Is(err, errPermanent) && it.Attempts < maxInboxAttempts && ctx.Err() == nil
+		f.log.Info("inbox activity not applied", "activity", it.ActivityID, "actor", it.ActorURI,
+			"attempt", it.Attempts, "retry", retry, "err", err)
+	}
+	delay := time.Duration(it.Attempts*it.Attempts) * 30 * time.Second
+	if werr := f.db.Write(wctx, func(tx *store.Tx) error {
+		return tx.FinishInboxItem(wctx, it.ID, errText, retry, delay)
+	}); werr != nil {
+		f.log.Error("record inbox outcome", "activity", it.ActivityID, "err", werr)
+	}
+}
+
+// apply dispatches one activity by type. Unknown types are done: ignoring
+// them is the right answer, not an error.
+func (f *Federation) apply(ctx context.Context, it store.InboxItem) error {
+	act, err := ParseActivity(it.Body)
+	if err != nil {
+		return permanent("parse: %v", err)
+	}
+	actor, err := f.FetchActor(ctx, it.ActorURI, false)
+	if err != nil {
+		return fmt.Errorf("actor %s: %w", it.ActorURI, err)
+	}
+	if !actor.DeletedAt.IsZero() && act.Type != "Delete" {
+		return nil
+	}
+	switch act.Type {
+	case "Follow":
+		return f.applyFollow(ctx, actor, act)
+	case "Accept", "Reject":
+		return f.applyFollowAnswer(ctx, actor, act)
+	case "Undo":
+		return f.applyUndo(ctx, actor, act)
+	case "Create":
+		return f.applyCreate(ctx, actor, act)
+	case "Update":
+		return f.applyUpdate(ctx, actor, act)
+	case "Delete":
+		return f.applyDelete(ctx, actor, act)
+	case "Like":
+		return f.applyLike(ctx, actor, act)
+	case "Announce":
+		return f.applyAnnounce(ctx, actor, act)
+	case "Block":
+		return f.applyBlock(ctx, actor, act)
+	}
+	return nil
+}
+
+// localAccountByURI returns the local account with actor id uri.
+func (f *Federation) localAccountByURI(ctx context.Context, tx *store.Tx, uri string) (store.Account, bool, error) {
+	if !f.IsLocalURI(uri) {
+		return store.Account{}, false, nil
+	}
+	a, err := tx.AccountByURI(ctx, uri)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Account{}, false, nil
+	}
+	return a, err == nil, err
+}

@@ -1,0 +1,113 @@
+package activitypub
+
+import (
+	"context"
+	"errors"
+
+	"github.com/pictor-social/pictor/store"
+)
+
+// applyLike favourites a local status and notifies its author.
+func (f *Federation) applyLike(ctx context.Context, actor store.Account, act Activity) error {
+	return f.db.Write(ctx, func(tx *store.Tx) error {
+		st, err := tx.StatusByURI(ctx, act.Object.ID())
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (!st.Local || !st.DeletedAt.IsZero())) {
+			return nil // Likes matter only for local statuses (interop.md A.6)
+		}
+		if err != nil {
+			return err
+		}
+		fav := store.Favourite{AccountID: actor.ID, StatusID: st.ID, URI: act.ID}
+		if err := tx.InsertFavourite(ctx, &fav); errors.Is(err, store.ErrConflict) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return f.notifyAccount(ctx, tx, store.Notification{AccountID: st.AccountID, FromAccountID: actor.ID, Type: store.NotifyFavourite, StatusID: st.ID})
+	})
+}
+
+func (f *Federation) undoLike(ctx context.Context, tx *store.Tx, actor store.Account, inner *Activity, id string) (bool, error) {
+	objectID := ""
+	if inner != nil {
+		objectID = inner.Object.ID()
+	}
+	var st store.Status
+	var err error
+	if objectID != "" {
+		st, err = tx.StatusByURI(ctx, objectID)
+	} else {
+		return false, nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return inner != nil && inner.Type == "Like", nil
+	}
+	if err != nil {
+		return false, err
+	}
+	removed, err := tx.DeleteFavourite(ctx, actor.ID, st.ID)
+	if err != nil || !removed {
+		return removed, err
+	}
+	return true, tx.DeleteNotificationsFrom(ctx, st.AccountID, actor.ID, store.NotifyFavourite, st.ID)
+}
+
+// applyAnnounce records a boost of a local status (notifying its author), or
+// of a remote one when the booster is followed here, so it reaches timelines.
+func (f *Federation) applyAnnounce(ctx context.Context, actor store.Account, act Activity) error {
+	objID := act.Object.ID()
+	if objID == "" {
+		return permanent("announce without object")
+	}
+	if !f.IsLocalURI(objID) {
+		if err := f.fetchBoosted(ctx, actor, objID); err != nil {
+			return err
+		}
+	}
+	return f.db.Write(ctx, func(tx *store.Tx) error {
+		orig, err := tx.StatusByURI(ctx, objID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !orig.DeletedAt.IsZero() || orig.Visibility == store.VisibilityPrivate || orig.Visibility == store.VisibilityDirect {
+			return nil
+		}
+		if !orig.Local {
+			if followed, err := tx.HasLocalFollowerOf(ctx, actor.ID); err != nil || !followed {
+				return err
+			}
+		}
+		boost := store.Status{URI: act.ID, URL: act.ID, AccountID: actor.ID, ReblogOfID: orig.ID,
+			Visibility: visibilityOfActivity(act, actor), CreatedAt: act.Published.Time}
+		if err := tx.InsertStatus(ctx, &boost); errors.Is(err, store.ErrConflict) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		f.publishStatus(tx, "create", boost.ID)
+		if !orig.Local {
+			return nil
+		}
+		return f.notifyAccount(ctx, tx, store.Notification{AccountID: orig.AccountID, FromAccountID: actor.ID, Type: store.NotifyReblog, StatusID: orig.ID})
+	})
+}
+
+// fetchBoosted stores a remote boosted post when the booster is followed here.
+func (f *Federation) fetchBoosted(ctx context.Context, booster store.Account, objID string) error {
+	if _, err := f.db.StatusByURI(ctx, objID); err == nil {
+		return nil
+	}
+	followers, _, err := f.db.FollowCounts(ctx, booster.ID)
+	if err != nil || followers == 0 {
+		return err
+	}
+	_, err = f.FetchNote(ctx, objID)
+	return err
+}
+
+func visibilityOfActivity(act Activity, actor store.Account) string {
+	return visibilityOf(Object{To: act.To, Cc: act.Cc}, actor)
+}

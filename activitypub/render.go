@@ -1,0 +1,254 @@
+package activitypub
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pictor-social/pictor/store"
+)
+
+// TrainedAlgorithmicMedia is the IPTC digital source type of AI-generated
+// images, stated on every generated attachment and note.
+const TrainedAlgorithmicMedia = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+
+// MaxAttachments is how many images a post carries; Mastodon keeps only the
+// first 4 and Bluesky embeds 4 (interop.md A.7, B.3).
+const MaxAttachments = 4
+
+// RenderActor renders a local account as an ActivityPub actor.
+func (f *Federation) RenderActor(a store.Account) Actor {
+	act := Actor{
+		Context: Context(), ID: a.URI, Type: TypeName(actorType(a)), PreferredUsername: a.Username,
+		Name: a.DisplayName, Summary: a.Note, URL: Href(a.URL), Inbox: a.InboxURI, Outbox: a.OutboxURI,
+		Followers: a.FollowersURI, Following: a.FollowingURI, Featured: a.FeaturedURI,
+		PublicKey:                 Keys{{ID: a.PublicKeyID, Owner: a.URI, PublicKeyPem: a.PublicKeyPEM}},
+		ManuallyApprovesFollowers: a.Locked, Discoverable: a.Discoverable, Indexable: a.Indexable,
+		Published: TimeOf(a.CreatedAt.Truncate(24 * time.Hour)),
+	}
+	if a.SharedInboxURI != "" {
+		act.Endpoints = &Endpoints{SharedInbox: a.SharedInboxURI}
+	}
+	act.Icon = &Image{Type: "Image", MediaType: "image/png", URL: Href(f.URLs.Base + "/static/img/avatar.png")}
+	if a.AvatarFile != "" {
+		act.Icon = &Image{Type: "Image", MediaType: mediaTypeOfFile(a.AvatarFile), URL: Href(f.URLs.Media(a.AvatarFile))}
+	}
+	if a.HeaderFile != "" {
+		act.Image = &Image{Type: "Image", MediaType: mediaTypeOfFile(a.HeaderFile), URL: Href(f.URLs.Media(a.HeaderFile))}
+	}
+	for _, fl := range a.Fields {
+		act.Attachment = append(act.Attachment, Attachment{Type: "PropertyValue", Name: fl.Name, Value: fl.Value})
+	}
+	return act
+}
+
+func actorType(a store.Account) string {
+	if a.ActorType == "Application" {
+		return "Application"
+	}
+	if a.Bot {
+		return "Service"
+	}
+	return "Person"
+}
+
+func mediaTypeOfFile(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".png"):
+		return "image/png"
+	case strings.HasSuffix(name, ".webp"):
+		return "image/webp"
+	case strings.HasSuffix(name, ".gif"):
+		return "image/gif"
+	}
+	return "image/jpeg"
+}
+
+// NoteData is everything RenderNote needs about one status.
+type NoteData struct {
+	Status    store.Status
+	Author    store.Account
+	Media     []store.MediaAttachment
+	Mentions  []store.Account
+	Tags      []string
+	Generator *Generator // set for posts with generated images
+}
+
+// Audience returns the to and cc lists of a status as Mastodon addresses
+// them (interop.md A.8, checklist 30).
+func Audience(st store.Status, author store.Account, mentions []store.Account) (to, cc IRIs) {
+	var mentioned IRIs
+	for _, m := range mentions {
+		mentioned = append(mentioned, m.URI)
+	}
+	switch st.Visibility {
+	case store.VisibilityPublic:
+		return IRIs{Public}, append(IRIs{author.FollowersURI}, mentioned...)
+	case store.VisibilityUnlisted:
+		return IRIs{author.FollowersURI}, append(IRIs{Public}, mentioned...)
+	case store.VisibilityPrivate:
+		return IRIs{author.FollowersURI}, mentioned
+	}
+	return mentioned, nil
+}
+
+// RenderNote renders a local status as a Note with its attachments, tags and
+// addressing (checklist 28, 31).
+func (f *Federation) RenderNote(d NoteData) Object {
+	st := d.Status
+	to, cc := Audience(st, d.Author, d.Mentions)
+	o := Object{
+		ID: st.URI, Type: "Note", AttributedTo: IRI(d.Author.URI), Content: st.Content, Summary: st.SpoilerText,
+		Sensitive: st.Sensitive || st.SpoilerText != "", Published: TimeOf(st.CreatedAt), URL: Href(st.URL),
+		To: to, Cc: cc,
+	}
+	if st.Language != "" {
+		o.ContentMap = map[string]string{st.Language: st.Content}
+	}
+	if st.InReplyToURI != "" {
+		o.InReplyTo = IRI(st.InReplyToURI)
+	}
+	if !st.EditedAt.IsZero() {
+		o.Updated = TimeOf(st.EditedAt)
+	}
+	for _, m := range d.Mentions {
+		o.Tag = append(o.Tag, Tag{Type: "Mention", Href: m.URI, Name: "@" + m.Username + "@" + accountHost(m, f.host)})
+	}
+	tags := append([]string(nil), d.Tags...)
+	sort.Strings(tags)
+	for _, t := range tags {
+		o.Tag = append(o.Tag, Tag{Type: "Hashtag", Href: f.URLs.Tag(t), Name: "#" + t})
+	}
+	for i, m := range d.Media {
+		if i == MaxAttachments {
+			break
+		}
+		o.Attachment = append(o.Attachment, f.renderAttachment(m))
+	}
+	if d.Generator != nil {
+		o.Generator = Embed(*d.Generator)
+		o.DigitalSourceType = TrainedAlgorithmicMedia
+	}
+	return o
+}
+
+func accountHost(a store.Account, local string) string {
+	if a.Domain == "" {
+		return local
+	}
+	return a.Domain
+}
+
+func (f *Federation) renderAttachment(m store.MediaAttachment) Attachment {
+	at := Attachment{
+		Type: "Document", MediaType: m.MediaType, URL: Href(m.RemoteURL), Name: m.Description,
+		Blurhash: m.Blurhash, Width: m.Width, Height: m.Height,
+	}
+	if m.FileName != "" {
+		at.URL = Href(f.URLs.Media(m.FileName))
+	}
+	if m.FocusX != 0 || m.FocusY != 0 {
+		at.FocalPoint = []float64{m.FocusX, m.FocusY}
+	}
+	if m.Generated() {
+		at.DigitalSourceType = TrainedAlgorithmicMedia
+	}
+	return at
+}
+
+// activityDoc is an outgoing activity with its context and object.
+type activityDoc struct {
+	Context   LDContext `json:"@context"`
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	Actor     string    `json:"actor"`
+	Published *Time     `json:"published,omitempty"`
+	To        IRIs      `json:"to,omitempty"`
+	Cc        IRIs      `json:"cc,omitempty"`
+	Object    any       `json:"object"`
+}
+
+// CreateNote wraps a rendered note in its Create activity, whose id is the
+// note id plus "/activity" (Mastodon's shape; checklist 29).
+func CreateNote(note Object) activityDoc {
+	p := note.Published
+	return activityDoc{Context: Context(), ID: note.ID + "/activity", Type: "Create", Actor: note.AttributedTo.ID(),
+		Published: &p, To: note.To, Cc: note.Cc, Object: note}
+}
+
+// UpdateNote wraps an edited note in an Update; edits carry `updated`, which
+// Mastodon requires to apply them (interop.md A.6).
+func UpdateNote(note Object, at time.Time) activityDoc {
+	return activityDoc{Context: Context(), ID: note.ID + "#updates/" + itoa(at.UnixMilli()), Type: "Update",
+		Actor: note.AttributedTo.ID(), To: note.To, Cc: note.Cc, Object: note}
+}
+
+// DeleteNote announces the deletion of a note with a Tombstone (checklist 38).
+func DeleteNote(noteID, actor string, to, cc IRIs) activityDoc {
+	return activityDoc{Context: Context(), ID: noteID + "#delete", Type: "Delete", Actor: actor, To: to, Cc: cc,
+		Object: Tombstone{ID: noteID, Type: "Tombstone"}}
+}
+
+// UpdateActor announces a profile change to followers.
+func (f *Federation) UpdateActor(a store.Account, at time.Time) activityDoc {
+	act := f.RenderActor(a)
+	act.Context = nil
+	return activityDoc{Context: Context(), ID: a.URI + "#updates/" + itoa(at.UnixMilli()), Type: "Update", Actor: a.URI,
+		To: IRIs{Public}, Cc: IRIs{a.FollowersURI}, Object: act}
+}
+
+// simpleActivity is a Follow, Like, Announce, Block and the like.
+type simpleActivity struct {
+	Context   LDContext `json:"@context,omitempty"`
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	Actor     string    `json:"actor"`
+	Object    any       `json:"object"`
+	Published *Time     `json:"published,omitempty"`
+	To        IRIs      `json:"to,omitempty"`
+	Cc        IRIs      `json:"cc,omitempty"`
+}
+
+// Follow renders a Follow of target by actor with the given id.
+func Follow(id, actor, target string) simpleActivity {
+	return simpleActivity{Context: Context(), ID: id, Type: "Follow", Actor: actor, Object: target, To: IRIs{target}}
+}
+
+// Accept accepts a follow; the original Follow is embedded with its id, which
+// satisfies Mastodon and Pleroma alike (checklist 24).
+func Accept(id, actor string, follow simpleActivity) simpleActivity {
+	follow.Context = nil
+	return simpleActivity{Context: Context(), ID: id, Type: "Accept", Actor: actor, Object: follow, To: IRIs{follow.Actor}}
+}
+
+// Reject rejects a follow, embedding it like Accept.
+func Reject(id, actor string, follow simpleActivity) simpleActivity {
+	a := Accept(id, actor, follow)
+	a.Type = "Reject"
+	return a
+}
+
+// Undo undoes an activity, embedding it whole with its type (checklist 27).
+func Undo(id string, original simpleActivity) simpleActivity {
+	original.Context = nil
+	return simpleActivity{Context: Context(), ID: id, Type: "Undo", Actor: original.Actor, Object: original,
+		To: original.To, Cc: original.Cc}
+}
+
+// Like renders a like of a note.
+func Like(id, actor, object, objectAuthor string) simpleActivity {
+	return simpleActivity{Context: Context(), ID: id, Type: "Like", Actor: actor, Object: object, To: IRIs{objectAuthor}}
+}
+
+// Announce renders a boost, addressed publicly as Mastodon does.
+func Announce(id, actor, object, objectAuthor, followers string, at time.Time) simpleActivity {
+	p := TimeOf(at)
+	return simpleActivity{Context: Context(), ID: id, Type: "Announce", Actor: actor, Object: object, Published: &p,
+		To: IRIs{Public}, Cc: IRIs{objectAuthor, followers}}
+}
+
+func itoa(v int64) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

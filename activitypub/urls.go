@@ -1,0 +1,57 @@
+package activitypub
+
+import (
+	"net/url"
+	"strconv"
+)
+
+// URLs builds the stable public URLs of local objects. They are part of the
+// wire contract: once federated they must never change.
+type URLs struct{ Base string }
+
+// Actor is the ActivityPub id of a local user.
+func (u URLs) Actor(name string) string { return u.Base + "/users/" + name }
+
+// Profile is the HTML profile page of a local user.
+func (u URLs) Profile(name string) string { return u.Base + "/@" + name }
+
+// Inbox is a local user's personal inbox.
+func (u URLs) Inbox(name string) string { return u.Actor(name) + "/inbox" }
+
+// Outbox is a local user's outbox collection.
+func (u URLs) Outbox(name string) string { return u.Actor(name) + "/outbox" }
+
+// Followers is a local user's followers collection; it is also the audience
+// marker of followers-only posts (interop.md A.8).
+func (u URLs) Followers(name string) string { return u.Actor(name) + "/followers" }
+
+// Following is a local user's following collection.
+func (u URLs) Following(name string) string { return u.Actor(name) + "/following" }
+
+// Featured is a local user's pinned-posts collection.
+func (u URLs) Featured(name string) string { return u.Actor(name) + "/collections/featured" }
+
+// SharedInbox is the instance's shared inbox.
+func (u URLs) SharedInbox() string { return u.Base + "/inbox" }
+
+// InstanceActor is the id of the instance actor.
+func (u URLs) InstanceActor() string { return u.Base + "/actor" }
+
+// Status is the ActivityPub id of a local status.
+func (u URLs) Status(name string, id int64) string {
+	return u.Actor(name) + "/statuses/" + strconv.FormatInt(id, 10)
+}
+
+// StatusPage is the HTML page of a local status.
+func (u URLs) StatusPage(name string, id int64) string {
+	return u.Profile(name) + "/" + strconv.FormatInt(id, 10)
+}
+
+// Activity is the id of a local activity that is not a status's Create.
+func (u URLs) Activity(id string) string { return u.Base + "/activities/" + id }
+
+// Tag is the HTML page of a hashtag.
+func (u URLs) Tag(name string) string { return u.Base + "/tags/" + url.PathEscape(name) }
+
+// Media is the public URL of a stored media file.
+func (u URLs) Media(name string) string { return u.Base + "/media/" + name }
