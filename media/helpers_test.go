@@ -71,6 +71,17 @@ func encodePNGT(t testing.TB, m image.Image) []byte {
 	return buf.Bytes()
 }
 
+// encodeRawPNGT encodes m without compression: fast for large noise fixtures,
+// which would not compress anyway.
+func encodeRawPNGT(t testing.TB, m image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.NoCompression}).Encode(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 func encodeJPEGT(t testing.TB, m image.Image) []byte {
 	t.Helper()
 	var buf bytes.Buffer

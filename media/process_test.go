@@ -263,8 +263,8 @@ func TestProcessFitsFederatedBytes(t *testing.T) {
 		in       []byte
 		wantType string
 	}{
-		{"opaque noise 2048", encodePNGT(t, noise(2048, 2048, false)), TypeJPEG},
-		{"transparent noise 2048", encodePNGT(t, noise(2048, 2048, true)), TypePNG},
+		{"opaque noise 2048", encodeRawPNGT(t, noise(2048, 2048, false)), TypeJPEG},
+		{"transparent noise 1024", encodeRawPNGT(t, noise(1024, 1024, true)), TypePNG},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
