@@ -1,0 +1,54 @@
+package media
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+)
+
+// Handler serves stored files at GET and HEAD /<name>; mount it with
+// http.StripPrefix. Media URLs must work for every fetcher (interop.md §B.3,
+// checklist row 33), so it ignores Accept, User-Agent (empty or missing too)
+// and any signature, and always answers with the image's own Content-Type
+// from the extension. Files never change under a name, so responses carry a
+// one-year immutable Cache-Control and the hash as ETag (conditional and
+// range requests work). Every response allows any origin and forbids type
+// sniffing. Anything but a valid stored name is 404: no listing, no
+// traversal. Other methods are 405.
+func (f *Files) Handler() http.Handler {
+	return http.HandlerFunc(f.serve)
+}
+
+func (f *Files) serve(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	name := strings.TrimPrefix(r.URL.Path, "/")
+	file, err := f.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	h.Set("Content-Type", typeForExt(path.Ext(name)))
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("ETag", `"`+strings.TrimSuffix(name, path.Ext(name))+`"`)
+	h.Set("Content-Security-Policy", "default-src 'none'")
+	http.ServeContent(w, r, name, st.ModTime(), file)
+}

@@ -1,0 +1,112 @@
+package media
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"io"
+
+	"github.com/bbrks/go-blurhash"
+
+	"github.com/pictor-social/pictor/internal/apperr"
+)
+
+// thumbMaxBytes bounds the preview. It is far above what a 640 px JPEG needs;
+// it only stops pathological (noise) images from producing a huge preview.
+const thumbMaxBytes = 300_000
+
+// blurSide is the longest side of the copy the blurhash is computed from: the
+// hash keeps only 4×3 cosine components, so more pixels add time, not detail.
+const blurSide = 32
+
+// Process reads one image from r and returns its web derivative, preview and
+// blurhash. It is pure: no disk, no network, no shared state; safe for
+// concurrent use.
+//
+// It reads at most lim.MaxUploadBytes (apperr.TooLarge beyond). It accepts
+// JPEG, PNG, GIF (first frame) and WebP, chosen by magic bytes; anything else,
+// a damaged file, or a header declaring more than lim.MaxPixels pixels is
+// apperr.Invalid, the last checked before any pixel is decoded. Zero fields of
+// lim take DefaultLimits values. Other errors are internal.
+func Process(r io.Reader, lim Limits, opt Options) (Result, error) {
+	lim = lim.withDefaults()
+	data, err := readLimited(r, lim.MaxUploadBytes)
+	if err != nil {
+		return Result{}, err
+	}
+	f, cfg, err := header(data, lim.MaxPixels)
+	if err != nil {
+		return Result{}, err
+	}
+	img, err := decodePixels(f, data, cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := derive(img, data, f, lim)
+	if err != nil {
+		return Result{}, err
+	}
+	if opt.KeepOriginal {
+		res.Original = Variant{Data: data, MediaType: f.mediaType, Width: cfg.Width, Height: cfg.Height}
+	}
+	return res, nil
+}
+
+// readLimited reads all of r, refusing more than maxBytes.
+func readLimited(r io.Reader, maxBytes int64) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r, maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read image: %w", err)
+	}
+	if n > maxBytes {
+		return nil, apperr.TooLarge("the file is larger than %d bytes", maxBytes)
+	}
+	if n == 0 {
+		return nil, apperr.Invalid("the file is empty")
+	}
+	return buf.Bytes(), nil
+}
+
+// derive builds the full, preview and blurhash from the decoded image.
+func derive(img image.Image, data []byte, f format, lim Limits) (Result, error) {
+	src := toRGBA(img)
+	transparent := !opaqueSource(img) && hasAlpha(src)
+	w, h := fitSize(src.Rect.Dx(), src.Rect.Dy(), lim.MaxSide)
+	full := resize(src, w, h)
+	if f.mediaType == TypeJPEG {
+		full = orient(full, jpegOrientation(data))
+	}
+	fullV, err := encodeFit(full, transparent, lim.MaxFederatedBytes)
+	if err != nil {
+		return Result{}, err
+	}
+	w, h = fitSize(full.Rect.Dx(), full.Rect.Dy(), lim.ThumbSide)
+	thumb := resize(full, w, h)
+	thumbV, err := encodeFit(thumb, transparent, min(thumbMaxBytes, lim.MaxFederatedBytes))
+	if err != nil {
+		return Result{}, err
+	}
+	hash, err := blurhashOf(thumb)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Full: fullV, Thumb: thumbV, Blurhash: hash}, nil
+}
+
+// blurhashOf computes a 4×3 blurhash over a tiny copy of m, with transparent
+// areas shown over white as browsers would show them on a light page.
+func blurhashOf(m *image.RGBA) (string, error) {
+	w, h := fitSize(m.Rect.Dx(), m.Rect.Dy(), blurSide)
+	small := resize(m, w, h)
+	if small == m {
+		small = image.NewRGBA(m.Rect)
+		copy(small.Pix, m.Pix)
+	}
+	flattenOnWhite(small)
+	hash, err := blurhash.Encode(4, 3, small)
+	if err != nil {
+		return "", fmt.Errorf("blurhash: %w", err)
+	}
+	return hash, nil
+}
