@@ -12,6 +12,7 @@ import {
   Endpoints,
   Follow,
   generateCryptoKeyPair,
+  getDocumentLoader,
   InProcessMessageQueue,
   MemoryKvStore,
   Note,
@@ -89,6 +90,10 @@ export function buildFederation(state, opts) {
     // outgoing Accepts go through a retrying in-process queue.
     queue: { outbox: new InProcessMessageQueue() },
     allowPrivateAddress: true,
+    // No remote-document cache (Fedify's default keeps documents for minutes):
+    // tests change actors and delete notes and must see that at once.
+    documentLoaderFactory: (o) =>
+      getDocumentLoader({ allowPrivateAddress: true, userAgent: o?.userAgent }),
   });
   setActors(federation, state, opts);
   setCollections(federation, state);

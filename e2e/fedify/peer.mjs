@@ -41,6 +41,10 @@ await configure({
   loggers: [
     { category: "fedify", lowestLevel: process.env.FEDIFY_LOG || "warning", sinks: ["stderr"] },
     { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
+    // Without a shared inbox Fedify warns on every actor fetch; that is the point here.
+    ...(args["no-shared-inbox"]
+      ? [{ category: ["fedify", "federation", "actor"], lowestLevel: "error", sinks: ["stderr"] }]
+      : []),
   ],
 });
 

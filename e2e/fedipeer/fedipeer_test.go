@@ -181,3 +181,70 @@ func TestUnsignedDeliveryIsRefused(t *testing.T) {
 		t.Fatalf("bob's inbox = %+v, want empty", got)
 	}
 }
+
+// Every control call a Pictor test will use, between two peers; peer1 has no
+// shared inbox, so its deliveries land in personal inboxes.
+func TestReactionsMentionsAndDelete(t *testing.T) {
+	t.Parallel()
+	ca := tlstest.New(t)
+	peer1 := fedipeer.StartWith(t, ca, fedipeer.Options{NoSharedInbox: true})
+	peer2 := fedipeer.Start(t, ca)
+	peer1.Follow(t, "bob", peer2.Handle("carol"))
+	peer1.WaitInbox(t, "bob", fedipeer.OfType("Accept"), wait)
+
+	note := peer2.Post(t, "carol", fedipeer.Post{Content: "<p>one</p>", To: "followers"})
+	create := peer1.WaitInbox(t, "bob", func(a fedipeer.Activity) bool { return a.ObjectID() == note.ID }, wait)
+	if create.Via != "personal" {
+		t.Fatalf("Create via %s inbox, want personal (peer1 has no shared inbox)", create.Via)
+	}
+
+	likeID := peer1.Like(t, "bob", note.ID)
+	announceID := peer1.Announce(t, "bob", note.ID)
+	peer1.Undo(t, "bob", likeID)
+	reply := peer1.Post(t, "bob", fedipeer.Post{Content: "<p>hi</p>", InReplyTo: note.ID,
+		Mentions: []string{peer2.Handle("carol")}, To: "direct"})
+
+	byID := func(id string) func(fedipeer.Activity) bool {
+		return func(a fedipeer.Activity) bool { return a.ID == id }
+	}
+	like := peer2.WaitInbox(t, "carol", byID(likeID), wait)
+	announce := peer2.WaitInbox(t, "carol", byID(announceID), wait)
+	undo := peer2.WaitInbox(t, "carol", func(a fedipeer.Activity) bool { return a.Type == "Undo" }, wait)
+	mention := peer2.WaitInbox(t, "carol", byID(reply.ActivityID), wait)
+	if like.ObjectID() != note.ID || announce.ObjectID() != note.ID {
+		t.Fatalf("Like of %s, Announce of %s, want both of %s", like.ObjectID(), announce.ObjectID(), note.ID)
+	}
+	if undo.ObjectID() != likeID || undo.ObjectType() != "Like" {
+		t.Fatalf("Undo of %s (%s), want the embedded Like %s", undo.ObjectID(), undo.ObjectType(), likeID)
+	}
+	var replyNote struct {
+		Object struct {
+			InReplyTo string
+			Tag       json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(mention.JSON, &replyNote); err != nil {
+		t.Fatal(err)
+	}
+	// Fedify compacts a one-element tag array to a bare object.
+	var tags []struct{ Type, Href, Name string }
+	if err := json.Unmarshal(replyNote.Object.Tag, &tags); err != nil {
+		tags = make([]struct{ Type, Href, Name string }, 1)
+		if err := json.Unmarshal(replyNote.Object.Tag, &tags[0]); err != nil {
+			t.Fatalf("tag = %s: %v", replyNote.Object.Tag, err)
+		}
+	}
+	if replyNote.Object.InReplyTo != note.ID || len(tags) != 1 || tags[0].Type != "Mention" ||
+		tags[0].Href != peer2.ActorURL("carol") || tags[0].Name != "@carol@"+peer2.Host {
+		t.Fatalf("reply = %+v, want inReplyTo %s and one Mention of carol", replyNote.Object, note.ID)
+	}
+
+	delID := peer2.Delete(t, "carol", note.ID)
+	del := peer1.WaitInbox(t, "bob", byID(delID), wait)
+	if del.Type != "Delete" || del.ObjectID() != note.ID {
+		t.Fatalf("got %s of %s, want Delete of %s", del.Type, del.ObjectID(), note.ID)
+	}
+	if err := peer1.Do(t.Context(), "POST", "like", map[string]string{"as": "bob", "object": note.ID}, nil); err == nil {
+		t.Fatalf("like of a deleted note succeeded, want an error")
+	}
+}
