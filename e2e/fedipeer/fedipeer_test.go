@@ -18,7 +18,8 @@ import (
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 )
 
-const wait = 15 * time.Second
+// wait is generous because the machine is shared and tests run in parallel with -race.
+const wait = 30 * time.Second
 
 // Two Fedify peers federate over loopback TLS: WebFinger, a verified Follow,
 // the Accept, then a verified Create. This proves the harness (certificates,
