@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The project's one test command: ./e2e/test.sh (works from any directory).
+# It prepares the third-party peers and clients the Go tests drive (npm packages
+# in e2e/node_modules, Debian's chromium), checks formatting and vet, then runs
+# every Go test with the race detector and PICTOR_E2E=1, so that a missing peer
+# fails the run instead of skipping it. Extra arguments go to `go test`
+# (e.g. ./e2e/test.sh -run TestTwoPeers).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+start=$SECONDS
+step() { printf '== %s (%ds)\n' "$*" "$((SECONDS - start))"; }
+
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
+	export PATH="$PATH:/usr/local/go/bin"
+fi
+
+# npm ci only when node_modules is missing or was installed from another lock file.
+lock_sum="$(sha256sum e2e/package-lock.json | cut -d' ' -f1)"
+stamp=e2e/node_modules/.pictor-lock-sha256
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+	step "npm ci in e2e/"
+	(cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+	echo "$lock_sum" >"$stamp"
+fi
+
+# Browser tests use Debian's chromium; never a browser downloaded by a test tool.
+if [ ! -x /usr/bin/chromium ]; then
+	if [ "$(id -u)" = 0 ]; then
+		step "apt-get install chromium"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq chromium >/dev/null
+	else
+		echo "warning: /usr/bin/chromium is missing and we are not root; browser tests will fail" >&2
+	fi
+fi
+
+step "gofmt"
+unformatted="$(find . -name '*.go' -not -path './.git/*' -not -path '*/node_modules/*' -print0 | xargs -0 gofmt -l)"
+if [ -n "$unformatted" ]; then
+	echo "gofmt -l reports unformatted files:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "go test"
+PICTOR_E2E=1 go test -race -count=1 -timeout 15m "$@" ./...
+step "all tests passed"
