@@ -27,6 +27,19 @@ func gradient(w, h int) *image.NRGBA {
 	return m
 }
 
+// photoLike returns an opaque gradient with mild grain, which compresses
+// about as badly as a photo or a generated image.
+func photoLike(w, h int) *image.NRGBA {
+	rng := rand.New(rand.NewPCG(3, 4))
+	m := gradient(w, h)
+	for i := range m.Pix {
+		if i%4 != 3 {
+			m.Pix[i] = uint8(min(255, max(0, int(m.Pix[i])+int(rng.IntN(17))-8)))
+		}
+	}
+	return m
+}
+
 // noise returns a w×h image of random pixels, the worst case for compressors.
 // With alpha set, alpha is random too.
 func noise(w, h int, alpha bool) *image.NRGBA {
@@ -195,4 +208,21 @@ func jpegMarkers(data []byte) []byte {
 		i += 2 + int(binary.BigEndian.Uint16(data[i+2:]))
 	}
 	return ms
+}
+
+// patchJPEGSize rewrites the dimensions in the SOF0 header of a baseline JPEG.
+func patchJPEGSize(data []byte, w, h uint16) []byte {
+	out := append([]byte{}, data...)
+	i := bytes.Index(out, []byte{0xff, 0xc0})
+	binary.BigEndian.PutUint16(out[i+5:], h)
+	binary.BigEndian.PutUint16(out[i+7:], w)
+	return out
+}
+
+// patchGIFSize rewrites the logical screen size of a GIF.
+func patchGIFSize(data []byte, w, h uint16) []byte {
+	out := append([]byte{}, data...)
+	binary.LittleEndian.PutUint16(out[6:], w)
+	binary.LittleEndian.PutUint16(out[8:], h)
+	return out
 }

@@ -2,7 +2,6 @@ package media
 
 import (
 	"image"
-	"image/color"
 	"image/draw"
 )
 
@@ -78,7 +77,7 @@ func opaqueSource(img image.Image) bool {
 	case *image.YCbCr, *image.Gray, *image.Gray16, *image.CMYK:
 		return true
 	}
-	return img.ColorModel() == color.YCbCrModel
+	return false
 }
 
 // hasAlpha reports whether any pixel is not fully opaque.

@@ -138,6 +138,8 @@ func TestProcessErrors(t *testing.T) {
 		{"truncated jpeg", goodJPEG[:len(goodJPEG)/2], DefaultLimits(), 422, "damaged"},
 		{"png bomb 100000x100000", pngBomb(100000, 100000), DefaultLimits(), 422, "pixels"},
 		{"png just over limit", pngBomb(7681, 4320), DefaultLimits(), 422, "pixels"},
+		{"jpeg header 65535x65535", patchJPEGSize(goodJPEG, 65535, 65535), DefaultLimits(), 422, "pixels"},
+		{"gif screen 65535x65535", patchGIFSize(encodeGIFT(t, gradient(8, 8), false), 65535, 65535), DefaultLimits(), 422, "pixels"},
 		{"png bomb 1x2^31", pngBomb(1, 1<<31-1), DefaultLimits(), 422, ""},
 		{"too many bytes", goodPNG, small, 413, "larger"},
 	}
