@@ -35,15 +35,15 @@ type StatusEvent struct {
 	StatusID int64
 }
 
-// publishStatus publishes a status event after commit.
-func (f *Federation) publishStatus(tx *store.Tx, kind string, id int64) {
+// PublishStatus publishes a status event after commit.
+func (f *Federation) PublishStatus(tx *store.Tx, kind string, id int64) {
 	tx.AfterCommit(func() {
 		f.hub.Publish(pubsub.Event{Stream: StreamStatuses, Kind: kind, Payload: StatusEvent{Kind: kind, StatusID: id}})
 	})
 }
 
-// notifyAccount stores a notification and publishes it after commit.
-func (f *Federation) notifyAccount(ctx context.Context, tx *store.Tx, n store.Notification) error {
+// Notify stores a notification and publishes it after commit.
+func (f *Federation) Notify(ctx context.Context, tx *store.Tx, n store.Notification) error {
 	if n.AccountID == n.FromAccountID {
 		return nil
 	}

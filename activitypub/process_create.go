@@ -136,16 +136,16 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 		notified := map[int64]bool{}
 		for _, m := range nf.mentioned {
 			notified[m.ID] = true
-			if err := f.notifyAccount(ctx, tx, store.Notification{AccountID: m.ID, FromAccountID: actor.ID, Type: store.NotifyMention, StatusID: st.ID}); err != nil {
+			if err := f.Notify(ctx, tx, store.Notification{AccountID: m.ID, FromAccountID: actor.ID, Type: store.NotifyMention, StatusID: st.ID}); err != nil {
 				return err
 			}
 		}
 		if nf.hasParent && nf.parent.Local && !notified[nf.parent.AccountID] {
-			if err := f.notifyAccount(ctx, tx, store.Notification{AccountID: nf.parent.AccountID, FromAccountID: actor.ID, Type: store.NotifyMention, StatusID: st.ID}); err != nil {
+			if err := f.Notify(ctx, tx, store.Notification{AccountID: nf.parent.AccountID, FromAccountID: actor.ID, Type: store.NotifyMention, StatusID: st.ID}); err != nil {
 				return err
 			}
 		}
-		f.publishStatus(tx, "create", st.ID)
+		f.PublishStatus(tx, "create", st.ID)
 		return nil
 	})
 }
@@ -277,7 +277,7 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 		if err := f.storeRemoteDetails(ctx, tx, st, o, nf); err != nil {
 			return err
 		}
-		f.publishStatus(tx, "update", st.ID)
+		f.PublishStatus(tx, "update", st.ID)
 		return nil
 	})
 }
@@ -302,7 +302,7 @@ func (f *Federation) applyDelete(ctx context.Context, actor store.Account, act A
 		if err := tx.MarkStatusDeleted(ctx, st.ID); err != nil {
 			return err
 		}
-		f.publishStatus(tx, "delete", st.ID)
+		f.PublishStatus(tx, "delete", st.ID)
 		return nil
 	})
 }

@@ -21,9 +21,9 @@ func (f *Federation) applyFollow(ctx context.Context, actor store.Account, act A
 			return err
 		}
 		if !fl.Accepted {
-			return f.notifyAccount(ctx, tx, store.Notification{AccountID: target.ID, FromAccountID: actor.ID, Type: store.NotifyFollowRequest})
+			return f.Notify(ctx, tx, store.Notification{AccountID: target.ID, FromAccountID: actor.ID, Type: store.NotifyFollowRequest})
 		}
-		if err := f.notifyAccount(ctx, tx, store.Notification{AccountID: target.ID, FromAccountID: actor.ID, Type: store.NotifyFollow}); err != nil {
+		if err := f.Notify(ctx, tx, store.Notification{AccountID: target.ID, FromAccountID: actor.ID, Type: store.NotifyFollow}); err != nil {
 			return err
 		}
 		return f.SendAccept(ctx, tx, target, actor, act.ID, true)
@@ -126,7 +126,7 @@ func (f *Federation) applyUndo(ctx context.Context, actor store.Account, act Act
 				if err == nil {
 					err = tx.DeleteNotificationsFrom(ctx, orig.AccountID, actor.ID, store.NotifyReblog, orig.ID)
 				}
-				f.publishStatus(tx, "delete", st.ID)
+				f.PublishStatus(tx, "delete", st.ID)
 				return err
 			}
 		}

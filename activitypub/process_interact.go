@@ -23,7 +23,7 @@ func (f *Federation) applyLike(ctx context.Context, actor store.Account, act Act
 		} else if err != nil {
 			return err
 		}
-		return f.notifyAccount(ctx, tx, store.Notification{AccountID: st.AccountID, FromAccountID: actor.ID, Type: store.NotifyFavourite, StatusID: st.ID})
+		return f.Notify(ctx, tx, store.Notification{AccountID: st.AccountID, FromAccountID: actor.ID, Type: store.NotifyFavourite, StatusID: st.ID})
 	})
 }
 
@@ -87,11 +87,11 @@ func (f *Federation) applyAnnounce(ctx context.Context, actor store.Account, act
 		} else if err != nil {
 			return err
 		}
-		f.publishStatus(tx, "create", boost.ID)
+		f.PublishStatus(tx, "create", boost.ID)
 		if !orig.Local {
 			return nil
 		}
-		return f.notifyAccount(ctx, tx, store.Notification{AccountID: orig.AccountID, FromAccountID: actor.ID, Type: store.NotifyReblog, StatusID: orig.ID})
+		return f.Notify(ctx, tx, store.Notification{AccountID: orig.AccountID, FromAccountID: actor.ID, Type: store.NotifyReblog, StatusID: orig.ID})
 	})
 }
 

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/store"
+	"github.com/pictor-social/pictor/webfinger"
+)
+
+var fmtSscan = fmt.Sscan
+
+// webfingerLookup resolves a local username for WebFinger.
+func (s *Server) webfingerLookup(ctx context.Context, username string) (webfinger.Account, error) {
+	a, err := s.DB.AccountByHandle(ctx, username, "")
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !a.SuspendedAt.IsZero()) {
+		return webfinger.Account{}, webfinger.ErrNotFound
+	}
+	if err != nil {
+		return webfinger.Account{}, err
+	}
+	return webfinger.Account{Username: a.Username, ActorURL: a.URI, ProfileURL: a.URL}, nil
+}
+
+func (s *Server) writeAPError(w http.ResponseWriter, r *http.Request, err error) {
+	if apperr.StatusOf(err) >= 500 {
+		s.Log.Error("request failed", "path", r.URL.Path, "err", err)
+	}
+	activitypub.WriteError(w, err)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
+
+func (s *Server) redirectToProfile(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, s.Fed.URLs.Profile(mux.Vars(r)["name"]), http.StatusFound)
+}
+
+func (s *Server) redirectToStatusPage(w http.ResponseWriter, r *http.Request) {
+	v := mux.Vars(r)
+	http.Redirect(w, r, s.Fed.URLs.Profile(v["name"])+"/"+v["id"], http.StatusFound)
+}
+
+// plainPage is the minimal HTML profile and post page, until the web
+// package renders the full ones.
+var plainPage = template.Must(template.New("p").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<link rel="alternate" type="application/activity+json" href="{{.ActorURI}}">
+</head><body><h1>{{.Title}}</h1><p>{{.Handle}}</p>{{.Body}}</body></html>`))
+
+func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
+	a, err := s.DB.AccountByHandle(r.Context(), strings.TrimPrefix(mux.Vars(r)["name"], "@"), "")
+	if err != nil || !a.Local() {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	plainPage.Execute(w, map[string]any{"Title": a.DisplayName, "ActorURI": a.URI,
+		"Handle": "@" + a.Username + "@" + s.Fed.Host(), "Body": template.HTML(a.Note)})
+}
+
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := store.ParseID(mux.Vars(r)["id"])
+	st, err := s.DB.StatusByID(r.Context(), id)
+	if !ok || err != nil || !st.Local || !st.DeletedAt.IsZero() || st.Visibility == store.VisibilityPrivate || st.Visibility == store.VisibilityDirect {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	plainPage.Execute(w, map[string]any{"Title": "Post", "ActorURI": st.URI, "Handle": "", "Body": template.HTML(st.Content)})
+}

@@ -1,0 +1,123 @@
+package server
+
+import (
+	"io/fs"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"github.com/pictor-social/pictor/static"
+	"github.com/pictor-social/pictor/webfinger"
+)
+
+// apHandler adapts an ActivityPub handler that returns an error.
+type apHandler func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) ap(h apHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeAPError(w, r, err)
+		}
+	}
+}
+
+// routes is the whole URL map of Pictor.
+func (s *Server) routes() http.Handler {
+	r := mux.NewRouter()
+	f := s.Fed
+	wf := &webfinger.Handler{Host: f.Host(), BaseURL: f.URLs.Base, Lookup: s.webfingerLookup,
+		ActorPrefix: "/users/", ProfilePrefix: "/@"}
+
+	// Discovery.
+	r.HandleFunc("/.well-known/webfinger", wf.ServeWebFinger).Methods("GET", "HEAD")
+	r.HandleFunc("/.well-known/host-meta", wf.ServeHostMeta).Methods("GET", "HEAD")
+	r.HandleFunc("/.well-known/host-meta.json", wf.ServeHostMeta).Methods("GET", "HEAD")
+	r.Handle("/.well-known/nodeinfo", s.ap(f.ServeNodeInfoDiscovery)).Methods("GET", "HEAD")
+	r.Handle("/nodeinfo/{version}", s.ap(f.ServeNodeInfo)).Methods("GET", "HEAD")
+	r.HandleFunc("/robots.txt", serveRobots).Methods("GET", "HEAD")
+
+	// ActivityPub.
+	r.Handle("/actor", s.ap(f.ServeInstanceActor)).Methods("GET", "HEAD")
+	r.Handle("/actor/inbox", s.ap(f.ServeInbox)).Methods("POST")
+	r.Handle("/inbox", s.ap(f.ServeInbox)).Methods("POST")
+	r.Handle("/users/{name}", s.negotiate(s.ap(f.ServeActor), http.HandlerFunc(s.redirectToProfile))).Methods("GET", "HEAD")
+	r.Handle("/users/{name}/inbox", s.ap(f.ServeInbox)).Methods("POST")
+	r.Handle("/users/{name}/outbox", s.ap(f.ServeOutbox)).Methods("GET", "HEAD")
+	r.Handle("/users/{name}/followers", s.ap(f.ServeFollowers)).Methods("GET", "HEAD")
+	r.Handle("/users/{name}/following", s.ap(f.ServeFollowing)).Methods("GET", "HEAD")
+	r.Handle("/users/{name}/collections/featured", s.ap(f.ServeFeatured)).Methods("GET", "HEAD")
+	r.Handle("/users/{name}/statuses/{id:[0-9]+}", s.negotiate(s.ap(f.ServeStatus), http.HandlerFunc(s.redirectToStatusPage))).Methods("GET", "HEAD")
+	r.Handle("/users/{name}/statuses/{id:[0-9]+}/{activity:activity}", s.ap(f.ServeStatus)).Methods("GET", "HEAD")
+
+	// Media and static files: any Accept, any User-Agent, no signature (checklist 33).
+	r.PathPrefix("/media/").Handler(http.StripPrefix("/media/", s.Files.Handler())).Methods("GET", "HEAD")
+	staticFS, _ := fs.Sub(static.FS, ".")
+	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS)))).Methods("GET", "HEAD")
+
+	// HTML pages (with ActivityPub documents for AS2 requests at the same URLs).
+	r.Handle("/@{name}", s.negotiate(s.ap(f.ServeActor), http.HandlerFunc(s.profilePage))).Methods("GET", "HEAD")
+	r.Handle("/@{name}/{id:[0-9]+}", s.negotiate(s.ap(f.ServeStatus), http.HandlerFunc(s.statusPage))).Methods("GET", "HEAD")
+
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusNotFound, "not found")
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusMethodNotAllowed, "method not allowed")
+	})
+	return s.logRequests(cors(r))
+}
+
+// negotiate serves ActivityPub JSON to clients that ask for it and HTML to
+// browsers (interop.md D.6: bare application/ld+json counts as AS2).
+func (s *Server) negotiate(as2, html http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Accept")
+		if WantsAS2(r.Header.Get("Accept")) {
+			as2.ServeHTTP(w, r)
+			return
+		}
+		html.ServeHTTP(w, r)
+	})
+}
+
+// WantsAS2 reports whether an Accept header prefers an ActivityStreams type
+// over HTML. No Accept at all (curl, some fetchers) gets ActivityPub on
+// /users/ paths through this too.
+func WantsAS2(accept string) bool {
+	if accept == "" {
+		return true
+	}
+	bestAS2, bestHTML := -1.0, -1.0
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if _, err := fmtSscan(v, &q); err != nil {
+				q = 0
+			}
+		}
+		switch {
+		case mt == "application/activity+json", mt == "application/ld+json":
+			bestAS2 = max(bestAS2, q)
+		case mt == "text/html", mt == "application/xhtml+xml":
+			bestHTML = max(bestHTML, q)
+		}
+	}
+	return bestAS2 > 0 && bestAS2 >= bestHTML
+}
+
+func serveRobots(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("User-agent: *\nDisallow: /media/originals/\nDisallow: /oauth/\nDisallow: /settings/\n"))
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		h.ServeHTTP(w, r)
+	})
+}

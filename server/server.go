@@ -1,0 +1,166 @@
+// Package server is Pictor's composition root: New wires every component
+// from the configuration, Handler serves the URL map in routes.go, and Run
+// serves HTTP and runs the background workers until its context ends.
+package server
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/internal/safehttp"
+	"github.com/pictor-social/pictor/media"
+	"github.com/pictor-social/pictor/social"
+	"github.com/pictor-social/pictor/store"
+)
+
+// Version is the Pictor release, set at build time with -ldflags.
+var Version = "0.1.0-dev"
+
+// Options are the parts of the environment that tests replace.
+type Options struct {
+	Logger  *slog.Logger
+	RootCAs *x509.CertPool // trusted CAs for outbound HTTPS; nil means the system's
+	Clock   func() time.Time
+}
+
+// Server is one running Pictor instance.
+type Server struct {
+	Cfg    config.File
+	DB     *store.DB
+	Fed    *activitypub.Federation
+	Social *social.Service
+	Files  *media.Files
+	Hub    *pubsub.Hub
+	Log    *slog.Logger
+	Client *http.Client
+
+	handler http.Handler
+}
+
+// New opens the data folder and database (migrating it) and wires every
+// component. Close releases them.
+func New(ctx context.Context, cfg config.File, opts Options) (*Server, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: levelOf(cfg.LogLevel)}))
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "pictor.db"), store.Options{Clock: opts.Clock})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Cfg: cfg, DB: db, Hub: pubsub.New(), Log: log}
+	if err := s.wire(ctx, opts); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) wire(ctx context.Context, opts Options) error {
+	cfg := s.Cfg
+	ua := fmt.Sprintf("Pictor/%s (+%s)", Version, cfg.BaseURL())
+	s.Client = safehttp.New(safehttp.Options{AllowPrivate: cfg.Federation.AllowPrivateAddresses,
+		Timeout: cfg.Federation.FetchTimeout.Duration, RootCAs: opts.RootCAs, UserAgent: ua})
+	files, err := media.NewFiles(filepath.Join(cfg.DataDir, "media"))
+	if err != nil {
+		return err
+	}
+	s.Files = files
+	fo := cfg.Federation
+	s.Fed, err = activitypub.New(s.DB, s.Client, s.Hub, s.Log, activitypub.Options{
+		BaseURL: cfg.BaseURL(), FetchTimeout: fo.FetchTimeout.Duration, MaxFetchBytes: fo.MaxFetchBytes,
+		MaxInboxBytes: fo.MaxInboxBytes, SignatureMaxAge: fo.SignatureMaxAge.Duration, InboxWorkers: fo.InboxWorkers,
+		DeliveryWorkers: fo.DeliveryWorkers, PerHostConcurrency: fo.PerHostConcurrency,
+		DeliveryTimeout: fo.DeliveryTimeout.Duration, RetryFor: fo.RetryFor.Duration,
+		UnreachableAfter: fo.UnreachableAfter.Duration, ActorCacheFor: fo.ActorCacheFor.Duration,
+		UserAgent: ua, AllowPrivate: fo.AllowPrivateAddresses, Version: Version,
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := s.Fed.InstanceActor(ctx); err != nil {
+		return fmt.Errorf("instance actor: %w", err)
+	}
+	s.Social = social.New(s.DB, s.Fed, s.Files, s.Hub, social.Options{Media: mediaLimits(cfg.Media)})
+	s.handler = s.routes()
+	return nil
+}
+
+func mediaLimits(m config.Media) media.Limits {
+	return media.Limits{MaxUploadBytes: m.MaxUploadBytes, MaxPixels: m.MaxPixels, MaxSide: m.MaxSide,
+		MaxFederatedBytes: m.MaxFederatedBytes, ThumbSide: m.ThumbSide}
+}
+
+func levelOf(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// Handler returns the HTTP handler of the whole URL map.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Workers runs the background workers (inbox processing, delivery) until
+// ctx ends, and returns when all have stopped.
+func (s *Server) Workers(ctx context.Context) {
+	workers := []func(context.Context) error{s.Fed.RunInbox, s.Fed.RunDelivery}
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w(ctx); err != nil {
+				s.Log.Error("worker stopped", "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Run serves HTTP on ln (TLS when srv.TLSConfig is set by the caller through
+// serveTLS) and runs the workers until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn)}
+	wctx, stopWorkers := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { s.Workers(wctx); close(done) }()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.Log.Info("pictor listening", "addr", ln.Addr().String(), "url", s.Cfg.BaseURL())
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	shutdownErr := hs.Shutdown(sctx)
+	stopWorkers()
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, shutdownErr)
+}
+
+// Close closes the database.
+func (s *Server) Close() error { return s.DB.Close() }

@@ -1,0 +1,10 @@
+// Package static embeds Pictor's templates, style sheets, scripts and images
+// into the binary.
+package static
+
+import "embed"
+
+// FS holds templates/, css/, js/ and img/.
+//
+//go:embed img
+var FS embed.FS
