@@ -87,10 +87,28 @@ type IRIs []string
 // UnmarshalJSON implements json.Unmarshaler; it never fails on shape.
 func (l *IRIs) UnmarshalJSON(b []byte) error {
 	*l = nil
-	for _, r := range decodeRefs(b) {
-		if id := r.id(); id != "" {
-			*l = append(*l, id)
+	for _, it := range decodeList[idOnly](b) {
+		if it.ID != "" {
+			*l = append(*l, it.ID)
 		}
+	}
+	return nil
+}
+
+// idOnly reads a bare IRI or just the id of an object, cheaply.
+type idOnly struct {
+	ID string `json:"id"`
+}
+
+func (x *idOnly) UnmarshalJSON(b []byte) error {
+	type plain idOnly
+	switch jsonKind(b) {
+	case '"':
+		x.ID = firstString(b)
+	case '{':
+		var p plain
+		_ = lenient(json.Unmarshal(b, &p))
+		*x = idOnly(p)
 	}
 	return nil
 }
