@@ -100,6 +100,7 @@ type idOnly struct {
 	ID string `json:"id"`
 }
 
+// UnmarshalJSON reads a string or an object's id; it never fails on shape.
 func (x *idOnly) UnmarshalJSON(b []byte) error {
 	type plain idOnly
 	switch jsonKind(b) {
@@ -365,6 +366,21 @@ func (x IRIOrObject) Actor() *Actor {
 	return &a
 }
 
+// Collection returns the first value decoded as a Collection (an embedded
+// `first` page, `replies`), or nil for a bare IRI or an absent value.
+func (x IRIOrObject) Collection() *Collection {
+	if len(x.refs) > 0 {
+		if v, ok := x.refs[0].val.(Collection); ok {
+			return &v
+		}
+	}
+	var c Collection
+	if !x.decodeFirst(&c) {
+		return nil
+	}
+	return &c
+}
+
 // decodeFirst decodes the first embedded value into dst.
 func (x IRIOrObject) decodeFirst(dst any) bool {
 	if len(x.refs) == 0 || x.refs[0].iri != "" {
@@ -400,6 +416,7 @@ func (x IRIOrObject) MarshalJSON() ([]byte, error) {
 	return json.Marshal(x.refs)
 }
 
+// MarshalJSON encodes the value in whichever form it holds.
 func (r ref) MarshalJSON() ([]byte, error) {
 	switch {
 	case r.val != nil:

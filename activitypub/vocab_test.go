@@ -84,6 +84,12 @@ func TestParseFixtures(t *testing.T) {
 					t.Errorf("totalItems = %v, want %v", c.TotalItems, n)
 				}
 				checkRefs(t, "orderedItems", raw["orderedItems"], IRIOrObject{refs: refsOf(c.OrderedItems)})
+				if first, ok := raw["first"].(map[string]any); ok {
+					page := c.First.Collection()
+					if page == nil || page.ID != idOf(first) {
+						t.Errorf("embedded first page not decoded: %+v", page)
+					}
+				}
 			case raw["actor"] != nil:
 				checkActivityFixture(t, data, raw)
 			default:
