@@ -2,12 +2,16 @@ package activitypub
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -423,15 +427,134 @@ func TestVerifyDoesNotMutateRequest(t *testing.T) {
 	}
 }
 
-func TestVerifyRFC9421Rejected(t *testing.T) {
-	req := newRequest(t, "POST", "https://local.example/inbox", followBody)
-	req.Header.Set("Signature-Input", `sig1=("@method" "@target-uri");created=1;keyid="k"`)
-	req.Header.Set("Signature", "sig1=:AAAA:")
-	v := &Verifier{Fetch: keysFor(testKeyID, &testKey().PublicKey).fetch}
-	if _, err := v.Verify(req, followBody); !errors.Is(err, ErrSignature) {
-		t.Fatalf("err = %v, want ErrSignature", err)
+// sign9421 is a minimal RFC 9421 signer written from the spec for these
+// tests: it covers the given components, which must be among @method,
+// @target-uri, @authority and content-digest.
+type sign9421 struct {
+	components []string
+	created    int64
+	keyID, alg string
+	key        crypto.Signer
+	extra      string // appended to Signature-Input, e.g. a second member
+}
+
+func (o sign9421) apply(t *testing.T, req *http.Request, body []byte) {
+	t.Helper()
+	if body != nil {
+		req.Header.Set("Content-Digest", ContentDigest(body))
+	}
+	quoted := make([]string, len(o.components))
+	var lines []string
+	for i, c := range o.components {
+		quoted[i] = `"` + c + `"`
+		v := map[string]string{"@method": req.Method, "@target-uri": req.URL.String(), "@authority": req.URL.Host,
+			"content-digest": req.Header.Get("Content-Digest")}[c]
+		lines = append(lines, `"`+c+`": `+v)
+	}
+	params := "(" + strings.Join(quoted, " ") + ")"
+	if o.created != 0 {
+		params += fmt.Sprintf(";created=%d", o.created)
+	}
+	params += `;keyid="` + o.keyID + `"`
+	if o.alg != "" {
+		params += `;alg="` + o.alg + `"`
+	}
+	lines = append(lines, `"@signature-params": `+params)
+	base := []byte(strings.Join(lines, "\n"))
+	var sig []byte
+	var err error
+	if _, ok := o.key.(ed25519.PrivateKey); ok {
+		sig, err = o.key.Sign(rand.Reader, base, crypto.Hash(0))
+	} else {
+		sum := sha256.Sum256(base)
+		sig, err = o.key.Sign(rand.Reader, sum[:], crypto.SHA256)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Signature-Input", "sig1="+params+o.extra)
+	req.Header.Set("Signature", "sig1=:"+base64.StdEncoding.EncodeToString(sig)+":")
+}
+
+func TestVerifyRFC9421(t *testing.T) {
+	edPub, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := testTime.Unix()
+	base := func(mut func(*sign9421)) sign9421 {
+		o := sign9421{components: []string{"@method", "@target-uri", "content-digest"}, created: created,
+			keyID: testKeyID, alg: "rsa-v1_5-sha256", key: testKey()}
+		if mut != nil {
+			mut(&o)
+		}
+		return o
+	}
+	cases := []struct {
+		name    string
+		method  string
+		opts    sign9421
+		tamper  func(*http.Request)
+		keys    func() *fakeKeys
+		now     time.Time
+		wantErr error
+		calls   int32
+	}{
+		{name: "POST", method: "POST", opts: base(nil), calls: 1},
+		{name: "GET with query, no alg", method: "GET", opts: base(func(o *sign9421) {
+			o.components, o.alg = []string{"@method", "@target-uri", "@authority"}, ""
+		})},
+		{name: "ed25519", method: "POST", opts: base(func(o *sign9421) { o.key, o.alg = edPriv, "ed25519" }),
+			keys: func() *fakeKeys { return keysFor(testKeyID, edPub) }},
+		{name: "rotated key", method: "POST", opts: base(func(o *sign9421) { o.key = testOtherKey() }), calls: 2,
+			keys: func() *fakeKeys {
+				f := keysFor(testKeyID, &testKey().PublicKey)
+				f.fresh = map[string]PublicKey{testKeyID: {ID: testKeyID, Owner: testActor, Key: &testOtherKey().PublicKey}}
+				return f
+			}},
+		{name: "wrong key", method: "POST", opts: base(func(o *sign9421) { o.key = testOtherKey() }), wantErr: ErrSignature, calls: 2},
+		{name: "content-digest not covered on POST", method: "POST", opts: base(func(o *sign9421) {
+			o.components = []string{"@method", "@target-uri"}
+		}), wantErr: ErrSignature, calls: -1},
+		{name: "@target-uri not covered", method: "POST", opts: base(func(o *sign9421) {
+			o.components = []string{"@method", "@authority", "content-digest"}
+		}), wantErr: ErrSignature, calls: -1},
+		{name: "tampered body", method: "POST", opts: base(nil), tamper: func(r *http.Request) {
+			r.Header.Set("Content-Digest", ContentDigest([]byte("other")))
+		}, wantErr: ErrDigest, calls: -1},
+		{name: "no created", method: "POST", opts: base(func(o *sign9421) { o.created = 0 }), wantErr: ErrSignature, calls: -1},
+		{name: "stale created", method: "POST", opts: base(nil), now: testTime.Add(2 * time.Hour), wantErr: ErrSignatureClock, calls: -1},
+		{name: "unsupported alg", method: "POST", opts: base(func(o *sign9421) { o.alg = "rsa-pss-sha512" }), wantErr: ErrSignature, calls: -1},
+		{name: "two signatures", method: "POST", opts: base(func(o *sign9421) { o.extra = `, sig2=("@method");created=1;keyid="x"` }),
+			wantErr: ErrSignature, calls: -1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			keys := keysFor(testKeyID, &testKey().PublicKey)
+			if c.keys != nil {
+				keys = c.keys()
+			}
+			now := cmp.Or(c.now, testTime.Add(time.Minute))
+			v := &Verifier{Fetch: keys.fetch, Now: func() time.Time { return now }}
+			srv, results := verifyServer(t, v)
+			var body []byte
+			path := "/users/bob/outbox?page=true"
+			if c.method == "POST" {
+				body, path = followBody, "/users/bob/inbox"
+			}
+			req := newRequest(t, c.method, srv.URL+path, body)
+			c.opts.apply(t, req, body)
+			if c.tamper != nil {
+				c.tamper(req)
+			}
+			checkVerify(t, send(t, req, results), c.wantErr)
+			if got := keys.calls.Load(); (c.calls > 0 && got != c.calls) || (c.calls < 0 && got != 0) {
+				t.Errorf("fetch called %d times, want %d", got, max(c.calls, 0))
+			}
+		})
 	}
 }
+
 func TestDigest(t *testing.T) {
 	body := []byte("hello")
 	// SHA-256("hello"), standard base64.

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -92,6 +93,9 @@ func ParsePublicKeyPEM(s string) (crypto.PublicKey, error) {
 	}
 	block, _ := pem.Decode([]byte(s))
 	if block == nil {
+		block = decodeFlattenedPEM(s)
+	}
+	if block == nil {
 		return nil, errors.New("parse public key: no PEM block")
 	}
 	var key crypto.PublicKey
@@ -164,4 +168,27 @@ func KeyFromDocument(data []byte, keyID string) (PublicKey, error) {
 		return PublicKey{}, fmt.Errorf("key %q: %w", keyID, err)
 	}
 	return PublicKey{ID: k.ID, Owner: k.Owner, Key: pub}, nil
+}
+
+// decodeFlattenedPEM reads a PEM block whose line breaks were turned into
+// spaces, as some published publicKeyPem values are. It returns nil if s has no
+// such block.
+func decodeFlattenedPEM(s string) *pem.Block {
+	_, rest, ok := strings.Cut(s, "-----BEGIN ")
+	if !ok {
+		return nil
+	}
+	typ, rest, ok := strings.Cut(rest, "-----")
+	if !ok {
+		return nil
+	}
+	body, _, ok := strings.Cut(rest, "-----END "+typ+"-----")
+	if !ok {
+		return nil
+	}
+	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(body), ""))
+	if err != nil {
+		return nil
+	}
+	return &pem.Block{Type: typ, Bytes: der}
 }

@@ -87,10 +87,29 @@ type IRIs []string
 // UnmarshalJSON implements json.Unmarshaler; it never fails on shape.
 func (l *IRIs) UnmarshalJSON(b []byte) error {
 	*l = nil
-	for _, r := range decodeRefs(b) {
-		if id := r.id(); id != "" {
-			*l = append(*l, id)
+	for _, it := range decodeList[idOnly](b) {
+		if it.ID != "" {
+			*l = append(*l, it.ID)
 		}
+	}
+	return nil
+}
+
+// idOnly reads a bare IRI or just the id of an object, cheaply.
+type idOnly struct {
+	ID string `json:"id"`
+}
+
+// UnmarshalJSON reads a string or an object's id; it never fails on shape.
+func (x *idOnly) UnmarshalJSON(b []byte) error {
+	type plain idOnly
+	switch jsonKind(b) {
+	case '"':
+		x.ID = firstString(b)
+	case '{':
+		var p plain
+		_ = lenient(json.Unmarshal(b, &p))
+		*x = idOnly(p)
 	}
 	return nil
 }
@@ -347,6 +366,21 @@ func (x IRIOrObject) Actor() *Actor {
 	return &a
 }
 
+// Collection returns the first value decoded as a Collection (an embedded
+// `first` page, `replies`), or nil for a bare IRI or an absent value.
+func (x IRIOrObject) Collection() *Collection {
+	if len(x.refs) > 0 {
+		if v, ok := x.refs[0].val.(Collection); ok {
+			return &v
+		}
+	}
+	var c Collection
+	if !x.decodeFirst(&c) {
+		return nil
+	}
+	return &c
+}
+
 // decodeFirst decodes the first embedded value into dst.
 func (x IRIOrObject) decodeFirst(dst any) bool {
 	if len(x.refs) == 0 || x.refs[0].iri != "" {
@@ -382,6 +416,7 @@ func (x IRIOrObject) MarshalJSON() ([]byte, error) {
 	return json.Marshal(x.refs)
 }
 
+// MarshalJSON encodes the value in whichever form it holds.
 func (r ref) MarshalJSON() ([]byte, error) {
 	switch {
 	case r.val != nil:
