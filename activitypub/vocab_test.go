@@ -52,8 +52,6 @@ func fixtureFiles(t testing.TB) map[string][]byte {
 	return files
 }
 
-var actorTypes = map[TypeName]bool{"Person": true, "Service": true, "Application": true, "Group": true, "Organization": true}
-
 func isCollectionType(t TypeName) bool {
 	return strings.HasSuffix(string(t), "Collection") || strings.HasSuffix(string(t), "CollectionPage")
 }

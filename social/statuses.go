@@ -298,7 +298,9 @@ func (s *Service) DeleteStatus(ctx context.Context, accountID, statusID int64) (
 	return st, err
 }
 
-func (s *Service) publishStatus(tx *store.Tx, kind string, id int64) { s.fed.PublishStatus(tx, kind, id) }
+func (s *Service) publishStatus(tx *store.Tx, kind string, id int64) {
+	s.fed.PublishStatus(tx, kind, id)
+}
 
 func (s *Service) notify(ctx context.Context, tx *store.Tx, n store.Notification) error {
 	return s.fed.Notify(ctx, tx, n)
