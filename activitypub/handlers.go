@@ -22,7 +22,7 @@ const pageSize = 20
 
 // WriteJSON writes an ActivityPub document.
 func WriteJSON(w http.ResponseWriter, status int, doc any) error {
-	body, err := json.Marshal(doc)
+	body, err := Marshal(doc)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package activitypub
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -24,7 +23,7 @@ func (f *Federation) NewActivityID() string {
 // fail together (style.md §11). Local inboxes are skipped. The delivery
 // workers are woken after commit.
 func (f *Federation) Enqueue(ctx context.Context, tx *store.Tx, signer store.Account, id, typ string, activity any, inboxes []string) error {
-	body, err := json.Marshal(activity)
+	body, err := Marshal(activity)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", typ, err)
 	}

@@ -1,8 +1,10 @@
 package activitypub
 
 import (
+	"bytes"
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,7 +161,7 @@ func (f *Federation) renderAttachment(m store.MediaAttachment) Attachment {
 
 // activityDoc is an outgoing activity with its context and object.
 type activityDoc struct {
-	Context   LDContext `json:"@context"`
+	Context   LDContext `json:"@context,omitempty"`
 	ID        string    `json:"id"`
 	Type      string    `json:"type"`
 	Actor     string    `json:"actor"`
@@ -248,7 +250,16 @@ func Announce(id, actor, object, objectAuthor, followers string, at time.Time) s
 		To: IRIs{Public}, Cc: IRIs{objectAuthor, followers}}
 }
 
-func itoa(v int64) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// Marshal encodes an ActivityPub document without escaping HTML characters,
+// so content reads as other servers write it.
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }

@@ -80,3 +80,23 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	plainPage.Execute(w, map[string]any{"Title": "Post", "ActorURI": st.URI, "Handle": "", "Body": template.HTML(st.Content)})
 }
+
+// StatusIDFromURL extracts a local status id from its page URL, its
+// ActivityPub id or a bare id.
+func (s *Server) StatusIDFromURL(raw string) (int64, bool) {
+	if id, ok := store.ParseID(raw); ok {
+		return id, true
+	}
+	base := s.Fed.URLs.Base
+	if !strings.HasPrefix(raw, base+"/") {
+		return 0, false
+	}
+	parts := strings.Split(strings.TrimPrefix(raw, base+"/"), "/")
+	switch {
+	case len(parts) == 2 && strings.HasPrefix(parts[0], "@"):
+		return store.ParseID(parts[1])
+	case len(parts) == 4 && parts[0] == "users" && parts[2] == "statuses":
+		return store.ParseID(parts[3])
+	}
+	return 0, false
+}

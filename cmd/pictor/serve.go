@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/server"
+)
+
+func runServe(ctx context.Context, args []string, out io.Writer) error {
+	fs, cfgPath := newFlags("serve")
+	if pos, err := parse(fs, args); err != nil || len(pos) > 0 {
+		return errUsage
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	s, err := server.New(ctx, cfg, server.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	return s.Run(ctx, ln)
+}
+
+func runMigrate(ctx context.Context, args []string, out io.Writer) error {
+	fs, cfgPath := newFlags("migrate")
+	if pos, err := parse(fs, args); err != nil || len(pos) > 0 {
+		return errUsage
+	}
+	s, err := openServer(ctx, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	v, err := s.DB.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "database %s is at schema version %d\n", s.DB.Path(), v)
+	return nil
+}
+
+func runVersion(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 {
+		return errUsage
+	}
+	fmt.Fprintf(out, "pictor %s\n", server.Version)
+	return nil
+}
