@@ -149,6 +149,8 @@ type errGoneStatus struct{ uri string }
 
 func (e errGoneStatus) Error() string { return "status deleted" }
 
+func (e errGoneStatus) Unwrap() error { return apperr.Gone("status deleted") }
+
 // WriteError writes an error in ActivityPub style: the status from apperr
 // (410 with a Tombstone for deleted statuses) and a JSON error body.
 func WriteError(w http.ResponseWriter, err error) {
