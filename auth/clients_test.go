@@ -61,9 +61,9 @@ func clientCases() []clientCase {
 		},
 		wantTokenSc: "read write follow push",
 	}, {
-		name:    "Ice Cubes JSON with scope",
-		regType: "application/json",
-		regBody: `{"client_name":"IceCubesApp","redirect_uris":"icecubesapp://","scopes":"read write follow push","website":"https://github.com/Dimillian/IceCubesApp"}`,
+		name:     "Ice Cubes JSON with scope",
+		regType:  "application/json",
+		regBody:  `{"client_name":"IceCubesApp","redirect_uris":"icecubesapp://","scopes":"read write follow push","website":"https://github.com/Dimillian/IceCubesApp"}`,
 		redirect: "icecubesapp://", wantURIs: []string{"icecubesapp://"}, wantScopes: rwfp,
 		authScope: "read write follow push", tokenType: "application/json",
 		tokenBody: func(t *testing.T, id, secret, code string) string {
@@ -72,9 +72,9 @@ func clientCases() []clientCase {
 		},
 		wantTokenSc: "read write follow push",
 	}, {
-		name:    "Elk JSON",
-		regType: "application/json",
-		regBody: `{"client_name":"Elk","website":"https://elk.zone","redirect_uris":"https://elk.zone/api/mastodon.social/oauth/https%3A%2F%2Felk.zone","scopes":"read write follow push"}`,
+		name:     "Elk JSON",
+		regType:  "application/json",
+		regBody:  `{"client_name":"Elk","website":"https://elk.zone","redirect_uris":"https://elk.zone/api/mastodon.social/oauth/https%3A%2F%2Felk.zone","scopes":"read write follow push"}`,
 		redirect: "https://elk.zone/api/mastodon.social/oauth/https%3A%2F%2Felk.zone",
 		wantURIs: []string{"https://elk.zone/api/mastodon.social/oauth/https%3A%2F%2Felk.zone"}, wantScopes: rwfp,
 		authScope: "read write follow push", tokenType: "application/json; charset=utf-8",
@@ -97,9 +97,9 @@ func clientCases() []clientCase {
 		},
 		wantTokenSc: "read write follow push",
 	}, {
-		name:    "toot JSON with oob",
-		regType: "application/json",
-		regBody: `{"client_name":"toot - a Mastodon CLI client","redirect_uris":"urn:ietf:wg:oauth:2.0:oob","scopes":"read write follow","website":"https://github.com/ihabunek/toot"}`,
+		name:     "toot JSON with oob",
+		regType:  "application/json",
+		regBody:  `{"client_name":"toot - a Mastodon CLI client","redirect_uris":"urn:ietf:wg:oauth:2.0:oob","scopes":"read write follow","website":"https://github.com/ihabunek/toot"}`,
 		redirect: OOBRedirectURI, wantURIs: []string{OOBRedirectURI},
 		wantScopes: Scopes{ScopeRead, ScopeWrite, ScopeFollow}, authScope: "read write follow", tokenType: formType,
 		tokenBody: func(_ *testing.T, id, secret, code string) string {
@@ -112,8 +112,8 @@ func clientCases() []clientCase {
 		regType: formType,
 		regBody: form("client_name", "Bridgy Fed", "redirect_uris", "https://fed.brid.gy/mastodon/finish\nhttps://fed.brid.gy/mastodon/finish_other",
 			"scopes", dropinsScopes, "website", "https://fed.brid.gy/"),
-		redirect: "https://fed.brid.gy/mastodon/finish",
-		wantURIs: []string{"https://fed.brid.gy/mastodon/finish", "https://fed.brid.gy/mastodon/finish_other"},
+		redirect:  "https://fed.brid.gy/mastodon/finish",
+		wantURIs:  []string{"https://fed.brid.gy/mastodon/finish", "https://fed.brid.gy/mastodon/finish_other"},
 		authScope: "read:accounts write:statuses", tokenType: formType,
 		tokenBody: func(_ *testing.T, id, secret, code string) string {
 			return form("client_id", id, "client_secret", secret, "code", code, "grant_type", "authorization_code",
@@ -121,9 +121,9 @@ func clientCases() []clientCase {
 		},
 		wantTokenSc: "read:accounts write:statuses",
 	}, {
-		name:    "Ivory-style reverse-DNS scheme, JSON array, Basic auth",
-		regType: "application/json",
-		regBody: `{"client_name":"Ivory for iOS","redirect_uris":["com.tapbots.Ivory.19:/request_token"],"scopes":"read write follow push"}`,
+		name:     "Ivory-style reverse-DNS scheme, JSON array, Basic auth",
+		regType:  "application/json",
+		regBody:  `{"client_name":"Ivory for iOS","redirect_uris":["com.tapbots.Ivory.19:/request_token"],"scopes":"read write follow push"}`,
 		redirect: "com.tapbots.Ivory.19:/request_token", wantURIs: []string{"com.tapbots.Ivory.19:/request_token"},
 		wantScopes: rwfp, authScope: "read write", tokenType: formType, basicAuth: true,
 		tokenBody: func(_ *testing.T, _, _, code string) string {
@@ -131,9 +131,9 @@ func clientCases() []clientCase {
 		},
 		wantTokenSc: "read write",
 	}, {
-		name:    "multipart form, repeated redirect_uris[]",
-		regType: "multipart",
-		regBody: "client_name=Multi|redirect_uris[]=https://m.test/a|redirect_uris[]=https://m.test/b|scopes=read+write",
+		name:     "multipart form, repeated redirect_uris[]",
+		regType:  "multipart",
+		regBody:  "client_name=Multi|redirect_uris[]=https://m.test/a|redirect_uris[]=https://m.test/b|scopes=read+write",
 		redirect: "https://m.test/b", wantURIs: []string{"https://m.test/a", "https://m.test/b"},
 		wantScopes: Scopes{ScopeRead, ScopeWrite}, authScope: "", tokenType: "multipart",
 		tokenBody: func(_ *testing.T, id, secret, code string) string {
