@@ -194,7 +194,7 @@ func (tx *Tx) DeleteMute(ctx context.Context, accountID, target int64) error {
 
 // Relationship is how a viewer relates to another account.
 type Relationship struct {
-	Following, Requested, FollowedBy, RequestedBy bool
+	Following, Requested, FollowedBy, RequestedBy    bool
 	Blocking, BlockedBy, Muting, MutingNotifications bool
 }
 

@@ -70,7 +70,7 @@ func TestHomeFeedFollowsAcceptsAndUnfollows(t *testing.T) {
 	own := post(t, db, w.alice, VisibilityPublic)
 	fromBob := post(t, db, w.bob, VisibilityPrivate)
 	fromCarol := post(t, db, w.carol, VisibilityPublic)
-	post(t, db, w.dave, VisibilityPublic)        // not followed
+	post(t, db, w.dave, VisibilityPublic)      // not followed
 	dm := post(t, db, w.bob, VisibilityDirect) // not mentioning alice
 	mustWrite(t, db, func(tx *Tx) error { return tx.InsertMentions(ctx0, dm.ID, []int64{w.dave.ID}) })
 
