@@ -50,6 +50,10 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/users/{name}/statuses/{id:[0-9]+}", s.negotiate(s.ap(f.ServeStatus), http.HandlerFunc(s.redirectToStatusPage))).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/statuses/{id:[0-9]+}/{activity:activity}", s.ap(f.ServeStatus)).Methods("GET", "HEAD")
 
+	// OAuth 2 and the Mastodon client API.
+	s.OAuth.Routes(r)
+	s.API.Routes(r)
+
 	// Media and static files: any Accept, any User-Agent, no signature (checklist 33).
 	r.PathPrefix("/media/").Handler(http.StripPrefix("/media/", s.Files.Handler())).Methods("GET", "HEAD")
 	staticFS, _ := fs.Sub(static.FS, ".")

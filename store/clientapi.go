@@ -340,3 +340,31 @@ func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, 
 	}
 	return n, nil
 }
+
+// LocalFollowers returns the local users who follow accountID (accepted).
+func (db *DB) LocalFollowers(ctx context.Context, accountID int64) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT f.account_id FROM follows f JOIN users u ON u.account_id = f.account_id
+		WHERE f.target_account_id = ? AND f.accepted = 1`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("local followers of %d: %w", accountID, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("local followers: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// IsLocalUser reports whether accountID is a local user (can sign in).
+func (db *DB) IsLocalUser(ctx context.Context, accountID int64) (bool, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE account_id = ?`, accountID).Scan(&n); err != nil {
+		return false, fmt.Errorf("is local user: %w", err)
+	}
+	return n > 0, nil
+}
