@@ -301,6 +301,13 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request, viewer 
 	if protocol != "" {
 		opts.Subprotocols = []string{protocol}
 	}
+	// Subscribe before the handshake completes, so nothing published after
+	// the client sees the connection open is missed.
+	subs := newSubscriptions(h.hub)
+	defer subs.close()
+	for _, s := range initial {
+		subs.add(s)
+	}
 	c, err := websocket.Accept(w, r, opts)
 	if err != nil {
 		return
@@ -309,11 +316,6 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request, viewer 
 	c.SetReadLimit(maxClientMessage)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
-	subs := newSubscriptions(h.hub)
-	defer subs.close()
-	for _, s := range initial {
-		subs.add(s)
-	}
 	control := make(chan wsMessage, 8)
 	go func() {
 		defer cancel()
