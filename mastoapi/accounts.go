@@ -204,8 +204,12 @@ func (h *Handler) writeAccounts(w http.ResponseWriter, r *http.Request, page sto
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) followers(w http.ResponseWriter, r *http.Request) error { return h.followList(w, r, true) }
-func (h *Handler) following(w http.ResponseWriter, r *http.Request) error { return h.followList(w, r, false) }
+func (h *Handler) followers(w http.ResponseWriter, r *http.Request) error {
+	return h.followList(w, r, true)
+}
+func (h *Handler) following(w http.ResponseWriter, r *http.Request) error {
+	return h.followList(w, r, false)
+}
 
 func (h *Handler) followList(w http.ResponseWriter, r *http.Request, followers bool) error {
 	if _, err := h.viewer(r, auth.ScopeReadAccounts); err != nil {

@@ -52,13 +52,13 @@ func (h *Handler) rules() []Rule {
 func (h *Handler) mediaConfig() map[string]any {
 	lim := h.mediaLimits()
 	return map[string]any{
-		"supported_mime_types": []string{media.TypeJPEG, media.TypePNG, media.TypeGIF, media.TypeWebP},
-		"image_size_limit":     lim.MaxUploadBytes,
-		"image_matrix_limit":   lim.MaxPixels,
-		"video_size_limit":     0,
+		"supported_mime_types":   []string{media.TypeJPEG, media.TypePNG, media.TypeGIF, media.TypeWebP},
+		"image_size_limit":       lim.MaxUploadBytes,
+		"image_matrix_limit":     lim.MaxPixels,
+		"video_size_limit":       0,
 		"video_frame_rate_limit": 0,
-		"video_matrix_limit":   0,
-		"description_limit":    h.social.Options().MaxDescription,
+		"video_matrix_limit":     0,
+		"description_limit":      h.social.Options().MaxDescription,
 	}
 }
 

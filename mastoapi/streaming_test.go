@@ -101,7 +101,9 @@ func TestStreamingServerSentEvents(t *testing.T) {
 	}
 }
 
-func wsURL(e *env, path string) string { return "wss://" + strings.TrimPrefix(e.URL, "https://") + path }
+func wsURL(e *env, path string) string {
+	return "wss://" + strings.TrimPrefix(e.URL, "https://") + path
+}
 
 func TestStreamingWebSocket(t *testing.T) {
 	e := start(t)
