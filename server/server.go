@@ -17,12 +17,14 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/internal/pubsub"
 	"github.com/pictor-social/pictor/internal/safehttp"
 	"github.com/pictor-social/pictor/media"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
+	"github.com/pictor-social/pictor/web"
 )
 
 // Version is the Pictor release, set at build time with -ldflags.
@@ -45,6 +47,8 @@ type Server struct {
 	Hub    *pubsub.Hub
 	Log    *slog.Logger
 	Client *http.Client
+	OAuth  *auth.OAuth
+	Web    *web.Handler
 
 	handler http.Handler
 }
@@ -97,6 +101,10 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		return fmt.Errorf("instance actor: %w", err)
 	}
 	s.Social = social.New(s.DB, s.Fed, s.Files, s.Hub, social.Options{Media: mediaLimits(cfg.Media)})
+	s.OAuth = auth.NewOAuth(s.DB, auth.OAuthOptions{BaseURL: cfg.BaseURL(), Now: opts.Clock, Log: s.Log})
+	if err := s.wireWeb(opts); err != nil {
+		return err
+	}
 	s.handler = s.routes()
 	return nil
 }
