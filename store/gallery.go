@@ -15,7 +15,7 @@ const hasMedia = ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_
 // newest first, for Explore. Only p.MaxID and p.Limit are used.
 func (db *DB) LocalGallery(ctx context.Context, p Page) ([]Status, error) {
 	cond, args := maxIDCond(p)
-	return queryStatuses(ctx, db.read, `SELECT `+prefixCols("s.", statusCols)+` FROM statuses s
+	return queryStatuses(ctx, db.read, `SELECT `+statusCols+` FROM statuses s
 		WHERE s.local = 1 AND s.visibility = 'public' AND s.deleted_at = 0 AND s.reblog_of_id IS NULL`+cond+hasMedia+visibleAuthor+`
 		ORDER BY s.id DESC LIMIT ?`, append(args, p.limit())...)
 }
@@ -25,7 +25,7 @@ func (db *DB) LocalGallery(ctx context.Context, p Page) ([]Status, error) {
 // are used.
 func (db *DB) FollowedGallery(ctx context.Context, p Page) ([]Status, error) {
 	cond, args := maxIDCond(p)
-	return queryStatuses(ctx, db.read, `SELECT `+prefixCols("s.", statusCols)+` FROM statuses s
+	return queryStatuses(ctx, db.read, `SELECT `+statusCols+` FROM statuses s
 		WHERE s.local = 0 AND s.visibility = 'public' AND s.deleted_at = 0 AND s.reblog_of_id IS NULL`+cond+`
 		AND s.account_id IN (SELECT f.target_account_id FROM follows f JOIN accounts l ON l.id = f.account_id
 			WHERE f.accepted = 1 AND l.domain = '')`+hasMedia+visibleAuthor+`
@@ -41,7 +41,7 @@ func (db *DB) ProfileStatuses(ctx context.Context, accountID int64, withUnlisted
 	if withUnlisted {
 		vis = ` AND s.visibility IN ('public', 'unlisted')`
 	}
-	return queryStatuses(ctx, db.read, `SELECT `+prefixCols("s.", statusCols)+` FROM statuses s
+	return queryStatuses(ctx, db.read, `SELECT `+statusCols+` FROM statuses s
 		WHERE s.account_id = ? AND s.deleted_at = 0 AND s.reblog_of_id IS NULL`+vis+cond+`
 		ORDER BY s.id DESC LIMIT ?`, append(append([]any{accountID}, args...), p.limit())...)
 }

@@ -127,13 +127,22 @@ func safeURL(s string) bool {
 
 var spaceRE = regexp.MustCompile(`\s+`)
 
+// blockTags become a space in plain text; other tags vanish.
+var blockTags = map[string]bool{"p": true, "br": true, "li": true, "div": true, "blockquote": true, "pre": true,
+	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "tr": true, "td": true}
+
 // plainText returns the text of an HTML fragment, paragraphs and line breaks
 // turned into spaces, cut to at most n runes with an ellipsis.
 func plainText(s string, n int) string {
 	if len(s) > maxSanitizeInput {
 		s = s[:maxSanitizeInput]
 	}
-	s = tagRE.ReplaceAllString(s, " ")
+	s = tagRE.ReplaceAllStringFunc(s, func(tag string) string {
+		if m := tagRE.FindStringSubmatch(tag); m != nil && blockTags[strings.ToLower(m[2])] {
+			return " "
+		}
+		return ""
+	})
 	s = strings.TrimSpace(spaceRE.ReplaceAllString(html.UnescapeString(s), " "))
 	r := []rune(s)
 	if len(r) > n {

@@ -119,8 +119,8 @@ func (h *Handler) mediaView(m store.MediaAttachment) mediaView {
 }
 
 // statusViews loads the authors, media and counts of list in a fixed number
-// of queries and returns the views in the same order. Statuses without a
-// loadable author are dropped.
+// of queries and returns the views in the same order. Statuses whose author
+// is missing, suspended or deleted are dropped.
 func (h *Handler) statusViews(ctx context.Context, list []store.Status) ([]statusView, error) {
 	ids := make([]int64, len(list))
 	authorIDs := make([]int64, 0, len(list))
@@ -143,7 +143,7 @@ func (h *Handler) statusViews(ctx context.Context, list []store.Status) ([]statu
 	out := make([]statusView, 0, len(list))
 	for _, st := range list {
 		a, ok := accounts[st.AccountID]
-		if !ok {
+		if !ok || !a.SuspendedAt.IsZero() || !a.DeletedAt.IsZero() {
 			continue
 		}
 		out = append(out, h.statusView(st, a, mediaByStatus[st.ID], counts[st.ID]))
