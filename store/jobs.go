@@ -210,6 +210,17 @@ func (tx *Tx) FinishJob(ctx context.Context, id string, statusID int64) error {
 	return nil
 }
 
+// ReleaseJob puts a running job back in the queue at once (a worker that
+// stops cleanly), keeping what it already produced.
+func (tx *Tx) ReleaseJob(ctx context.Context, id string) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE generation_jobs SET state = 'queued', lease_until = 0
+		WHERE id = ? AND state = 'running'`, id)
+	if err != nil {
+		return fmt.Errorf("release job %s: %w", id, err)
+	}
+	return nil
+}
+
 // FailJob marks a job failed with a user-facing message.
 func (tx *Tx) FailJob(ctx context.Context, id, kind, message string) error {
 	_, err := tx.tx.ExecContext(ctx, `UPDATE generation_jobs SET state = 'failed', error = ?, error_kind = ?,
@@ -231,9 +242,19 @@ type JobUsage struct {
 // against the quota (all but failures that were not refusals), and its
 // queued or running jobs.
 func (db *DB) JobUsageOf(ctx context.Context, accountID int64, since time.Time) (JobUsage, error) {
+	return jobUsage(ctx, db.read, accountID, since)
+}
+
+// JobUsageOf is DB.JobUsageOf inside the transaction, so a quota check and
+// the insert it allows are atomic.
+func (tx *Tx) JobUsageOf(ctx context.Context, accountID int64, since time.Time) (JobUsage, error) {
+	return jobUsage(ctx, tx.tx, accountID, since)
+}
+
+func jobUsage(ctx context.Context, q querier, accountID int64, since time.Time) (JobUsage, error) {
 	var u JobUsage
 	var oldest int64
-	err := db.read.QueryRowContext(ctx, `SELECT
+	err := q.QueryRowContext(ctx, `SELECT
 		count(*) FILTER (WHERE created_at >= ?2 AND (state <> 'failed' OR error_kind = 'refused')),
 		ifnull(min(created_at) FILTER (WHERE created_at >= ?2 AND (state <> 'failed' OR error_kind = 'refused')), 0),
 		count(*) FILTER (WHERE state IN ('queued', 'running'))
