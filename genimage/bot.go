@@ -86,7 +86,7 @@ func (s *Service) botStep(ctx context.Context, bot store.Account) (int, error) {
 		if err := s.answerMention(ctx, bot, n); err != nil {
 			s.log.Warn("generator bot mention", "status_id", n.StatusID, "err", err)
 		}
-		err := s.db.Write(ctx, func(tx *store.Tx) error {
+		err := s.write(ctx, func(ctx context.Context, tx *store.Tx) error {
 			return tx.SetSetting(ctx, botCursorKey, strconv.FormatInt(n.ID, 10))
 		})
 		if err != nil {

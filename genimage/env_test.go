@@ -39,13 +39,18 @@ func newEnv(t *testing.T, b genimage.Backend, mod genimage.Moderator, opts genim
 
 func newEnvAt(t *testing.T, dir string, b genimage.Backend, mod genimage.Moderator, opts genimage.Options) *env {
 	t.Helper()
+	return newEnvClock(t, dir, b, mod, opts, nil)
+}
+
+func newEnvClock(t *testing.T, dir string, b genimage.Backend, mod genimage.Moderator, opts genimage.Options, now func() time.Time) *env {
+	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "pictor.db"), store.Options{})
+	db, err := store.Open(ctx, filepath.Join(dir, "pictor.db"), store.Options{Clock: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hub := pubsub.New()
-	log := slog.New(slog.DiscardHandler)
+	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	fed, err := activitypub.New(db, http.DefaultClient, hub, log, activitypub.Options{BaseURL: "https://pictor.test"})
 	if err != nil {
 		t.Fatal(err)
@@ -150,3 +155,20 @@ func pngBytes(seed int64) []byte {
 	png.Encode(&buf, img)
 	return buf.Bytes()
 }
+
+// clock is a settable store clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// testWriter sends log lines to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }

@@ -34,7 +34,7 @@ func (s *Service) fail(ctx context.Context, j store.Job, je *jobError) {
 	if err != nil {
 		log.Error("tell requester about failed job", "err", err)
 	}
-	if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.FailJob(ctx, j.ID, je.kind, je.msg) }); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.FailJob(ctx, j.ID, je.kind, je.msg) }); err != nil {
 		log.Error("record failed generation job", "err", err)
 		return
 	}

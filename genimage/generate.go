@@ -52,7 +52,7 @@ func (s *Service) generate(ctx context.Context, j *store.Job) error {
 		}
 		out.MediaIDs = append(out.MediaIDs, m.ID)
 	}
-	if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.SetJobOutput(ctx, j.ID, out) }); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.SetJobOutput(ctx, j.ID, out) }); err != nil {
 		return err
 	}
 	j.MediaIDs, j.Backend, j.Model, j.RevisedPrompt = out.MediaIDs, out.Backend, out.Model, out.RevisedPrompt

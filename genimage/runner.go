@@ -48,6 +48,8 @@ func (s *Service) work(ctx context.Context) {
 		case err == nil:
 			s.runJob(ctx, j)
 			continue
+		case ctx.Err() != nil:
+			return
 		case !errors.Is(err, store.ErrNotFound):
 			s.log.Error("claim generation job", "err", err)
 		}
@@ -100,7 +102,7 @@ func (s *Service) runJob(ctx context.Context, j store.Job) {
 	err := s.execute(ctx, &j)
 	if err != nil && ctx.Err() != nil {
 		// Shutting down: hand the job back so the next start runs it at once.
-		if rerr := s.db.Write(ctx, func(tx *store.Tx) error { return tx.ReleaseJob(ctx, j.ID) }); rerr != nil {
+		if rerr := s.write(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.ReleaseJob(ctx, j.ID) }); rerr != nil {
 			log.Error("release generation job", "err", rerr)
 		}
 		return
@@ -131,10 +133,18 @@ func (s *Service) execute(ctx context.Context, j *store.Job) error {
 		}
 		j.StatusID = id
 	}
-	if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.FinishJob(ctx, j.ID, j.StatusID) }); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.FinishJob(ctx, j.ID, j.StatusID) }); err != nil {
 		return err
 	}
 	j.State = store.JobDone
 	s.publish(*j, Event{Stage: StageDone, Fraction: 1})
 	return nil
+}
+
+// write runs fn in a store transaction that completes even when ctx is
+// cancelled (job state must land when a worker stops); fn gets that
+// uncancelled context.
+func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *store.Tx) error) error {
+	wctx := context.WithoutCancel(ctx)
+	return s.db.Write(wctx, func(tx *store.Tx) error { return fn(wctx, tx) })
 }

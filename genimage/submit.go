@@ -132,7 +132,7 @@ func (s *Service) screen(ctx context.Context, req SubmitRequest) error {
 func (s *Service) logRefusal(ctx context.Context, accountID int64, source, prompt string, ref *RefusalError) {
 	e := store.ModerationEntry{AccountID: accountID, Source: source, Stage: ref.Stage, Prompt: prompt,
 		Categories: ref.Categories, Reason: ref.Message}
-	if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.InsertModerationEntry(ctx, &e) }); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.InsertModerationEntry(ctx, &e) }); err != nil {
 		s.log.Error("record refused prompt", "err", err)
 	}
 }
