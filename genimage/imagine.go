@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -80,4 +81,16 @@ func (s *Service) Imagine(ctx context.Context, accountID int64, prompt string, d
 		return store.Status{}, apperr.Invalid("%s", j.Error)
 	}
 	return store.Status{}, ErrGenerating
+}
+
+// SubmitPost is Imagine for the client API (the mastoapi.Imaginer hook):
+// draft carries the visibility, content warning, reply and language of the
+// POST /api/v1/statuses request; prompt is its text after the command.
+// Media attached by the app cannot be combined with a generated image.
+func (s *Service) SubmitPost(ctx context.Context, accountID int64, draft social.Draft, prompt string) (store.Status, error) {
+	if len(draft.MediaIDs) > 0 {
+		return store.Status{}, apperr.Invalid("%s makes its own image; post it without attached media", s.opts.Command)
+	}
+	return s.Imagine(ctx, accountID, prompt, store.PostDraft{SpoilerText: draft.SpoilerText, Sensitive: draft.Sensitive,
+		Visibility: draft.Visibility, InReplyToID: draft.InReplyToID, Language: draft.Language})
 }

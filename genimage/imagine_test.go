@@ -190,3 +190,18 @@ func TestLabels(t *testing.T) {
 		t.Errorf("LabelLine = %q", got)
 	}
 }
+
+func TestSubmitPostHook(t *testing.T) {
+	e := newEnv(t, okBackend(), nil, genimage.Options{})
+	alice := e.user(t, "alice")
+	e.start(t, false)
+	ctx := context.Background()
+	st, err := e.svc.SubmitPost(ctx, alice.ID, social.Draft{Text: "a fox", Visibility: store.VisibilityUnlisted, Language: "de"}, "a fox")
+	if err != nil || st.Visibility != store.VisibilityUnlisted || st.Language != "de" || !st.Generated {
+		t.Fatalf("status %+v, %v", st, err)
+	}
+	_, err = e.svc.SubmitPost(ctx, alice.ID, social.Draft{MediaIDs: []int64{1}}, "a fox")
+	if apperr.StatusOf(err) != 422 {
+		t.Fatalf("media with /imagine: %v", err)
+	}
+}
