@@ -42,6 +42,12 @@ func runPost(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	draft := social.Draft{Text: strings.Join(pos, " "), SpoilerText: *cw, Visibility: visibility}
+	// Check every file first, so a typo leaves nothing half-written.
+	for _, path := range images {
+		if _, err := os.Stat(path); err != nil {
+			return err
+		}
+	}
 	for i, path := range images {
 		alt := ""
 		if i < len(alts) {
