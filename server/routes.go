@@ -59,9 +59,13 @@ func (s *Server) routes() http.Handler {
 	staticFS, _ := fs.Sub(static.FS, ".")
 	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS)))).Methods("GET", "HEAD")
 
+	// OAuth 2 endpoints; the consent page at /oauth/authorize is web's.
+	s.OAuth.Routes(r)
+
 	// HTML pages (with ActivityPub documents for AS2 requests at the same URLs).
-	r.Handle("/@{name}", s.negotiate(s.ap(f.ServeActor), http.HandlerFunc(s.profilePage))).Methods("GET", "HEAD")
-	r.Handle("/@{name}/{id:[0-9]+}", s.negotiate(s.ap(f.ServeStatus), http.HandlerFunc(s.statusPage))).Methods("GET", "HEAD")
+	s.Web.Routes(r)
+	r.Handle("/@{name}", s.negotiate(s.ap(f.ServeActor), s.Web.Profile())).Methods("GET", "HEAD")
+	r.Handle("/@{name}/{id:[0-9]+}", s.negotiate(s.ap(f.ServeStatus), s.Web.Post())).Methods("GET", "HEAD")
 
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "not found")

@@ -25,6 +25,7 @@ import (
 	"github.com/pictor-social/pictor/media"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
+	"github.com/pictor-social/pictor/web"
 )
 
 // Version is the Pictor release, set at build time with -ldflags.
@@ -49,6 +50,7 @@ type Server struct {
 	Client *http.Client
 	OAuth  *auth.OAuth
 	API    *mastoapi.Handler
+	Web    *web.Handler
 
 	handler http.Handler
 }
@@ -105,6 +107,9 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	s.API = mastoapi.New(s.DB, s.OAuth, s.Social, s.Hub, s.Log, mastoapi.Options{BaseURL: cfg.BaseURL(),
 		Title: cfg.InstanceTitle, Description: cfg.InstanceDescription, ContactEmail: cfg.ContactEmail, Rules: cfg.Rules,
 		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command})
+	if err := s.wireWeb(opts); err != nil {
+		return err
+	}
 	s.handler = s.routes()
 	return nil
 }

@@ -69,9 +69,7 @@ INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id)
 	FROM follows f JOIN users u ON u.account_id = f.account_id JOIN statuses s ON s.account_id = f.target_account_id
 	WHERE f.accepted = 1 AND s.visibility <> 'direct';
 
--- Local public posts, for the local timeline.
-CREATE INDEX statuses_local_public ON statuses (id DESC)
-	WHERE local = 1 AND visibility = 'public' AND deleted_at = 0 AND reblog_of_id IS NULL;
+-- (The local timeline uses statuses_local_public from 0004_web.sql.)
 
 CREATE INDEX favourites_account ON favourites (account_id, id);
 

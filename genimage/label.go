@@ -1,0 +1,75 @@
+package genimage
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pictor-social/pictor/store"
+)
+
+// Labels mark every generated image for people and machines (product.md
+// 4.1): the alt text says so and carries the prompt, the post carries a
+// visible line and a hashtag that Mastodon keyword filters match, and the
+// media rows carry backend and model, from which activitypub renders
+// `generator` and `digitalSourceType`.
+
+// maxAltChars matches social's default description limit.
+const maxAltChars = 1500
+
+// AltText returns the prefilled, editable alt text of a generated image:
+// "AI-generated image (<backend> <model>). Prompt: <prompt>", cut to fit the
+// description limit.
+func AltText(p Provenance, prompt string) string {
+	return truncate("AI-generated image ("+generatorName(p)+"). Prompt: "+strings.TrimSpace(prompt), maxAltChars)
+}
+
+func generatorName(p Provenance) string {
+	return strings.TrimSpace(p.Backend + " " + p.Model)
+}
+
+// LabelLine returns the visible line added to a generated post, e.g.
+// "AI-generated image (builtin pictor-abstract-1) #AIGenerated".
+func (s *Service) LabelLine(p Provenance) string {
+	line := s.opts.Label + " (" + generatorName(p) + ")"
+	if s.opts.Hashtag != "" {
+		line += " #" + s.opts.Hashtag
+	}
+	return line
+}
+
+// postText composes the text of a generated post: the user's text (or the
+// prompt), then the label line, within the status length limit. The user's
+// part is shortened, never the label.
+func (s *Service) postText(prefix, body string, p Provenance) string {
+	label := s.LabelLine(p)
+	limit := s.social.Options().MaxChars - utf8.RuneCountInString(prefix) - utf8.RuneCountInString(label) - 2
+	body = truncate(strings.TrimSpace(body), max(limit, 0))
+	if body == "" {
+		return prefix + label
+	}
+	return prefix + body + "\n\n" + label
+}
+
+// truncate cuts s to at most n characters, ending with "…" when cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 1 {
+		return ""
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// defuse stops text written by someone else (a remote prompt echoed in the
+// bot's reply) from mentioning accounts or adding hashtags: a zero-width
+// space after '@' and '#' keeps it readable but inert.
+func defuse(s string) string {
+	return strings.NewReplacer("@", "@\u200b", "#", "#\u200b").Replace(s)
+}
+
+// providerOf returns the provenance recorded on a job's media.
+func providerOf(j store.Job) Provenance {
+	return Provenance{Backend: j.Backend, Model: j.Model}
+}

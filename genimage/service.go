@@ -1,0 +1,153 @@
+package genimage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/social"
+	"github.com/pictor-social/pictor/store"
+)
+
+// Options configures the generation service; server fills it from the
+// [generation] section of the configuration.
+type Options struct {
+	Command            string        // the status prefix that asks for an image (default "/imagine")
+	BotUsername        string        // the generator bot's account (default "imagine")
+	Hashtag            string        // added to every generated post, without '#'; "" for none
+	Label              string        // visible line in every generated post (default "AI-generated image")
+	Workers            int           // jobs generated at once (default 2)
+	Timeout            time.Duration // bound of one generation (default 5m)
+	ImagesPerDay       int           // per local user in any 24 hours; 0 means no limit
+	RemoteImagesPerDay int           // per remote requester of the bot; 0 means none
+	MaxConcurrentJobs  int           // queued or running jobs per requester (default 2)
+	Size               string        // default image size (default "1024x1024")
+	MaxPromptChars     int           // longest prompt accepted (default 1000)
+	SyncWait           time.Duration // how long Imagine waits for the post before answering (default 20s)
+	MaxAttempts        int           // runs of one job (crash restarts) before it fails (default 3)
+	NotificationStream string        // pubsub stream carrying store.Notification events (activitypub.StreamNotifications)
+}
+
+func (o *Options) setDefaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.Workers, 2)
+	def(&o.MaxConcurrentJobs, 2)
+	def(&o.MaxPromptChars, 1000)
+	def(&o.MaxAttempts, 3)
+	if o.Command == "" {
+		o.Command = "/imagine"
+	}
+	if o.BotUsername == "" {
+		o.BotUsername = "imagine"
+	}
+	if o.Label == "" {
+		o.Label = "AI-generated image"
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Minute
+	}
+	if o.Size == "" {
+		o.Size = "1024x1024"
+	}
+	if o.SyncWait <= 0 {
+		o.SyncWait = 20 * time.Second
+	}
+}
+
+// Deps are the components the service uses. Moderator may be nil: prompts
+// are then not screened (moderation "off").
+type Deps struct {
+	DB        *store.DB
+	Social    *social.Service
+	Hub       *pubsub.Hub
+	Log       *slog.Logger
+	Backend   Backend
+	Moderator Moderator
+}
+
+// Service turns prompts into images and posts: Submit queues a job after
+// moderation and quota checks, Run works the queue, Imagine serves the
+// /imagine command and RunBot answers mentions of the generator bot. It is
+// safe for concurrent use.
+type Service struct {
+	db      *store.DB
+	social  *social.Service
+	hub     *pubsub.Hub
+	log     *slog.Logger
+	backend Backend
+	mod     Moderator
+	opts    Options
+
+	wakeMu sync.Mutex
+	wake   chan struct{} // closed and replaced to wake every idle worker
+
+	botMu sync.Mutex
+	bot   store.Account
+}
+
+// New builds the service. It does not touch the database; call Bot once at
+// start to create the generator bot account.
+func New(d Deps, opts Options) (*Service, error) {
+	if d.DB == nil || d.Social == nil || d.Backend == nil {
+		return nil, errors.New("genimage: DB, Social and Backend are required")
+	}
+	if _, _, ok := ParseSize(opts.Size); opts.Size != "" && opts.Size != "auto" && !ok {
+		return nil, fmt.Errorf("genimage: bad default size %q", opts.Size)
+	}
+	opts.setDefaults()
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: d.DB, social: d.Social, hub: d.Hub, log: d.Log, backend: d.Backend, mod: d.Moderator,
+		opts: opts, wake: make(chan struct{})}, nil
+}
+
+// Options returns the options in force.
+func (s *Service) Options() Options { return s.opts }
+
+// Backend returns the image backend in use.
+func (s *Service) Backend() Backend { return s.backend }
+
+// Bot returns the generator bot's local account, creating it (a Service
+// actor without a password) on first use.
+func (s *Service) Bot(ctx context.Context) (store.Account, error) {
+	s.botMu.Lock()
+	defer s.botMu.Unlock()
+	if s.bot.ID != 0 {
+		return s.bot, nil
+	}
+	a, err := s.db.AccountByHandle(ctx, s.opts.BotUsername, "")
+	if errors.Is(err, store.ErrNotFound) {
+		a, err = s.social.CreateAccount(ctx, social.NewAccount{Username: s.opts.BotUsername, Bot: true,
+			DisplayName: "Image generator",
+			Note: fmt.Sprintf("I am a bot. Mention me with a prompt and I reply with an AI-generated image. "+
+				"Every image I post is labelled #%s.", s.opts.Hashtag)})
+	}
+	if err != nil {
+		return store.Account{}, fmt.Errorf("generator bot @%s: %w", s.opts.BotUsername, err)
+	}
+	s.bot = a
+	return a, nil
+}
+
+// notifyWorkers wakes every idle worker.
+func (s *Service) notifyWorkers() {
+	s.wakeMu.Lock()
+	close(s.wake)
+	s.wake = make(chan struct{})
+	s.wakeMu.Unlock()
+}
+
+func (s *Service) wakeChan() <-chan struct{} {
+	s.wakeMu.Lock()
+	defer s.wakeMu.Unlock()
+	return s.wake
+}
