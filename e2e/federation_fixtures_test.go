@@ -111,7 +111,7 @@ func (c *fixCtx) createNote(t testing.TB, id string) {
 	t.Helper()
 	c.send(t, mustJSON(t, map[string]any{"id": id + "/create-for-test", "type": "Create", "actor": c.actor.ID,
 		"object": map[string]any{"id": id, "type": "Note", "attributedTo": c.actor.ID, "content": "<p>hello alice</p>",
-			"to": []string{asPublic, c.env.alice.URI},
+			"to":  []string{asPublic, c.env.alice.URI},
 			"tag": []any{map[string]any{"type": "Mention", "href": c.env.alice.URI, "name": "@alice"}}}}))
 }
 

@@ -44,13 +44,13 @@ func checkSigned(t testing.TB, rc received, keyID string) {
 
 // followAlice makes a follow alice by a signed Follow and returns the Follow
 // id and the Accept it received (checklist 24).
-func followAlice(t testing.TB, env *fedEnv, a *fakeActor) (string, received) {
+func followAlice(t testing.TB, env *fedEnv, r *fakeRemote, a *fakeActor) (string, received) {
 	t.Helper()
 	id, body := followJSON(t, a, env.alice.URI)
-	if status, msg := env.remote.post(t, a, env.alice.InboxURI, body, sendOpts{}); status != http.StatusAccepted {
+	if status, msg := r.post(t, a, env.alice.InboxURI, body, sendOpts{}); status != http.StatusAccepted {
 		t.Fatalf("follow: %d %s", status, msg)
 	}
-	acc := env.remote.waitInbox(t, "Accept of "+id, func(rc received) bool {
+	acc := r.waitInbox(t, "Accept of "+id, func(rc received) bool {
 		return rc.Activity.Type == "Accept" && rc.Activity.Object.ID() == id
 	})
 	return id, acc
@@ -90,7 +90,7 @@ func strs(v any) []string {
 func TestFollowInAccepted(t *testing.T) {
 	env := newFedEnv(t, servertest.Options{})
 	bob := env.remote.addActor("bob")
-	id, acc := followAlice(t, env, bob)
+	id, acc := followAlice(t, env, env.remote, bob)
 	checkSigned(t, acc, env.alice.PublicKeyID)
 	inner := acc.Activity.Object.Activity()
 	if acc.Activity.Actor.ID() != env.alice.URI || inner == nil || inner.Type != "Follow" || inner.ID != id ||
@@ -118,7 +118,7 @@ func TestPostLifecycleAsFollowerSeesIt(t *testing.T) {
 	env := newFedEnv(t, servertest.Options{})
 	ctx := context.Background()
 	bob := env.remote.addActor("bob")
-	followAlice(t, env, bob)
+	followAlice(t, env, env.remote, bob)
 	var ids []int64
 	for i, alt := range []string{"a red square", "a blue square", "a green square", "a grey square", "one too many"} {
 		m, err := env.srv.Social.UploadMedia(ctx, env.alice.ID, bytes.NewReader(testPNG(t, uint8(i+1))),
@@ -279,7 +279,7 @@ func TestAddressingByVisibility(t *testing.T) {
 	ctx := context.Background()
 	bob := env.remote.addActor("bob")
 	carol := env.remote.addActor("carol")
-	followAlice(t, env, bob)
+	followAlice(t, env, env.remote, bob)
 	followers := env.alice.FollowersURI
 	cases := []struct {
 		vis, text string

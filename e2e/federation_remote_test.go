@@ -99,8 +99,10 @@ type fakeRemote struct {
 	// signedGETs makes GETs require a valid signature (authorized fetch).
 	signedGETs bool
 	clock      func() time.Time
-	verifier   *activitypub.Verifier
-	pictorKeys map[string]activitypub.PublicKey
+	// noSharedInbox leaves endpoints.sharedInbox out of actor documents.
+	noSharedInbox bool
+	verifier      *activitypub.Verifier
+	pictorKeys    map[string]activitypub.PublicKey
 }
 
 // newRemote starts a fake remote on loopback with the CA's certificate.
@@ -207,6 +209,9 @@ func (r *fakeRemote) actorDoc(a *fakeActor) map[string]any {
 		"following":         a.ID + "/following",
 		"endpoints":         map[string]any{"sharedInbox": r.URL + "/inbox"},
 		"url":               a.ID,
+	}
+	if r.noSharedInbox {
+		delete(doc, "endpoints")
 	}
 	for k, v := range a.Doc {
 		doc[k] = v
