@@ -14,24 +14,34 @@ import (
 )
 
 // RunDelivery delivers queued activities until ctx ends. It claims due rows
-// with a lease, posts each one signed afresh (Mastodon refuses a Date older
-// than about an hour; interop.md D.1), with at most DeliveryWorkers requests
-// in flight and PerHostConcurrency per host, and records the outcome. Rows
-// leased by a process that died are retried when the lease lapses, so a crash
-// loses nothing; rows marked done are never sent again.
+// with a lease, never more than PerHostConcurrency unfinished ones for any
+// host, so a slow host holds back only its own deliveries, and hands them to
+// DeliveryWorkers workers that post each one signed afresh (Mastodon refuses
+// a Date older than about an hour; interop.md D.1) and record the outcome.
+// At start it frees the leases of an earlier process, which can only have
+// died, so a crash mid-fan-out loses nothing and delays nothing; rows marked
+// done are never sent again.
 func (f *Federation) RunDelivery(ctx context.Context) error {
+	if err := f.db.Write(ctx, func(tx *store.Tx) error {
+		n, err := tx.ReleaseDeliveryLeases(ctx)
+		if n > 0 {
+			f.log.Info("resuming deliveries of a previous run", "count", n)
+		}
+		return err
+	}); err != nil {
+		f.log.Error("release delivery leases", "err", err)
+	}
 	workers := f.opts.DeliveryWorkers
-	jobs := make(chan store.Delivery, workers)
-	hosts := newHostLimiter(f.opts.PerHostConcurrency)
+	jobs := make(chan store.Delivery, 2*workers)
+	finished := make(chan string, 2*workers) // the host of each finished delivery
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for d := range jobs {
-				hosts.acquire(d.Host)
 				f.deliverOne(ctx, d)
-				hosts.release(d.Host)
+				finished <- d.Host
 			}
 		}()
 	}
@@ -39,43 +49,88 @@ func (f *Federation) RunDelivery(ctx context.Context) error {
 		close(jobs)
 		wg.Wait()
 	}()
-	lease := f.opts.DeliveryTimeout*3 + time.Minute
+	d := dispatcher{held: map[string]int{}, jobs: jobs}
 	for {
-		var batch []store.Delivery
-		err := f.db.Write(ctx, func(tx *store.Tx) (err error) {
-			batch, err = tx.ClaimDeliveries(ctx, workers*4, lease)
-			return err
-		})
-		if err != nil {
-			f.log.Error("claim deliveries", "err", err)
+		claimed := 0
+		if d.total <= workers {
+			claimed = f.claimInto(ctx, &d, 2*workers-d.total)
 		}
-		for _, d := range batch {
-			select {
-			case jobs <- d:
-			case <-ctx.Done():
-				return nil // leased rows are retried after the lease
-			}
-		}
-		if len(batch) > 0 {
+		if claimed > 0 {
+			d.drain(finished)
 			continue
 		}
-		if err := f.waitForDeliveries(ctx); err != nil {
-			return nil
+		if err := f.waitForDeliveries(ctx, &d, finished); err != nil {
+			return nil // claimed rows are freed at the next start or when their lease lapses
 		}
 	}
 }
 
-// waitForDeliveries sleeps until new work is enqueued, a retry falls due, or ctx ends.
-func (f *Federation) waitForDeliveries(ctx context.Context) error {
+// dispatcher tracks claimed deliveries that are not finished yet.
+type dispatcher struct {
+	held  map[string]int // by host
+	total int
+	jobs  chan<- store.Delivery
+}
+
+func (d *dispatcher) done(host string) {
+	d.total--
+	if d.held[host]--; d.held[host] <= 0 {
+		delete(d.held, host)
+	}
+}
+
+// drain takes note of every delivery finished so far, without waiting.
+func (d *dispatcher) drain(finished <-chan string) {
+	for {
+		select {
+		case h := <-finished:
+			d.done(h)
+		default:
+			return
+		}
+	}
+}
+
+// claimInto claims up to n deliveries within the per-host limit and queues
+// them for the workers; the jobs channel has room for all of them.
+func (f *Federation) claimInto(ctx context.Context, d *dispatcher, n int) int {
+	var batch []store.Delivery
+	lease := f.opts.DeliveryTimeout*3 + time.Minute
+	err := f.db.Write(ctx, func(tx *store.Tx) (err error) {
+		batch, err = tx.ClaimDeliveriesPerHost(ctx, n, lease, f.opts.PerHostConcurrency, d.held)
+		return err
+	})
+	if err != nil {
+		f.log.Error("claim deliveries", "err", err)
+		return 0
+	}
+	for _, row := range batch {
+		d.held[row.Host]++
+		d.total++
+		d.jobs <- row
+	}
+	return len(batch)
+}
+
+// waitForDeliveries sleeps until a delivery finishes, new work is enqueued,
+// a retry falls due, or ctx ends.
+func (f *Federation) waitForDeliveries(ctx context.Context, d *dispatcher, finished <-chan string) error {
 	wait := time.Minute
 	if next, err := f.db.NextDeliveryDue(ctx); err == nil && !next.IsZero() {
-		wait = min(wait, max(next.Sub(f.db.Now()), 10*time.Millisecond))
+		if due := next.Sub(f.db.Now()); due > 0 || d.total == 0 {
+			// A due row that could not be claimed waits for its host to
+			// finish one; that wakes us through finished.
+			wait = min(wait, max(due, 10*time.Millisecond))
+		}
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
+	case h := <-finished:
+		d.done(h)
+		d.drain(finished)
 	case <-f.wakeDeliver:
 	case <-t.C:
 	}
@@ -169,40 +224,4 @@ func backoff(attempts int) time.Duration {
 	n := time.Duration(attempts)
 	base := n*n*n*n*time.Second + 15*time.Second
 	return base + time.Duration(rand.Int64N(int64(base/2)+1))
-}
-
-// hostLimiter bounds concurrent requests per host.
-type hostLimiter struct {
-	mu    sync.Mutex
-	limit int
-	sems  map[string]chan struct{}
-	users map[string]int
-}
-
-func newHostLimiter(limit int) *hostLimiter {
-	return &hostLimiter{limit: limit, sems: map[string]chan struct{}{}, users: map[string]int{}}
-}
-
-func (h *hostLimiter) acquire(host string) {
-	h.mu.Lock()
-	s, ok := h.sems[host]
-	if !ok {
-		s = make(chan struct{}, h.limit)
-		h.sems[host] = s
-	}
-	h.users[host]++
-	h.mu.Unlock()
-	s <- struct{}{}
-}
-
-func (h *hostLimiter) release(host string) {
-	h.mu.Lock()
-	s := h.sems[host]
-	h.users[host]--
-	if h.users[host] == 0 {
-		delete(h.users, host)
-		delete(h.sems, host)
-	}
-	h.mu.Unlock()
-	<-s
 }

@@ -236,3 +236,8 @@ func notify(c chan struct{}) {
 	default:
 	}
 }
+
+// WakeDelivery makes the delivery worker look for due deliveries now instead
+// of at its next timer; tests that move the store clock call it, and so may a
+// command that enqueued deliveries from another process.
+func (f *Federation) WakeDelivery() { notify(f.wakeDeliver) }

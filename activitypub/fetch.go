@@ -194,6 +194,9 @@ func applyActor(a *store.Account, act Actor, host string) {
 // stand-alone key with an owner, as GoToSocial serves) and then its owner,
 // whose publicKey must point back to the key (interop.md A.3).
 func (f *Federation) fetchKey(ctx context.Context, keyID string, refresh bool) (PublicKey, error) {
+	if strings.HasPrefix(keyID, "acct:") {
+		return f.acctKey(ctx, keyID, refresh)
+	}
 	if !refresh {
 		if a, err := f.db.AccountByKeyID(ctx, keyID); err == nil && a.PublicKeyPEM != "" {
 			return parseAccountKey(a)
@@ -233,6 +236,38 @@ func (f *Federation) fetchKey(ctx context.Context, keyID string, refresh bool) (
 		return PublicKey{}, fmt.Errorf("key %s: owner %s does not list it", keyID, owner.URI)
 	}
 	return pk, nil
+}
+
+// acctKey resolves an `acct:user@host` keyId, which Mastodon accepts, to
+// the key of that account found through WebFinger (interop.md A.3). The
+// account's own key is the one used, whatever its key id.
+func (f *Federation) acctKey(ctx context.Context, keyID string, refresh bool) (PublicKey, error) {
+	user, host, ok := strings.Cut(strings.TrimPrefix(keyID, "acct:"), "@")
+	if !ok || user == "" || host == "" {
+		return PublicKey{}, fmt.Errorf("key %s: not an acct: URI", keyID)
+	}
+	host = strings.ToLower(host)
+	if host == f.host {
+		a, err := f.db.AccountByHandle(ctx, user, "")
+		if err != nil {
+			return PublicKey{}, fmt.Errorf("local key %s: %w", keyID, err)
+		}
+		return parseAccountKey(a)
+	}
+	if !refresh {
+		if a, err := f.db.AccountByHandle(ctx, user, host); err == nil && a.PublicKeyPEM != "" {
+			return parseAccountKey(a)
+		}
+	}
+	_, actorURL, err := f.wf.Resolve(ctx, user, host)
+	if err != nil {
+		return PublicKey{}, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	a, err := f.FetchActor(ctx, actorURL, true)
+	if err != nil {
+		return PublicKey{}, err
+	}
+	return parseAccountKey(a)
 }
 
 func parseAccountKey(a store.Account) (PublicKey, error) {

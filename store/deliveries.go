@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -81,6 +83,11 @@ func (tx *Tx) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) (
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
+	return tx.scanClaimed(ctx, rows)
+}
+
+// scanClaimed reads claimed rows and attaches each one's activity.
+func (tx *Tx) scanClaimed(ctx context.Context, rows *sql.Rows) ([]Delivery, error) {
 	var out []Delivery
 	for rows.Next() {
 		var d Delivery
@@ -213,4 +220,90 @@ func (db *DB) NextDeliveryDue(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("next delivery: %w", err)
 	}
 	return fromMS(next), nil
+}
+
+// DeliveryState is the stored state of one delivery, for tests and admin views.
+type DeliveryState struct {
+	Inbox, Host   string
+	State         string // pending, done, failed
+	Attempts      int
+	NextAttemptAt time.Time
+	LeaseUntil    time.Time // non-zero while a worker holds a pending delivery
+	LastStatus    int
+	LastError     string
+}
+
+// DeliveriesOf returns the deliveries of the outgoing activity with id
+// activityURI, in insertion order.
+func (db *DB) DeliveriesOf(ctx context.Context, activityURI string) ([]DeliveryState, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT d.inbox, d.host, d.state, d.attempts, d.next_attempt_at, d.lease_until, d.last_status, d.last_error
+		FROM deliveries d JOIN outbox_activities a ON a.id = d.activity_id WHERE a.uri = ? ORDER BY d.id`, activityURI)
+	if err != nil {
+		return nil, fmt.Errorf("deliveries of %s: %w", activityURI, err)
+	}
+	defer rows.Close()
+	var out []DeliveryState
+	for rows.Next() {
+		var d DeliveryState
+		var next, lease int64
+		if err := rows.Scan(&d.Inbox, &d.Host, &d.State, &d.Attempts, &next, &lease, &d.LastStatus, &d.LastError); err != nil {
+			return nil, fmt.Errorf("deliveries of %s: %w", activityURI, err)
+		}
+		d.NextAttemptAt, d.LeaseUntil = fromMS(next), fromMS(lease)
+		if d.State != "pending" {
+			d.LeaseUntil = time.Time{}
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// claimScan bounds how many due rows one claim looks at; hosts already at
+// their limit are skipped before the bound applies.
+const claimScan = 4096
+
+// ClaimDeliveriesPerHost leases up to n due deliveries until now+lease,
+// taking no more from any host than perHost minus what the caller already
+// holds for it (held, by host), so that a slow or busy host never fills a
+// batch while others wait. Rows are taken in due order. A worker that dies
+// lets its lease lapse and the rows are retried.
+func (tx *Tx) ClaimDeliveriesPerHost(ctx context.Context, n int, lease time.Duration, perHost int, held map[string]int) ([]Delivery, error) {
+	if held == nil {
+		held = map[string]int{}
+	}
+	heldJSON, err := json.Marshal(held)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	rows, err := tx.tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?1, next_attempt_at = ?1, attempts = attempts + 1
+		WHERE id IN (
+			SELECT id FROM (
+				SELECT d.id, d.next_attempt_at,
+					row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) + ifnull(h.value, 0) AS slot
+				FROM (SELECT id, host, next_attempt_at FROM deliveries
+					WHERE state = 'pending' AND next_attempt_at <= ?2
+					AND host NOT IN (SELECT key FROM json_each(?4) WHERE value >= ?5)
+					ORDER BY next_attempt_at, id LIMIT ?6) d
+				LEFT JOIN json_each(?4) h ON h.key = d.host)
+			WHERE slot <= ?5 ORDER BY next_attempt_at, id LIMIT ?3)
+		RETURNING id, activity_id, inbox, host, attempts, created_at`,
+		ms(tx.now.Add(lease)), ms(tx.now), n, string(heldJSON), perHost, claimScan)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	return tx.scanClaimed(ctx, rows)
+}
+
+// ReleaseDeliveryLeases makes every leased pending delivery due now. Only
+// one server process works a database, so at its start any lease belongs to
+// a process that died (a crash or kill -9 mid-fan-out); its rows are sent
+// again at once instead of after the lease. It returns how many were freed.
+func (tx *Tx) ReleaseDeliveryLeases(ctx context.Context) (int, error) {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?1, lease_until = 0
+		WHERE state = 'pending' AND lease_until > ?1`, ms(tx.now))
+	if err != nil {
+		return 0, fmt.Errorf("release delivery leases: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }

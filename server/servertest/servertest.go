@@ -27,6 +27,7 @@ type Options struct {
 	DataDir   string             // "" means a new t.TempDir()
 	Configure func(*config.File) // adjusts the configuration before start
 	Plain     bool               // serve plain HTTP instead of HTTPS
+	Clock     func() time.Time   // the server's clock; nil means time.Now
 }
 
 // Server is a running test server.
@@ -69,7 +70,7 @@ func Start(t testing.TB, opts Options) *Server {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
-	srv, err := server.New(context.Background(), cfg, server.Options{Logger: log, RootCAs: opts.CA.CertPool()})
+	srv, err := server.New(context.Background(), cfg, server.Options{Logger: log, RootCAs: opts.CA.CertPool(), Clock: opts.Clock})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
