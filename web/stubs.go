@@ -4,17 +4,9 @@ import "net/http"
 
 // Pages still being written; they answer 404 until then.
 
-func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, v *visitor) error     { return errNotFound }
-func (h *Handler) composeUpload(w http.ResponseWriter, r *http.Request, v *visitor) error   { return errNotFound }
-func (h *Handler) composeGenerate(w http.ResponseWriter, r *http.Request, v *visitor) error { return errNotFound }
-func (h *Handler) jobPage(w http.ResponseWriter, r *http.Request, v *visitor) error         { return errNotFound }
-func (h *Handler) jobJSON(w http.ResponseWriter, r *http.Request, v *visitor) error         { return errNotFound }
-func (h *Handler) jobPost(w http.ResponseWriter, r *http.Request, v *visitor) error         { return errNotFound }
 func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *visitor) error       { return errNotFound }
 func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request, v *visitor) error { return errNotFound }
 func (h *Handler) adminSuspend(w http.ResponseWriter, r *http.Request, v *visitor) error    { return errNotFound }
 func (h *Handler) adminBlock(w http.ResponseWriter, r *http.Request, v *visitor) error      { return errNotFound }
 func (h *Handler) adminUnblock(w http.ResponseWriter, r *http.Request, v *visitor) error    { return errNotFound }
 
-// Generator runs image generation for the compose page.
-type Generator interface{}
