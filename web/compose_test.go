@@ -106,7 +106,7 @@ func TestComposeGenerateReviewAndPost(t *testing.T) {
 		t.Fatalf("post: %d %q\n%.2000s", res.Status, res.Location, res.Body)
 	}
 	post := b.get(res.Location)
-	mustContain(t, post, "A fox curled up in fresh snow", "<summary>cute animals</summary>", "fake-model-1", "a red fox in snow",
+	mustContain(t, post, "A fox curled up in fresh snow", "<span>cute animals</span>", "fake-model-1", "a red fox in snow",
 		"AIGenerated</", "Remix this prompt")
 	if p := b.get("/compose"); !strings.Contains(p.Body, "<strong>4</strong> of 5 images left today") {
 		t.Fatalf("quota not counted:\n%.3000s", p.Body)
@@ -154,6 +154,6 @@ func TestComposeUpload(t *testing.T) {
 		t.Fatalf("upload: %d\n%.2000s", res.Status, res.Body)
 	}
 	post := b.get(res.Location)
-	mustContain(t, post, "Sunset over hills", "my photo", "<summary>bright</summary>", "SDXL")
+	mustContain(t, post, "Sunset over hills", "my photo", "<span>bright</span>", "SDXL")
 	mustContain(t, b.get("/"), "Sunset over hills")
 }
