@@ -97,7 +97,7 @@ func fillBench(b *testing.B, srv *servertest.Server) {
 				m := store.MediaAttachment{AccountID: a, StatusID: st.ID, FileName: fmt.Sprintf("f%d.jpg", i),
 					ThumbName: fmt.Sprintf("t%d.jpg", i), MediaType: "image/jpeg", Width: 1024, Height: 1024,
 					ThumbWidth: 640, ThumbHeight: 640, Blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
-					Description: "AI-generated image (builtin pictor-abstract-1). Prompt: a lighthouse number " + fmt.Sprint(i),
+					Description:      "AI-generated image (builtin pictor-abstract-1). Prompt: a lighthouse number " + fmt.Sprint(i),
 					GeneratorBackend: "builtin", GeneratorModel: "pictor-abstract-1", Prompt: "a lighthouse number " + fmt.Sprint(i)}
 				if err := tx.InsertMedia(ctx, &m); err != nil {
 					return err
