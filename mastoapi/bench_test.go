@@ -196,7 +196,7 @@ func buildHome(b *testing.B, db *store.DB, reader store.Account, statuses, autho
 			for i := lo; i < min(lo+batch, statuses); i++ {
 				author := ids[(i*7919)%authors]
 				st := store.Status{AccountID: author, URI: fmt.Sprintf("https://remote.test/s/%d", i),
-					Content: fmt.Sprintf("<p>Status number %d with a few words of text, #tag%d</p>", i, i%100),
+					Content:    fmt.Sprintf("<p>Status number %d with a few words of text, #tag%d</p>", i, i%100),
 					Visibility: store.VisibilityPublic, Language: "en", CreatedAt: base.Add(time.Duration(i) * step)}
 				if err := tx.InsertStatus(ctx, &st); err != nil {
 					return err
