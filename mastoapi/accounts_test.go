@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"mime/multipart"
-	"net/http"
 	"net/textproto"
 	"strings"
 	"testing"
@@ -165,5 +164,72 @@ func TestImagineCommandGoesToImaginer(t *testing.T) {
 	if fake.prompt != "a red fox in snow" {
 		t.Fatal("a word starting with the command was taken for it")
 	}
-	_ = http.StatusOK
+}
+
+func TestAccountStatusFiltersAndPublicTimelines(t *testing.T) {
+	e := start(t)
+	alice, tok := e.login(t, "alice", "read write follow")
+	id := store.FormatID(alice.ID)
+	var withMedia, reply map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: tok,
+		json: map[string]any{"status": "picture #art", "media_ids": []string{e.upload(t, tok, "alt")}}}, 200, &withMedia)
+	text := e.post(t, tok, "just text")
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: tok, json: map[string]any{"status": "self reply", "in_reply_to_id": text["id"]}}, 200, &reply)
+	var boost map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses/" + text["id"].(string) + "/reblog", token: tok}, 200, &boost)
+	cases := []struct {
+		query string
+		want  []any
+	}{
+		{"", []any{boost["id"], reply["id"], text["id"], withMedia["id"]}},
+		{"?only_media=true", []any{withMedia["id"]}},
+		{"?exclude_reblogs=true", []any{reply["id"], text["id"], withMedia["id"]}},
+		{"?tagged=art", []any{withMedia["id"]}},
+	}
+	for _, tc := range cases {
+		var list []map[string]any
+		e.call(t, req{method: "GET", path: "/api/v1/accounts/" + id + "/statuses" + tc.query}, 200, &list)
+		var got []any
+		for _, s := range list {
+			got = append(got, s["id"])
+		}
+		if len(got) != len(tc.want) {
+			t.Fatalf("%q: got %v, want %v", tc.query, got, tc.want)
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Fatalf("%q: got %v, want %v", tc.query, got, tc.want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		path string
+		n    int
+	}{
+		{"/api/v1/timelines/public", 3}, {"/api/v1/timelines/public?local=true", 3}, {"/api/v1/timelines/public?remote=true", 0},
+		{"/api/v1/timelines/public?only_media=true", 1}, {"/api/v1/timelines/tag/art", 1}, {"/api/v1/timelines/tag/ART?only_media=1", 1},
+	} {
+		var list []map[string]any
+		e.call(t, req{method: "GET", path: tc.path}, 200, &list)
+		if len(list) != tc.n {
+			t.Fatalf("%s: %d statuses, want %d", tc.path, len(list), tc.n)
+		}
+	}
+	// Muting hides an account's posts from the home timeline.
+	_, bTok := e.login(t, "bob", "read write follow")
+	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + id + "/follow", token: bTok}, 200, nil)
+	var home []map[string]any
+	e.call(t, req{method: "GET", path: "/api/v1/timelines/home", token: bTok}, 200, &home)
+	if len(home) != 4 {
+		t.Fatalf("bob's home before mute: %d", len(home))
+	}
+	var rel map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + id + "/mute", token: bTok}, 200, &rel)
+	if rel["muting"] != true || rel["muting_notifications"] != true {
+		t.Fatalf("mute: %v", rel)
+	}
+	e.call(t, req{method: "GET", path: "/api/v1/timelines/home", token: bTok}, 200, &home)
+	if len(home) != 0 {
+		t.Fatalf("bob's home after mute: %d", len(home))
+	}
 }
