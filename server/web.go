@@ -22,3 +22,9 @@ func (s *Server) wireWeb(opts Options) error {
 	s.Fed.Blocked = h.Blocklist().Blocked
 	return nil
 }
+
+// TODO(#5): when genrunner's server wiring (s.Gen, server/generation.go)
+// is merged, call wireWeb after wireGeneration and pass
+// web.Options{Generator: s.Gen} (only when s.Gen != nil: a typed nil
+// would count as a generator). Until then the compose page offers uploads
+// only; the generate path is tested in web/compose_test.go.

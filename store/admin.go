@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -13,6 +14,26 @@ type DomainBlock struct {
 	Domain    string
 	Reason    string
 	CreatedAt time.Time
+}
+
+var domainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$`)
+
+// CleanDomain turns what an admin typed ("Example.COM", "https://example.com/about",
+// "@user@example.com") into the host to block, and reports whether it is a
+// well-formed host name (with an optional port).
+func CleanDomain(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		s = s[i+1:]
+	}
+	s = strings.TrimSuffix(s, ".")
+	return s, len(s) <= 253 && domainRE.MatchString(s)
 }
 
 // BlockDomainResult says what a new block ended.

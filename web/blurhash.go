@@ -5,9 +5,25 @@ import (
 	"encoding/base64"
 	"html/template"
 	"image/png"
+	"sync"
 
 	"github.com/bbrks/go-blurhash"
 )
+
+// pngBuffers lets PNG encoders reuse their compressor, which otherwise
+// costs far more to allocate than such a tiny image costs to encode.
+type pngBuffers struct{ pool sync.Pool }
+
+func (p *pngBuffers) Get() *png.EncoderBuffer {
+	if b, ok := p.pool.Get().(*png.EncoderBuffer); ok {
+		return b
+	}
+	return nil
+}
+
+func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
+
+var blurEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
 
 // blurSide is the side of the decoded placeholder in pixels; the browser
 // scales it up smoothly, which is all the blur a placeholder needs.
@@ -30,8 +46,7 @@ func blurDataURI(hash string) (uri template.URL) {
 		return ""
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&buf, img); err != nil {
+	if err := blurEncoder.Encode(&buf, img); err != nil {
 		return ""
 	}
 	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()))

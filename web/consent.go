@@ -122,7 +122,7 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request, v *visitor) er
 // startSignInForConsent signs in from the consent page's form; on a refusal
 // it renders the consent page again with the reason.
 func (h *Handler) startSignInForConsent(w http.ResponseWriter, r *http.Request, v *visitor, f *signInForm, cv consentView) (bool, error) {
-	id, err := h.login.Login(r.Context(), strings.TrimSpace(f.Username), r.PostFormValue("password"), clientIP(r))
+	id, err := h.checkLogin(r, f.Username)
 	if err != nil {
 		if _, ok := apperr.As(err); !ok {
 			return false, err

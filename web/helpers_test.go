@@ -22,14 +22,19 @@ type browser struct {
 
 func newBrowser(t *testing.T, srv *servertest.Server) *browser {
 	t.Helper()
+	return newBrowserAt(t, srv.URL, srv.Client)
+}
+
+func newBrowserAt(t *testing.T, base string, client *http.Client) *browser {
+	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := *srv.Client
+	c := *client
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &browser{t: t, base: srv.URL, c: &c}
+	return &browser{t: t, base: base, c: &c}
 }
 
 // page is one response with its body read.

@@ -103,7 +103,7 @@ func TestPostPageContentWarningAndNegotiation(t *testing.T) {
 	st := postImage(t, srv, alice.ID, "a stormy sea", social.Draft{Text: "<b>bold</b> words", SpoilerText: "flashing lights"})
 	b := newBrowser(t, srv)
 	p := b.get("/@alice/" + store.FormatID(st.ID))
-	mustContain(t, p, `<details class="cw">`, "<summary>flashing lights</summary>", "&lt;b&gt;bold&lt;/b&gt;")
+	mustContain(t, p, `<details class="cw cw-media">`, "<span>flashing lights</span>", "&lt;b&gt;bold&lt;/b&gt;")
 	mustNotContain(t, p, `property="og:image"`) // a sensitive image does not unfurl
 
 	// ActivityPub clients still get JSON at the same URLs.

@@ -50,8 +50,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, v *visitor) err
 // browser in. On a refusal it renders the form again with the reason (429
 // while rate limited) and returns ok=false with a nil error.
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, v *visitor, f *signInForm) (bool, error) {
-	username := strings.TrimSpace(r.PostFormValue("username"))
-	id, err := h.login.Login(r.Context(), username, r.PostFormValue("password"), clientIP(r))
+	id, err := h.checkLogin(r, r.PostFormValue("username"))
 	if err != nil {
 		if _, ok := apperr.As(err); !ok {
 			return false, err
@@ -64,6 +63,23 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, v *visito
 		return false, err
 	}
 	return true, nil
+}
+
+// checkLogin checks the posted password of username (rate limited) and
+// refuses suspended accounts, which the password check alone lets through.
+func (h *Handler) checkLogin(r *http.Request, username string) (int64, error) {
+	id, err := h.login.Login(r.Context(), strings.TrimSpace(username), r.PostFormValue("password"), clientIP(r))
+	if err != nil {
+		return 0, err
+	}
+	a, err := h.db.AccountByID(r.Context(), id)
+	if err != nil {
+		return 0, err
+	}
+	if !a.SuspendedAt.IsZero() {
+		return 0, apperr.Forbidden("This account is suspended.")
+	}
+	return id, nil
 }
 
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, v *visitor) error {

@@ -115,6 +115,7 @@ type pageData struct {
 	AtomURL     string
 	Meta        *cardMeta // OpenGraph and Twitter card tags
 	NoIndex     bool
+	Refresh     int    // seconds; reloads the page when scripts are off
 	Nav         string // the active navigation item
 	Visitor     *visitor
 	CSRF        string
