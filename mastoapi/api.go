@@ -24,10 +24,13 @@ import (
 
 // Imaginer turns a post whose text starts with the generation command
 // ("/imagine a red fox") into an image-generation job. SubmitPost gets the
-// draft with the command and prompt removed from its text, and returns the
-// status that stands for the job (a placeholder or the final post). Errors
-// are apperr values (quota: RateLimited, moderation: Invalid). genimage
-// implements it; a nil Imaginer treats the command as ordinary text.
+// request's draft (visibility, content warning, reply, language, media ids)
+// with Text set to the prompt, and prompt itself: the text after the
+// command. It returns the published status; errors are apperr values
+// (quota: RateLimited, moderation or a still-running job: Invalid), which
+// the API answers as Mastodon JSON errors. The Idempotency-Key is honoured
+// around it. genimage.Service implements it; a nil Imaginer treats the
+// command as ordinary text.
 type Imaginer interface {
 	SubmitPost(ctx context.Context, accountID int64, draft social.Draft, prompt string) (store.Status, error)
 }

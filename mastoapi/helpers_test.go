@@ -39,7 +39,7 @@ func (e *env) login(t *testing.T, name, scopes string) (store.Account, string) {
 	return a, e.token(t, a.ID, scopes)
 }
 
-func (e *env) token(t *testing.T, accountID int64, scopes string) string {
+func (e *env) token(t testing.TB, accountID int64, scopes string) string {
 	t.Helper()
 	ctx := context.Background()
 	app, secret, err := e.OAuth.RegisterApp(ctx, auth.AppRequest{ClientName: "test", RedirectURIs: []string{auth.OOBRedirectURI},
@@ -136,7 +136,7 @@ func (e *env) call(t *testing.T, rq req, want int, out any) *http.Response {
 }
 
 // testPNG makes a w×h PNG.
-func testPNG(t *testing.T, w, h int) []byte {
+func testPNG(t testing.TB, w, h int) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {

@@ -2,6 +2,7 @@ package mastoapi
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -45,23 +46,25 @@ func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fh := p.files["file"]
-	if fh == nil {
-		return apperr.Invalid("file is missing")
-	}
-	if fh.Size > lim.MaxUploadBytes {
-		return apperr.TooLarge("the file is larger than %d bytes", lim.MaxUploadBytes)
-	}
 	fx, fy, err := parseFocus(p.str("focus"))
 	if err != nil {
 		return err
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
+	var file io.Reader
+	if fh := p.files["file"]; fh != nil {
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		file = f
+	} else if v := p.str("file"); v != "" {
+		// A part without a filename arrives as a plain value (interop.md C.3).
+		file = strings.NewReader(v)
+	} else {
+		return apperr.Invalid("file is missing")
 	}
-	defer f.Close()
-	m, err := h.social.UploadMedia(r.Context(), g.AccountID, f, social.MediaInput{Description: p.str("description"), FocusX: fx, FocusY: fy})
+	m, err := h.social.UploadMedia(r.Context(), g.AccountID, file, social.MediaInput{Description: p.str("description"), FocusX: fx, FocusY: fy})
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,9 @@ func (h *Handler) fanOut(ctx context.Context, ev pubsub.Event) {
 		}
 		streams, err := h.statusAudience(ctx, p.StatusID)
 		if err != nil {
-			h.log.Warn("streaming audience", "status_id", p.StatusID, "err", err)
+			if ctx.Err() == nil {
+				h.log.Warn("streaming audience", "status_id", p.StatusID, "err", err)
+			}
 			return
 		}
 		for _, s := range streams {

@@ -107,6 +107,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	s.API = mastoapi.New(s.DB, s.OAuth, s.Social, s.Hub, s.Log, mastoapi.Options{BaseURL: cfg.BaseURL(),
 		Title: cfg.InstanceTitle, Description: cfg.InstanceDescription, ContactEmail: cfg.ContactEmail, Rules: cfg.Rules,
 		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command})
+	// TODO(#3): once genrunner's wiring (s.Gen) is merged: if s.Gen != nil { s.API.Imaginer = s.Gen }.
 	if err := s.wireWeb(opts); err != nil {
 		return err
 	}
