@@ -3,6 +3,7 @@ package activitypub
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -32,15 +33,20 @@ func (f *Federation) RunDelivery(ctx context.Context) error {
 		f.log.Error("release delivery leases", "err", err)
 	}
 	workers := f.opts.DeliveryWorkers
-	jobs := make(chan store.Delivery, 2*workers)
-	finished := make(chan string, 2*workers) // the host of each finished delivery
+	jobs := make(chan store.Delivery, 4*workers)
+	finished := make(chan string, 4*workers) // the host of each finished request
+	outcomes := make(chan outcome, 4*workers)
+	recorded := make(chan struct{})
+	go func() { f.recordOutcomes(ctx, outcomes); close(recorded) }()
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for d := range jobs {
-				f.deliverOne(ctx, d)
+				if o, ok := f.deliverOne(ctx, d); ok {
+					outcomes <- o
+				}
 				finished <- d.Host
 			}
 		}()
@@ -48,12 +54,16 @@ func (f *Federation) RunDelivery(ctx context.Context) error {
 	defer func() {
 		close(jobs)
 		wg.Wait()
+		close(outcomes)
+		<-recorded
 	}()
+	// Up to 4×workers rows are claimed at a time; every one has a free slot
+	// at its host, so it waits only for a worker, far less than its lease.
 	d := dispatcher{held: map[string]int{}, jobs: jobs}
 	for {
 		claimed := 0
-		if d.total <= workers {
-			claimed = f.claimInto(ctx, &d, 2*workers-d.total)
+		if d.total <= 2*workers {
+			claimed = f.claimInto(ctx, &d, 4*workers-d.total)
 		}
 		if claimed > 0 {
 			d.drain(finished)
@@ -137,50 +147,105 @@ func (f *Federation) waitForDeliveries(ctx context.Context, d *dispatcher, finis
 	return nil
 }
 
-// deliverOne posts one delivery and records success, retry or final failure.
-func (f *Federation) deliverOne(ctx context.Context, d store.Delivery) {
+// outcome is the result of one delivery attempt, to be recorded.
+type outcome struct {
+	d      store.Delivery
+	status int   // HTTP status, 0 when no response arrived
+	err    error // nil on success
+}
+
+// deliverOne posts one delivery. It reports false when shutdown interrupted
+// the request: such a row is not recorded, and is sent again after restart.
+func (f *Federation) deliverOne(ctx context.Context, d store.Delivery) (outcome, bool) {
 	status, err := f.post(ctx, d)
-	// Outcome writes must land even when shutting down.
+	if err != nil && ctx.Err() != nil && status == 0 {
+		return outcome{}, false
+	}
+	return outcome{d: d, status: status, err: err}, true
+}
+
+// recordOutcomes writes outcomes as they come, many per transaction: under
+// load a batch gathers while the previous one commits, so the database does
+// one write for many deliveries instead of one each. It returns when
+// outcomes is closed and everything received is written.
+func (f *Federation) recordOutcomes(ctx context.Context, outcomes <-chan outcome) {
+	const maxBatch = 512
+	for o := range outcomes {
+		batch := []outcome{o}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-outcomes:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, o)
+			default:
+				break gather
+			}
+		}
+		f.record(ctx, batch)
+	}
+}
+
+// record stores success, retry or final failure of each outcome in one
+// transaction, which must land even during shutdown.
+func (f *Federation) record(ctx context.Context, batch []outcome) {
 	wctx := context.WithoutCancel(ctx)
-	if err == nil {
-		if werr := f.db.Write(wctx, func(tx *store.Tx) error { return tx.DeliverySucceeded(wctx, d, status) }); werr != nil {
-			f.log.Error("record delivery", "inbox", d.Inbox, "err", werr)
+	err := f.db.Write(wctx, func(tx *store.Tx) error {
+		reached := map[string]bool{}
+		var done []store.Delivery
+		var statuses []int
+		for _, o := range batch {
+			if o.err == nil {
+				reached[o.d.Host] = true
+				done, statuses = append(done, o.d), append(statuses, o.status)
+				continue
+			}
+			if err := f.recordFailure(wctx, tx, o); err != nil {
+				return err
+			}
 		}
-		return
-	}
-	if ctx.Err() != nil && status == 0 {
-		return // interrupted by shutdown: the lease lapses and it is retried
-	}
-	retryAt := time.Time{}
-	now := f.db.Now()
-	if retryable(status) && now.Sub(d.CreatedAt) < f.opts.RetryFor {
-		retryAt = now.Add(backoff(d.Attempts))
-	}
-	werr := f.db.Write(wctx, func(tx *store.Tx) error {
-		if err := tx.DeliveryFailed(wctx, d, status, err.Error(), retryAt); err != nil {
+		if err := tx.DeliveriesDone(wctx, done, statuses); err != nil {
 			return err
 		}
-		if status == 0 || status >= 500 {
-			_, err := tx.MarkHostFailing(wctx, d.Host, f.opts.UnreachableAfter)
-			return err
+		for h := range reached {
+			if err := tx.MarkHostReachable(wctx, h); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
-	if werr != nil {
-		f.log.Error("record delivery failure", "inbox", d.Inbox, "err", werr)
+	if err != nil {
+		f.log.Error("record deliveries", "count", len(batch), "err", err)
+	}
+}
+
+// recordFailure schedules a retry with backoff, or fails the delivery for
+// good (a final status, or retrying for longer than RetryFor), and counts a
+// failure of the host when it did not answer or answered 5xx.
+func (f *Federation) recordFailure(ctx context.Context, tx *store.Tx, o outcome) error {
+	d, now := o.d, tx.Now()
+	retryAt := time.Time{}
+	if retryable(o.status) && now.Sub(d.CreatedAt) < f.opts.RetryFor {
+		retryAt = now.Add(backoff(d.Attempts))
 	}
 	f.log.Info("delivery failed", "inbox", d.Inbox, "activity", d.ActivityURI, "attempt", d.Attempts,
-		"status", status, "retry_at", retryAt, "err", err)
+		"status", o.status, "retry_at", retryAt, "err", o.err)
+	if err := tx.DeliveryFailed(ctx, d, o.status, o.err.Error(), retryAt); err != nil {
+		return err
+	}
+	if o.status == 0 || o.status >= 500 {
+		_, err := tx.MarkHostFailing(ctx, d.Host, f.opts.UnreachableAfter)
+		return err
+	}
+	return nil
 }
 
 // post sends one signed POST; it returns the response status (0 when no
 // response arrived) and an error unless the status was 2xx.
 func (f *Federation) post(ctx context.Context, d store.Delivery) (int, error) {
-	signer, err := f.db.AccountByID(ctx, d.AccountID)
-	if err != nil {
-		return 0, fmt.Errorf("load signer %d: %w", d.AccountID, err)
-	}
-	key, err := f.privateKey(signer)
+	keyID, key, err := f.deliverySigner(ctx, d.AccountID)
 	if err != nil {
 		return 0, err
 	}
@@ -191,7 +256,7 @@ func (f *Federation) post(ctx context.Context, d store.Delivery) (int, error) {
 		return 400, fmt.Errorf("bad inbox URL: %w", err) // final: a 4xx-class failure
 	}
 	req.Header.Set("Content-Type", "application/activity+json")
-	if err := SignRequest(req, d.Body, signer.PublicKeyID, key, f.db.Now()); err != nil {
+	if err := SignRequest(req, d.Body, keyID, key, f.db.Now()); err != nil {
 		return 0, err
 	}
 	resp, err := f.client.Do(req)
@@ -204,6 +269,30 @@ func (f *Federation) post(ctx context.Context, d store.Delivery) (int, error) {
 		return resp.StatusCode, nil
 	}
 	return resp.StatusCode, fmt.Errorf("inbox answered %d", resp.StatusCode)
+}
+
+// deliverySigner returns the key id and parsed private key of a local
+// account, cached: a fan-out signs thousands of requests with one key, and
+// reading the account for each cost as much as a tenth of the signature.
+func (f *Federation) deliverySigner(ctx context.Context, accountID int64) (string, *rsa.PrivateKey, error) {
+	f.keysMu.Lock()
+	keyID, key := f.keyIDs[accountID], f.keys[accountID]
+	f.keysMu.Unlock()
+	if keyID != "" && key != nil {
+		return keyID, key, nil
+	}
+	signer, err := f.db.AccountByID(ctx, accountID)
+	if err != nil {
+		return "", nil, fmt.Errorf("load signer %d: %w", accountID, err)
+	}
+	key, err = f.privateKey(signer)
+	if err != nil {
+		return "", nil, err
+	}
+	f.keysMu.Lock()
+	f.keyIDs[accountID] = signer.PublicKeyID
+	f.keysMu.Unlock()
+	return signer.PublicKeyID, key, nil
 }
 
 // retryable reports whether a failed delivery may be tried again: a 4xx other
