@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pictor-social/pictor/store"
@@ -34,20 +35,22 @@ func (f *Federation) RunDelivery(ctx context.Context) error {
 	}
 	workers := f.opts.DeliveryWorkers
 	jobs := make(chan store.Delivery, 4*workers)
-	finished := make(chan string, 4*workers) // the host of each finished request
+	d := &dispatcher{held: map[string]int{}, jobs: jobs, finished: make(chan string, 4*workers), settledWake: make(chan struct{}, 1)}
 	outcomes := make(chan outcome, 4*workers)
 	recorded := make(chan struct{})
-	go func() { f.recordOutcomes(ctx, outcomes); close(recorded) }()
+	go func() { f.recordOutcomes(ctx, outcomes, d); close(recorded) }()
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for d := range jobs {
-				if o, ok := f.deliverOne(ctx, d); ok {
+			for row := range jobs {
+				if o, ok := f.deliverOne(ctx, row); ok {
 					outcomes <- o
+				} else {
+					d.settle(1)
 				}
-				finished <- d.Host
+				d.finished <- row.Host
 			}
 		}()
 	}
@@ -57,43 +60,54 @@ func (f *Federation) RunDelivery(ctx context.Context) error {
 		close(outcomes)
 		<-recorded
 	}()
-	// Up to 4×workers rows are claimed at a time; every one has a free slot
-	// at its host, so it waits only for a worker, far less than its lease.
-	d := dispatcher{held: map[string]int{}, jobs: jobs}
+	// At most 4×workers rows are claimed and not yet recorded: that bounds
+	// both how long a claimed row waits for a worker (every one has a free
+	// slot at its host) and what a crash can send twice.
 	for {
 		claimed := 0
-		if d.total <= 2*workers {
-			claimed = f.claimInto(ctx, &d, 4*workers-d.total)
+		if n := d.outstanding(); n <= 2*workers {
+			claimed = f.claimInto(ctx, d, 4*workers-n)
 		}
 		if claimed > 0 {
-			d.drain(finished)
+			d.drain()
 			continue
 		}
-		if err := f.waitForDeliveries(ctx, &d, finished); err != nil {
+		if err := f.waitForDeliveries(ctx, d); err != nil {
 			return nil // claimed rows are freed at the next start or when their lease lapses
 		}
 	}
 }
 
-// dispatcher tracks claimed deliveries that are not finished yet.
+// dispatcher tracks claimed deliveries: requests in flight per host, and
+// rows whose outcome is not recorded yet.
 type dispatcher struct {
-	held  map[string]int // by host
-	total int
-	jobs  chan<- store.Delivery
+	held        map[string]int // claimed rows whose request has not finished, by host
+	finished    chan string    // the host of each finished request
+	claimed     int64          // rows claimed so far (dispatcher goroutine only)
+	settled     atomic.Int64   // rows recorded, or dropped at shutdown, so far
+	settledWake chan struct{}
+	jobs        chan<- store.Delivery
+}
+
+func (d *dispatcher) outstanding() int { return int(d.claimed - d.settled.Load()) }
+
+// settle notes n rows recorded; it never blocks.
+func (d *dispatcher) settle(n int) {
+	d.settled.Add(int64(n))
+	notify(d.settledWake)
 }
 
 func (d *dispatcher) done(host string) {
-	d.total--
 	if d.held[host]--; d.held[host] <= 0 {
 		delete(d.held, host)
 	}
 }
 
-// drain takes note of every delivery finished so far, without waiting.
-func (d *dispatcher) drain(finished <-chan string) {
+// drain takes note of every request finished so far, without waiting.
+func (d *dispatcher) drain() {
 	for {
 		select {
-		case h := <-finished:
+		case h := <-d.finished:
 			d.done(h)
 		default:
 			return
@@ -116,20 +130,20 @@ func (f *Federation) claimInto(ctx context.Context, d *dispatcher, n int) int {
 	}
 	for _, row := range batch {
 		d.held[row.Host]++
-		d.total++
+		d.claimed++
 		d.jobs <- row
 	}
 	return len(batch)
 }
 
-// waitForDeliveries sleeps until a delivery finishes, new work is enqueued,
-// a retry falls due, or ctx ends.
-func (f *Federation) waitForDeliveries(ctx context.Context, d *dispatcher, finished <-chan string) error {
+// waitForDeliveries sleeps until a request finishes or an outcome is
+// recorded, new work is enqueued, a retry falls due, or ctx ends.
+func (f *Federation) waitForDeliveries(ctx context.Context, d *dispatcher) error {
 	wait := time.Minute
 	if next, err := f.db.NextDeliveryDue(ctx); err == nil && !next.IsZero() {
-		if due := next.Sub(f.db.Now()); due > 0 || d.total == 0 {
+		if due := next.Sub(f.db.Now()); due > 0 || d.outstanding() == 0 {
 			// A due row that could not be claimed waits for its host to
-			// finish one; that wakes us through finished.
+			// finish one, or for outcomes to be recorded; both wake us.
 			wait = min(wait, max(due, 10*time.Millisecond))
 		}
 	}
@@ -138,9 +152,10 @@ func (f *Federation) waitForDeliveries(ctx context.Context, d *dispatcher, finis
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case h := <-finished:
+	case h := <-d.finished:
 		d.done(h)
-		d.drain(finished)
+		d.drain()
+	case <-d.settledWake:
 	case <-f.wakeDeliver:
 	case <-t.C:
 	}
@@ -168,7 +183,7 @@ func (f *Federation) deliverOne(ctx context.Context, d store.Delivery) (outcome,
 // load a batch gathers while the previous one commits, so the database does
 // one write for many deliveries instead of one each. It returns when
 // outcomes is closed and everything received is written.
-func (f *Federation) recordOutcomes(ctx context.Context, outcomes <-chan outcome) {
+func (f *Federation) recordOutcomes(ctx context.Context, outcomes <-chan outcome, d *dispatcher) {
 	const maxBatch = 512
 	for o := range outcomes {
 		batch := []outcome{o}
@@ -185,6 +200,7 @@ func (f *Federation) recordOutcomes(ctx context.Context, outcomes <-chan outcome
 			}
 		}
 		f.record(ctx, batch)
+		d.settle(len(batch))
 	}
 }
 
