@@ -93,6 +93,7 @@ type Federation struct {
 
 	keysMu sync.Mutex
 	keys   map[int64]*rsa.PrivateKey // parsed private keys of local accounts
+	keyIDs map[int64]string          // their key ids, for deliveries
 
 	instanceMu sync.Mutex
 	instance   store.Account
@@ -114,7 +115,7 @@ func New(db *store.DB, client *http.Client, hub *pubsub.Hub, log *slog.Logger, o
 	}
 	f := &Federation{
 		db: db, opts: opts, URLs: URLs{Base: strings.TrimSuffix(opts.BaseURL, "/")}, client: client, log: log, hub: hub,
-		host: strings.ToLower(u.Host), keys: map[int64]*rsa.PrivateKey{},
+		host: strings.ToLower(u.Host), keys: map[int64]*rsa.PrivateKey{}, keyIDs: map[int64]string{},
 		wf:          &webfinger.Client{HTTP: client, Scheme: opts.WebFingerScheme},
 		wakeDeliver: make(chan struct{}, 1), wakeInbox: make(chan struct{}, 1),
 	}

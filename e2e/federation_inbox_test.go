@@ -312,3 +312,41 @@ func drainDeliveries(t testing.TB, env *fedEnv) error {
 	})
 	return nil
 }
+
+// Actor and object may come as ids or as embedded objects, in any
+// combination (checklist 23, bridgy-fed #374).
+func TestInboxEmbeddedActorAndObject(t *testing.T) {
+	env := newFedEnv(t, servertest.Options{})
+	r := env.remote
+	ctx := context.Background()
+	st, err := env.srv.Social.CreateStatus(ctx, env.alice.ID, social.Draft{Text: "embed me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		name          string
+		actor, object func(a *fakeActor) any
+	}{
+		{"ids", func(a *fakeActor) any { return a.ID }, func(*fakeActor) any { return st.URI }},
+		{"embedded actor", func(a *fakeActor) any { return map[string]any{"id": a.ID, "type": "Person"} }, func(*fakeActor) any { return st.URI }},
+		{"embedded object", func(a *fakeActor) any { return a.ID }, func(*fakeActor) any { return map[string]any{"id": st.URI, "type": "Note"} }},
+		{"both embedded, in arrays", func(a *fakeActor) any { return []any{map[string]any{"id": a.ID, "type": "Person"}} },
+			func(*fakeActor) any { return []any{map[string]any{"id": st.URI, "type": "Note"}} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := r.addActor(fmt.Sprintf("embed%d", i))
+			id := newID(a, "likes")
+			body := mustJSON(t, map[string]any{"id": id, "type": "Like", "actor": tc.actor(a), "object": tc.object(a)})
+			if status, msg := r.post(t, a, env.srv.URL+"/inbox", body, sendOpts{}); status != http.StatusAccepted {
+				t.Fatalf("status %d (%s)", status, msg)
+			}
+			if state, lastErr := waitProcessed(t, env.srv.DB, id); state != "done" {
+				t.Fatalf("%s: %s", state, lastErr)
+			}
+			counts, _ := env.srv.DB.StatusCountsByIDs(ctx, []int64{st.ID})
+			if counts[st.ID].Favourites != int64(i+1) {
+				t.Fatalf("favourites %d, want %d", counts[st.ID].Favourites, i+1)
+			}
+		})
+	}
+}

@@ -128,6 +128,34 @@ func (tx *Tx) DeliverySucceeded(ctx context.Context, d Delivery, status int) err
 	return tx.MarkHostReachable(ctx, d.Host)
 }
 
+// DeliveryDone marks a delivery done without touching its host's marks;
+// callers recording many outcomes call MarkHostReachable once per host.
+func (tx *Tx) DeliveryDone(ctx context.Context, d Delivery, status int) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET state = 'done', done_at = ?, last_status = ?, last_error = ''
+		WHERE id = ?`, ms(tx.now), status, d.ID); err != nil {
+		return fmt.Errorf("delivery %d done: %w", d.ID, err)
+	}
+	return nil
+}
+
+// DeliveriesDone marks many deliveries done, statuses[i] being the answer
+// to ds[i], with one prepared statement; callers then call
+// MarkHostReachable once per host.
+func (tx *Tx) DeliveriesDone(ctx context.Context, ds []Delivery, statuses []int) error {
+	stmt, err := tx.tx.PrepareContext(ctx, `UPDATE deliveries SET state = 'done', done_at = ?, last_status = ?, last_error = ''
+		WHERE id = ?`)
+	if err != nil {
+		return fmt.Errorf("deliveries done: %w", err)
+	}
+	defer stmt.Close()
+	for i, d := range ds {
+		if _, err := stmt.ExecContext(ctx, ms(tx.now), statuses[i], d.ID); err != nil {
+			return fmt.Errorf("delivery %d done: %w", d.ID, err)
+		}
+	}
+	return nil
+}
+
 // DeliveryFailed records a failed attempt. With retryAt zero the failure is
 // final; otherwise the delivery is due again at retryAt.
 func (tx *Tx) DeliveryFailed(ctx context.Context, d Delivery, status int, errText string, retryAt time.Time) error {
@@ -258,15 +286,12 @@ func (db *DB) DeliveriesOf(ctx context.Context, activityURI string) ([]DeliveryS
 	return out, rows.Err()
 }
 
-// claimScan bounds how many due rows one claim looks at; hosts already at
-// their limit are skipped before the bound applies.
-const claimScan = 4096
-
 // ClaimDeliveriesPerHost leases up to n due deliveries until now+lease,
 // taking no more from any host than perHost minus what the caller already
 // holds for it (held, by host), so that a slow or busy host never fills a
-// batch while others wait. Rows are taken in due order. A worker that dies
-// lets its lease lapse and the rows are retried.
+// batch while others wait. Rows are taken in due order from the first
+// max(256, 8n) due rows of hosts not already at their limit. A worker that
+// dies lets its lease lapse and the rows are retried.
 func (tx *Tx) ClaimDeliveriesPerHost(ctx context.Context, n int, lease time.Duration, perHost int, held map[string]int) ([]Delivery, error) {
 	if held == nil {
 		held = map[string]int{}
@@ -275,19 +300,20 @@ func (tx *Tx) ClaimDeliveriesPerHost(ctx context.Context, n int, lease time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	rows, err := tx.tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?1, next_attempt_at = ?1, attempts = attempts + 1
+	rows, err := tx.tx.QueryContext(ctx, `WITH held (host, n) AS MATERIALIZED (SELECT key, value FROM json_each(?4))
+		UPDATE deliveries SET lease_until = ?1, next_attempt_at = ?1, attempts = attempts + 1
 		WHERE id IN (
 			SELECT id FROM (
 				SELECT d.id, d.next_attempt_at,
-					row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) + ifnull(h.value, 0) AS slot
+					row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) + ifnull(h.n, 0) AS slot
 				FROM (SELECT id, host, next_attempt_at FROM deliveries
 					WHERE state = 'pending' AND next_attempt_at <= ?2
-					AND host NOT IN (SELECT key FROM json_each(?4) WHERE value >= ?5)
+					AND host NOT IN (SELECT host FROM held WHERE n >= ?5)
 					ORDER BY next_attempt_at, id LIMIT ?6) d
-				LEFT JOIN json_each(?4) h ON h.key = d.host)
+				LEFT JOIN held h ON h.host = d.host)
 			WHERE slot <= ?5 ORDER BY next_attempt_at, id LIMIT ?3)
 		RETURNING id, activity_id, inbox, host, attempts, created_at`,
-		ms(tx.now.Add(lease)), ms(tx.now), n, string(heldJSON), perHost, claimScan)
+		ms(tx.now.Add(lease)), ms(tx.now), n, string(heldJSON), perHost, max(256, 8*n))
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/server"
+	"github.com/pictor-social/pictor/social"
+	"github.com/pictor-social/pictor/store"
+)
+
+// sink is a set of loopback inbox hosts that verify every signature with
+// one known key and count what they accepted.
+type sink struct {
+	mu       sync.Mutex
+	verifier *activitypub.Verifier
+	requests int
+	bad      int
+	done     chan struct{}
+	want     int
+	hosts    []string
+	servers  []*http.Server
+}
+
+func newSink(nHosts, want int, key activitypub.PublicKey) (*sink, error) {
+	s := &sink{done: make(chan struct{}), want: want}
+	s.verifier = &activitypub.Verifier{Fetch: func(ctx context.Context, keyID string, refresh bool) (activitypub.PublicKey, error) {
+		if keyID != key.ID {
+			return activitypub.PublicKey{}, fmt.Errorf("unknown key %s", keyID)
+		}
+		return key, nil
+	}}
+	for i := 0; i < nHosts; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		srv := &http.Server{Handler: s}
+		go srv.Serve(ln)
+		s.servers = append(s.servers, srv)
+		s.hosts = append(s.hosts, "http://"+ln.Addr().String())
+	}
+	return s, nil
+}
+
+func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err == nil {
+		_, err = s.verifier.Verify(r, body)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.bad++
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	s.requests++
+	if s.requests == s.want {
+		close(s.done)
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (s *sink) close() {
+	for _, srv := range s.servers {
+		srv.Close()
+	}
+}
+
+type fanoutFlags struct {
+	followers, hosts, workers, perHost int
+	shared                             bool
+	cpuProfile                         string
+}
+
+func runFanout(ctx context.Context, args []string) error {
+	var o fanoutFlags
+	fs := flag.NewFlagSet("fanout", flag.ExitOnError)
+	fs.IntVar(&o.followers, "followers", 10000, "remote followers")
+	fs.IntVar(&o.hosts, "hosts", 0, "sink hosts the followers are spread over (default 100 with -shared, else 50)")
+	fs.BoolVar(&o.shared, "shared", false, "followers on a host share its shared inbox")
+	fs.IntVar(&o.workers, "workers", config.Default().Federation.DeliveryWorkers, "delivery_workers")
+	fs.IntVar(&o.perHost, "per-host", config.Default().Federation.PerHostConcurrency, "per_host_concurrency")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the fan-out to this file")
+	fs.Parse(args)
+	if o.hosts == 0 {
+		o.hosts = 50
+		if o.shared {
+			o.hosts = 100
+		}
+	}
+	dir, err := os.MkdirTemp("", "pictor-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	return fanout(ctx, dir, o)
+}
+
+func fanout(ctx context.Context, dir string, o fanoutFlags) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	cfg := config.Default()
+	cfg.Host, cfg.Listen, cfg.Scheme, cfg.DataDir = ln.Addr().String(), ln.Addr().String(), "http", dir
+	cfg.Federation.AllowPrivateAddresses = true
+	cfg.Federation.DeliveryWorkers, cfg.Federation.PerHostConcurrency = o.workers, o.perHost
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := server.New(ctx, cfg, server.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	alice, err := srv.Social.CreateAccount(ctx, social.NewAccount{Username: "alice"})
+	if err != nil {
+		return err
+	}
+	pub, err := activitypub.ParsePublicKeyPEM(alice.PublicKeyPEM)
+	if err != nil {
+		return err
+	}
+	want := o.followers
+	if o.shared {
+		want = o.hosts
+	}
+	sk, err := newSink(o.hosts, want, activitypub.PublicKey{ID: alice.PublicKeyID, Owner: alice.URI, Key: pub})
+	if err != nil {
+		return err
+	}
+	defer sk.close()
+	if err := insertFollowers(ctx, srv.DB, alice, sk.hosts, o.followers, o.shared); err != nil {
+		return err
+	}
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go srv.Run(rctx, ln)
+
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	start, cpuStart := time.Now(), cpuTime()
+	if _, err := srv.Social.CreateStatus(ctx, alice.ID, social.Draft{Text: "benchmark post"}); err != nil {
+		return err
+	}
+	enqueued := time.Since(start)
+	select {
+	case <-sk.done:
+	case <-time.After(10 * time.Minute):
+		return fmt.Errorf("timed out with %d of %d deliveries", sk.requests, want)
+	}
+	elapsed, cpu := time.Since(start), cpuTime()-cpuStart
+	pprof.StopCPUProfile()
+	sk.mu.Lock()
+	requests, bad := sk.requests, sk.bad
+	sk.mu.Unlock()
+	shape := fmt.Sprintf("%d followers with distinct inboxes on %d hosts", o.followers, o.hosts)
+	if o.shared {
+		shape = fmt.Sprintf("%d followers on %d hosts with shared inboxes", o.followers, o.hosts)
+	}
+	fmt.Printf("fan-out of one post to %s (delivery_workers %d, per_host_concurrency %d)\n", shape, o.workers, o.perHost)
+	fmt.Printf("  %d verified requests (%d refused) in %v, enqueue %v: %.0f deliveries/s\n",
+		requests, bad, elapsed.Round(time.Millisecond), enqueued.Round(time.Millisecond), float64(requests)/elapsed.Seconds())
+	perDelivery := cpu / time.Duration(requests)
+	fmt.Printf("  CPU time %v (%.2f cores busy on average), %v per delivery including the sink's verification\n",
+		cpu.Round(time.Millisecond), cpu.Seconds()/elapsed.Seconds(), perDelivery.Round(time.Microsecond))
+	if !o.shared {
+		_, all, _ := signRates(2 * time.Second)
+		sig := signCPU(1000)
+		fmt.Printf("  RSA-2048 signing bound: %.0f/s on all cores just now; fan-out reached %.0f%% of it\n",
+			all, 100*float64(requests)/elapsed.Seconds()/all)
+		fmt.Printf("  CPU per signature %v: signing is %.0f%% of the CPU a delivery costs (the bound other load cannot skew)\n",
+			sig.Round(time.Microsecond), 100*sig.Seconds()/perDelivery.Seconds())
+	}
+	// Let outcome writes land, then check nothing is left pending.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if st, err := srv.DB.DeliveryStats(ctx); err == nil && st.Pending == 0 {
+			fmt.Printf("  store: %d done, %d failed\n", st.Done, st.Failed)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
+}
+
+// insertFollowers stores n remote followers of alice spread over the sink
+// hosts, each with its own inbox, plus the host's shared inbox if shared.
+func insertFollowers(ctx context.Context, db *store.DB, alice store.Account, hosts []string, n int, shared bool) error {
+	return db.Write(ctx, func(tx *store.Tx) error {
+		for i := 0; i < n; i++ {
+			base := hosts[i%len(hosts)]
+			id := fmt.Sprintf("%s/users/f%d", base, i)
+			a := store.Account{Username: fmt.Sprintf("f%d", i), Domain: strings.TrimPrefix(base, "http://"), URI: id,
+				InboxURI: id + "/inbox", PublicKeyID: id + "#main-key"}
+			if shared {
+				a.SharedInboxURI = base + "/inbox"
+			}
+			if err := tx.InsertAccount(ctx, &a); err != nil {
+				return err
+			}
+			if err := tx.UpsertFollow(ctx, &store.Follow{AccountID: a.ID, TargetAccountID: alice.ID, URI: id + "#follow", Accepted: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/store"
+)
+
+type inboxFlags struct {
+	requests, actors, conns int
+	pictor                  string
+}
+
+func runInbox(ctx context.Context, args []string) error {
+	var o inboxFlags
+	fs := flag.NewFlagSet("inbox", flag.ExitOnError)
+	fs.IntVar(&o.requests, "requests", 20000, "signed Create activities to POST")
+	fs.IntVar(&o.actors, "actors", 50, "remote actors that sign them")
+	fs.IntVar(&o.conns, "conns", 32, "concurrent connections")
+	fs.StringVar(&o.pictor, "pictor", "", "pictor binary (default: go build ./cmd/pictor)")
+	fs.Parse(args)
+	dir, err := os.MkdirTemp("", "pictor-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if o.pictor == "" {
+		o.pictor = filepath.Join(dir, "pictor")
+		if out, err := exec.Command("go", "build", "-o", o.pictor, "./cmd/pictor").CombinedOutput(); err != nil {
+			return fmt.Errorf("go build ./cmd/pictor (run from the repository root): %v\n%s", err, out)
+		}
+	}
+	return inboxBench(ctx, dir, o)
+}
+
+// remoteActors serves actor documents for the load generator's signers.
+type remoteActors struct {
+	base string
+	keys []*rsa.PrivateKey
+}
+
+func (ra *remoteActors) keyOf(i int) *rsa.PrivateKey { return ra.keys[i%len(ra.keys)] }
+
+func (ra *remoteActors) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		w.WriteHeader(http.StatusAccepted) // Pictor's own deliveries, if any
+		return
+	}
+	i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/users/a"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	id := fmt.Sprintf("%s/users/a%d", ra.base, i)
+	pemKey, _ := activitypub.EncodePublicKeyPEM(&ra.keyOf(i).PublicKey)
+	w.Header().Set("Content-Type", "application/activity+json")
+	json.NewEncoder(w).Encode(map[string]any{"@context": []string{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
+		"id": id, "type": "Person", "preferredUsername": fmt.Sprintf("a%d", i), "inbox": id + "/inbox",
+		"publicKey": map[string]string{"id": id + "#main-key", "owner": id, "publicKeyPem": pemKey}})
+}
+
+func inboxBench(ctx context.Context, dir string, o inboxFlags) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := filepath.Join(dir, "pictor.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("host = %q\nscheme = \"http\"\nlisten = %q\ndata_dir = %q\nlog_level = \"warn\"\n[federation]\nallow_private_addresses = true\n",
+		addr, addr, filepath.Join(dir, "data"))), 0o600)
+	if out, err := exec.Command(o.pictor, "user", "create", "alice", "--config", cfg).CombinedOutput(); err != nil {
+		return fmt.Errorf("user create: %v: %s", err, out)
+	}
+	actors, err := startActors(o.actors)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(o.pictor, "serve", "--config", cfg)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	base := "http://" + addr
+	if err := waitUp(base); err != nil {
+		return err
+	}
+	time.Sleep(2 * time.Second)
+	idle := rssKB(cmd.Process.Pid)
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conns, MaxConnsPerHost: o.conns}, Timeout: time.Minute}
+	// Warm-up: one activity per actor, so that every key is fetched once.
+	warm, err := signedCreates(actors, base, o.actors, 0)
+	if err != nil {
+		return err
+	}
+	if _, bad := blast(client, warm, o.conns, cmd.Process.Pid, nil); bad > 0 {
+		return fmt.Errorf("%d warm-up requests refused", bad)
+	}
+	fmt.Printf("signing %d requests ahead of the run...\n", o.requests)
+	reqs, err := signedCreates(actors, base, o.requests, o.actors)
+	if err != nil {
+		return err
+	}
+	var peak atomic.Int64
+	elapsed, bad := blast(client, reqs, o.conns, cmd.Process.Pid, &peak)
+	fmt.Printf("inbox: %d signed Create POSTs from %d actors over %d connections in %v: %.0f accepted/s, %d refused\n",
+		o.requests, o.actors, o.conns, elapsed.Round(time.Millisecond), float64(o.requests-bad)/elapsed.Seconds(), bad)
+	fmt.Printf("  resident memory of pictor serve: %d MB idle, %d MB peak under load\n", idle/1024, peak.Load()/1024)
+	return reportBacklog(ctx, filepath.Join(dir, "data", "pictor.db"))
+}
+
+// reportBacklog waits for the inbox workers to apply what was accepted.
+func reportBacklog(ctx context.Context, path string) error {
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	for time.Since(start) < 10*time.Minute {
+		n, err := db.PendingInboxItems(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			fmt.Printf("  processing backlog applied %v after the last 202\n", time.Since(start).Round(100*time.Millisecond))
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("inbox backlog not applied in 10 minutes")
+}
+
+func startActors(n int) (*remoteActors, error) {
+	ra := &remoteActors{}
+	for i := 0; i < min(n, 4); i++ {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		k.Precompute()
+		ra.keys = append(ra.keys, k)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	ra.base = "http://" + ln.Addr().String()
+	go http.Serve(ln, ra)
+	return ra, nil
+}
+
+func waitUp(base string) error {
+	for i := 0; i < 300; i++ {
+		if resp, err := http.Get(base + "/.well-known/nodeinfo"); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("pictor did not start")
+}
+
+// preparedPost is one signed request, ready to send.
+type preparedPost struct {
+	url    string
+	body   []byte
+	header http.Header
+}
+
+// signedCreates signs n Creates of notes mentioning alice on 4 goroutines:
+// with seq 0, one from each of n actors (the warm-up); otherwise round-robin
+// over seq actors, with ids that do not repeat the warm-up's.
+func signedCreates(ra *remoteActors, base string, n, seq int) ([]preparedPost, error) {
+	out := make([]preparedPost, n)
+	alice := base + "/users/alice"
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	workers := 4
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				idx := i // warm-up: one request per actor
+				if seq > 0 {
+					idx = i % seq
+				}
+				actor := fmt.Sprintf("%s/users/a%d", ra.base, idx)
+				note := fmt.Sprintf("%s/notes/%d-%d", actor, seq, i)
+				body, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+					"id": note + "/activity", "type": "Create", "actor": actor, "to": []string{"https://www.w3.org/ns/activitystreams#Public"},
+					"cc": []string{alice}, "object": map[string]any{"id": note, "type": "Note", "attributedTo": actor,
+						"content": "<p>@alice hello</p>", "to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{alice},
+						"tag": []any{map[string]string{"type": "Mention", "href": alice, "name": "@alice"}}}})
+				req, _ := http.NewRequest(http.MethodPost, alice+"/inbox", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/activity+json")
+				if err := activitypub.SignRequest(req, body, actor+"#main-key", ra.keyOf(idx), time.Now()); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				out[i] = preparedPost{url: req.URL.String(), body: body, header: req.Header}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err, ok := firstErr.Load().(error); ok {
+		return nil, err
+	}
+	return out, nil
+}
+
+// blast sends the prepared requests over conns connections and returns the
+// time taken and how many were not answered 202; it samples the server's
+// resident memory into peak (KB) meanwhile.
+func blast(client *http.Client, reqs []preparedPost, conns, pid int, peak *atomic.Int64) (time.Duration, int) {
+	var next, bad atomic.Int64
+	stop := make(chan struct{})
+	if peak != nil {
+		go func() {
+			for {
+				if kb := rssKB(pid); kb > peak.Load() {
+					peak.Store(kb)
+				}
+				select {
+				case <-stop:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+		}()
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < conns; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(reqs) {
+					return
+				}
+				p := reqs[i]
+				req, _ := http.NewRequest(http.MethodPost, p.url, bytes.NewReader(p.body))
+				req.Header = p.header.Clone()
+				resp, err := client.Do(req)
+				if err != nil {
+					bad.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusAccepted {
+					bad.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(stop)
+	return elapsed, int(bad.Load())
+}
+
+// rssKB reads a process's resident set size in KB from /proc.
+func rssKB(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb
+		}
+	}
+	return 0
+}
