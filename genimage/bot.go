@@ -109,6 +109,12 @@ func (s *Service) answerMention(ctx context.Context, bot store.Account, n store.
 	if err != nil {
 		return err
 	}
+	// Never answer other bots: two generator bots would reply to each other
+	// (with quota messages) forever.
+	if from, err := s.db.AccountByID(ctx, n.FromAccountID); err != nil || from.Bot || from.ActorType == "Service" ||
+		from.ActorType == "Application" {
+		return err
+	}
 	draft := store.PostDraft{Visibility: replyVisibility(st.Visibility), InReplyToID: st.ID, Language: st.Language,
 		SpoilerText: st.SpoilerText, Sensitive: st.Sensitive}
 	prompt := MentionPrompt(st)

@@ -26,23 +26,24 @@ import (
 type env struct {
 	dir  string
 	db   *store.DB
+	fed  *activitypub.Federation
 	soc  *social.Service
 	hub  *pubsub.Hub
 	svc  *genimage.Service
 	stop func() // stops Run and RunBot if started, and waits for them
 }
 
-func newEnv(t *testing.T, b genimage.Backend, mod genimage.Moderator, opts genimage.Options) *env {
+func newEnv(t testing.TB, b genimage.Backend, mod genimage.Moderator, opts genimage.Options) *env {
 	t.Helper()
 	return newEnvAt(t, t.TempDir(), b, mod, opts)
 }
 
-func newEnvAt(t *testing.T, dir string, b genimage.Backend, mod genimage.Moderator, opts genimage.Options) *env {
+func newEnvAt(t testing.TB, dir string, b genimage.Backend, mod genimage.Moderator, opts genimage.Options) *env {
 	t.Helper()
 	return newEnvClock(t, dir, b, mod, opts, nil)
 }
 
-func newEnvClock(t *testing.T, dir string, b genimage.Backend, mod genimage.Moderator, opts genimage.Options, now func() time.Time) *env {
+func newEnvClock(t testing.TB, dir string, b genimage.Backend, mod genimage.Moderator, opts genimage.Options, now func() time.Time) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(dir, "pictor.db"), store.Options{Clock: now})
@@ -50,8 +51,8 @@ func newEnvClock(t *testing.T, dir string, b genimage.Backend, mod genimage.Mode
 		t.Fatal(err)
 	}
 	hub := pubsub.New()
-	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
-	fed, err := activitypub.New(db, http.DefaultClient, hub, log, activitypub.Options{BaseURL: "https://pictor.test"})
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	fed, err := activitypub.New(db, http.DefaultClient, hub, log, activitypub.Options{BaseURL: "https://pictor.test", AllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,13 +66,13 @@ func newEnvClock(t *testing.T, dir string, b genimage.Backend, mod genimage.Mode
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{dir: dir, db: db, soc: soc, hub: hub, svc: svc, stop: func() {}}
+	e := &env{dir: dir, db: db, fed: fed, soc: soc, hub: hub, svc: svc, stop: func() {}}
 	t.Cleanup(func() { e.stop(); db.Close() })
 	return e
 }
 
 // start runs the workers (and the bot) until the test ends or e.stop.
-func (e *env) start(t *testing.T, bot bool) {
+func (e *env) start(t testing.TB, bot bool) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -85,7 +86,7 @@ func (e *env) start(t *testing.T, bot bool) {
 	e.stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
 }
 
-func (e *env) user(t *testing.T, name string) store.Account {
+func (e *env) user(t testing.TB, name string) store.Account {
 	t.Helper()
 	a, err := e.soc.CreateAccount(context.Background(), social.NewAccount{Username: name, PasswordHash: "x"})
 	if err != nil {
@@ -95,7 +96,7 @@ func (e *env) user(t *testing.T, name string) store.Account {
 }
 
 // wait waits (bounded) for job id to finish and returns it.
-func (e *env) wait(t *testing.T, id string) store.Job {
+func (e *env) wait(t testing.TB, id string) store.Job {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -169,6 +170,6 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 // testWriter sends log lines to the test log.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }

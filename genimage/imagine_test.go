@@ -205,3 +205,32 @@ func TestSubmitPostHook(t *testing.T) {
 		t.Fatalf("media with /imagine: %v", err)
 	}
 }
+
+func TestBotIgnoresOtherBots(t *testing.T) {
+	e := newEnv(t, okBackend(), nil, genimage.Options{})
+	ctx := context.Background()
+	other, err := e.soc.CreateAccount(ctx, social.NewAccount{Username: "otherbot", Bot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	human := e.user(t, "human")
+	if _, err := e.svc.Bot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.start(t, true)
+	fromBot, err := e.soc.CreateStatus(ctx, other.ID, social.Draft{Text: "@imagine a loop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromHuman, err := e.soc.CreateStatus(ctx, human.ID, social.Draft{Text: "@imagine a tree"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitReply(t, e, fromHuman.ID) // mentions are handled in order: the bot's came first
+	if replies, _ := e.db.Replies(ctx, fromBot.ID, 5); len(replies) != 0 {
+		t.Fatalf("answered a bot: %+v", replies)
+	}
+	if jobs, _ := e.db.JobsOf(ctx, other.ID, 5); len(jobs) != 0 {
+		t.Fatalf("jobs for a bot: %+v", jobs)
+	}
+}
