@@ -6,7 +6,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -203,15 +202,6 @@ func (h *Handler) checkForm(w http.ResponseWriter, r *http.Request, v *visitor) 
 	}
 	return h.csrf.Check(r, v.Session.CSRFToken)
 }
-
-// sweep is for callers that must not fail on cleanup errors.
-func (h *Handler) logErr(ctx context.Context, msg string, err error) {
-	if err != nil {
-		h.opts.Log.WarnContext(ctx, msg, "err", err)
-	}
-}
-
-func (h *Handler) now() time.Time { return h.opts.Now() }
 
 // profileURL and statusURL build local page URLs; they match the URLs
 // activitypub publishes (activitypub.URLs), which web may not import.

@@ -144,6 +144,19 @@ async function phoneLayout(browser, postURL) {
   await ctx.close();
 }
 
+async function darkTheme(browser, postURL) {
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: desktop, colorScheme: "dark" });
+  const page = await ctx.newPage();
+  await page.goto(base + "/");
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = bg.match(/\d+/g).map(Number);
+  check(r + g + b < 120, `dark system setting gives a dark page (${bg})`);
+  await shot(page, "explore-dark-desktop");
+  await page.goto(postURL);
+  await shot(page, "post-dark-desktop");
+  await ctx.close();
+}
+
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -166,6 +179,7 @@ try {
   await signOut(page);
   await ctx.close();
   await phoneLayout(browser, postURL);
+  await darkTheme(browser, postURL);
   check(errors.length === 0, "no script or console errors: " + errors.join("; "));
 } finally {
   await browser.close();
