@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"strings"
 
@@ -50,35 +49,6 @@ func (s *Server) redirectToProfile(w http.ResponseWriter, r *http.Request) {
 func (s *Server) redirectToStatusPage(w http.ResponseWriter, r *http.Request) {
 	v := mux.Vars(r)
 	http.Redirect(w, r, s.Fed.URLs.Profile(v["name"])+"/"+v["id"], http.StatusFound)
-}
-
-// plainPage is the minimal HTML profile and post page, until the web
-// package renders the full ones.
-var plainPage = template.Must(template.New("p").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
-<link rel="alternate" type="application/activity+json" href="{{.ActorURI}}">
-</head><body><h1>{{.Title}}</h1><p>{{.Handle}}</p>{{.Body}}</body></html>`))
-
-func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
-	a, err := s.DB.AccountByHandle(r.Context(), strings.TrimPrefix(mux.Vars(r)["name"], "@"), "")
-	if err != nil || !a.Local() {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	plainPage.Execute(w, map[string]any{"Title": a.DisplayName, "ActorURI": a.URI,
-		"Handle": "@" + a.Username + "@" + s.Fed.Host(), "Body": template.HTML(a.Note)})
-}
-
-func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
-	id, ok := store.ParseID(mux.Vars(r)["id"])
-	st, err := s.DB.StatusByID(r.Context(), id)
-	if !ok || err != nil || !st.Local || !st.DeletedAt.IsZero() || st.Visibility == store.VisibilityPrivate || st.Visibility == store.VisibilityDirect {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	plainPage.Execute(w, map[string]any{"Title": "Post", "ActorURI": st.URI, "Handle": "", "Body": template.HTML(st.Content)})
 }
 
 // StatusIDFromURL extracts a local status id from its page URL, its

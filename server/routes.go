@@ -50,14 +50,22 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/users/{name}/statuses/{id:[0-9]+}", s.negotiate(s.ap(f.ServeStatus), http.HandlerFunc(s.redirectToStatusPage))).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/statuses/{id:[0-9]+}/{activity:activity}", s.ap(f.ServeStatus)).Methods("GET", "HEAD")
 
+	// OAuth 2 and the Mastodon client API.
+	s.OAuth.Routes(r)
+	s.API.Routes(r)
+
 	// Media and static files: any Accept, any User-Agent, no signature (checklist 33).
 	r.PathPrefix("/media/").Handler(http.StripPrefix("/media/", s.Files.Handler())).Methods("GET", "HEAD")
 	staticFS, _ := fs.Sub(static.FS, ".")
 	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS)))).Methods("GET", "HEAD")
 
+	// OAuth 2 endpoints; the consent page at /oauth/authorize is web's.
+	s.OAuth.Routes(r)
+
 	// HTML pages (with ActivityPub documents for AS2 requests at the same URLs).
-	r.Handle("/@{name}", s.negotiate(s.ap(f.ServeActor), http.HandlerFunc(s.profilePage))).Methods("GET", "HEAD")
-	r.Handle("/@{name}/{id:[0-9]+}", s.negotiate(s.ap(f.ServeStatus), http.HandlerFunc(s.statusPage))).Methods("GET", "HEAD")
+	s.Web.Routes(r)
+	r.Handle("/@{name}", s.negotiate(s.ap(f.ServeActor), s.Web.Profile())).Methods("GET", "HEAD")
+	r.Handle("/@{name}/{id:[0-9]+}", s.negotiate(s.ap(f.ServeStatus), s.Web.Post())).Methods("GET", "HEAD")
 
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "not found")

@@ -17,12 +17,15 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/internal/pubsub"
 	"github.com/pictor-social/pictor/internal/safehttp"
+	"github.com/pictor-social/pictor/mastoapi"
 	"github.com/pictor-social/pictor/media"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
+	"github.com/pictor-social/pictor/web"
 )
 
 // Version is the Pictor release, set at build time with -ldflags.
@@ -45,6 +48,9 @@ type Server struct {
 	Hub    *pubsub.Hub
 	Log    *slog.Logger
 	Client *http.Client
+	OAuth  *auth.OAuth
+	API    *mastoapi.Handler
+	Web    *web.Handler
 
 	handler http.Handler
 }
@@ -97,6 +103,14 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		return fmt.Errorf("instance actor: %w", err)
 	}
 	s.Social = social.New(s.DB, s.Fed, s.Files, s.Hub, social.Options{Media: mediaLimits(cfg.Media)})
+	s.OAuth = auth.NewOAuth(s.DB, auth.OAuthOptions{BaseURL: cfg.BaseURL(), Now: opts.Clock, Log: s.Log})
+	s.API = mastoapi.New(s.DB, s.OAuth, s.Social, s.Hub, s.Log, mastoapi.Options{BaseURL: cfg.BaseURL(),
+		Title: cfg.InstanceTitle, Description: cfg.InstanceDescription, ContactEmail: cfg.ContactEmail, Rules: cfg.Rules,
+		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command})
+	// TODO(#3): once genrunner's wiring (s.Gen) is merged: if s.Gen != nil { s.API.Imaginer = s.Gen }.
+	if err := s.wireWeb(opts); err != nil {
+		return err
+	}
 	s.handler = s.routes()
 	return nil
 }
@@ -120,7 +134,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Workers runs the background workers (inbox processing, delivery) until
 // ctx ends, and returns when all have stopped.
 func (s *Server) Workers(ctx context.Context) {
-	workers := []func(context.Context) error{s.Fed.RunInbox, s.Fed.RunDelivery}
+	workers := []func(context.Context) error{s.Fed.RunInbox, s.Fed.RunDelivery, s.API.RunStreaming}
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)

@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds templates/, css/, js/ and img/.
 //
-//go:embed img
+//go:embed img css js templates
 var FS embed.FS

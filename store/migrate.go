@@ -49,7 +49,10 @@ func loadMigrations() ([]migration, error) {
 
 // migrate applies every migration newer than the recorded version, each in
 // its own transaction together with the row that records it.
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context) error { return db.migrateTo(ctx, int(^uint(0)>>1)) }
+
+// migrateTo applies pending migrations up to and including version upTo.
+func (db *DB) migrateTo(ctx context.Context, upTo int) error {
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
@@ -73,7 +76,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	rows.Close()
 	for _, m := range list {
-		if applied[m.version] {
+		if applied[m.version] || m.version > upTo {
 			continue
 		}
 		if err := db.applyMigration(ctx, m); err != nil {

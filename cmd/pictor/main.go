@@ -9,6 +9,8 @@
 //	pictor post --as NAME [--image FILE --alt TEXT]... [--cw TEXT] [--visibility V] TEXT
 //	pictor delete --as NAME URL
 //	pictor follow --as NAME @user@host
+//	pictor admin block|unblock DOMAIN [--reason TEXT]
+//	pictor admin suspend|unsuspend NAME
 package main
 
 import (
@@ -38,6 +40,7 @@ var commands = []command{
 	{"post", "post --as NAME [--image FILE --alt TEXT]... [--cw TEXT] [--visibility public|unlisted|followers] TEXT", runPost},
 	{"delete", "delete --as NAME URL                  delete one of NAME's posts", runDelete},
 	{"follow", "follow --as NAME @user@host           follow an account", runFollow},
+	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME   moderate", runAdmin},
 }
 
 // errUsage makes main print the usage and exit 2.

@@ -1,0 +1,282 @@
+package mastoapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/pictor-social/pictor/auth"
+	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/social"
+	"github.com/pictor-social/pictor/store"
+)
+
+// loadAccount returns the live account named by the {id} path variable, or 404.
+func (h *Handler) loadAccount(r *http.Request) (store.Account, error) {
+	id, err := pathID(mux.Vars(r)["id"])
+	if err != nil {
+		return store.Account{}, err
+	}
+	a, err := h.db.AccountByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (!a.DeletedAt.IsZero() || !a.SuspendedAt.IsZero())) {
+		return store.Account{}, errNotFound()
+	}
+	return a, err
+}
+
+func (h *Handler) verifyCredentials(w http.ResponseWriter, r *http.Request) error {
+	g, err := h.user(r, "")
+	if err != nil {
+		return err
+	}
+	if !g.Scopes.Has(auth.ScopeReadAccounts) && !g.Scopes.Has(auth.ScopeProfile) {
+		return apperr.Forbidden("This action is outside the authorized scopes")
+	}
+	a, err := h.db.AccountByID(r.Context(), g.AccountID)
+	if err != nil {
+		return err
+	}
+	e, err := h.credentialAccount(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) error {
+	g, err := h.user(r, auth.ScopeWriteAccounts)
+	if err != nil {
+		return err
+	}
+	p, err := readParams(w, r, 2*h.mediaLimits().MaxUploadBytes+(1<<20))
+	if err != nil {
+		return err
+	}
+	u := social.ProfileUpdate{DisplayName: p.opt("display_name"), Note: p.opt("note"), Locked: p.optBool("locked"),
+		Bot: p.optBool("bot"), Discoverable: p.optBool("discoverable")}
+	if fields := p.objects("fields_attributes"); len(fields) > 0 {
+		list := make([]store.Field, 0, len(fields))
+		for _, f := range fields {
+			list = append(list, store.Field{Name: f["name"], Value: f["value"]})
+		}
+		u.Fields = &list
+	}
+	for name, dest := range map[string]*io.Reader{"avatar": &u.Avatar, "header": &u.Header} {
+		fh := p.files[name]
+		if fh == nil {
+			continue
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		*dest = f
+	}
+	a, err := h.social.UpdateProfile(r.Context(), g.AccountID, u)
+	if err != nil {
+		return err
+	}
+	e, err := h.credentialAccount(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.viewer(r, auth.ScopeReadAccounts); err != nil {
+		return err
+	}
+	a, err := h.loadAccount(r)
+	if err != nil {
+		return err
+	}
+	e, err := h.account(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+// lookupAccount serves GET /api/v1/accounts/lookup?acct=user[@domain] from
+// the store, as Mastodon does (no WebFinger).
+func (h *Handler) lookupAccount(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.viewer(r, auth.ScopeReadAccounts); err != nil {
+		return err
+	}
+	acct := strings.TrimPrefix(strings.TrimSpace(r.URL.Query().Get("acct")), "@")
+	user, domain, _ := strings.Cut(acct, "@")
+	if strings.EqualFold(domain, h.domain()) {
+		domain = ""
+	}
+	if user == "" {
+		return errNotFound()
+	}
+	a, err := h.db.AccountByHandle(r.Context(), user, domain)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (!a.DeletedAt.IsZero() || !a.SuspendedAt.IsZero())) {
+		return errNotFound()
+	}
+	if err != nil {
+		return err
+	}
+	e, err := h.account(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+// visibleTo returns which visibilities of author's statuses viewer sees in
+// the author's profile: all for the author, followers-only too for accepted
+// followers, public and unlisted for everyone else.
+func (h *Handler) visibleTo(ctx context.Context, viewer, author int64) ([]string, error) {
+	if viewer == author && viewer != 0 {
+		return nil, nil
+	}
+	vis := []string{store.VisibilityPublic, store.VisibilityUnlisted}
+	if viewer == 0 {
+		return vis, nil
+	}
+	f, err := h.db.FollowBetween(ctx, viewer, author)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil && f.Accepted {
+		vis = append(vis, store.VisibilityPrivate)
+	}
+	return vis, nil
+}
+
+func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := h.viewer(r, auth.ScopeReadStatuses)
+	if err != nil {
+		return err
+	}
+	a, err := h.loadAccount(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	blocked, err := h.db.Blocked(ctx, viewer, a.ID)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return writeJSON(w, http.StatusOK, []Status{})
+	}
+	vis, err := h.visibleTo(ctx, viewer, a.ID)
+	if err != nil {
+		return err
+	}
+	q, _ := readParams(w, r, 0)
+	f := store.AccountFilter{Visibilities: vis, OnlyMedia: q.boolean("only_media"), ExcludeReplies: q.boolean("exclude_replies"),
+		ExcludeReblogs: q.boolean("exclude_reblogs"), Pinned: q.boolean("pinned"), Tagged: q.str("tagged")}
+	page := pageOf(r, defaultLimit, maxLimit)
+	list, err := h.db.AccountTimeline(ctx, a.ID, f, page)
+	if err != nil {
+		return err
+	}
+	return h.writeStatuses(w, r, viewer, page, list, statusKeys(list))
+}
+
+// writeStatuses renders a page of statuses with its Link header.
+func (h *Handler) writeStatuses(w http.ResponseWriter, r *http.Request, viewer int64, page store.Page, list []store.Status, keys []int64) error {
+	out, err := h.statusEntities(r.Context(), viewer, list)
+	if err != nil {
+		return err
+	}
+	h.setLink(w, r, page, keys)
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// writeAccounts renders a page of accounts with its Link header.
+func (h *Handler) writeAccounts(w http.ResponseWriter, r *http.Request, page store.Page, k store.KeyedIDs) error {
+	out, err := h.accountList(r.Context(), k.IDs)
+	if err != nil {
+		return err
+	}
+	h.setLink(w, r, page, k.Keys)
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) followers(w http.ResponseWriter, r *http.Request) error {
+	return h.followList(w, r, true)
+}
+func (h *Handler) following(w http.ResponseWriter, r *http.Request) error {
+	return h.followList(w, r, false)
+}
+
+func (h *Handler) followList(w http.ResponseWriter, r *http.Request, followers bool) error {
+	if _, err := h.viewer(r, auth.ScopeReadAccounts); err != nil {
+		return err
+	}
+	a, err := h.loadAccount(r)
+	if err != nil {
+		return err
+	}
+	page := pageOf(r, maxLimit, 80)
+	list, err := h.db.FollowList(r.Context(), a.ID, followers, page)
+	if err != nil {
+		return err
+	}
+	var k store.KeyedIDs
+	for _, f := range list {
+		other := f.AccountID
+		if !followers {
+			other = f.TargetAccountID
+		}
+		k.Keys, k.IDs = append(k.Keys, f.ID), append(k.IDs, other)
+	}
+	return h.writeAccounts(w, r, page, k)
+}
+
+// relationship renders viewer's relationship with one account.
+func (h *Handler) relationship(ctx context.Context, viewer, id int64) (Relationship, error) {
+	m, err := h.db.Relationships(ctx, viewer, []int64{id})
+	if err != nil {
+		return Relationship{}, err
+	}
+	return relationshipEntity(id, m[id]), nil
+}
+
+func (h *Handler) relationships(w http.ResponseWriter, r *http.Request) error {
+	g, err := h.user(r, auth.ScopeReadFollows)
+	if err != nil {
+		return err
+	}
+	p, _ := readParams(w, r, 0)
+	var ids []int64
+	for _, s := range p.list("id") {
+		if id, ok := store.ParseID(s); ok && len(ids) < maxLimit*2 {
+			ids = append(ids, id)
+		}
+	}
+	m, err := h.db.Relationships(r.Context(), g.AccountID, ids)
+	if err != nil {
+		return err
+	}
+	out := make([]Relationship, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, relationshipEntity(id, m[id]))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) searchAccounts(w http.ResponseWriter, r *http.Request) error {
+	g, err := h.user(r, auth.ScopeReadAccounts)
+	if err != nil {
+		return err
+	}
+	p, _ := readParams(w, r, 0)
+	limit := pageOf(r, maxLimit, 80).Limit
+	list, err := h.findAccounts(r.Context(), g.AccountID, p.str("q"), p.boolean("resolve"), limit, 0)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list)
+}

@@ -1,0 +1,235 @@
+package mastoapi_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime/multipart"
+	"net/textproto"
+	"strings"
+	"testing"
+
+	"github.com/pictor-social/pictor/social"
+	"github.com/pictor-social/pictor/store"
+)
+
+// toot sends the file part without a type, and some clients without a
+// filename; both must upload (interop.md C.3, checklist 62).
+func TestMediaUploadPartWithoutFilenameOrType(t *testing.T) {
+	e := start(t)
+	_, tok := e.login(t, "alice", "write")
+	for _, disposition := range []string{`form-data; name="file"; filename="x"`, `form-data; name="file"`} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		part, _ := mw.CreatePart(textproto.MIMEHeader{"Content-Disposition": {disposition}})
+		part.Write(testPNG(t, 32, 32))
+		mw.WriteField("description", "no type")
+		mw.Close()
+		var m map[string]any
+		e.call(t, req{method: "POST", path: "/api/v1/media", token: tok, raw: buf.String(), rawType: mw.FormDataContentType()}, 200, &m)
+		if m["url"] == nil || m["description"] != "no type" {
+			t.Fatalf("%s: %v", disposition, m)
+		}
+		var got map[string]any
+		e.call(t, req{method: "GET", path: "/api/v1/media/" + m["id"].(string), token: tok}, 200, &got)
+		e.call(t, req{method: "PUT", path: "/api/v1/media/" + m["id"].(string), token: tok,
+			json: map[string]any{"description": "changed", "focus": "-0.5,0.5"}}, 200, &got)
+		if got["description"] != "changed" || got["meta"].(map[string]any)["focus"].(map[string]any)["x"] != -0.5 {
+			t.Fatalf("PUT media: %v", got)
+		}
+	}
+}
+
+func TestUpdateCredentialsWithAvatarAndFields(t *testing.T) {
+	e := start(t)
+	_, tok := e.login(t, "alice", "read write")
+	var acct map[string]any
+	e.call(t, req{method: "PATCH", path: "/api/v1/accounts/update_credentials", token: tok,
+		files: map[string][]byte{"avatar": testPNG(t, 120, 120), "header": testPNG(t, 300, 100)},
+		multipart: map[string]string{"display_name": "Alice A.", "note": "I make pictures", "locked": "true",
+			"fields_attributes[0][name]": "site", "fields_attributes[0][value]": "https://alice.example"}}, 200, &acct)
+	if acct["display_name"] != "Alice A." || acct["locked"] != true || strings.Contains(acct["avatar"].(string), "/static/img/") ||
+		strings.Contains(acct["header"].(string), "/static/img/") {
+		t.Fatalf("account %v", acct)
+	}
+	if src := acct["source"].(map[string]any); src["note"] != "I make pictures" {
+		t.Fatalf("source %v", src)
+	}
+	fields := acct["fields"].([]any)
+	if len(fields) != 1 || fields[0].(map[string]any)["name"] != "site" {
+		t.Fatalf("fields %v", fields)
+	}
+	// The avatar is served.
+	resp, err := e.Client.Get(acct["avatar"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("avatar: %d", resp.StatusCode)
+	}
+	// JSON bodies work too (Ice Cubes).
+	e.call(t, req{method: "PATCH", path: "/api/v1/accounts/update_credentials", token: tok,
+		json: map[string]any{"display_name": "Alice"}}, 200, &acct)
+	if acct["display_name"] != "Alice" || acct["locked"] != true {
+		t.Fatalf("JSON update %v", acct)
+	}
+}
+
+func TestFollowRequestsAndPins(t *testing.T) {
+	e := start(t)
+	alice, aTok := e.login(t, "alice", "read write follow")
+	bob, bTok := e.login(t, "bob", "read write follow")
+	carol, cTok := e.login(t, "carol", "read write follow")
+	e.call(t, req{method: "PATCH", path: "/api/v1/accounts/update_credentials", token: aTok, form: map[string][]string{"locked": {"true"}}}, 200, nil)
+	var rel map[string]any
+	for _, tok := range []string{bTok, cTok} {
+		e.call(t, req{method: "POST", path: "/api/v1/accounts/" + store.FormatID(alice.ID) + "/follow", token: tok}, 200, &rel)
+		if rel["requested"] != true || rel["following"] != false {
+			t.Fatalf("follow of a locked account: %v", rel)
+		}
+	}
+	var reqs []map[string]any
+	e.call(t, req{method: "GET", path: "/api/v1/follow_requests", token: aTok}, 200, &reqs)
+	if len(reqs) != 2 {
+		t.Fatalf("follow requests %v", reqs)
+	}
+	e.call(t, req{method: "POST", path: "/api/v1/follow_requests/" + store.FormatID(bob.ID) + "/authorize", token: aTok}, 200, &rel)
+	if rel["followed_by"] != true {
+		t.Fatalf("authorize: %v", rel)
+	}
+	e.call(t, req{method: "POST", path: "/api/v1/follow_requests/" + store.FormatID(carol.ID) + "/reject", token: aTok}, 200, &rel)
+	if rel["followed_by"] != false || rel["requested_by"] != false {
+		t.Fatalf("reject: %v", rel)
+	}
+	e.call(t, req{method: "POST", path: "/api/v1/follow_requests/" + store.FormatID(carol.ID) + "/reject", token: aTok}, 404, nil)
+
+	// Followers-only posts reach the accepted follower only.
+	var priv map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: aTok, json: map[string]any{"status": "friends only", "visibility": "private"}}, 200, &priv)
+	e.call(t, req{method: "GET", path: "/api/v1/statuses/" + priv["id"].(string), token: bTok}, 200, nil)
+	e.call(t, req{method: "GET", path: "/api/v1/statuses/" + priv["id"].(string), token: cTok}, 404, nil)
+	var list []map[string]any
+	e.call(t, req{method: "GET", path: "/api/v1/accounts/" + store.FormatID(alice.ID) + "/statuses", token: cTok}, 200, &list)
+	if len(list) != 0 {
+		t.Fatalf("carol sees %v", statusIDs(list))
+	}
+
+	// Pins show with pinned=true.
+	pub := e.post(t, aTok, "pin me")
+	e.call(t, req{method: "POST", path: "/api/v1/statuses/" + pub["id"].(string) + "/pin", token: aTok}, 200, &pub)
+	if pub["pinned"] != true {
+		t.Fatalf("pin: %v", pub)
+	}
+	e.call(t, req{method: "GET", path: "/api/v1/accounts/" + store.FormatID(alice.ID) + "/statuses?pinned=true", token: bTok}, 200, &list)
+	if len(list) != 1 || list[0]["id"] != pub["id"] {
+		t.Fatalf("pinned %v", statusIDs(list))
+	}
+	e.call(t, req{method: "POST", path: "/api/v1/statuses/" + priv["id"].(string) + "/pin", token: aTok}, 422, nil)
+}
+
+// fakeImaginer records what the /imagine hook receives.
+type fakeImaginer struct {
+	srv    *env
+	prompt string
+	draft  social.Draft
+}
+
+func (f *fakeImaginer) SubmitPost(ctx context.Context, accountID int64, d social.Draft, prompt string) (store.Status, error) {
+	f.prompt, f.draft = prompt, d
+	d.Text = "generated: " + prompt
+	return f.srv.Social.CreateStatus(ctx, accountID, d)
+}
+
+func TestImagineCommandGoesToImaginer(t *testing.T) {
+	e := start(t)
+	_, tok := e.login(t, "alice", "read write")
+	plain := e.post(t, tok, "/imagine without an imaginer is text")
+	if !strings.Contains(plain["content"].(string), "/imagine") {
+		t.Fatalf("content %v", plain["content"])
+	}
+	fake := &fakeImaginer{srv: e}
+	e.API.Imaginer = fake
+	var st map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: tok,
+		json: map[string]any{"status": "/imagine a red fox in snow", "visibility": "unlisted", "spoiler_text": "fox"}}, 200, &st)
+	if fake.prompt != "a red fox in snow" || fake.draft.Visibility != "unlisted" || fake.draft.SpoilerText != "fox" {
+		t.Fatalf("imaginer got %q %+v", fake.prompt, fake.draft)
+	}
+	if !strings.Contains(st["content"].(string), "generated: a red fox") {
+		t.Fatalf("status %v", st["content"])
+	}
+	e.post(t, tok, "/imagined things are not commands")
+	if fake.prompt != "a red fox in snow" {
+		t.Fatal("a word starting with the command was taken for it")
+	}
+}
+
+func TestAccountStatusFiltersAndPublicTimelines(t *testing.T) {
+	e := start(t)
+	alice, tok := e.login(t, "alice", "read write follow")
+	id := store.FormatID(alice.ID)
+	var withMedia, reply map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: tok,
+		json: map[string]any{"status": "picture #art", "media_ids": []string{e.upload(t, tok, "alt")}}}, 200, &withMedia)
+	text := e.post(t, tok, "just text")
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: tok, json: map[string]any{"status": "self reply", "in_reply_to_id": text["id"]}}, 200, &reply)
+	var boost map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses/" + text["id"].(string) + "/reblog", token: tok}, 200, &boost)
+	cases := []struct {
+		query string
+		want  []any
+	}{
+		{"", []any{boost["id"], reply["id"], text["id"], withMedia["id"]}},
+		{"?only_media=true", []any{withMedia["id"]}},
+		{"?exclude_reblogs=true", []any{reply["id"], text["id"], withMedia["id"]}},
+		{"?tagged=art", []any{withMedia["id"]}},
+	}
+	for _, tc := range cases {
+		var list []map[string]any
+		e.call(t, req{method: "GET", path: "/api/v1/accounts/" + id + "/statuses" + tc.query}, 200, &list)
+		var got []any
+		for _, s := range list {
+			got = append(got, s["id"])
+		}
+		if len(got) != len(tc.want) {
+			t.Fatalf("%q: got %v, want %v", tc.query, got, tc.want)
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Fatalf("%q: got %v, want %v", tc.query, got, tc.want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		path string
+		n    int
+	}{
+		{"/api/v1/timelines/public", 3}, {"/api/v1/timelines/public?local=true", 3}, {"/api/v1/timelines/public?remote=true", 0},
+		{"/api/v1/timelines/public?only_media=true", 1}, {"/api/v1/timelines/tag/art", 1}, {"/api/v1/timelines/tag/ART?only_media=1", 1},
+	} {
+		var list []map[string]any
+		e.call(t, req{method: "GET", path: tc.path}, 200, &list)
+		if len(list) != tc.n {
+			t.Fatalf("%s: %d statuses, want %d", tc.path, len(list), tc.n)
+		}
+	}
+	// Muting hides an account's posts from the home timeline.
+	_, bTok := e.login(t, "bob", "read write follow")
+	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + id + "/follow", token: bTok}, 200, nil)
+	var home []map[string]any
+	e.call(t, req{method: "GET", path: "/api/v1/timelines/home", token: bTok}, 200, &home)
+	if len(home) != 4 {
+		t.Fatalf("bob's home before mute: %d", len(home))
+	}
+	var rel map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + id + "/mute", token: bTok}, 200, &rel)
+	if rel["muting"] != true || rel["muting_notifications"] != true {
+		t.Fatalf("mute: %v", rel)
+	}
+	e.call(t, req{method: "GET", path: "/api/v1/timelines/home", token: bTok}, 200, &home)
+	if len(home) != 0 {
+		t.Fatalf("bob's home after mute: %d", len(home))
+	}
+}

@@ -1,0 +1,149 @@
+// Package mastoapi is the Mastodon client REST API and streaming API, close
+// enough to Mastodon 4.2 that unmodified apps (Tusky, Ivory, Elk, Phanpy, Ice
+// Cubes, toot, Whalebird) log in, post images, follow people and read their
+// timelines (interop.md, part C). Handlers authenticate through auth, act
+// through social and read through store; federation is only used to resolve
+// remote accounts and posts for search.
+package mastoapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/auth"
+	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/social"
+	"github.com/pictor-social/pictor/store"
+)
+
+// Imaginer turns a post whose text starts with the generation command
+// ("/imagine a red fox") into an image-generation job. SubmitPost gets the
+// request's draft (visibility, content warning, reply, language, media ids)
+// with Text set to the prompt, and prompt itself: the text after the
+// command. It returns the published status; errors are apperr values
+// (quota: RateLimited, moderation or a still-running job: Invalid), which
+// the API answers as Mastodon JSON errors. The Idempotency-Key is honoured
+// around it. genimage.Service implements it; a nil Imaginer treats the
+// command as ordinary text.
+type Imaginer interface {
+	SubmitPost(ctx context.Context, accountID int64, draft social.Draft, prompt string) (store.Status, error)
+}
+
+// Options configures the API. server fills it from the configuration.
+type Options struct {
+	BaseURL             string // scheme://host of this instance
+	Title               string
+	Description         string
+	ContactEmail        string
+	Rules               []string
+	SoftwareVersion     string // Pictor's version, shown in the Mastodon-compatible version string
+	RegistrationsOpen   bool
+	ImagineCommand      string // e.g. "/imagine"; "" disables the hook
+	MaxBodyBytes        int64  // JSON and form bodies; 0 means 1 MiB
+	RateLimit           int    // requests per token (or address) per 5 minutes; 0 means 300
+	MaxStreamsPerPerson int    // concurrent streaming connections per account; 0 means 16
+}
+
+// Handler serves the client API. Build it with New and mount it with Routes;
+// it is safe for concurrent use.
+type Handler struct {
+	db     *store.DB
+	oauth  *auth.OAuth
+	social *social.Service
+	fed    *activitypub.Federation
+	hub    *pubsub.Hub
+	log    *slog.Logger
+	opts   Options
+
+	// Imaginer, when set, receives posts starting with Options.ImagineCommand.
+	Imaginer Imaginer
+
+	limiter *rateLimiter
+	idem    keyedMutex
+	streams *streamCounter
+}
+
+// New builds the API handler.
+func New(db *store.DB, oauth *auth.OAuth, soc *social.Service, hub *pubsub.Hub, log *slog.Logger, opts Options) *Handler {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.RateLimit <= 0 {
+		opts.RateLimit = 300
+	}
+	if opts.MaxStreamsPerPerson <= 0 {
+		opts.MaxStreamsPerPerson = 16
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	return &Handler{db: db, oauth: oauth, social: soc, fed: soc.Federation(), hub: hub, log: log, opts: opts,
+		limiter: newRateLimiter(opts.RateLimit, rateWindow), streams: newStreamCounter(opts.MaxStreamsPerPerson)}
+}
+
+// handlerFunc is an API handler that returns its error for api to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// api adapts a handler: rate limiting with X-RateLimit-* headers, and errors
+// as Mastodon's {"error": "..."} with its status codes.
+func (h *Handler) api(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h.limiter.allow(w, r); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if err := fn(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
+
+// writeError renders err. Store not-found errors that escaped a handler
+// become 404 "Record not found", as Mastodon answers.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := apperr.StatusOf(err), apperr.MessageOf(err)
+	if errors.Is(err, store.ErrNotFound) && status == http.StatusInternalServerError {
+		status, msg = http.StatusNotFound, "Record not found"
+	}
+	if status >= 500 {
+		h.log.Error("client API request failed", "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// writeJSON writes v as JSON with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// errNotFound is Mastodon's answer for unknown ids.
+func errNotFound() error { return apperr.NotFound("Record not found") }
+
+// user authenticates a request that acts as a user with scope need.
+func (h *Handler) user(r *http.Request, need auth.Scope) (auth.Grant, error) {
+	return h.oauth.AuthenticateUser(r, need)
+}
+
+// viewer authenticates an endpoint that anonymous callers may use too: no
+// token gives viewer 0, a bad token is still refused.
+func (h *Handler) viewer(r *http.Request, need auth.Scope) (int64, error) {
+	g, err := h.oauth.Authenticate(r, need)
+	if errors.Is(err, auth.ErrNoToken) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return g.AccountID, nil
+}

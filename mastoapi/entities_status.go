@@ -1,0 +1,193 @@
+package mastoapi
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pictor-social/pictor/store"
+)
+
+// statusData is everything a page of statuses needs, read in a fixed
+// number of queries whatever the page size (no N+1 on timelines).
+type statusData struct {
+	viewer   int64
+	reblogs  map[int64]store.Status
+	accounts map[int64]Account
+	media    map[int64][]store.MediaAttachment
+	counts   map[int64]store.StatusCounts
+	mentions map[int64][]int64
+	tags     map[int64][]string
+	flags    map[int64]store.ViewerFlags
+}
+
+// loadStatusData batch-loads the boosted statuses, authors, mentioned
+// accounts, media, counts, tags and the viewer's marks of list.
+func (h *Handler) loadStatusData(ctx context.Context, viewer int64, list []store.Status) (*statusData, error) {
+	d := &statusData{viewer: viewer}
+	var reblogIDs []int64
+	for _, st := range list {
+		if st.ReblogOfID != 0 {
+			reblogIDs = append(reblogIDs, st.ReblogOfID)
+		}
+	}
+	var err error
+	if d.reblogs, err = h.db.StatusesByIDs(ctx, uniq(reblogIDs)); err != nil {
+		return nil, err
+	}
+	all := make([]int64, 0, len(list)+len(d.reblogs))
+	var accountIDs []int64
+	for _, st := range list {
+		all, accountIDs = append(all, st.ID), append(accountIDs, st.AccountID)
+	}
+	for _, st := range d.reblogs {
+		all, accountIDs = append(all, st.ID), append(accountIDs, st.AccountID)
+	}
+	if d.media, err = h.db.MediaForStatuses(ctx, all); err != nil {
+		return nil, err
+	}
+	if d.counts, err = h.db.StatusCountsByIDs(ctx, all); err != nil {
+		return nil, err
+	}
+	if d.mentions, err = h.db.MentionsForStatuses(ctx, all); err != nil {
+		return nil, err
+	}
+	if d.tags, err = h.db.TagsForStatuses(ctx, all); err != nil {
+		return nil, err
+	}
+	if d.flags, err = h.db.StatusViewerFlags(ctx, viewer, all); err != nil {
+		return nil, err
+	}
+	for _, ids := range d.mentions {
+		accountIDs = append(accountIDs, ids...)
+	}
+	if d.accounts, err = h.accountEntities(ctx, accountIDs); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// statusEntities renders a list of statuses in order.
+func (h *Handler) statusEntities(ctx context.Context, viewer int64, list []store.Status) ([]Status, error) {
+	d, err := h.loadStatusData(ctx, viewer, list)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Status, 0, len(list))
+	for _, st := range list {
+		e, ok := h.renderStatus(d, st)
+		if ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// statusEntity renders one status.
+func (h *Handler) statusEntity(ctx context.Context, viewer int64, st store.Status) (Status, error) {
+	list, err := h.statusEntities(ctx, viewer, []store.Status{st})
+	if err != nil {
+		return Status{}, err
+	}
+	if len(list) == 0 {
+		return Status{}, fmt.Errorf("render status %d: author missing", st.ID)
+	}
+	return list[0], nil
+}
+
+// renderStatus renders st from preloaded data; ok is false when a row it
+// needs is missing (a boost of a vanished status).
+func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
+	author, ok := d.accounts[st.AccountID]
+	if !ok {
+		return Status{}, false
+	}
+	e := Status{
+		ID: store.FormatID(st.ID), URI: st.URI, URL: strPtr(st.URL), CreatedAt: Time(st.CreatedAt),
+		EditedAt: timePtr(st.EditedAt), Account: author, Content: st.Content, Visibility: st.Visibility,
+		Sensitive: st.Sensitive, SpoilerText: st.SpoilerText, Language: strPtr(st.Language),
+		MediaAttachments: h.mediaEntities(d.media[st.ID]), Mentions: []Mention{}, Tags: []Tag{}, Emojis: []Emoji{},
+		Filtered: []any{},
+	}
+	if e.URL == nil {
+		e.URL = &e.URI
+	}
+	if st.ReblogOfID != 0 {
+		orig, ok := d.reblogs[st.ReblogOfID]
+		if !ok || !orig.DeletedAt.IsZero() {
+			return Status{}, false
+		}
+		inner, ok := h.renderStatus(d, orig)
+		if !ok {
+			return Status{}, false
+		}
+		e.Reblog, e.Content, e.Sensitive, e.SpoilerText = &inner, "", false, ""
+		e.Favourited, e.Reblogged, e.Bookmarked = inner.Favourited, inner.Reblogged, inner.Bookmarked
+		return e, true
+	}
+	if st.InReplyToID != 0 {
+		e.InReplyToID = strPtr(store.FormatID(st.InReplyToID))
+	}
+	if st.InReplyToAccountID != 0 {
+		e.InReplyToAccountID = strPtr(store.FormatID(st.InReplyToAccountID))
+	}
+	c := d.counts[st.ID]
+	e.RepliesCount, e.ReblogsCount, e.FavouritesCount = c.Replies, c.Reblogs, c.Favourites
+	for _, id := range d.mentions[st.ID] {
+		if a, ok := d.accounts[id]; ok {
+			e.Mentions = append(e.Mentions, Mention{ID: a.ID, Username: a.Username, URL: a.URL, Acct: a.Acct})
+		}
+	}
+	for _, name := range d.tags[st.ID] {
+		e.Tags = append(e.Tags, Tag{Name: name, URL: h.fed.URLs.Tag(name), History: []any{}})
+	}
+	f := d.flags[st.ID]
+	e.Favourited, e.Reblogged, e.Bookmarked, e.Muted = f.Favourited, f.Reblogged, f.Bookmarked, f.Muted
+	if d.viewer != 0 && st.AccountID == d.viewer {
+		pinned := f.Pinned
+		e.Pinned = &pinned
+	}
+	return e, true
+}
+
+// mediaEntities renders attachments in order; never nil.
+func (h *Handler) mediaEntities(list []store.MediaAttachment) []MediaAttachment {
+	out := make([]MediaAttachment, 0, len(list))
+	for _, m := range list {
+		out = append(out, h.mediaEntity(m))
+	}
+	return out
+}
+
+// mediaEntity renders an attachment with meta sizes and focus.
+func (h *Handler) mediaEntity(m store.MediaAttachment) MediaAttachment {
+	e := MediaAttachment{ID: store.FormatID(m.ID), Type: m.Type, Description: strPtr(m.Description),
+		Blurhash: strPtr(m.Blurhash)}
+	if e.Type == "" {
+		e.Type = "image"
+	}
+	full, preview := m.RemoteURL, m.RemoteURL
+	if m.FileName != "" {
+		full, preview = h.fed.URLs.Media(m.FileName), h.fed.URLs.Media(m.FileName)
+		e.RemoteURL = nil
+	} else if m.RemoteURL != "" {
+		e.RemoteURL = strPtr(m.RemoteURL)
+	}
+	if m.ThumbName != "" {
+		preview = h.fed.URLs.Media(m.ThumbName)
+	}
+	e.URL, e.PreviewURL = strPtr(full), strPtr(preview)
+	if m.Width > 0 && m.Height > 0 {
+		e.Meta.Original = meta(m.Width, m.Height)
+	}
+	if m.ThumbWidth > 0 && m.ThumbHeight > 0 {
+		e.Meta.Small = meta(m.ThumbWidth, m.ThumbHeight)
+	} else {
+		e.Meta.Small = e.Meta.Original
+	}
+	e.Meta.Focus = &Focus{X: m.FocusX, Y: m.FocusY}
+	return e
+}
+
+func meta(w, h int) *MediaMeta {
+	return &MediaMeta{Width: w, Height: h, Size: fmt.Sprintf("%dx%d", w, h), Aspect: float64(w) / float64(h)}
+}

@@ -1,0 +1,71 @@
+package mastoapi
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/pictor-social/pictor/store"
+)
+
+// Page limits, as Mastodon's: statuses and accounts default to 20 (max 40),
+// notifications to 40 (max 80).
+const (
+	defaultLimit      = 20
+	maxLimit          = 40
+	notificationLimit = 40
+	maxNotifications  = 80
+)
+
+// pageOf reads max_id, since_id, min_id and limit from the query. Malformed
+// ids are ignored, as Mastodon ignores them; limit is clamped to 1..max.
+func pageOf(r *http.Request, def, most int) store.Page {
+	q := r.URL.Query()
+	id := func(k string) int64 {
+		v, _ := store.ParseID(q.Get(k))
+		return v
+	}
+	p := store.Page{MaxID: id("max_id"), SinceID: id("since_id"), MinID: id("min_id"), Limit: def}
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil {
+		p.Limit = min(max(n, 1), most)
+	}
+	return p
+}
+
+// setLink sets the Link header for a page whose items have the given
+// paging keys, newest first: rel="next" (older, max_id) when the page was
+// full, rel="prev" (newer, min_id) whenever it had items, as Mastodon does.
+// masto.js and toot page only through it (interop.md C.2).
+func (h *Handler) setLink(w http.ResponseWriter, r *http.Request, p store.Page, keys []int64) {
+	if len(keys) == 0 {
+		return
+	}
+	link := func(param string, key int64, rel string) string {
+		q := r.URL.Query()
+		for _, k := range []string{"max_id", "since_id", "min_id", "access_token"} {
+			q.Del(k)
+		}
+		q.Set(param, store.FormatID(key))
+		u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+		return "<" + h.opts.BaseURL + u.String() + `>; rel="` + rel + `"`
+	}
+	var parts []string
+	if len(keys) >= p.Limit {
+		parts = append(parts, link("max_id", keys[len(keys)-1], "next"))
+	}
+	parts = append(parts, link("min_id", keys[0], "prev"))
+	v := parts[0]
+	for _, s := range parts[1:] {
+		v += ", " + s
+	}
+	w.Header().Set("Link", v)
+}
+
+// statusKeys are the paging keys of a status list: the ids themselves.
+func statusKeys(list []store.Status) []int64 {
+	keys := make([]int64, len(list))
+	for i, s := range list {
+		keys[i] = s.ID
+	}
+	return keys
+}

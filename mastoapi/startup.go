@@ -1,0 +1,116 @@
+package mastoapi
+
+import (
+	"net/http"
+
+	"github.com/pictor-social/pictor/auth"
+	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/store"
+)
+
+// emptyList answers [] for what Pictor does not have (custom emojis,
+// trends, peers): apps call these at start-up and break on 404
+// (interop.md C.6, checklist 70). A token, if sent, must be valid.
+func (h *Handler) emptyList(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.viewer(r, ""); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, []any{})
+}
+
+// emptyListUser is emptyList for endpoints that need a signed-in user
+// (filters, lists, announcements, followed tags, conversations).
+func (h *Handler) emptyListUser(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.user(r, auth.ScopeRead); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, []any{})
+}
+
+// preferences serves GET /api/v1/preferences (Ivory crashes without it).
+func (h *Handler) preferences(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.user(r, auth.ScopeReadAccounts); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"posting:default:visibility": "public", "posting:default:sensitive": false,
+		"posting:default:language": nil, "reading:expand:media": "default", "reading:expand:spoilers": false,
+		"reading:autoplay:gifs": false,
+	})
+}
+
+func markerMap(list []store.Marker) map[string]Marker {
+	out := map[string]Marker{}
+	for _, m := range list {
+		out[m.Timeline] = Marker{LastReadID: m.LastReadID, Version: m.Version, UpdatedAt: Time(m.UpdatedAt)}
+	}
+	return out
+}
+
+// getMarkers serves GET /api/v1/markers?timeline[]=home&timeline[]=notifications.
+func (h *Handler) getMarkers(w http.ResponseWriter, r *http.Request) error {
+	g, err := h.user(r, auth.ScopeReadStatuses)
+	if err != nil {
+		return err
+	}
+	list, err := h.db.Markers(r.Context(), g.AccountID)
+	if err != nil {
+		return err
+	}
+	all := markerMap(list)
+	q, _ := readParams(nil, r, 0)
+	want := q.list("timeline")
+	if len(want) == 0 {
+		return writeJSON(w, http.StatusOK, all)
+	}
+	out := map[string]Marker{}
+	for _, tl := range want {
+		if m, ok := all[tl]; ok {
+			out[tl] = m
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// setMarkers serves POST /api/v1/markers with home[last_read_id] and
+// notifications[last_read_id].
+func (h *Handler) setMarkers(w http.ResponseWriter, r *http.Request) error {
+	g, err := h.user(r, auth.ScopeWriteStatuses)
+	if err != nil {
+		return err
+	}
+	p, err := readParams(w, r, h.opts.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	pos := map[string]string{}
+	for _, tl := range []string{"home", "notifications"} {
+		if v := p.str(tl + "[last_read_id]"); v != "" {
+			if _, ok := store.ParseID(v); !ok {
+				return apperr.Invalid("%s last_read_id is not an id", tl)
+			}
+			pos[tl] = v
+		}
+	}
+	list, err := h.social.SetMarkers(r.Context(), g.AccountID, pos)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, markerMap(list))
+}
+
+// pushSubscription: Web Push is not implemented. Mastodon answers 404
+// "Record not found" when there is no subscription, and clients then fall
+// back to polling (checklist 73).
+func (h *Handler) pushSubscription(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.user(r, auth.ScopePush); err != nil {
+		return err
+	}
+	if r.Method == http.MethodDelete {
+		return writeJSON(w, http.StatusOK, map[string]any{})
+	}
+	if r.Method == http.MethodGet {
+		return errNotFound()
+	}
+	return apperr.Invalid("Web Push is not supported by this server")
+}

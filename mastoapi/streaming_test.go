@@ -1,0 +1,192 @@
+package mastoapi_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/pictor-social/pictor/store"
+)
+
+// sseEvents reads server-sent events from body onto a channel as
+// [event, data] pairs until the body ends.
+func sseEvents(body *bufio.Reader) <-chan [2]string {
+	out := make(chan [2]string, 16)
+	go func() {
+		defer close(out)
+		var event string
+		for {
+			line, err := body.ReadString('\n')
+			if err != nil {
+				return
+			}
+			line = strings.TrimRight(line, "\n")
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				out <- [2]string{event, strings.TrimPrefix(line, "data: ")}
+			}
+		}
+	}()
+	return out
+}
+
+func waitEvent(t *testing.T, c <-chan [2]string, event string) string {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev, ok := <-c:
+			if !ok {
+				t.Fatalf("stream ended before %q", event)
+			}
+			if ev[0] == event {
+				return ev[1]
+			}
+		case <-timeout:
+			t.Fatalf("no %q event within 10s", event)
+		}
+	}
+}
+
+func TestStreamingServerSentEvents(t *testing.T) {
+	e := start(t)
+	alice, aTok := e.login(t, "alice", "read write follow")
+	_, bTok := e.login(t, "bob", "read write follow")
+	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + store.FormatID(alice.ID) + "/follow", token: bTok}, 200, nil)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, _ := http.NewRequestWithContext(ctx, "GET", e.URL+"/api/v1/streaming/user", nil)
+	r.Header.Set("Authorization", "Bearer "+bTok)
+	resp, err := e.Client.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	br := bufio.NewReader(resp.Body)
+	if first, _ := br.ReadString('\n'); !strings.HasPrefix(first, ":") {
+		t.Fatalf("first line %q", first)
+	}
+	events := sseEvents(br)
+
+	st := e.post(t, aTok, "fresh from alice")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(waitEvent(t, events, "update")), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["id"] != st["id"] || got["account"].(map[string]any)["username"] != "alice" {
+		t.Fatalf("update payload %v", got)
+	}
+	e.call(t, req{method: "POST", path: "/api/v1/statuses/" + st["id"].(string) + "/favourite", token: bTok}, 200, nil)
+	e.call(t, req{method: "DELETE", path: "/api/v1/statuses/" + st["id"].(string), token: aTok}, 200, nil)
+	if id := waitEvent(t, events, "delete"); id != st["id"] {
+		t.Fatalf("delete payload %q, want %v", id, st["id"])
+	}
+	// Bad token: 401 before any stream starts.
+	resp2 := e.do(t, req{method: "GET", path: "/api/v1/streaming/user", token: "nope"})
+	resp2.Body.Close()
+	if resp2.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("bad token: %d", resp2.StatusCode)
+	}
+}
+
+func wsURL(e *env, path string) string {
+	return "wss://" + strings.TrimPrefix(e.URL, "https://") + path
+}
+
+func TestStreamingWebSocket(t *testing.T) {
+	e := start(t)
+	_, aTok := e.login(t, "alice", "read write")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// The token travels in Sec-WebSocket-Protocol, as browsers send it; it is echoed.
+	c, resp, err := websocket.Dial(ctx, wsURL(e, "/api/v1/streaming?stream=user"),
+		&websocket.DialOptions{HTTPClient: e.Client, Subprotocols: []string{aTok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if resp.Header.Get("Sec-WebSocket-Protocol") != aTok {
+		t.Fatal("Sec-WebSocket-Protocol not echoed")
+	}
+	read := func(want string) map[string]any {
+		t.Helper()
+		for {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			var msg map[string]any
+			if err := json.Unmarshal(data, &msg); err != nil {
+				t.Fatalf("message %s: %v", data, err)
+			}
+			if msg["event"] != want {
+				continue
+			}
+			payload, ok := msg["payload"].(string) // a JSON string inside the message
+			if !ok {
+				t.Fatalf("payload is not a string: %s", data)
+			}
+			var out map[string]any
+			if err := json.Unmarshal([]byte(payload), &out); err != nil {
+				t.Fatalf("payload %q: %v", payload, err)
+			}
+			out["_stream"] = msg["stream"]
+			return out
+		}
+	}
+	st := e.post(t, aTok, "over the socket")
+	if got := read("update"); got["id"] != st["id"] || got["_stream"].([]any)[0] != "user" {
+		t.Fatalf("update %v", got)
+	}
+	// Multiplexing as masto.js does: subscribe to the local public stream too.
+	msg, _ := json.Marshal(map[string]string{"type": "subscribe", "stream": "public:local"})
+	if err := c.Write(ctx, websocket.MessageText, msg); err != nil {
+		t.Fatal(err)
+	}
+	// The subscription has no acknowledgement: post until its event arrives.
+	done := make(chan map[string]any, 1)
+	go func() {
+		for {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				close(done)
+				return
+			}
+			var m map[string]any
+			if json.Unmarshal(data, &m) == nil && m["event"] == "update" && m["stream"].([]any)[0] == "public:local" {
+				done <- m
+				return
+			}
+		}
+	}()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case m, ok := <-done:
+			if !ok {
+				t.Fatal("socket closed before a public:local event")
+			}
+			if !strings.Contains(m["payload"].(string), "public post") {
+				t.Fatalf("public:local event %v", m)
+			}
+			return
+		case <-tick.C:
+			e.post(t, aTok, "public post")
+		case <-ctx.Done():
+			t.Fatal("no public:local event")
+		}
+	}
+}

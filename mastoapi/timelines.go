@@ -1,0 +1,61 @@
+package mastoapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/pictor-social/pictor/auth"
+	"github.com/pictor-social/pictor/store"
+)
+
+// homeTimeline serves the user's own posts and boosts and those of the
+// accounts they follow, remote ones included, newest first.
+func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) error {
+	g, err := h.user(r, auth.ScopeReadStatuses)
+	if err != nil {
+		return err
+	}
+	page := pageOf(r, defaultLimit, maxLimit)
+	list, err := h.db.HomeTimeline(r.Context(), g.AccountID, page)
+	if err != nil {
+		return err
+	}
+	return h.writeStatuses(w, r, g.AccountID, page, list, statusKeys(list))
+}
+
+// publicFilter reads local, remote and only_media.
+func publicFilter(r *http.Request, viewer int64) store.PublicFilter {
+	q, _ := readParams(nil, r, 0)
+	return store.PublicFilter{Viewer: viewer, Local: q.boolean("local"), Remote: q.boolean("remote"), OnlyMedia: q.boolean("only_media")}
+}
+
+// publicTimeline serves public posts (no boosts), to anyone.
+func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := h.viewer(r, auth.ScopeReadStatuses)
+	if err != nil {
+		return err
+	}
+	page := pageOf(r, defaultLimit, maxLimit)
+	list, err := h.db.PublicTimeline(r.Context(), publicFilter(r, viewer), page)
+	if err != nil {
+		return err
+	}
+	return h.writeStatuses(w, r, viewer, page, list, statusKeys(list))
+}
+
+// tagTimeline serves public posts with a hashtag, to anyone.
+func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := h.viewer(r, auth.ScopeReadStatuses)
+	if err != nil {
+		return err
+	}
+	tag := strings.ToLower(strings.TrimPrefix(mux.Vars(r)["tag"], "#"))
+	page := pageOf(r, defaultLimit, maxLimit)
+	list, err := h.db.TagTimeline(r.Context(), tag, publicFilter(r, viewer), page)
+	if err != nil {
+		return err
+	}
+	return h.writeStatuses(w, r, viewer, page, list, statusKeys(list))
+}

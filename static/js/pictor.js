@@ -1,0 +1,54 @@
+// Pictor's only script. Every page works without it; it adds live progress
+// for generation jobs, copy buttons and the OAuth form_post hand-off.
+"use strict";
+(function () {
+  // OAuth form_post: send the result to the app right away.
+  var auto = document.querySelector("form[data-autosubmit]");
+  if (auto) auto.submit();
+
+  // Copy buttons: <button data-copy="#input-id">.
+  document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var el = document.querySelector(b.getAttribute("data-copy"));
+      if (!el) return;
+      el.select();
+      (navigator.clipboard ? navigator.clipboard.writeText(el.value) : Promise.reject()).then(
+        function () { b.textContent = "Copied"; },
+        function () { document.execCommand && document.execCommand("copy"); b.textContent = "Copied"; });
+    });
+  });
+
+  // Generation progress: poll the job's JSON until it ends, then reload to
+  // show the results form (the page itself renders every state).
+  var job = document.querySelector("[data-job]");
+  if (job) {
+    var url = job.getAttribute("data-job");
+    var bar = job.querySelector("progress");
+    var stage = job.querySelector("[data-stage]");
+    var tries = 0;
+    var poll = function () {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (j) {
+          if (bar && typeof j.fraction === "number") bar.value = j.fraction;
+          if (stage && j.stage) stage.textContent = j.stage;
+          if (j.state === "done" || j.state === "failed") { location.reload(); return; }
+          setTimeout(poll, Math.min(2000, 400 + tries++ * 100));
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    };
+    setTimeout(poll, 400);
+  }
+
+  // Upload preview.
+  var file = document.querySelector("input[type=file][data-preview]");
+  if (file) {
+    var img = document.querySelector(file.getAttribute("data-preview"));
+    file.addEventListener("change", function () {
+      if (!img || !file.files || !file.files[0]) return;
+      img.src = URL.createObjectURL(file.files[0]);
+      img.hidden = false;
+    });
+  }
+})();

@@ -1,0 +1,315 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// viewerExclusions hides the statuses of accounts the viewer blocks or
+// mutes; authorCol names the column holding the author. The viewer is the
+// named parameter :viewer.
+func viewerExclusions(authorCol string) string {
+	return ` AND ` + authorCol + ` NOT IN (SELECT target_account_id FROM blocks WHERE account_id = :viewer)
+		AND ` + authorCol + ` NOT IN (SELECT target_account_id FROM mutes WHERE account_id = :viewer)
+		AND ` + authorCol + ` NOT IN (SELECT account_id FROM blocks WHERE target_account_id = :viewer)`
+}
+
+// statusColsS is statusCols for a query where statuses is aliased "s".
+const statusColsS = `s.id, s.uri, s.url, s.account_id, s.local, s.content, s.text, s.spoiler_text, s.sensitive, s.visibility,
+	s.language, ifnull(s.in_reply_to_id, 0), s.in_reply_to_uri, ifnull(s.in_reply_to_account_id, 0),
+	ifnull(s.reblog_of_id, 0), s.generated, s.created_at, s.edited_at, s.deleted_at`
+
+func named(name string, v any) any { return sql.Named(name, v) }
+
+// pageNamed turns a page condition's positional args into named ones so they
+// mix with :viewer.
+func pageNamed(p Page, col string) (cond string, args []any, order string) {
+	cond, pos, order := p.where(col)
+	for i := range pos {
+		name := fmt.Sprintf("p%d", i)
+		cond = strings.Replace(cond, "?", ":"+name, 1)
+		args = append(args, named(name, pos[i]))
+	}
+	return cond, args, order
+}
+
+// HomeTimeline lists accountID's home feed, newest first: its own posts and
+// boosts, those of the accounts it follows (accepted follows), and direct
+// posts mentioning it, without deleted posts or posts of blocked or muted
+// accounts. It reads the home_feed table, one index range scan per page.
+func (db *DB) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]Status, error) {
+	cond, args, order := pageNamed(p, "h.status_id")
+	q := `SELECT ` + statusColsS + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
+		WHERE h.account_id = :viewer AND ` + cond + ` AND s.deleted_at = 0` + viewerExclusions("h.author_id") +
+		` ORDER BY ` + order + ` LIMIT :limit`
+	args = append(args, named("viewer", accountID), named("limit", p.limit()))
+	list, err := queryStatuses(ctx, db.read, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("home timeline of %d: %w", accountID, err)
+	}
+	return reverseIfMin(p, list), nil
+}
+
+// PublicFilter selects the public timeline.
+type PublicFilter struct {
+	Viewer    int64 // 0: anonymous; else hides blocked and muted accounts
+	Local     bool  // only local posts
+	Remote    bool  // only remote posts
+	OnlyMedia bool  // only posts with attachments
+}
+
+// PublicTimeline lists public original posts (no boosts), newest first.
+func (db *DB) PublicTimeline(ctx context.Context, f PublicFilter, p Page) ([]Status, error) {
+	cond, args, order := pageNamed(p, "id")
+	q := `SELECT ` + statusCols + ` FROM statuses
+		WHERE visibility = 'public' AND deleted_at = 0 AND reblog_of_id IS NULL AND ` + cond
+	if f.Local {
+		q += ` AND local = 1`
+	}
+	if f.Remote {
+		q += ` AND local = 0`
+	}
+	if f.OnlyMedia {
+		q += ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = statuses.id)`
+	}
+	if f.Viewer != 0 {
+		q += viewerExclusions("account_id")
+	}
+	q += ` ORDER BY ` + order + ` LIMIT :limit`
+	args = append(args, named("viewer", f.Viewer), named("limit", p.limit()))
+	list, err := queryStatuses(ctx, db.read, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("public timeline: %w", err)
+	}
+	return reverseIfMin(p, list), nil
+}
+
+// TagTimeline lists public posts carrying the hashtag (lower-cased, no '#'),
+// newest first.
+func (db *DB) TagTimeline(ctx context.Context, tag string, f PublicFilter, p Page) ([]Status, error) {
+	cond, args, order := pageNamed(p, "st.status_id")
+	q := `SELECT ` + statusColsS + ` FROM tags t JOIN status_tags st ON st.tag_id = t.id
+		JOIN statuses s ON s.id = st.status_id
+		WHERE t.name = :tag AND s.visibility = 'public' AND s.deleted_at = 0 AND ` + cond
+	if f.Local {
+		q += ` AND s.local = 1`
+	}
+	if f.Remote {
+		q += ` AND s.local = 0`
+	}
+	if f.OnlyMedia {
+		q += ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)`
+	}
+	if f.Viewer != 0 {
+		q += viewerExclusions("s.account_id")
+	}
+	q += ` ORDER BY ` + order + ` LIMIT :limit`
+	args = append(args, named("tag", strings.ToLower(tag)), named("viewer", f.Viewer), named("limit", p.limit()))
+	list, err := queryStatuses(ctx, db.read, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tag timeline %s: %w", tag, err)
+	}
+	return reverseIfMin(p, list), nil
+}
+
+// AccountFilter selects an account's statuses, as the parameters of
+// GET /api/v1/accounts/:id/statuses do.
+type AccountFilter struct {
+	Visibilities   []string // nil: all
+	OnlyMedia      bool
+	ExcludeReplies bool // replies to others are hidden; self-replies stay
+	ExcludeReblogs bool
+	Pinned         bool
+	Tagged         string
+}
+
+// AccountTimeline lists an account's live statuses, newest first.
+func (db *DB) AccountTimeline(ctx context.Context, accountID int64, f AccountFilter, p Page) ([]Status, error) {
+	cond, args, order := pageNamed(p, "s.id")
+	q := `SELECT ` + statusColsS + ` FROM statuses s WHERE s.account_id = :account AND s.deleted_at = 0 AND ` + cond
+	for i, v := range f.Visibilities {
+		if i == 0 {
+			q += ` AND s.visibility IN (`
+		} else {
+			q += `, `
+		}
+		name := fmt.Sprintf("v%d", i)
+		q += ":" + name
+		args = append(args, named(name, v))
+		if i == len(f.Visibilities)-1 {
+			q += `)`
+		}
+	}
+	if f.OnlyMedia {
+		q += ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)`
+	}
+	if f.ExcludeReplies {
+		q += ` AND (s.in_reply_to_id IS NULL AND s.in_reply_to_uri = '' OR s.in_reply_to_account_id = s.account_id)`
+	}
+	if f.ExcludeReblogs {
+		q += ` AND s.reblog_of_id IS NULL`
+	}
+	if f.Pinned {
+		q += ` AND s.id IN (SELECT status_id FROM status_pins WHERE account_id = :account)`
+	}
+	if f.Tagged != "" {
+		q += ` AND s.id IN (SELECT st.status_id FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE t.name = :tag)`
+		args = append(args, named("tag", strings.ToLower(f.Tagged)))
+	}
+	q += ` ORDER BY ` + order + ` LIMIT :limit`
+	args = append(args, named("account", accountID), named("limit", p.limit()))
+	list, err := queryStatuses(ctx, db.read, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("statuses of %d: %w", accountID, err)
+	}
+	return reverseIfMin(p, list), nil
+}
+
+// Ancestors returns the known chain of parents of st, oldest first, at most
+// limit long.
+func (db *DB) Ancestors(ctx context.Context, st Status, limit int) ([]Status, error) {
+	var out []Status
+	for id := st.InReplyToID; id != 0 && len(out) < limit; {
+		parent, err := db.StatusByID(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if parent.DeletedAt.IsZero() {
+			out = append(out, parent)
+		}
+		id = parent.InReplyToID
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// Descendants returns the live replies to statusID and their replies, depth
+// first in reply order as Mastodon shows a thread, at most limit of them.
+func (db *DB) Descendants(ctx context.Context, statusID int64, limit int) ([]Status, error) {
+	q := `WITH RECURSIVE thread(id, path) AS (
+			SELECT id, printf('%020d', id) FROM statuses WHERE in_reply_to_id = ?1
+			UNION ALL
+			SELECT s.id, t.path || '/' || printf('%020d', s.id) FROM statuses s JOIN thread t ON s.in_reply_to_id = t.id
+			LIMIT ?2
+		)
+		SELECT ` + statusColsS + ` FROM thread t JOIN statuses s ON s.id = t.id
+		WHERE s.deleted_at = 0 ORDER BY t.path`
+	list, err := queryStatuses(ctx, db.read, q, statusID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("descendants of %d: %w", statusID, err)
+	}
+	return list, nil
+}
+
+// KeyedIDs are ids listed with the keys their list is paginated by (e.g.
+// the favourite's id for a list of favourited statuses).
+type KeyedIDs struct {
+	Keys []int64
+	IDs  []int64
+}
+
+func (db *DB) keyedIDs(ctx context.Context, q string, p Page, args ...any) (KeyedIDs, error) {
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return KeyedIDs{}, fmt.Errorf("keyed list: %w", err)
+	}
+	defer rows.Close()
+	var out KeyedIDs
+	for rows.Next() {
+		var k, id int64
+		if err := rows.Scan(&k, &id); err != nil {
+			return KeyedIDs{}, fmt.Errorf("keyed list: %w", err)
+		}
+		out.Keys, out.IDs = append(out.Keys, k), append(out.IDs, id)
+	}
+	out.Keys, out.IDs = reverseIfMin(p, out.Keys), reverseIfMin(p, out.IDs)
+	return out, rows.Err()
+}
+
+// keyedList runs "SELECT key, id FROM <from> WHERE <where> AND <page> ORDER
+// BY key LIMIT" with the page on keyCol.
+func (db *DB) keyedList(ctx context.Context, keyCol, idCol, from, where string, p Page, args ...any) (KeyedIDs, error) {
+	cond, pargs, order := p.where(keyCol)
+	q := `SELECT ` + keyCol + `, ` + idCol + ` FROM ` + from + ` WHERE ` + where + ` AND ` + cond + ` ORDER BY ` + order + ` LIMIT ?`
+	args = append(append(args, pargs...), p.limit())
+	return db.keyedIDs(ctx, q, p, args...)
+}
+
+// FavouritedBy lists who liked a status (account ids), keyed by the like.
+func (db *DB) FavouritedBy(ctx context.Context, statusID int64, p Page) (KeyedIDs, error) {
+	return db.keyedList(ctx, "id", "account_id", "favourites", "status_id = ?", p, statusID)
+}
+
+// RebloggedBy lists who boosted a status (account ids), keyed by the boost.
+func (db *DB) RebloggedBy(ctx context.Context, statusID int64, p Page) (KeyedIDs, error) {
+	return db.keyedList(ctx, "id", "account_id", "statuses", "reblog_of_id = ? AND deleted_at = 0", p, statusID)
+}
+
+// FavouritesOf lists the statuses accountID liked, keyed by the like.
+func (db *DB) FavouritesOf(ctx context.Context, accountID int64, p Page) (KeyedIDs, error) {
+	return db.keyedList(ctx, "id", "status_id", "favourites", "account_id = ?", p, accountID)
+}
+
+// BookmarksOf lists the statuses accountID bookmarked, keyed by the bookmark.
+func (db *DB) BookmarksOf(ctx context.Context, accountID int64, p Page) (KeyedIDs, error) {
+	return db.keyedList(ctx, "id", "status_id", "bookmarks", "account_id = ?", p, accountID)
+}
+
+// BlocksOf lists the accounts accountID blocks, keyed by the block.
+func (db *DB) BlocksOf(ctx context.Context, accountID int64, p Page) (KeyedIDs, error) {
+	return db.keyedList(ctx, "id", "target_account_id", "blocks", "account_id = ?", p, accountID)
+}
+
+// MutesOf lists the accounts accountID mutes, keyed by the mute.
+func (db *DB) MutesOf(ctx context.Context, accountID int64, p Page) (KeyedIDs, error) {
+	return db.keyedList(ctx, "id", "target_account_id", "mutes", "account_id = ?", p, accountID)
+}
+
+// SearchAccounts finds live accounts whose username, handle or display name
+// starts with q (case-insensitive), local ones and those the viewer follows
+// first, at most limit of them after skipping offset.
+func (db *DB) SearchAccounts(ctx context.Context, viewer int64, q string, limit, offset int) ([]Account, error) {
+	q = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(q), "@"))
+	user, domain, _ := strings.Cut(q, "@")
+	like := escapeLike(user) + "%"
+	args := []any{like, like, domain, viewer, limit, offset}
+	return queryAccounts(ctx, db.read, `SELECT `+accountCols+` FROM accounts
+		WHERE deleted_at = 0 AND suspended_at = 0 AND actor_type <> 'Application'
+			AND (lower(username) LIKE ?1 ESCAPE '\' OR lower(display_name) LIKE ?2 ESCAPE '\')
+			AND (?3 = '' OR domain LIKE ?3 || '%')
+		ORDER BY (domain = '') DESC,
+			EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ?4 AND f.target_account_id = accounts.id) DESC,
+			lower(username) = ?1 DESC, username
+		LIMIT ?5 OFFSET ?6`, args...)
+}
+
+// SearchTags returns hashtag names starting with q, shortest first.
+func (db *DB) SearchTags(ctx context.Context, q string, limit int) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT name FROM tags WHERE name LIKE ? ESCAPE '\' ORDER BY length(name), name LIMIT ?`,
+		escapeLike(strings.ToLower(strings.TrimPrefix(q, "#")))+"%", limit)
+	if err != nil {
+		return nil, fmt.Errorf("search tags: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("search tags: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

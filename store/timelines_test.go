@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// world is a small social graph: local users alice and dave, remote bob and
+// carol; alice follows bob (accepted) and carol (pending).
+type world struct {
+	alice, dave, bob, carol Account
+}
+
+func newWorld(t *testing.T, db *DB) world {
+	t.Helper()
+	ctx := context.Background()
+	var w world
+	mustWrite(t, db, func(tx *Tx) error {
+		for _, a := range []*Account{&w.alice, &w.dave} {
+			name := map[*Account]string{&w.alice: "alice", &w.dave: "dave"}[a]
+			*a = Account{Username: name, URI: "https://here.test/users/" + name}
+			if err := tx.InsertAccount(ctx, a); err != nil {
+				return err
+			}
+			if err := tx.InsertUser(ctx, &User{AccountID: a.ID, PasswordHash: "x"}); err != nil {
+				return err
+			}
+		}
+		w.bob = Account{Username: "bob", Domain: "there.test", URI: "https://there.test/users/bob"}
+		w.carol = Account{Username: "carol", Domain: "there.test", URI: "https://there.test/users/carol"}
+		if err := tx.InsertAccount(ctx, &w.bob); err != nil {
+			return err
+		}
+		if err := tx.InsertAccount(ctx, &w.carol); err != nil {
+			return err
+		}
+		if err := tx.UpsertFollow(ctx, &Follow{AccountID: w.alice.ID, TargetAccountID: w.bob.ID, Accepted: true}); err != nil {
+			return err
+		}
+		return tx.UpsertFollow(ctx, &Follow{AccountID: w.alice.ID, TargetAccountID: w.carol.ID, URI: "https://here.test/f/1"})
+	})
+	return w
+}
+
+func post(t *testing.T, db *DB, author Account, vis string) Status {
+	t.Helper()
+	st := Status{AccountID: author.ID, Visibility: vis, Local: author.Local()}
+	mustWrite(t, db, func(tx *Tx) error {
+		st.URI = fmt.Sprintf("%s/statuses/%d", author.URI, tx.NewID(tx.Now()))
+		return tx.InsertStatus(ctx0, &st)
+	})
+	return st
+}
+
+var ctx0 = context.Background()
+
+func ids(list []Status) []int64 {
+	out := make([]int64, len(list))
+	for i, s := range list {
+		out[i] = s.ID
+	}
+	return out
+}
+
+func TestHomeFeedFollowsAcceptsAndUnfollows(t *testing.T) {
+	db := openTest(t)
+	w := newWorld(t, db)
+	own := post(t, db, w.alice, VisibilityPublic)
+	fromBob := post(t, db, w.bob, VisibilityPrivate)
+	fromCarol := post(t, db, w.carol, VisibilityPublic)
+	post(t, db, w.dave, VisibilityPublic)      // not followed
+	dm := post(t, db, w.bob, VisibilityDirect) // not mentioning alice
+	mustWrite(t, db, func(tx *Tx) error { return tx.InsertMentions(ctx0, dm.ID, []int64{w.dave.ID}) })
+
+	home := func() []int64 {
+		t.Helper()
+		list, err := db.HomeTimeline(ctx0, w.alice.ID, Page{Limit: 40})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(list)
+	}
+	if got, want := fmt.Sprint(home()), fmt.Sprint([]int64{fromBob.ID, own.ID}); got != want {
+		t.Fatalf("home = %s, want %s (own + accepted follow, newest first)", got, want)
+	}
+	daveHome, _ := db.HomeTimeline(ctx0, w.dave.ID, Page{Limit: 40})
+	if len(daveHome) != 2 || daveHome[0].ID != dm.ID {
+		t.Fatalf("dave's home = %v, want the DM that mentions him and his own post", ids(daveHome))
+	}
+
+	// Carol accepts: her earlier post is backfilled.
+	mustWrite(t, db, func(tx *Tx) error {
+		f, err := tx.FollowBetween(ctx0, w.alice.ID, w.carol.ID)
+		if err != nil {
+			return err
+		}
+		return tx.AcceptFollow(ctx0, f.ID)
+	})
+	if got := home(); len(got) != 3 || got[0] != fromCarol.ID {
+		t.Fatalf("after accept home = %v, want carol's post first", got)
+	}
+	// Muting bob hides him; unfollowing carol removes her posts.
+	mustWrite(t, db, func(tx *Tx) error { return tx.UpsertMute(ctx0, w.alice.ID, w.bob.ID, true) })
+	mustWrite(t, db, func(tx *Tx) error { _, err := tx.DeleteFollow(ctx0, w.alice.ID, w.carol.ID); return err })
+	if got, want := fmt.Sprint(home()), fmt.Sprint([]int64{own.ID}); got != want {
+		t.Fatalf("after mute+unfollow home = %s, want %s", got, want)
+	}
+	// A deleted post leaves the timeline.
+	mustWrite(t, db, func(tx *Tx) error { return tx.MarkStatusDeleted(ctx0, own.ID) })
+	if got := home(); len(got) != 0 {
+		t.Fatalf("deleted post still in home: %v", got)
+	}
+}
+
+func TestTimelinePaging(t *testing.T) {
+	db := openTest(t)
+	w := newWorld(t, db)
+	var all []int64 // oldest first
+	for i := 0; i < 7; i++ {
+		all = append(all, post(t, db, w.bob, VisibilityPublic).ID)
+	}
+	cases := []struct {
+		name string
+		page Page
+		want []int64
+	}{
+		{"first page", Page{Limit: 3}, []int64{all[6], all[5], all[4]}},
+		{"max_id", Page{MaxID: all[4], Limit: 3}, []int64{all[3], all[2], all[1]}},
+		{"max_id at the end", Page{MaxID: all[1], Limit: 3}, []int64{all[0]}},
+		{"since_id gives newest", Page{SinceID: all[1], Limit: 2}, []int64{all[6], all[5]}},
+		{"min_id gives the page right after", Page{MinID: all[1], Limit: 2}, []int64{all[3], all[2]}},
+		{"max and min", Page{MaxID: all[5], MinID: all[2], Limit: 10}, []int64{all[4], all[3]}},
+		{"nothing newer", Page{MinID: all[6], Limit: 3}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for name, get := range map[string]func() ([]Status, error){
+				"home":    func() ([]Status, error) { return db.HomeTimeline(ctx0, w.alice.ID, tc.page) },
+				"public":  func() ([]Status, error) { return db.PublicTimeline(ctx0, PublicFilter{Remote: true}, tc.page) },
+				"account": func() ([]Status, error) { return db.AccountTimeline(ctx0, w.bob.ID, AccountFilter{}, tc.page) },
+			} {
+				list, err := get()
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if fmt.Sprint(ids(list)) != fmt.Sprint(tc.want) {
+					t.Fatalf("%s: got %v, want %v", name, ids(list), tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestHomeTimelineQueryIsIndexBacked(t *testing.T) {
+	db := openTest(t)
+	rows, err := db.read.QueryContext(ctx0, `EXPLAIN QUERY PLAN SELECT `+statusColsS+`
+		FROM home_feed h JOIN statuses s ON s.id = h.status_id
+		WHERE h.account_id = :viewer AND h.status_id < :p0 AND s.deleted_at = 0`+viewerExclusions("h.author_id")+
+		` ORDER BY h.status_id DESC LIMIT 40`, named("viewer", 1), named("p0", 1<<62))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	joined := strings.Join(plan, "\n")
+	if !strings.Contains(joined, "SEARCH h USING PRIMARY KEY (account_id=? AND status_id<?)") ||
+		!strings.Contains(joined, "SEARCH s USING INTEGER PRIMARY KEY") || strings.Contains(joined, "TEMP B-TREE") {
+		t.Fatalf("home timeline plan is not a pure index range scan:\n%s", joined)
+	}
+}
+
+func TestRelationshipsAndFlags(t *testing.T) {
+	db := openTest(t)
+	w := newWorld(t, db)
+	st := post(t, db, w.bob, VisibilityPublic)
+	mustWrite(t, db, func(tx *Tx) error {
+		if err := tx.InsertBlock(ctx0, &Block{AccountID: w.dave.ID, TargetAccountID: w.alice.ID}); err != nil {
+			return err
+		}
+		if err := tx.InsertBookmark(ctx0, w.alice.ID, st.ID); err != nil {
+			return err
+		}
+		return tx.InsertFavourite(ctx0, &Favourite{AccountID: w.alice.ID, StatusID: st.ID})
+	})
+	rel, err := db.Relationships(ctx0, w.alice.ID, []int64{w.bob.ID, w.carol.ID, w.dave.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rel[w.bob.ID].Following || rel[w.bob.ID].Requested || !rel[w.carol.ID].Requested || !rel[w.dave.ID].BlockedBy {
+		t.Fatalf("relationships = %+v", rel)
+	}
+	flags, err := db.StatusViewerFlags(ctx0, w.alice.ID, []int64{st.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := flags[st.ID]; !f.Favourited || !f.Bookmarked || f.Reblogged {
+		t.Fatalf("flags = %+v", f)
+	}
+	favs, err := db.FavouritesOf(ctx0, w.alice.ID, Page{Limit: 5})
+	if err != nil || len(favs.IDs) != 1 || favs.IDs[0] != st.ID {
+		t.Fatalf("favourites = %+v, %v", favs, err)
+	}
+}

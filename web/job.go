@@ -1,0 +1,177 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/pictor-social/pictor/genimage"
+	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/social"
+	"github.com/pictor-social/pictor/store"
+)
+
+// jobPollWait is how long the progress JSON waits for the job to change
+// before answering; the script asks again at once.
+const jobPollWait = 2 * time.Second
+
+// jobView is the generation page's data.
+type jobView struct {
+	Job     store.Job
+	Media   []mediaView
+	Alt     string // prefilled, editable alt text
+	Picked  int64
+	Text    string
+	CW      string
+	Error   string
+	Label   string
+	Pending bool
+}
+
+// ownJob returns the visitor's job id from the URL, or not found.
+func (h *Handler) ownJob(ctx context.Context, r *http.Request, v *visitor) (store.Job, error) {
+	if err := requireUser(v); err != nil {
+		return store.Job{}, err
+	}
+	if h.opts.Generator == nil {
+		return store.Job{}, errNotFound
+	}
+	j, err := h.db.JobByID(ctx, strings.TrimSuffix(mux.Vars(r)["id"], ".json"))
+	if err != nil {
+		return store.Job{}, notFoundIf(err)
+	}
+	if j.AccountID != v.Account.ID || j.Kind != store.JobDraft {
+		return store.Job{}, errNotFound
+	}
+	return j, nil
+}
+
+// jobPage serves GET /compose/jobs/{id}: progress while the job runs (the
+// script polls; without it the page refreshes itself), the error if it
+// failed, and the pick-and-post form when its images are ready.
+func (h *Handler) jobPage(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	j, err := h.ownJob(r.Context(), r, v)
+	if err != nil {
+		return err
+	}
+	return h.renderJob(w, r, v, http.StatusOK, j, jobView{})
+}
+
+func (h *Handler) renderJob(w http.ResponseWriter, r *http.Request, v *visitor, status int, j store.Job, jv jobView) error {
+	jv.Job, jv.Pending = j, !j.Finished()
+	if j.State == store.JobDone {
+		media, err := h.jobMedia(r.Context(), j)
+		if err != nil {
+			return err
+		}
+		for _, m := range media {
+			jv.Media = append(jv.Media, h.mediaView(m))
+		}
+		if len(media) > 0 {
+			if jv.Picked == 0 {
+				jv.Picked = media[0].ID
+			}
+			if jv.Alt == "" {
+				jv.Alt = media[0].Description
+			}
+		}
+		jv.Label = h.opts.Generator.LabelLine(genimage.Provenance{Backend: j.Backend, Model: j.Model})
+	}
+	pd := pageData{Title: "Generating", Nav: "compose", NoIndex: true, Data: jv}
+	if jv.Pending {
+		pd.Refresh = 3
+	}
+	h.render(w, r, status, "job", v, pd)
+	return nil
+}
+
+// jobMedia returns the job's images that are still unattached.
+func (h *Handler) jobMedia(ctx context.Context, j store.Job) ([]store.MediaAttachment, error) {
+	var out []store.MediaAttachment
+	for _, id := range j.MediaIDs {
+		m, err := h.db.MediaByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// jobJSON serves GET /compose/jobs/{id}.json for the progress script. It
+// waits up to jobPollWait for the job to finish and reports the latest
+// stage it saw.
+func (h *Handler) jobJSON(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	j, err := h.ownJob(r.Context(), r, v)
+	if err != nil {
+		return err
+	}
+	var last genimage.Event
+	if !j.Finished() {
+		j, err = h.opts.Generator.Wait(r.Context(), j.ID, jobPollWait, func(e genimage.Event) { last = e })
+		if err != nil && r.Context().Err() == nil {
+			return err
+		}
+	}
+	out := map[string]any{"state": j.State, "stage": last.Stage, "fraction": last.Fraction, "error": j.Error}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	return json.NewEncoder(w).Encode(out)
+}
+
+// jobPost serves POST /compose/jobs/{id}/post: the picked image, with its
+// reviewed alt text, becomes a post that carries the AI label line.
+func (h *Handler) jobPost(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	if err := h.checkForm(w, r, v); err != nil {
+		return err
+	}
+	j, err := h.ownJob(r.Context(), r, v)
+	if err != nil {
+		return err
+	}
+	jv := jobView{Alt: strings.TrimSpace(r.PostFormValue("alt")), Text: strings.TrimSpace(r.PostFormValue("text")),
+		CW: strings.TrimSpace(r.PostFormValue("cw"))}
+	jv.Picked, _ = store.ParseID(r.PostFormValue("media"))
+	st, err := h.postJob(r, v, j, jv)
+	if err != nil {
+		if _, ok := apperr.As(err); ok && j.State == store.JobDone {
+			jv.Error = apperr.MessageOf(err)
+			return h.renderJob(w, r, v, apperr.StatusOf(err), j, jv)
+		}
+		return err
+	}
+	http.Redirect(w, r, h.statusURL(v.Account.Username, st.ID), http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) postJob(r *http.Request, v *visitor, j store.Job, jv jobView) (store.Status, error) {
+	if j.State != store.JobDone {
+		return store.Status{}, apperr.Conflict("This image is not ready yet.")
+	}
+	if !slices.Contains(j.MediaIDs, jv.Picked) {
+		return store.Status{}, apperr.Invalid("Pick one of the generated images.")
+	}
+	if jv.Alt == "" {
+		return store.Status{}, apperr.Invalid("Check the alt text: it describes the image for people who cannot see it.")
+	}
+	ctx := r.Context()
+	if _, err := h.social.UpdateMedia(ctx, v.Account.ID, jv.Picked, jv.Alt, 0, 0); err != nil {
+		return store.Status{}, err
+	}
+	body := jv.Text
+	if body == "" {
+		body = j.Prompt
+	}
+	text := body + "\n\n" + h.opts.Generator.LabelLine(genimage.Provenance{Backend: j.Backend, Model: j.Model})
+	return h.social.CreateStatus(ctx, v.Account.ID, social.Draft{Text: text, SpoilerText: jv.CW, Sensitive: jv.CW != "",
+		Visibility: r.PostFormValue("visibility"), MediaIDs: []int64{jv.Picked}})
+}

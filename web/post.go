@@ -1,0 +1,144 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/gorilla/mux"
+
+	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/store"
+)
+
+// maxReplies bounds the replies shown under a post.
+const maxReplies = 60
+
+// postView is the post page's data.
+type postView struct {
+	Status    statusView
+	Replies   []statusView
+	ParentURL string
+	RemixURL  string
+	IsMine    bool
+}
+
+// publicStatus returns a local status that public pages may show: public or
+// unlisted, not a boost, by a visible author. A deleted one is Gone;
+// followers-only and direct ones do not exist as far as these pages know.
+func publicStatus(st store.Status) error {
+	switch {
+	case !st.Local || st.ReblogOfID != 0:
+		return errNotFound
+	case st.Visibility != store.VisibilityPublic && st.Visibility != store.VisibilityUnlisted:
+		return errNotFound
+	case !st.DeletedAt.IsZero():
+		return apperr.Gone("This post was deleted.")
+	}
+	return nil
+}
+
+// post serves /@{name}/{id}: the images at full size with alt text, the
+// prompt and model, the content warning behind a click, counts, replies and
+// a Remix link.
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	author, err := h.publicAccount(r.Context(), mux.Vars(r)["name"])
+	if err != nil {
+		return err
+	}
+	id, ok := store.ParseID(mux.Vars(r)["id"])
+	if !ok {
+		return errNotFound
+	}
+	st, err := h.db.StatusByID(r.Context(), id)
+	if err != nil {
+		return notFoundIf(err)
+	}
+	if st.AccountID != author.ID {
+		return errNotFound
+	}
+	if err := publicStatus(st); err != nil {
+		return err
+	}
+	views, err := h.statusViews(r.Context(), []store.Status{st})
+	if err != nil || len(views) == 0 {
+		return errors.Join(err, errNotFound)
+	}
+	pv := postView{Status: views[0], IsMine: v.SignedIn && v.Account.ID == author.ID}
+	if pv.Replies, err = h.publicReplies(r.Context(), st.ID); err != nil {
+		return err
+	}
+	pv.ParentURL = h.parentURL(r.Context(), st)
+	if prompt := pv.Status.Prompt; prompt != "" {
+		pv.RemixURL = "/compose?" + url.Values{"prompt": {prompt}, "remix": {pv.Status.ID}}.Encode()
+	}
+	h.render(w, r, http.StatusOK, "post", v, h.postPageData(pv))
+	return nil
+}
+
+func (h *Handler) postPageData(pv postView) pageData {
+	s := pv.Status
+	title := s.Author.DisplayName
+	desc := s.Text
+	if s.Prompt != "" {
+		desc = "“" + s.Prompt + "”"
+		if s.Model != "" {
+			desc += " · " + s.Model
+		}
+	}
+	if s.SpoilerText != "" {
+		desc = "Content warning: " + s.SpoilerText
+	}
+	meta := &cardMeta{Type: "article", Title: title + " on " + h.opts.InstanceTitle, Description: desc, URL: s.URL}
+	if m := s.First(); m.URL != "" && !s.Sensitive {
+		meta.Image, meta.ImageAlt, meta.ImageWidth, meta.ImageHeight = h.absURL(m.URL), m.Alt, m.Width, m.Height
+		meta.Large = true
+	}
+	return pageData{Title: title + ": " + plainText(desc, 60), Description: desc, Canonical: s.URL, Alternate: s.URI,
+		AtomURL: s.Author.URL + ".atom", Meta: meta, NoIndex: s.Visibility != store.VisibilityPublic, Data: pv}
+}
+
+// publicReplies returns the public and unlisted replies to a status, local
+// or remote, oldest first.
+func (h *Handler) publicReplies(ctx context.Context, id int64) ([]statusView, error) {
+	list, err := h.db.Replies(ctx, id, maxReplies)
+	if err != nil {
+		return nil, err
+	}
+	shown := list[:0]
+	for _, st := range list {
+		if st.Visibility == store.VisibilityPublic || st.Visibility == store.VisibilityUnlisted {
+			shown = append(shown, st)
+		}
+	}
+	return h.statusViews(ctx, shown)
+}
+
+// parentURL links a reply to what it answers, when that may be shown.
+func (h *Handler) parentURL(ctx context.Context, st store.Status) string {
+	if st.InReplyToID == 0 {
+		if safeURL(st.InReplyToURI) {
+			return st.InReplyToURI
+		}
+		return ""
+	}
+	parent, err := h.db.StatusByID(ctx, st.InReplyToID)
+	if err != nil {
+		return ""
+	}
+	if !parent.Local {
+		if safeURL(parent.URL) {
+			return parent.URL
+		}
+		return parent.URI
+	}
+	if publicStatus(parent) != nil {
+		return ""
+	}
+	a, err := h.db.AccountByID(ctx, parent.AccountID)
+	if err != nil {
+		return ""
+	}
+	return h.statusURL(a.Username, parent.ID)
+}
