@@ -62,13 +62,19 @@ func (s *Service) CanSee(ctx context.Context, viewer int64, st store.Status) (bo
 	return false, nil
 }
 
+// actOn loads the acting local account and the status it acts on, with
+// the status's author; a boost is resolved to the boosted status.
+func (s *Service) actOn(ctx context.Context, accountID, statusID int64) (me store.Account, st store.Status, author store.Account, err error) {
+	if me, err = s.localAccount(ctx, accountID); err != nil {
+		return
+	}
+	st, author, err = s.visibleStatus(ctx, accountID, statusID)
+	return
+}
+
 // Favourite likes a status; a remote author receives a Like.
 func (s *Service) Favourite(ctx context.Context, accountID, statusID int64) (store.Status, error) {
-	me, err := s.localAccount(ctx, accountID)
-	if err != nil {
-		return store.Status{}, err
-	}
-	st, author, err := s.visibleStatus(ctx, accountID, statusID)
+	me, st, author, err := s.actOn(ctx, accountID, statusID)
 	if err != nil {
 		return store.Status{}, err
 	}
@@ -90,11 +96,7 @@ func (s *Service) Favourite(ctx context.Context, accountID, statusID int64) (sto
 
 // Unfavourite removes a like, sending Undo(Like) to a remote author.
 func (s *Service) Unfavourite(ctx context.Context, accountID, statusID int64) (store.Status, error) {
-	me, err := s.localAccount(ctx, accountID)
-	if err != nil {
-		return store.Status{}, err
-	}
-	st, author, err := s.visibleStatus(ctx, accountID, statusID)
+	me, st, author, err := s.actOn(ctx, accountID, statusID)
 	if err != nil {
 		return store.Status{}, err
 	}
@@ -122,11 +124,7 @@ func (s *Service) Unfavourite(ctx context.Context, accountID, statusID int64) (s
 // Reblog boosts a public or unlisted status to accountID's followers and
 // its author. It returns the boost.
 func (s *Service) Reblog(ctx context.Context, accountID, statusID int64) (store.Status, error) {
-	me, err := s.localAccount(ctx, accountID)
-	if err != nil {
-		return store.Status{}, err
-	}
-	st, author, err := s.visibleStatus(ctx, accountID, statusID)
+	me, st, author, err := s.actOn(ctx, accountID, statusID)
 	if err != nil {
 		return store.Status{}, err
 	}
@@ -162,11 +160,7 @@ func (s *Service) Reblog(ctx context.Context, accountID, statusID int64) (store.
 
 // Unreblog removes accountID's boost of statusID, sending Undo(Announce).
 func (s *Service) Unreblog(ctx context.Context, accountID, statusID int64) (store.Status, error) {
-	me, err := s.localAccount(ctx, accountID)
-	if err != nil {
-		return store.Status{}, err
-	}
-	st, author, err := s.visibleStatus(ctx, accountID, statusID)
+	me, st, author, err := s.actOn(ctx, accountID, statusID)
 	if err != nil {
 		return store.Status{}, err
 	}

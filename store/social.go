@@ -135,31 +135,21 @@ func (db *DB) FollowList(ctx context.Context, accountID int64, followers bool, p
 	if !followers {
 		col = "account_id"
 	}
-	cond, args, order := p.where("id")
-	rows, err := db.read.QueryContext(ctx, `SELECT `+followCols+` FROM follows WHERE `+col+` = ? AND accepted = 1 AND `+
-		cond+` ORDER BY `+order+` LIMIT ?`, append(append([]any{accountID}, args...), p.limit())...)
-	if err != nil {
-		return nil, fmt.Errorf("follow list: %w", err)
-	}
-	defer rows.Close()
-	var out []Follow
-	for rows.Next() {
-		f, err := scanFollow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan follow: %w", err)
-		}
-		out = append(out, f)
-	}
-	return reverseIfMin(p, out), rows.Err()
+	return db.pagedFollows(ctx, col+" = ? AND accepted = 1", accountID, p)
 }
 
 // PendingFollowRequests lists follow requests awaiting accountID's approval.
 func (db *DB) PendingFollowRequests(ctx context.Context, accountID int64, p Page) ([]Follow, error) {
+	return db.pagedFollows(ctx, "target_account_id = ? AND accepted = 0", accountID, p)
+}
+
+// pagedFollows lists follows matching where (with one ? for accountID) in page p.
+func (db *DB) pagedFollows(ctx context.Context, where string, accountID int64, p Page) ([]Follow, error) {
 	cond, args, order := p.where("id")
-	rows, err := db.read.QueryContext(ctx, `SELECT `+followCols+` FROM follows WHERE target_account_id = ? AND accepted = 0 AND `+
-		cond+` ORDER BY `+order+` LIMIT ?`, append(append([]any{accountID}, args...), p.limit())...)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+followCols+` FROM follows WHERE `+where+` AND `+cond+
+		` ORDER BY `+order+` LIMIT ?`, append(append([]any{accountID}, args...), p.limit())...)
 	if err != nil {
-		return nil, fmt.Errorf("follow requests: %w", err)
+		return nil, fmt.Errorf("list follows: %w", err)
 	}
 	defer rows.Close()
 	var out []Follow

@@ -61,6 +61,20 @@ func localAccount(ctx context.Context, s *server.Server, name string) (store.Acc
 	return a, err
 }
 
+// asUser opens the server components and runs fn as the local user name.
+func asUser(ctx context.Context, cfgPath, name string, fn func(*server.Server, store.Account) error) error {
+	s, err := openServer(ctx, cfgPath)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	a, err := localAccount(ctx, s, name)
+	if err != nil {
+		return err
+	}
+	return fn(s, a)
+}
+
 // repeated is a flag that may be given several times.
 type repeated []string
 

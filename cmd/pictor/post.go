@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/server"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -87,24 +88,17 @@ func runDelete(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil || *as == "" || len(pos) != 1 {
 		return errUsage
 	}
-	s, err := openServer(ctx, *cfgPath)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	a, err := localAccount(ctx, s, *as)
-	if err != nil {
-		return err
-	}
-	id, err := statusIDFromURL(s, pos[0])
-	if err != nil {
-		return err
-	}
-	if _, err := s.Social.DeleteStatus(ctx, a.ID, id); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "deleted %s\n", pos[0])
-	return nil
+	return asUser(ctx, *cfgPath, *as, func(s *server.Server, a store.Account) error {
+		id, err := statusIDFromURL(s, pos[0])
+		if err != nil {
+			return err
+		}
+		if _, err := s.Social.DeleteStatus(ctx, a.ID, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "deleted %s\n", pos[0])
+		return nil
+	})
 }
 
 // statusIDFromURL accepts a post's page URL (/@name/ID), its ActivityPub id
@@ -123,23 +117,16 @@ func runFollow(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil || *as == "" || len(pos) != 1 {
 		return errUsage
 	}
-	s, err := openServer(ctx, *cfgPath)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	a, err := localAccount(ctx, s, *as)
-	if err != nil {
-		return err
-	}
-	target, fl, err := s.Social.FollowHandle(ctx, a.ID, pos[0])
-	if err != nil {
-		return err
-	}
-	state := "requested"
-	if fl.Accepted {
-		state = "following"
-	}
-	fmt.Fprintf(out, "%s @%s (%s)\n", state, target.Acct(), target.URI)
-	return nil
+	return asUser(ctx, *cfgPath, *as, func(s *server.Server, a store.Account) error {
+		target, fl, err := s.Social.FollowHandle(ctx, a.ID, pos[0])
+		if err != nil {
+			return err
+		}
+		state := "requested"
+		if fl.Accepted {
+			state = "following"
+		}
+		fmt.Fprintf(out, "%s @%s (%s)\n", state, target.Acct(), target.URI)
+		return nil
+	})
 }
