@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/e2e/fedipeer"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/server/servertest"
@@ -111,5 +112,33 @@ func TestFedifyAccountAsksTheBot(t *testing.T) {
 	}
 	if !mentioned {
 		t.Fatalf("reply does not mention carol: %+v", n.Object.Tag)
+	}
+}
+
+// /imagine sent by masto.js ends in a federated post whose image the Fedify
+// follower fetches; a refused prompt and an exceeded quota reach the app as
+// errors (e2e/clients/imagine.mjs).
+func TestImagineThroughMastoJS(t *testing.T) {
+	node, dir := requireClientDeps(t)
+	ctx := context.Background()
+	ca := tlstest.New(t)
+	srv := servertest.Start(t, servertest.Options{CA: ca, Configure: func(c *config.File) { c.Generation.ImagesPerDay = 2 }})
+	peer := fedipeer.Start(t, ca)
+	alice := srv.CreateUser(t, "alice", "")
+	peer.Follow(t, "bob", "@alice@"+strings.TrimPrefix(srv.URL, "https://"))
+	peer.WaitInbox(t, "bob", fedipeer.OfType("Accept"), wait)
+
+	d := &clientDriver{t: t, srv: srv, peer: peer, user: "alice", browser: newBrowser(t, srv)}
+	d.run(node, dir, "imagine.mjs", "", ca.PEMFile())
+
+	list, err := srv.DB.AccountStatuses(ctx, alice.ID, nil, store.Page{})
+	if err != nil || len(list) != 2 {
+		t.Fatalf("alice has %d statuses (%v), want 2", len(list), err)
+	}
+	first := list[1] // newest first
+	create := peer.WaitInbox(t, "bob", func(a fedipeer.Activity) bool { return a.Type == "Create" && a.ObjectID() == first.URI }, wait)
+	checkGeneratedNote(t, peer, create.JSON, "a paper lantern over still water")
+	if log, _ := srv.DB.ModerationLog(ctx, 10); len(log) != 1 || log[0].Prompt != "explicit gore" {
+		t.Fatalf("moderation log %+v", log)
 	}
 }
