@@ -126,10 +126,12 @@ func (s *Service) Bot(ctx context.Context) (store.Account, error) {
 	}
 	a, err := s.db.AccountByHandle(ctx, s.opts.BotUsername, "")
 	if errors.Is(err, store.ErrNotFound) {
+		note := "I am a bot. Mention me with a prompt and I reply with an AI-generated image."
+		if s.opts.Hashtag != "" {
+			note += " Every image I post is tagged #" + s.opts.Hashtag + "."
+		}
 		a, err = s.social.CreateAccount(ctx, social.NewAccount{Username: s.opts.BotUsername, Bot: true,
-			DisplayName: "Image generator",
-			Note: fmt.Sprintf("I am a bot. Mention me with a prompt and I reply with an AI-generated image. "+
-				"Every image I post is labelled #%s.", s.opts.Hashtag)})
+			DisplayName: "Image generator", Note: note})
 	}
 	if err != nil {
 		return store.Account{}, fmt.Errorf("generator bot @%s: %w", s.opts.BotUsername, err)

@@ -145,6 +145,7 @@ func (f *fakeImaginer) SubmitPost(ctx context.Context, accountID int64, d social
 func TestImagineCommandGoesToImaginer(t *testing.T) {
 	e := start(t)
 	_, tok := e.login(t, "alice", "read write")
+	e.API.Imaginer = nil // the server wires genimage; this part checks the hook's absence
 	plain := e.post(t, tok, "/imagine without an imaginer is text")
 	if !strings.Contains(plain["content"].(string), "/imagine") {
 		t.Fatalf("content %v", plain["content"])

@@ -53,6 +53,7 @@ func (s *Server) routes() http.Handler {
 	// OAuth 2 and the Mastodon client API.
 	s.OAuth.Routes(r)
 	s.API.Routes(r)
+	s.API.GenerationRoutes(r, s.Gen)
 
 	// Media and static files: any Accept, any User-Agent, no signature (checklist 33).
 	r.PathPrefix("/media/").Handler(http.StripPrefix("/media/", s.Files.Handler())).Methods("GET", "HEAD")

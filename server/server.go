@@ -19,6 +19,7 @@ import (
 	"github.com/pictor-social/pictor/activitypub"
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/pubsub"
 	"github.com/pictor-social/pictor/internal/safehttp"
 	"github.com/pictor-social/pictor/mastoapi"
@@ -36,6 +37,11 @@ type Options struct {
 	Logger  *slog.Logger
 	RootCAs *x509.CertPool // trusted CAs for outbound HTTPS; nil means the system's
 	Clock   func() time.Time
+	// GenBackend and GenModerator replace the configured image backend and
+	// prompt moderator; GenSyncWait how long /imagine waits (0: default).
+	GenBackend   genimage.Backend
+	GenModerator genimage.Moderator
+	GenSyncWait  time.Duration
 }
 
 // Server is one running Pictor instance.
@@ -46,6 +52,7 @@ type Server struct {
 	Social *social.Service
 	Files  *media.Files
 	Hub    *pubsub.Hub
+	Gen    *genimage.Service
 	Log    *slog.Logger
 	Client *http.Client
 	OAuth  *auth.OAuth
@@ -103,11 +110,14 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		return fmt.Errorf("instance actor: %w", err)
 	}
 	s.Social = social.New(s.DB, s.Fed, s.Files, s.Hub, social.Options{Media: mediaLimits(cfg.Media)})
+	if err := s.wireGeneration(ctx, opts); err != nil {
+		return err
+	}
 	s.OAuth = auth.NewOAuth(s.DB, auth.OAuthOptions{BaseURL: cfg.BaseURL(), Now: opts.Clock, Log: s.Log})
 	s.API = mastoapi.New(s.DB, s.OAuth, s.Social, s.Hub, s.Log, mastoapi.Options{BaseURL: cfg.BaseURL(),
 		Title: cfg.InstanceTitle, Description: cfg.InstanceDescription, ContactEmail: cfg.ContactEmail, Rules: cfg.Rules,
 		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command})
-	// TODO(#3): once genrunner's wiring (s.Gen) is merged: if s.Gen != nil { s.API.Imaginer = s.Gen }.
+	s.API.Imaginer = s.Gen
 	if err := s.wireWeb(opts); err != nil {
 		return err
 	}
@@ -131,10 +141,11 @@ func levelOf(s string) slog.Level {
 // Handler returns the HTTP handler of the whole URL map.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Workers runs the background workers (inbox processing, delivery) until
+// Workers runs the background workers (inbox processing, delivery,
+// generation jobs, the generator bot) until
 // ctx ends, and returns when all have stopped.
 func (s *Server) Workers(ctx context.Context) {
-	workers := []func(context.Context) error{s.Fed.RunInbox, s.Fed.RunDelivery, s.API.RunStreaming}
+	workers := []func(context.Context) error{s.Fed.RunInbox, s.Fed.RunDelivery, s.API.RunStreaming, s.Gen.Run, s.Gen.RunBot}
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)

@@ -13,7 +13,7 @@ func (s *Server) wireWeb(opts Options) error {
 		BaseURL: cfg.BaseURL(), InstanceTitle: cfg.InstanceTitle, InstanceDescription: cfg.InstanceDescription,
 		TemplatesDir: cfg.Web.TemplatesDir, SessionLifetime: cfg.Web.SessionLifetime.Duration,
 		MaxUploadBytes: cfg.Media.MaxUploadBytes, ImagesPerDay: cfg.Generation.ImagesPerDay,
-		Log: s.Log, Now: opts.Clock,
+		Log: s.Log, Now: opts.Clock, Generator: s.Gen,
 	})
 	if err != nil {
 		return err

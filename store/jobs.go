@@ -211,10 +211,11 @@ func (tx *Tx) FinishJob(ctx context.Context, id string, statusID int64) error {
 }
 
 // ReleaseJob puts a running job back in the queue at once (a worker that
-// stops cleanly), keeping what it already produced.
+// stops cleanly), keeping what it already produced. The interrupted run does
+// not count as an attempt.
 func (tx *Tx) ReleaseJob(ctx context.Context, id string) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE generation_jobs SET state = 'queued', lease_until = 0
-		WHERE id = ? AND state = 'running'`, id)
+	_, err := tx.tx.ExecContext(ctx, `UPDATE generation_jobs SET state = 'queued', lease_until = 0,
+		attempts = max(attempts - 1, 0) WHERE id = ? AND state = 'running'`, id)
 	if err != nil {
 		return fmt.Errorf("release job %s: %w", id, err)
 	}

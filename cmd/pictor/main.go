@@ -11,6 +11,7 @@
 //	pictor follow --as NAME @user@host
 //	pictor admin block|unblock DOMAIN [--reason TEXT]
 //	pictor admin suspend|unsuspend NAME
+//	pictor imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT
 package main
 
 import (
@@ -41,6 +42,7 @@ var commands = []command{
 	{"delete", "delete --as NAME URL                  delete one of NAME's posts", runDelete},
 	{"follow", "follow --as NAME @user@host           follow an account", runFollow},
 	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME   moderate", runAdmin},
+	{"imagine", "imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT   generate an image", runImagine},
 }
 
 // errUsage makes main print the usage and exit 2.
