@@ -78,17 +78,15 @@ type limitedBody struct {
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, errTooLarge
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left+1] // read one byte more than allowed to detect the overflow
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1] // one byte more than allowed reveals an overflow
 	}
 	n, err := b.ReadCloser.Read(p)
-	b.left -= int64(n)
-	if b.left < 0 {
+	if int64(n) > b.left {
+		n, b.left = int(b.left), 0
 		return n, errTooLarge
 	}
+	b.left -= int64(n)
 	return n, err
 }
 

@@ -66,14 +66,14 @@ type Server struct {
 }
 
 // New starts a fake on loopback and closes it when the test ends. Without
-// queued replies, image requests get one base64 PNG and moderation requests
-// an unflagged result.
+// queued replies, image requests get as many base64 PNGs as they ask for and
+// moderation requests an unflagged result.
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
 		done:     make(chan struct{}),
 		queues:   make(map[string][]Reply),
-		defaults: map[string]Reply{ImagesPath: ImageB64(1), ModerationsPath: NotFlagged()},
+		defaults: map[string]Reply{ImagesPath: ImageB64(0), ModerationsPath: NotFlagged()},
 		files:    make(map[string][]byte),
 		arrivals: make(chan Request, 64),
 	}

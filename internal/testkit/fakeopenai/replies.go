@@ -2,6 +2,7 @@ package fakeopenai
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"image/color"
 	"net/http"
 	"time"
@@ -34,16 +35,18 @@ func imageReply(items []map[string]any) map[string]any {
 	}
 }
 
-// ImageB64 answers 200 with n PNGs as data[].b64_json, as GPT image models do.
+// ImageB64 answers 200 with n PNGs as data[].b64_json, as GPT image models
+// do; n = 0 answers as many as the request's "n" asks for (at least one).
 func ImageB64(n int) Reply {
 	return B64(n, PNG(ImageSize, ImageSize, testColour))
 }
 
-// B64 answers 200 with n copies of data as data[].b64_json; with bytes that
-// are not an image it simulates a broken backend.
+// B64 answers 200 with n copies of data as data[].b64_json (n = 0: as many
+// as requested); with bytes that are not an image it simulates a broken
+// backend.
 func B64(n int, data []byte) Reply {
-	return func(_ *Server, w http.ResponseWriter, _ *http.Request) {
-		items := make([]map[string]any, n)
+	return func(_ *Server, w http.ResponseWriter, r *http.Request) {
+		items := make([]map[string]any, countOr(n, r))
 		for i := range items {
 			items[i] = map[string]any{"b64_json": base64.StdEncoding.EncodeToString(data), "revised_prompt": RevisedPrompt}
 		}
@@ -52,10 +55,11 @@ func B64(n int, data []byte) Reply {
 }
 
 // ImageURL answers 200 with n data[].url entries pointing at PNGs served by
-// this server, as DALL·E and LocalAI do; it sends no usage.
+// this server, as DALL·E and LocalAI do (n = 0: as many as requested); it
+// sends no usage.
 func ImageURL(n int) Reply {
-	return func(s *Server, w http.ResponseWriter, _ *http.Request) {
-		items := make([]map[string]any, n)
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		items := make([]map[string]any, countOr(n, r))
 		for i := range items {
 			items[i] = map[string]any{"url": s.AddFile(PNG(ImageSize, ImageSize, testColour))}
 		}
@@ -175,4 +179,16 @@ func Flagged(categories ...string) Reply {
 			"results": []map[string]any{{"flagged": len(categories) > 0, "categories": cats, "category_scores": scores}},
 		})
 	}
+}
+
+// countOr returns n, or when n is 0 the request's "n" (at least 1).
+func countOr(n int, r *http.Request) int {
+	if n > 0 {
+		return n
+	}
+	var body struct {
+		N int `json:"n"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	return min(max(body.N, 1), 10)
 }
