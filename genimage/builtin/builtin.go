@@ -92,10 +92,10 @@ func size(s string) (int, int, error) {
 	return w, h, nil
 }
 
-// Render draws the picture for (prompt, seed) at w×h pixels. It is
-// deterministic: equal arguments give equal pixels on every platform that
-// Go's float64 arithmetic is exact on (all supported ones, as no FMA fusion
-// is requested).
+// Render draws the picture for (prompt, seed) at w×h pixels. Equal arguments
+// give equal pixels for a given binary, whatever the number of cores. Across
+// architectures low bits may differ: Go fuses multiply-adds on arm64, ppc64
+// and s390x but not on amd64.
 func Render(prompt string, seed int64, w, h int) *image.RGBA {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d", strings.TrimSpace(prompt), seed))
 	rng := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[0:]), binary.LittleEndian.Uint64(sum[8:])))

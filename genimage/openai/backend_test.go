@@ -225,6 +225,8 @@ func TestRefusalsAreFinal(t *testing.T) {
 	}{
 		{"moderation_blocked", fakeopenai.ModerationBlocked("output", "sexual"),
 			genimage.RefusalError{Stage: genimage.StageOutput, Categories: []string{"sexual"}}},
+		{"odd categories dropped", fakeopenai.ModerationBlocked("input", "violence", "<b>x</b>", ""),
+			genimage.RefusalError{Stage: genimage.StageInput, Categories: []string{"violence"}}},
 		{"content_policy_violation", fakeopenai.ContentPolicyViolation(), genimage.RefusalError{}},
 		{"451", fakeopenai.Raw(451, "text/plain", "unavailable for legal reasons"), genimage.RefusalError{}},
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	goopenai "github.com/sashabaranov/go-openai"
@@ -110,9 +111,28 @@ func refusal(body []byte) *genimage.RefusalError {
 		case "output":
 			r.Stage = genimage.StageOutput
 		}
-		r.Categories = d.Categories
+		r.Categories = safeCategories(d.Categories)
 	}
 	return r
+}
+
+// safeCategories keeps at most 8 short category names made of the characters
+// OpenAI uses, since they end up in a message shown to users.
+func safeCategories(in []string) []string {
+	var out []string
+	for _, c := range in {
+		if len(out) == 8 {
+			break
+		}
+		ok := len(c) > 0 && len(c) <= 40
+		for _, r := range c {
+			ok = ok && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("-_/", r))
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func paramHint(body []byte) string {
