@@ -73,14 +73,33 @@ func rows(h int, fn func(y0, y1 int)) {
 	wg.Wait()
 }
 
-// sampleField evaluates f at every pixel centre.
+// fieldStep is the spacing in pixels of the grid the field is evaluated on;
+// pixels in between are interpolated bilinearly. The field is smooth at that
+// scale, and this saves three quarters of the sines.
+const fieldStep = 2
+
+// sampleField returns f at every pixel centre.
 func sampleField(c *canvas, f *field) []float32 {
+	gw, gh := c.w/fieldStep+2, c.h/fieldStep+2
+	grid := make([]float32, gw*gh)
+	rows(gh, func(y0, y1 int) {
+		for gy := y0; gy < y1; gy++ {
+			fy := (float64(gy*fieldStep) + 0.5) / c.unit
+			for gx := 0; gx < gw; gx++ {
+				grid[gy*gw+gx] = float32(f.at((float64(gx*fieldStep)+0.5)/c.unit, fy))
+			}
+		}
+	})
 	t := make([]float32, c.w*c.h)
 	rows(c.h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
-			fy := (float64(y) + 0.5) / c.unit
+			gy, v := y/fieldStep, float32(y%fieldStep)/fieldStep
 			for x := 0; x < c.w; x++ {
-				t[y*c.w+x] = float32(f.at((float64(x)+0.5)/c.unit, fy))
+				gx, u := x/fieldStep, float32(x%fieldStep)/fieldStep
+				i := gy*gw + gx
+				top := grid[i] + (grid[i+1]-grid[i])*u
+				bottom := grid[i+gw] + (grid[i+gw+1]-grid[i+gw])*u
+				t[y*c.w+x] = top + (bottom-top)*v
 			}
 		}
 	})
