@@ -117,14 +117,14 @@ func Render(prompt string, seed int64, w, h int) *image.RGBA {
 		flow(c, rng, t, lut, pal, 150+rng.IntN(150))
 		orbs(c, rng, lut, pal, 1+rng.IntN(3))
 	}
-	return c.toImage(0.25+rng.Float64()*0.25, binary.LittleEndian.Uint64(sum[16:]))
+	return c.toImage(0.25 + rng.Float64()*0.25)
 }
 
 // encode writes img as PNG with tEXt chunks naming the generator, so the
 // original file says where it came from.
 func encode(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.DefaultCompression}).Encode(&buf, img); err != nil {
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
 		return nil, fmt.Errorf("encode png: %w", err)
 	}
 	const afterIHDR = 8 + 8 + 13 + 4 // signature, then IHDR's length, type, data and CRC
