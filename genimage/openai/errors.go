@@ -1,0 +1,124 @@
+package openai
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/pictor-social/pictor/genimage"
+	"github.com/pictor-social/pictor/internal/apperr"
+)
+
+// failure is a classified error: err is what Generate returns, retry says
+// whether another attempt may succeed.
+type failure struct {
+	err   error
+	retry bool
+}
+
+// Error codes OpenAI uses for safety refusals (product.md 3.4).
+const (
+	codeModerationBlocked      = "moderation_blocked"
+	codeContentPolicyViolation = "content_policy_violation"
+	codeInsufficientQuota      = "insufficient_quota"
+)
+
+// classify turns a go-openai error into a failure. It branches on the HTTP
+// status and the error code that go-openai exposes in *APIError and
+// *RequestError, never on message text.
+func classify(err error, last attempt, timedOut bool, perTry time.Duration) failure {
+	if timedOut {
+		// Not retried: the provider may still finish (and bill) the first attempt.
+		return failure{err: apperr.Wrap(apperr.Unavailable("the image service did not answer within %s", perTry), err)}
+	}
+	if errors.Is(err, errTooLarge) {
+		return failure{err: apperr.Wrap(apperr.Unavailable("the image service sent an answer that is too large"), err)}
+	}
+	status, code := 0, ""
+	var apiErr *goopenai.APIError
+	var reqErr *goopenai.RequestError
+	switch {
+	case errors.As(err, &apiErr):
+		status = apiErr.HTTPStatusCode
+		code, _ = apiErr.Code.(string)
+	case errors.As(err, &reqErr):
+		status = reqErr.HTTPStatusCode
+	case last.status >= 200 && last.status < 300:
+		return failure{err: apperr.Wrap(apperr.Unavailable("the image service sent a malformed answer"), err)}
+	default:
+		return failure{err: apperr.Wrap(apperr.Unavailable("could not reach the image service"), err)}
+	}
+	return classifyStatus(status, code, last.errBody, err)
+}
+
+func classifyStatus(status int, code string, body []byte, err error) failure {
+	unavailable := func(msg string) failure {
+		return failure{err: apperr.Wrap(apperr.Unavailable("%s", msg), err)}
+	}
+	switch {
+	case code == codeModerationBlocked || code == codeContentPolicyViolation ||
+		status == http.StatusUnavailableForLegalReasons:
+		return failure{err: refusal(body)}
+	case status == http.StatusTooManyRequests && code == codeInsufficientQuota:
+		return unavailable("the image service account has run out of credit")
+	case status == http.StatusTooManyRequests:
+		return failure{err: apperr.Wrap(apperr.RateLimited("the image service is busy; try again in a few minutes"), err), retry: true}
+	case status >= 500:
+		return failure{err: apperr.Wrap(apperr.Unavailable("the image service is having problems; try again later"), err), retry: true}
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return unavailable("the image service refused this server's credentials or permissions")
+	case status == http.StatusNotFound:
+		return unavailable("the image service does not know the configured model or endpoint")
+	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
+		return failure{err: apperr.Wrap(apperr.Invalid("the image service rejected the request%s", paramHint(body)), err)}
+	}
+	return unavailable(fmt.Sprintf("the image service answered with status %d", status))
+}
+
+// errorEnvelope is OpenAI's error body, with the moderation_details that GPT
+// image models add to refusals. The details are read both inside "error" and
+// at the top level, as their placement is not documented.
+type errorEnvelope struct {
+	Error struct {
+		Param             *string            `json:"param"`
+		ModerationDetails *moderationDetails `json:"moderation_details"`
+	} `json:"error"`
+	ModerationDetails *moderationDetails `json:"moderation_details"`
+}
+
+type moderationDetails struct {
+	Stage      string   `json:"moderation_stage"`
+	Categories []string `json:"categories"`
+}
+
+func refusal(body []byte) *genimage.RefusalError {
+	var env errorEnvelope
+	_ = json.Unmarshal(body, &env) // a refusal without details is still a refusal
+	d := env.Error.ModerationDetails
+	if d == nil {
+		d = env.ModerationDetails
+	}
+	r := &genimage.RefusalError{}
+	if d != nil {
+		switch d.Stage {
+		case "input":
+			r.Stage = genimage.StageInput
+		case "output":
+			r.Stage = genimage.StageOutput
+		}
+		r.Categories = d.Categories
+	}
+	return r
+}
+
+func paramHint(body []byte) string {
+	var env errorEnvelope
+	if json.Unmarshal(body, &env) == nil && env.Error.Param != nil && *env.Error.Param != "" {
+		return fmt.Sprintf(" (parameter %q)", *env.Error.Param)
+	}
+	return ""
+}
