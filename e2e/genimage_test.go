@@ -3,11 +3,13 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/e2e/fedipeer"
+	"github.com/pictor-social/pictor/internal/testkit/fakeopenai"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
@@ -140,5 +142,42 @@ func TestImagineThroughMastoJS(t *testing.T) {
 	checkGeneratedNote(t, peer, create.JSON, "a paper lantern over still water")
 	if log, _ := srv.DB.ModerationLog(ctx, 10); len(log) != 1 || log[0].Prompt != "explicit gore" {
 		t.Fatalf("moderation log %+v", log)
+	}
+}
+
+// The server wires the OpenAI backend and moderation from the configuration
+// ([generation] backend = "openai" with a key): prompts are screened by the
+// moderation endpoint and images come from the Images API (here a fake).
+func TestOpenAIConfiguration(t *testing.T) {
+	fake := fakeopenai.New(t)
+	srv := servertest.Start(t, servertest.Options{Configure: func(c *config.File) {
+		c.Generation.Backend = "openai"
+		c.Generation.OpenAI.APIKey = "sk-test"
+		c.Generation.OpenAI.BaseURL = fake.BaseURL()
+		c.Moderation.Words = []string{"kraken"}
+	}})
+	alice := srv.CreateUser(t, "alice", "")
+	ctx := context.Background()
+	st, err := srv.Gen.Imagine(ctx, alice.ID, "a paper lantern", store.PostDraft{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, _ := srv.DB.MediaForStatuses(ctx, []int64{st.ID})
+	if m := media[st.ID]; len(m) != 1 || m[0].GeneratorBackend != "openai" || m[0].GeneratorModel != "gpt-image-1" {
+		t.Fatalf("media %+v", m)
+	}
+	img := fake.RequestsTo(fakeopenai.ImagesPath)
+	if len(img) != 1 || img[0].JSON()["model"] != "gpt-image-1" || img[0].Header.Get("Authorization") != "Bearer sk-test" {
+		t.Fatalf("image requests %+v", img)
+	}
+	fake.QueueModerations(fakeopenai.Flagged("hate"))
+	if _, err := srv.Gen.Imagine(ctx, alice.ID, "something hateful", store.PostDraft{}); !strings.Contains(fmt.Sprint(err), "categories: hate") {
+		t.Fatalf("flagged prompt: %v", err)
+	}
+	if _, err := srv.Gen.Imagine(ctx, alice.ID, "a kraken", store.PostDraft{}); !strings.Contains(fmt.Sprint(err), `contains "kraken"`) {
+		t.Fatalf("admin word: %v", err)
+	}
+	if n := len(fake.RequestsTo(fakeopenai.ModerationsPath)); n != 2 {
+		t.Fatalf("%d moderation requests, want 2 (the admin's word list answers first)", n)
 	}
 }
