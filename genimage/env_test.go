@@ -45,6 +45,12 @@ func newEnvAt(t testing.TB, dir string, b genimage.Backend, mod genimage.Moderat
 
 func newEnvClock(t testing.TB, dir string, b genimage.Backend, mod genimage.Moderator, opts genimage.Options, now func() time.Time) *env {
 	t.Helper()
+	return newEnvWith(t, dir, b, mod, opts, social.Options{AIHashtag: "AIGenerated"}, now)
+}
+
+// newEnvWith is newEnvClock with the social service's options (AI label and hashtag).
+func newEnvWith(t testing.TB, dir string, b genimage.Backend, mod genimage.Moderator, opts genimage.Options, socOpts social.Options, now func() time.Time) *env {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(dir, "pictor.db"), store.Options{Clock: now})
 	if err != nil {
@@ -60,7 +66,7 @@ func newEnvClock(t testing.TB, dir string, b genimage.Backend, mod genimage.Mode
 	if err != nil {
 		t.Fatal(err)
 	}
-	soc := social.New(db, fed, files, hub, social.Options{})
+	soc := social.New(db, fed, files, hub, socOpts)
 	opts.NotificationStream = activitypub.StreamNotifications
 	svc, err := genimage.New(genimage.Deps{DB: db, Social: soc, Hub: hub, Log: log, Backend: b, Moderator: mod}, opts)
 	if err != nil {

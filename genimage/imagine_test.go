@@ -110,7 +110,7 @@ func TestImagineFailureIsAnErrorAndAFreshTry(t *testing.T) {
 }
 
 func TestBotRepliesToMentionsWithinQuota(t *testing.T) {
-	e := newEnv(t, okBackend(), nil, genimage.Options{ImagesPerDay: 1, Hashtag: "AIGenerated"})
+	e := newEnv(t, okBackend(), nil, genimage.Options{ImagesPerDay: 1})
 	bot, err := e.svc.Bot(context.Background())
 	if err != nil || !bot.Bot || bot.Username != "imagine" {
 		t.Fatalf("bot %+v, %v", bot, err)
@@ -185,7 +185,7 @@ func TestLabels(t *testing.T) {
 	if got := genimage.AltText(p, strings.Repeat("x", 3000)); len([]rune(got)) != 1500 || !strings.HasSuffix(got, "…") {
 		t.Errorf("long alt text has %d characters", len([]rune(got)))
 	}
-	e := newEnv(t, okBackend(), nil, genimage.Options{Label: "Made by AI", Hashtag: "AIArt"})
+	e := newEnvWith(t, t.TempDir(), okBackend(), nil, genimage.Options{}, social.Options{AILabel: "Made by AI", AIHashtag: "AIArt"}, nil)
 	if got := e.svc.LabelLine(p); got != "Made by AI (openai gpt-image-1) #AIArt" {
 		t.Errorf("LabelLine = %q", got)
 	}

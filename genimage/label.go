@@ -30,11 +30,7 @@ func generatorName(p Provenance) string {
 // LabelLine returns the visible line added to a generated post, e.g.
 // "AI-generated image (builtin pictor-abstract-1) #AIGenerated".
 func (s *Service) LabelLine(p Provenance) string {
-	line := s.opts.Label + " (" + generatorName(p) + ")"
-	if s.opts.Hashtag != "" {
-		line += " #" + s.opts.Hashtag
-	}
-	return line
+	return s.social.AILabelLine(p.Backend, p.Model)
 }
 
 // postText composes the text of a generated post: the user's text (or the

@@ -19,7 +19,7 @@ import (
 
 func TestPostJobPublishesLabelledStatusWithOriginalBytes(t *testing.T) {
 	b := okBackend()
-	e := newEnv(t, b, nil, genimage.Options{Hashtag: "AIGenerated"})
+	e := newEnv(t, b, nil, genimage.Options{})
 	alice := e.user(t, "alice")
 	e.start(t, false)
 	ctx := context.Background()

@@ -18,8 +18,6 @@ import (
 type Options struct {
 	Command            string        // the status prefix that asks for an image (default "/imagine")
 	BotUsername        string        // the generator bot's account (default "imagine")
-	Hashtag            string        // added to every generated post, without '#'; "" for none
-	Label              string        // visible line in every generated post (default "AI-generated image")
 	Workers            int           // jobs generated at once (default 2)
 	Timeout            time.Duration // bound of one generation (default 5m)
 	ImagesPerDay       int           // per local user in any 24 hours; 0 means no limit
@@ -47,9 +45,6 @@ func (o *Options) setDefaults() {
 	}
 	if o.BotUsername == "" {
 		o.BotUsername = "imagine"
-	}
-	if o.Label == "" {
-		o.Label = "AI-generated image"
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Minute
@@ -127,8 +122,8 @@ func (s *Service) Bot(ctx context.Context) (store.Account, error) {
 	a, err := s.db.AccountByHandle(ctx, s.opts.BotUsername, "")
 	if errors.Is(err, store.ErrNotFound) {
 		note := "I am a bot. Mention me with a prompt and I reply with an AI-generated image."
-		if s.opts.Hashtag != "" {
-			note += " Every image I post is tagged #" + s.opts.Hashtag + "."
+		if tag := s.social.AIHashtag(); tag != "" {
+			note += " Every image I post is tagged #" + tag + "."
 		}
 		a, err = s.social.CreateAccount(ctx, social.NewAccount{Username: s.opts.BotUsername, Bot: true,
 			DisplayName: "Image generator", Note: note})

@@ -37,7 +37,7 @@ func (s *Server) wireGeneration(ctx context.Context, opts Options) error {
 	}
 	gen, err := genimage.New(genimage.Deps{DB: s.DB, Social: s.Social, Hub: s.Hub, Log: s.Log, Backend: backend,
 		Moderator: mod}, genimage.Options{
-		Command: g.Command, BotUsername: g.BotUsername, Hashtag: g.Hashtag, Label: g.Label, Workers: g.Workers,
+		Command: g.Command, BotUsername: g.BotUsername, Workers: g.Workers,
 		Timeout: g.Timeout.Duration, ImagesPerDay: g.ImagesPerDay, RemoteImagesPerDay: g.RemoteImagesPerDay,
 		MaxConcurrentJobs: g.MaxConcurrentJobs, Size: defaultSize(g), SyncWait: opts.GenSyncWait,
 		NotificationStream: activitypub.StreamNotifications,

@@ -109,7 +109,8 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	if _, err := s.Fed.InstanceActor(ctx); err != nil {
 		return fmt.Errorf("instance actor: %w", err)
 	}
-	s.Social = social.New(s.DB, s.Fed, s.Files, s.Hub, social.Options{Media: mediaLimits(cfg.Media)})
+	s.Social = social.New(s.DB, s.Fed, s.Files, s.Hub, social.Options{Media: mediaLimits(cfg.Media),
+		AILabel: cfg.Generation.Label, AIHashtag: cfg.Generation.Hashtag})
 	if err := s.wireGeneration(ctx, opts); err != nil {
 		return err
 	}

@@ -27,6 +27,10 @@ type Options struct {
 	MaxMedia       int // attachments per status (default 4)
 	MaxDescription int // alt text length (default 1500)
 	Media          media.Limits
+	// AILabel and AIHashtag mark every post that carries a generated image
+	// (config generation.label and generation.hashtag; product.md 4.1).
+	AILabel   string
+	AIHashtag string
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -48,6 +52,9 @@ func New(db *store.DB, fed *activitypub.Federation, files *media.Files, hub *pub
 	}
 	if opts.MaxDescription == 0 {
 		opts.MaxDescription = 1500
+	}
+	if opts.AILabel == "" {
+		opts.AILabel = "AI-generated image"
 	}
 	return &Service{db: db, fed: fed, files: files, hub: hub, opts: opts}
 }
@@ -107,6 +114,43 @@ func (s *Service) CreateAccount(ctx context.Context, na NewAccount) (store.Accou
 		return store.Account{}, apperr.Conflict("username %q is taken", na.Username)
 	}
 	return a, err
+}
+
+// AILabelLine returns the visible line that marks a post with a generated
+// image, e.g. "AI-generated image (builtin pictor-abstract-1) #AIGenerated".
+func (s *Service) AILabelLine(backend, model string) string {
+	line := s.opts.AILabel
+	if g := strings.TrimSpace(backend + " " + model); g != "" {
+		line += " (" + g + ")"
+	}
+	if s.opts.AIHashtag != "" {
+		line += " #" + s.opts.AIHashtag
+	}
+	return line
+}
+
+// AIHashtag returns the hashtag (without '#') added to posts with generated
+// images, or "" for none.
+func (s *Service) AIHashtag() string { return s.opts.AIHashtag }
+
+// labelled adds the AI label line to text unless it is already there (posts
+// composed by genimage and the web composer carry it), so every post with a
+// generated image is marked however it was made.
+func (s *Service) labelled(text string, media []store.MediaAttachment) string {
+	for _, m := range media {
+		if !m.Generated() {
+			continue
+		}
+		if strings.Contains(text, s.opts.AILabel) || (s.opts.AIHashtag != "" && strings.Contains(strings.ToLower(text), "#"+strings.ToLower(s.opts.AIHashtag))) {
+			return text
+		}
+		label := s.AILabelLine(m.GeneratorBackend, m.GeneratorModel)
+		if strings.TrimSpace(text) == "" {
+			return label
+		}
+		return strings.TrimSpace(text) + "\n\n" + label
+	}
+	return text
 }
 
 func noMentions(string) (string, string, bool) { return "", "", false }

@@ -267,3 +267,37 @@ func TestUploadMediaRejectsBadInput(t *testing.T) {
 		t.Fatalf("generated upload %+v %v", gen, err)
 	}
 }
+
+// Every post with a generated image carries the AI label line and hashtag,
+// however it was composed, and never twice (issue 4, labelling).
+func TestGeneratedMediaIsLabelled(t *testing.T) {
+	e := newEnv(t)
+	e.svc.opts.AIHashtag = "AIGenerated"
+	ctx := context.Background()
+	alice := e.user(t, "alice")
+	upload := func() int64 {
+		m, err := e.svc.UploadMedia(ctx, alice.ID, bytes.NewReader(pngBytes(16, 16)), MediaInput{Generated: true, GeneratorBackend: "builtin", GeneratorModel: "pictor-abstract-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.ID
+	}
+	cases := []struct{ text, want string }{
+		{"a cat", "a cat\n\nAI-generated image (builtin pictor-abstract-1) #AIGenerated"},
+		{"", "AI-generated image (builtin pictor-abstract-1) #AIGenerated"},
+		{"mine #aigenerated", "mine #aigenerated"},
+	}
+	for _, tc := range cases {
+		st, err := e.svc.CreateStatus(ctx, alice.ID, Draft{Text: tc.text, MediaIDs: []int64{upload()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Text != tc.want || !st.Generated {
+			t.Errorf("%q: text %q generated %v", tc.text, st.Text, st.Generated)
+		}
+	}
+	plain, _ := e.svc.CreateStatus(ctx, alice.ID, Draft{Text: "no image"})
+	if plain.Text != "no image" {
+		t.Errorf("plain post labelled: %q", plain.Text)
+	}
+}

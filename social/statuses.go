@@ -76,6 +76,11 @@ func (s *Service) prepare(ctx context.Context, author store.Account, d Draft, ed
 		}
 		p.parent = parent
 	}
+	d.Text = s.labelled(d.Text, p.media)
+	p.draft.Text = d.Text
+	if n := textLength(d.Text) + textLength(d.SpoilerText); n > s.opts.MaxChars {
+		return p, apperr.Invalid("text is longer than %d characters with the AI label", s.opts.MaxChars)
+	}
 	f := Format(d.Text, s.fed.URLs.Tag(""), func(handle string) (string, string, bool) {
 		a, err := s.ResolveMention(ctx, handle)
 		if err != nil {
@@ -118,7 +123,7 @@ func (s *Service) CreateStatus(ctx context.Context, accountID int64, d Draft) (s
 	}
 	var st store.Status
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		st = store.Status{AccountID: author.ID, Local: true, Content: p.html, Text: strings.TrimSpace(d.Text),
+		st = store.Status{AccountID: author.ID, Local: true, Content: p.html, Text: strings.TrimSpace(p.draft.Text),
 			SpoilerText: d.SpoilerText, Sensitive: d.Sensitive || d.SpoilerText != "", Visibility: p.draft.Visibility,
 			Language: d.Language, Generated: anyGenerated(p.media)}
 		st.ID = tx.NewID(tx.Now())
@@ -219,7 +224,7 @@ func (s *Service) EditStatus(ctx context.Context, accountID, statusID int64, d D
 		}
 		prevJSON, _ := json.Marshal(mediaSummaries(prev))
 		st = old
-		st.Content, st.Text, st.SpoilerText = p.html, strings.TrimSpace(d.Text), d.SpoilerText
+		st.Content, st.Text, st.SpoilerText = p.html, strings.TrimSpace(p.draft.Text), d.SpoilerText
 		st.Sensitive, st.Language, st.Generated = d.Sensitive || d.SpoilerText != "", d.Language, anyGenerated(p.media)
 		st.EditedAt = tx.Now()
 		if err := tx.UpdateStatusContent(ctx, &st, string(prevJSON)); err != nil {

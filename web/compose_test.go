@@ -37,7 +37,7 @@ func (f fakeBackend) Generate(ctx context.Context, req genimage.Request, progres
 func startWebWithGenerator(t *testing.T, srv *servertest.Server) string {
 	t.Helper()
 	gen, err := genimage.New(genimage.Deps{DB: srv.DB, Social: srv.Social, Hub: srv.Hub, Backend: fakeBackend{t}},
-		genimage.Options{ImagesPerDay: 5, Hashtag: "AIGenerated"})
+		genimage.Options{ImagesPerDay: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
