@@ -155,6 +155,9 @@ func (f *Federation) renderAttachment(m store.MediaAttachment) Attachment {
 	}
 	if m.Generated() {
 		at.DigitalSourceType = TrainedAlgorithmicMedia
+		if m.OriginalName != "" {
+			at.OriginalURL = f.URLs.Media(m.OriginalName)
+		}
 	}
 	return at
 }

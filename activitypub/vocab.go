@@ -163,6 +163,8 @@ func Context() LDContext {
 			"PropertyValue":             "schema:PropertyValue",
 			"value":                     "schema:value",
 			"digitalSourceType":         idRef("schema:digitalSourceType"),
+			"pictor":                    "https://pictor.social/ns#",
+			"originalUrl":               idRef("pictor:originalUrl"),
 		},
 	}
 }
@@ -517,6 +519,9 @@ type Attachment struct {
 	Width             int       `json:"width,omitempty"`
 	Height            int       `json:"height,omitempty"`
 	DigitalSourceType string    `json:"digitalSourceType,omitempty"`
+	// OriginalURL links a generated image's untouched provider file (which
+	// may carry signed C2PA provenance); url is the web-sized copy.
+	OriginalURL string `json:"originalUrl,omitempty"`
 }
 
 // UnmarshalJSON implements json.Unmarshaler; it never fails on shape.

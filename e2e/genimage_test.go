@@ -30,6 +30,7 @@ type generatedNote struct {
 		} `json:"tag"`
 		Attachment []struct {
 			Type, MediaType, URL, Name, DigitalSourceType string
+			OriginalURL                                   string `json:"originalUrl"`
 			Width, Height                                 int
 		} `json:"attachment"`
 	} `json:"object"`
@@ -65,6 +66,11 @@ func checkGeneratedNote(t *testing.T, peer *fedipeer.Peer, raw json.RawMessage, 
 	res := peer.Fetch(t, fedipeer.FetchRequest{URL: at.URL, Accept: "application/activity+json"})
 	if res.Status != 200 || res.ContentType != at.MediaType || res.Bytes == 0 || res.Bytes > 1_000_000 {
 		t.Errorf("fetch %s: %+v", at.URL, res)
+	}
+	// The provider's untouched file is linked too (issue 4: C2PA survives there).
+	orig := peer.Fetch(t, fedipeer.FetchRequest{URL: at.OriginalURL})
+	if at.OriginalURL == "" || orig.Status != 200 || orig.ContentType != "image/png" {
+		t.Errorf("original %q: %+v", at.OriginalURL, orig)
 	}
 	return n
 }

@@ -169,6 +169,9 @@ func (h *Handler) mediaEntity(m store.MediaAttachment) MediaAttachment {
 	if m.FileName != "" {
 		full, preview = h.fed.URLs.Media(m.FileName), h.fed.URLs.Media(m.FileName)
 		e.RemoteURL = nil
+		if m.OriginalName != "" { // the full-size original of a generated image
+			e.RemoteURL = strPtr(h.fed.URLs.Media(m.OriginalName))
+		}
 	} else if m.RemoteURL != "" {
 		e.RemoteURL = strPtr(m.RemoteURL)
 	}

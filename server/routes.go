@@ -121,7 +121,7 @@ func WantsAS2(accept string) bool {
 
 func serveRobots(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("User-agent: *\nDisallow: /media/originals/\nDisallow: /oauth/\nDisallow: /settings/\n"))
+	w.Write([]byte("User-agent: *\nDisallow: /oauth/\nDisallow: /settings/\n"))
 }
 
 func cacheStatic(h http.Handler) http.Handler {

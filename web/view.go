@@ -42,6 +42,7 @@ type mediaView struct {
 	Backend, Model string
 	Prompt         string
 	RevisedPrompt  string
+	OriginalURL    string // untouched provider file of a generated image
 }
 
 // statusView is a status with everything its card or page shows.
@@ -102,6 +103,9 @@ func (h *Handler) mediaView(m store.MediaAttachment) mediaView {
 	v := mediaView{ID: m.ID, Width: m.Width, Height: m.Height, ThumbW: m.ThumbWidth, ThumbH: m.ThumbHeight,
 		Alt: m.Description, Blur: blurDataURI(m.Blurhash), Generated: m.Generated(), Backend: m.GeneratorBackend,
 		Model: m.GeneratorModel, Prompt: m.Prompt, RevisedPrompt: m.RevisedPrompt}
+	if m.OriginalName != "" {
+		v.OriginalURL = "/media/" + m.OriginalName
+	}
 	switch {
 	case m.FileName != "":
 		v.URL = "/media/" + m.FileName
