@@ -220,6 +220,11 @@ func Follow(id, actor, target string) simpleActivity {
 	return simpleActivity{Context: Context(), ID: id, Type: "Follow", Actor: actor, Object: target, To: IRIs{target}}
 }
 
+// Block renders a block of target by actor.
+func Block(id, actor, target string) simpleActivity {
+	return simpleActivity{Context: Context(), ID: id, Type: "Block", Actor: actor, Object: target, To: IRIs{target}}
+}
+
 // Accept accepts a follow; the original Follow is embedded with its id, which
 // satisfies Mastodon and Pleroma alike (checklist 24).
 func Accept(id, actor string, follow simpleActivity) simpleActivity {

@@ -44,8 +44,7 @@ func (s *Service) Block(ctx context.Context, accountID, targetID int64) error {
 		if target.Local() {
 			return nil
 		}
-		block := activitypub.Follow(b.URI, me.URI, target.URI)
-		block.Type = "Block"
+		block := activitypub.Block(b.URI, me.URI, target.URI)
 		return s.fed.Enqueue(ctx, tx, me, b.URI, "Block", block, []string{target.InboxURI})
 	})
 }
@@ -102,8 +101,7 @@ func (s *Service) Unblock(ctx context.Context, accountID, targetID int64) error 
 		if err != nil {
 			return err
 		}
-		block := activitypub.Follow(b.URI, me.URI, target.URI)
-		block.Type = "Block"
+		block := activitypub.Block(b.URI, me.URI, target.URI)
 		id := s.fed.NewActivityID()
 		return s.fed.Enqueue(ctx, tx, me, id, "Undo", activitypub.Undo(id, block), []string{target.InboxURI})
 	})
