@@ -11,21 +11,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pictor-social/pictor/internal/testkit/fixtures"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // fixturesDir holds real documents from other servers (see its README.md).
-func fixturesDir(t testing.TB) string {
-	dir := os.Getenv("PICTOR_FIXTURES")
-	if dir == "" {
-		dir = "/work/shared/fixtures"
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("fixtures not available: %v", err)
-	}
-	return dir
-}
+func fixturesDir(t testing.TB) string { return fixtures.Dir(t) }
 
 func fixtureFiles(t testing.TB) map[string][]byte {
 	t.Helper()

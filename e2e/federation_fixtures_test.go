@@ -14,20 +14,18 @@ import (
 	"testing"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/internal/testkit/fixtures"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
-
-// fixturesDir holds real documents of other fediverse servers.
-const fixturesDir = "/work/shared/fixtures"
 
 // rehostFixture reads a fixture and replaces each key of repl by its value,
 // longest keys first, so that its actors live on a fake remote and its
 // local objects on Pictor.
 func rehostFixture(t testing.TB, name string, repl map[string]string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixturesDir, name))
+	b, err := os.ReadFile(filepath.Join(fixtures.Dir(t), name))
 	if err != nil {
 		t.Skipf("fixture %s: %v", name, err)
 	}
