@@ -64,7 +64,7 @@ func (f *Federation) RunInbox(ctx context.Context) error {
 	for {
 		var batch []store.InboxItem
 		err := f.db.Write(ctx, func(tx *store.Tx) (err error) {
-			batch, err = tx.ClaimInboxItems(ctx, f.opts.InboxWorkers*8, lease)
+			batch, err = tx.ClaimInboxItems(ctx, f.opts.InboxWorkers*16, lease)
 			return err
 		})
 		if err != nil {
@@ -97,35 +97,62 @@ func (f *Federation) processBatch(ctx context.Context, batch []store.InboxItem) 
 	}
 	sem := make(chan struct{}, f.opts.InboxWorkers)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var outcomes []inboxOutcome
 	for _, actor := range order {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func(items []store.InboxItem) {
 			defer func() { <-sem; wg.Done() }()
 			for _, it := range items {
-				f.processItem(ctx, it)
+				o := f.processItem(ctx, it)
+				mu.Lock()
+				outcomes = append(outcomes, o)
+				mu.Unlock()
 			}
 		}(groups[actor])
 	}
 	wg.Wait()
+	f.recordInboxOutcomes(ctx, outcomes)
 }
 
-// processItem applies one item and records the outcome.
-func (f *Federation) processItem(ctx context.Context, it store.InboxItem) {
+// inboxOutcome is how applying one item ended.
+type inboxOutcome struct {
+	item    store.InboxItem
+	errText string
+	retry   bool
+}
+
+// processItem applies one item and says how it ended.
+func (f *Federation) processItem(ctx context.Context, it store.InboxItem) inboxOutcome {
 	err := f.apply(ctx, it)
-	wctx := context.WithoutCancel(ctx)
-	errText, retry := "", false
+	o := inboxOutcome{item: it}
 	if err != nil {
-		errText = err.Error()
-		retry = !errors.Is(err, errPermanent) && it.Attempts < maxInboxAttempts && ctx.Err() == nil
+		o.errText = err.Error()
+		o.retry = !errors.Is(err, errPermanent) && it.Attempts < maxInboxAttempts && ctx.Err() == nil
 		f.log.Info("inbox activity not applied", "activity", it.ActivityID, "actor", it.ActorURI,
-			"attempt", it.Attempts, "retry", retry, "err", err)
+			"attempt", it.Attempts, "retry", o.retry, "err", err)
 	}
-	delay := time.Duration(it.Attempts*it.Attempts) * 30 * time.Second
-	if werr := f.db.Write(wctx, func(tx *store.Tx) error {
-		return tx.FinishInboxItem(wctx, it.ID, errText, retry, delay)
-	}); werr != nil {
-		f.log.Error("record inbox outcome", "activity", it.ActivityID, "err", werr)
+	return o
+}
+
+// recordInboxOutcomes marks a batch's items done, failed or due again in one
+// transaction. Should the process die first, the items are applied again when
+// their lease lapses; applying is idempotent (statuses, follows, likes and
+// notifications are unique), so that costs only time.
+func (f *Federation) recordInboxOutcomes(ctx context.Context, outcomes []inboxOutcome) {
+	wctx := context.WithoutCancel(ctx)
+	err := f.db.Write(wctx, func(tx *store.Tx) error {
+		for _, o := range outcomes {
+			delay := time.Duration(o.item.Attempts*o.item.Attempts) * 30 * time.Second
+			if err := tx.FinishInboxItem(wctx, o.item.ID, o.errText, o.retry, delay); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		f.log.Error("record inbox outcomes", "items", len(outcomes), "err", err)
 	}
 }
 

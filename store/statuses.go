@@ -397,7 +397,7 @@ func (db *DB) Replies(ctx context.Context, statusID int64, limit int) ([]Status,
 // AttachReplyParent links statuses that replied to uri before it was known.
 func (tx *Tx) AttachReplyParent(ctx context.Context, parent Status) error {
 	_, err := tx.tx.ExecContext(ctx, `UPDATE statuses SET in_reply_to_id = ?, in_reply_to_account_id = ?
-		WHERE in_reply_to_uri = ? AND in_reply_to_id IS NULL`, parent.ID, parent.AccountID, parent.URI)
+		WHERE in_reply_to_uri = ? AND in_reply_to_id IS NULL AND in_reply_to_uri <> ''`, parent.ID, parent.AccountID, parent.URI)
 	if err != nil {
 		return fmt.Errorf("attach replies to %d: %w", parent.ID, err)
 	}

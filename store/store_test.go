@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -197,6 +198,41 @@ func TestCancelledReadsLeavePoolUsable(t *testing.T) {
 		list, err := db.LocalAccounts(ctx)
 		if err != nil || len(list) != 500 {
 			t.Fatalf("after cancellations: %d accounts, %v", len(list), err)
+		}
+	}
+}
+
+// Hot queries walk an index and never sort or scan a whole table (see
+// migration 0006: both were full sorts or scans before it).
+func TestHotQueriesUseIndexes(t *testing.T) {
+	db := openTest(t)
+	cases := []struct{ name, query, index string }{
+		{"inbox claim", `SELECT id FROM inbox_items WHERE state = 'pending' AND lease_until <= 1 ORDER BY id LIMIT 10`, "inbox_items_pending"},
+		{"orphan replies", `UPDATE statuses SET in_reply_to_id = 1 WHERE in_reply_to_uri = 'x' AND in_reply_to_id IS NULL AND in_reply_to_uri <> ''`, "statuses_orphan_replies"},
+		{"delivery claim", `SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= 1 ORDER BY next_attempt_at, id LIMIT 10`, "deliveries_due"},
+	}
+	for _, tc := range cases {
+		rows, err := db.write.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		joined := fmt.Sprint(plan)
+		fullScan := false
+		for _, d := range plan {
+			fullScan = fullScan || (strings.HasPrefix(d, "SCAN") && !strings.Contains(d, "USING"))
+		}
+		if fullScan || strings.Contains(joined, "TEMP B-TREE") || !strings.Contains(joined, tc.index) {
+			t.Errorf("%s: plan %v", tc.name, plan)
 		}
 	}
 }
