@@ -34,15 +34,20 @@ function check(ok, msg) {
   console.log("ok - " + msg);
 }
 
-async function shot(page, name) {
+// shot saves a JPEG (photos make PNG screenshots large); full takes the
+// whole page instead of the viewport.
+async function shot(page, name, full = false) {
   if (!shots) return;
   // Let lazy images load before the picture is taken.
   await page.evaluate(async () => {
     window.scrollTo(0, 0);
     for (const img of document.images) img.loading = "eager";
     await Promise.all([...document.images].map((i) => (i.complete ? null : new Promise((r) => { i.onload = i.onerror = r; }))));
+    // Decoded and painted, not only fetched (the images decode asynchronously).
+    await Promise.all([...document.images].map((i) => i.decode().catch(() => null)));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   });
-  await page.screenshot({ path: path.join(shots, name + ".png"), fullPage: false });
+  await page.screenshot({ path: path.join(shots, name + ".jpg"), type: "jpeg", quality: 80, fullPage: full });
 }
 
 async function noHorizontalScroll(page, what) {
@@ -112,7 +117,7 @@ async function pickAndPost(page) {
   check((await page.locator("form code").textContent()).includes("#AIGenerated"), "the AI label line is shown before posting");
   await page.fill('input[name="cw"]', "bright colours");
   await page.fill('textarea[name="text"]', "My first kite, made on Pictor");
-  await shot(page, "generate-pick-desktop");
+  await shot(page, "generate-pick-desktop", true);
   await Promise.all([page.waitForURL(/\/@[a-z]+\/[0-9]+$/), page.click('form[action$="/post"] button[type="submit"]')]);
   return page.url();
 }
