@@ -1,24 +1,33 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
-	"errors"
-	"image"
-	"image/color"
-	"image/png"
-	"math"
+	"html"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/genimage"
+	"github.com/pictor-social/pictor/genimage/builtin"
+	"github.com/pictor-social/pictor/internal/testkit/tlstest"
+	"github.com/pictor-social/pictor/server"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -44,50 +53,6 @@ func requireBrowser(t *testing.T) string {
 	return node
 }
 
-// artPNG draws an abstract picture: a two-colour gradient with soft discs,
-// standing in for generated images.
-func artPNG(t testing.TB, seed int, side int) []byte {
-	t.Helper()
-	palettes := [][3]color.RGBA{
-		{{255, 138, 101, 255}, {94, 53, 177, 255}, {255, 214, 102, 255}},
-		{{38, 198, 218, 255}, {13, 71, 161, 255}, {224, 247, 250, 255}},
-		{{102, 187, 106, 255}, {27, 94, 32, 255}, {255, 241, 118, 255}},
-		{{240, 98, 146, 255}, {49, 27, 146, 255}, {255, 204, 188, 255}},
-		{{255, 167, 38, 255}, {191, 54, 12, 255}, {255, 236, 179, 255}},
-		{{126, 87, 194, 255}, {0, 96, 100, 255}, {178, 235, 242, 255}},
-	}
-	p := palettes[seed%len(palettes)]
-	img := image.NewRGBA(image.Rect(0, 0, side, side))
-	cx, cy := float64(side)*(0.3+0.1*float64(seed%4)), float64(side)*(0.35+0.08*float64(seed%5))
-	r := float64(side) * (0.18 + 0.03*float64(seed%3))
-	for y := 0; y < side; y++ {
-		for x := 0; x < side; x++ {
-			f := (float64(x)*0.4 + float64(y)*0.6) / float64(side)
-			c := mix(p[0], p[1], f)
-			d := math.Hypot(float64(x)-cx, float64(y)-cy)
-			if d < r*1.6 {
-				c = mix(c, p[2], math.Max(0, 1-d/(r*1.6))*0.9)
-			}
-			wave := math.Sin(float64(x)/float64(side)*6.3+float64(seed)) * float64(side) * 0.08
-			if float64(y) > float64(side)*0.72+wave {
-				c = mix(c, p[1], 0.55)
-			}
-			img.Set(x, y, c)
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func mix(a, b color.RGBA, f float64) color.RGBA {
-	f = math.Min(1, math.Max(0, f))
-	l := func(x, y uint8) uint8 { return uint8(float64(x)*(1-f) + float64(y)*f) }
-	return color.RGBA{l(a.R, b.R), l(a.G, b.G), l(a.B, b.B), 255}
-}
-
 var seedPrompts = []string{
 	"a lighthouse on a cliff at dusk, watercolour",
 	"a fox sleeping in fresh snow, soft morning light",
@@ -99,27 +64,27 @@ var seedPrompts = []string{
 	"paper lanterns floating over a mountain lake",
 }
 
-// seedPosts posts generated-looking images as accountID and returns the
-// page paths of a plain generated post and one behind a content warning.
+// seedPosts generates one post per seed prompt through the server's
+// generation service (the builtin backend, at 512 pixels to keep it quick)
+// and returns the page paths of a plain generated post and one behind a
+// content warning.
 func seedPosts(t *testing.T, srv *servertest.Server, a store.Account) (genPath, cwPath string) {
 	t.Helper()
 	ctx := context.Background()
 	for i, prompt := range seedPrompts {
-		m, err := srv.Social.UploadMedia(ctx, a.ID, bytes.NewReader(artPNG(t, i, 384)), social.MediaInput{
-			Description: "AI-generated image (builtin pictor-abstract-1). Prompt: " + prompt, Generated: true,
-			GeneratorBackend: "builtin", GeneratorModel: "pictor-abstract-1", Prompt: prompt})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := social.Draft{Text: prompt + "\n\nAI-generated image (builtin pictor-abstract-1) #AIGenerated", MediaIDs: []int64{m.ID}}
+		d := store.PostDraft{Visibility: "public"}
 		if i == 2 {
-			d.SpoilerText = "flashing colours"
+			d.SpoilerText, d.Sensitive = "flashing colours", true
 		}
-		st, err := srv.Social.CreateStatus(ctx, a.ID, d)
+		j, err := srv.Gen.Submit(ctx, genimage.SubmitRequest{AccountID: a.ID, Kind: store.JobPost, Prompt: prompt,
+			Seed: int64(i + 1), Size: "512x512", Draft: d, Source: genimage.SourceAPI})
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := "/@" + a.Username + "/" + store.FormatID(st.ID)
+		if j, err = srv.Gen.Wait(ctx, j.ID, time.Minute, nil); err != nil || j.State != store.JobDone || j.StatusID == 0 {
+			t.Fatalf("seed job %q: %s %q %v", prompt, j.State, j.Error, err)
+		}
+		path := "/@" + a.Username + "/" + store.FormatID(j.StatusID)
 		switch i {
 		case 1:
 			genPath = path
@@ -128,6 +93,94 @@ func seedPosts(t *testing.T, srv *servertest.Server, a store.Account) (genPath, 
 		}
 	}
 	return genPath, cwPath
+}
+
+// gatedBuiltin is the builtin backend behind a gate: while the gate is
+// held, Generate waits for Release before drawing, so a test can see a
+// job's page while the job runs.
+type gatedBuiltin struct {
+	*builtin.Generator
+	mu   sync.Mutex
+	gate chan struct{} // nil: open
+}
+
+// Hold makes the following generations wait for Release.
+func (g *gatedBuiltin) Hold() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.gate = make(chan struct{})
+}
+
+// Release lets waiting and later generations run; it may be called again.
+func (g *gatedBuiltin) Release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.gate != nil {
+		close(g.gate)
+		g.gate = nil
+	}
+}
+
+func (g *gatedBuiltin) Generate(ctx context.Context, req genimage.Request, progress func(genimage.Progress)) (genimage.Result, error) {
+	g.mu.Lock()
+	gate := g.gate
+	g.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return genimage.Result{}, ctx.Err()
+		}
+	}
+	return g.Generator.Generate(ctx, req, progress)
+}
+
+// startGated starts a whole server like servertest.Start (HTTPS on
+// loopback, a test CA), with its image backend the builtin one behind a
+// gate. Do not call Stop on the result; the server stops when the test ends.
+func startGated(t *testing.T, configure func(*config.File)) (*servertest.Server, *gatedBuiltin) {
+	t.Helper()
+	ca := tlstest.New(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Host, cfg.Listen, cfg.Scheme, cfg.DataDir = ln.Addr().String(), ln.Addr().String(), "https", t.TempDir()
+	cfg.Federation.AllowPrivateAddresses = true
+	if configure != nil {
+		configure(&cfg)
+	}
+	gated := &gatedBuiltin{Generator: builtin.New()}
+	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := server.New(context.Background(), cfg, server.Options{Logger: log, RootCAs: ca.CertPool(), GenBackend: gated})
+	if err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Run(ctx, tls.NewListener(ln, ca.ServerTLS())); err != nil {
+			t.Logf("server stopped: %v", err)
+		}
+	}()
+	t.Cleanup(func() {
+		gated.Release()
+		cancel()
+		<-done
+		srv.Close()
+	})
+	return &servertest.Server{Server: srv, URL: cfg.BaseURL(), CA: ca, Client: ca.Client()}, gated
+}
+
+// testLog sends the server's log lines to t.Log.
+type testLog struct{ t testing.TB }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // authorizeURL registers an app and returns its consent page URL.
@@ -149,14 +202,65 @@ func authorizeURL(t *testing.T, srv *servertest.Server) string {
 		"redirect_uri": {"https://elk.example/callback"}, "scope": {"read write follow push"}}.Encode()
 }
 
-// The web pages in a real browser (issue 5, "Shown by tests"). With
-// PICTOR_SCREENSHOTS=1 it refreshes docs/screenshots/.
+// The web pages in a real browser (issue 5, "Shown by tests"). The
+// generation step holds the builtin backend until the script has seen the
+// job page's live progress, then the script's "open the generation gate"
+// line releases it. With PICTOR_SCREENSHOTS=1 it refreshes
+// docs/screenshots/.
 func TestWebInBrowser(t *testing.T) {
 	node := requireBrowser(t)
-	srv := servertest.Start(t, servertest.Options{Configure: func(c *config.File) {
+	srv, gated := startGated(t, func(c *config.File) {
 		c.InstanceTitle = "Pictor"
 		c.InstanceDescription = "The newest AI-generated images from people on this server."
-	}})
+	})
+	alice := createAlice(t, srv)
+	genPath, cwPath := seedPosts(t, srv, alice)
+	shots := ""
+	if os.Getenv("PICTOR_SCREENSHOTS") == "1" {
+		shots, _ = filepath.Abs("../docs/screenshots")
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gated.Hold()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "browser/web.mjs")
+	cmd.Env = append(os.Environ(), "PICTOR_URL="+srv.URL, "PICTOR_USER=alice", "PICTOR_PASSWORD=correct horse battery",
+		"PICTOR_GEN_POST="+genPath, "PICTOR_CW_POST="+cwPath,
+		"PICTOR_AUTHORIZE="+authorizeURL(t, srv), "PICTOR_SCREENSHOTS="+shots)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if sc.Text() == "pictor: open the generation gate" {
+			gated.Release()
+		}
+	}
+	err = cmd.Wait()
+	t.Logf("browser:\n%s%s", out.String(), stderr.String())
+	if err != nil {
+		t.Fatalf("browser script failed: %v", err)
+	}
+	for _, want := range []string{"ok - the job page polls its progress while the job runs", "ok - phone: two cards per row"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("the browser script did not reach %q", want)
+		}
+	}
+}
+
+// createAlice creates the admin account the browser tests sign in as.
+func createAlice(t *testing.T, srv *servertest.Server) store.Account {
+	t.Helper()
 	hash, err := auth.HashPassword("correct horse battery")
 	if err != nil {
 		t.Fatal(err)
@@ -166,31 +270,201 @@ func TestWebInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	genPath, cwPath := seedPosts(t, srv, alice)
-	upload := filepath.Join(t.TempDir(), "upload.png")
-	if err := os.WriteFile(upload, artPNG(t, 7, 512), 0o600); err != nil {
+	return alice
+}
+
+// webClient is a browser without JavaScript: it keeps cookies and does not
+// follow redirects, so tests see each response.
+type webClient struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+type webPage struct {
+	Status         int
+	Location, Type string
+	Body           string
+}
+
+func newWebClient(t *testing.T, srv *servertest.Server) *webClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	shots := ""
-	if os.Getenv("PICTOR_SCREENSHOTS") == "1" {
-		shots, _ = filepath.Abs("../docs/screenshots")
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
+	c := *srv.Client
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &webClient{t: t, base: srv.URL, c: &c}
+}
+
+func (w *webClient) do(req *http.Request) webPage {
+	w.t.Helper()
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+	}
+	resp, err := w.c.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return webPage{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Type: resp.Header.Get("Content-Type"),
+		Body: string(body)}
+}
+
+func (w *webClient) get(path, accept string) webPage {
+	w.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, w.base+path, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	req.Header.Set("Accept", accept)
+	return w.do(req)
+}
+
+func (w *webClient) post(path string, form url.Values) webPage {
+	w.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, w.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return w.do(req)
+}
+
+var csrfFieldRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func (p webPage) csrf(t *testing.T) string {
+	t.Helper()
+	m := csrfFieldRE.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no CSRF field in the page (%d):\n%.1500s", p.Status, p.Body)
+	}
+	return m[1]
+}
+
+func (p webPage) mustContain(t *testing.T, what string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(p.Body, want) {
+			t.Fatalf("%s: %q missing (status %d):\n%.3000s", what, want, p.Status, p.Body)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "browser/web.mjs")
-	cmd.Env = append(os.Environ(), "PICTOR_URL="+srv.URL, "PICTOR_USER=alice", "PICTOR_PASSWORD=correct horse battery",
-		"PICTOR_IMAGE="+upload, "PICTOR_GEN_POST="+genPath, "PICTOR_CW_POST="+cwPath,
-		"PICTOR_AUTHORIZE="+authorizeURL(t, srv), "PICTOR_SCREENSHOTS="+shots)
-	out, err := cmd.CombinedOutput()
-	t.Logf("browser:\n%s", out)
-	var exit *exec.ExitError
-	if errors.As(err, &exit) || err != nil {
-		t.Fatalf("browser script failed: %v", err)
+}
+
+func (w *webClient) signIn(user, password string) {
+	w.t.Helper()
+	p := w.get("/signin", "")
+	res := w.post("/signin", url.Values{"csrf_token": {p.csrf(w.t)}, "username": {user}, "password": {password}})
+	if res.Status != http.StatusSeeOther {
+		w.t.Fatalf("sign in: %d\n%.1500s", res.Status, res.Body)
 	}
-	if !strings.Contains(string(out), "ok - phone: two cards per row") {
-		t.Fatal("the browser script did not reach the layout checks")
+}
+
+var (
+	jobLocationRE = regexp.MustCompile(`^/compose/jobs/([A-Za-z0-9-]+)$`)
+	pickRE        = regexp.MustCompile(`name="media" value="([0-9]+)"`)
+	originalRE    = regexp.MustCompile(`<dt>Original</dt><dd><a href="([^"]+)">provider(?:'|&#39;)s file</a>`)
+	remixRE       = regexp.MustCompile(`<a class="button primary" href="(/compose\?[^"]+)">Remix this prompt</a>`)
+)
+
+// Generation without JavaScript, on the live server with the builtin
+// backend: the job page refreshes itself (a <noscript> meta refresh) until
+// the image is ready, then the reviewed image is posted with the prefilled
+// alt text, a content warning and the AI label, and shows up on the post
+// page (with the provider's original file), in Explore and on the profile.
+func TestWebGenerateWithoutJavaScript(t *testing.T) {
+	srv, gated := startGated(t, nil)
+	createAlice(t, srv)
+	w := newWebClient(t, srv)
+	w.signIn("alice", "correct horse battery")
+	const prompt = "a paper boat on a green pond, morning mist"
+	p := w.get("/compose", "")
+	p.mustContain(t, "compose", `action="/compose/generate"`, "<strong>50</strong> of 50 images left today")
+	gated.Hold()
+	res := w.post("/compose/generate", url.Values{"csrf_token": {p.csrf(t)}, "prompt": {prompt}})
+	m := jobLocationRE.FindStringSubmatch(res.Location)
+	if res.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("generate: %d %q\n%.1500s", res.Status, res.Location, res.Body)
+	}
+	job := w.get(res.Location, "")
+	job.mustContain(t, "running job page", `<noscript><meta http-equiv="refresh" content="3"></noscript>`,
+		`<noscript><p><a class="button" href="">Refresh</a></p></noscript>`, "<progress")
+	if strings.Contains(job.Body, `name="media"`) {
+		t.Fatal("the job page offers images before the job ran")
+	}
+	gated.Release()
+	servertest.Eventually(t, 30*time.Second, "the refreshed job page shows the image", func() bool {
+		job = w.get(res.Location, "")
+		return strings.Contains(job.Body, `name="media"`)
+	})
+	alt := "AI-generated image (builtin pictor-abstract-1). Prompt: " + prompt
+	job.mustContain(t, "finished job page", ">"+alt+"</textarea>", "AI-generated image (builtin pictor-abstract-1) #AIGenerated",
+		"Made with builtin pictor-abstract-1.")
+	if strings.Contains(job.Body, `http-equiv="refresh"`) {
+		t.Fatal("the finished job page still refreshes itself")
+	}
+	picks := pickRE.FindAllStringSubmatch(job.Body, -1)
+	if len(picks) != 1 {
+		t.Fatalf("%d images to pick from, want 1", len(picks))
+	}
+	res = w.post("/compose/jobs/"+m[1]+"/post", url.Values{"csrf_token": {job.csrf(t)}, "media": {picks[0][1]},
+		"alt": {alt}, "cw": {"bright colours"}, "text": {"Made without JavaScript"}, "visibility": {"public"}})
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "/@alice/") {
+		t.Fatalf("post: %d %q\n%.2000s", res.Status, res.Location, res.Body)
+	}
+	postPath := strings.TrimPrefix(res.Location, srv.URL)
+	post := w.get(postPath, "")
+	post.mustContain(t, "post page", `<span>bright colours</span>`, `<span class="chip ai">AI</span>`, "“"+prompt+"”",
+		"<dt>Model</dt><dd>pictor-abstract-1</dd>", "<dt>Backend</dt><dd>builtin</dd>", `alt="`+alt+`"`,
+		"Made without JavaScript", "AIGenerated</", "Remix this prompt")
+	orig := originalRE.FindStringSubmatch(post.Body)
+	if orig == nil {
+		t.Fatalf("no link to the original file:\n%.3000s", post.Body)
+	}
+	if f := w.get(strings.TrimPrefix(orig[1], srv.URL), "*/*"); f.Status != http.StatusOK || f.Type != "image/png" ||
+		!strings.HasPrefix(f.Body, "\x89PNG") {
+		t.Fatalf("original file: %d %s", f.Status, f.Type)
+	}
+	remix := remixRE.FindStringSubmatch(post.Body)
+	if remix == nil {
+		t.Fatal("no Remix link")
+	}
+	w.get(html.UnescapeString(remix[1]), "").mustContain(t, "remix", ">"+prompt+"</textarea>", "remixing a post")
+	anon := newWebClient(t, srv)
+	for _, page := range []string{"/", "/@alice"} {
+		anon.get(page, "").mustContain(t, page, `href="`+srv.URL+postPath+`"`, prompt, "pictor-abstract-1")
+	}
+	if p := w.get("/compose", ""); !strings.Contains(p.Body, "<strong>49</strong> of 50 images left today") {
+		t.Fatalf("the generation was not counted against the quota:\n%.3000s", p.Body)
+	}
+}
+
+// Unknown URLs: browsers get the HTML 404 page in the site's layout, API
+// and ActivityPub clients the JSON error.
+func TestUnknownURLs(t *testing.T) {
+	srv := servertest.Start(t, servertest.Options{})
+	w := newWebClient(t, srv)
+	const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	for _, tc := range []struct {
+		path, accept, wantType, wantBody string
+	}{
+		{"/no/such/page", browser, "text/html", "doesn&#39;t exist"},
+		{"/@alice/12/nope", "text/html", "text/html", `href="/static/`},
+		{"/no/such/page", "application/json", "application/json", `{"error":"not found"}`},
+		{"/no/such/page", "application/activity+json", "application/json", `{"error":"not found"}`},
+		{"/no/such/page", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`, "application/json", `{"error":"not found"}`},
+		{"/no/such/page", "*/*", "application/json", `{"error":"not found"}`},
+		{"/api/v1/no_such_endpoint", browser, "application/json", `{"error":"not found"}`},
+	} {
+		p := w.get(tc.path, tc.accept)
+		if p.Status != http.StatusNotFound || !strings.HasPrefix(p.Type, tc.wantType) || !strings.Contains(p.Body, tc.wantBody) {
+			t.Errorf("GET %s (Accept %s) = %d %s %.300q, want 404 %s with %q", tc.path, tc.accept, p.Status, p.Type, p.Body,
+				tc.wantType, tc.wantBody)
+		}
 	}
 }

@@ -69,6 +69,10 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/@{name}/{id:[0-9]+}", s.negotiate(s.ap(f.ServeStatus), s.Web.Post())).Methods("GET", "HEAD")
 
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wantsHTMLPage(r) {
+			s.Web.NotFound().ServeHTTP(w, r)
+			return
+		}
 		writeJSONError(w, http.StatusNotFound, "not found")
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -117,6 +121,14 @@ func WantsAS2(accept string) bool {
 		}
 	}
 	return bestAS2 > 0 && bestAS2 >= bestHTML
+}
+
+// wantsHTMLPage reports whether an unknown URL should get the HTML 404
+// page: a browser asking for text/html outside the client API. API and
+// ActivityPub clients keep the JSON error.
+func wantsHTMLPage(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	return !strings.HasPrefix(r.URL.Path, "/api/") && strings.Contains(accept, "text/html") && !WantsAS2(accept)
 }
 
 func serveRobots(w http.ResponseWriter, r *http.Request) {

@@ -132,6 +132,12 @@ func (h *Handler) Profile() http.Handler { return h.page(h.profile) }
 // Post serves the HTML page of a status at /@{name}/{id}.
 func (h *Handler) Post() http.Handler { return h.page(h.post) }
 
+// NotFound serves the HTML "page not found" page (status 404) in the
+// site's layout, for browsers that ask for a URL nothing serves.
+func (h *Handler) NotFound() http.Handler {
+	return h.page(func(http.ResponseWriter, *http.Request, *visitor) error { return errNotFound })
+}
+
 // pageFunc is a page handler: it writes the page or returns an error for
 // the one adapter, page, to render.
 type pageFunc func(w http.ResponseWriter, r *http.Request, v *visitor) error

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Drives Pictor's web pages in Debian's headless Chromium through
-// playwright-core, as e2e/web_test.go asks: sign in, post an image, find it
-// in Explore and on the profile, remix a generated post, open a content
-// warning, authorize an app, check the admin page, sign out, and check the
-// layout on a phone-sized and a desktop viewport. Screenshots go to
-// $PICTOR_SCREENSHOTS when it is set.
+// playwright-core, as e2e/web_test.go asks: sign in, generate an image with
+// the builtin backend and watch its live progress, pick it, review the alt
+// text, add a content warning and post it; find it in Explore and on the
+// profile, check its AI label, prompt and original file, remix it, open its
+// content warning; authorize an app, check the admin page, sign out, and
+// check the layout on a phone-sized and a desktop viewport. Screenshots go
+// to $PICTOR_SCREENSHOTS when it is set.
 //
-// Environment: PICTOR_URL, PICTOR_USER, PICTOR_PASSWORD, PICTOR_IMAGE (a PNG
-// to upload), PICTOR_CW_POST and PICTOR_GEN_POST (page paths of seeded
-// posts), PICTOR_AUTHORIZE (an /oauth/authorize URL), PICTOR_SCREENSHOTS.
+// The Go test holds the generation until this script prints
+// "pictor: open the generation gate", so the job page is seen while the job
+// runs.
+//
+// Environment: PICTOR_URL, PICTOR_USER, PICTOR_PASSWORD, PICTOR_CW_POST and
+// PICTOR_GEN_POST (page paths of seeded posts), PICTOR_AUTHORIZE (an
+// /oauth/authorize URL), PICTOR_SCREENSHOTS.
 
 import { chromium } from "playwright-core";
 import path from "node:path";
@@ -28,15 +34,20 @@ function check(ok, msg) {
   console.log("ok - " + msg);
 }
 
-async function shot(page, name) {
+// shot saves a JPEG (photos make PNG screenshots large); full takes the
+// whole page instead of the viewport.
+async function shot(page, name, full = false) {
   if (!shots) return;
   // Let lazy images load before the picture is taken.
   await page.evaluate(async () => {
     window.scrollTo(0, 0);
     for (const img of document.images) img.loading = "eager";
     await Promise.all([...document.images].map((i) => (i.complete ? null : new Promise((r) => { i.onload = i.onerror = r; }))));
+    // Decoded and painted, not only fetched (the images decode asynchronously).
+    await Promise.all([...document.images].map((i) => i.decode().catch(() => null)));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   });
-  await page.screenshot({ path: path.join(shots, name + ".png"), fullPage: false });
+  await page.screenshot({ path: path.join(shots, name + ".jpg"), type: "jpeg", quality: 80, fullPage: full });
 }
 
 async function noHorizontalScroll(page, what) {
@@ -63,51 +74,100 @@ async function signIn(page) {
   check(await page.locator(".links .me").isVisible(), "signed in: the bar shows the account");
 }
 
-async function uploadAndPost(page) {
+const prompt = "a red kite over a windy beach, paper collage";
+const alt = "AI-generated image (builtin pictor-abstract-1). Prompt: " + prompt;
+
+// generate submits the prompt, watches the job page poll its progress while
+// the (held) job runs, releases the job and waits for the script to show
+// the result; it returns the job page URL.
+async function generate(page) {
   await page.goto(base + "/compose");
-  await page.setInputFiles('input[name="image"]', env("PICTOR_IMAGE"));
-  await page.fill('textarea[name="alt"]', "A browser-test gradient in teal and orange");
-  await page.fill('textarea[name="text"]', "Posted from a headless browser");
+  await page.fill('textarea[name="prompt"]', prompt);
+  check((await page.locator(".quota").textContent()).includes("images left today"), "compose shows the quota left");
   await shot(page, "compose-desktop");
-  await Promise.all([page.waitForURL(/\/@[a-z]+\/[0-9]+$/), page.click('form[action="/compose"] button[type="submit"]')]);
-  const img = page.locator('.images img.img[alt="A browser-test gradient in teal and orange"]');
-  await img.waitFor();
-  check(await img.evaluate((i) => i.complete && i.naturalWidth > 0), "the posted image loads at full size");
-  check((await page.locator("figcaption").first().textContent()).includes("browser-test gradient"), "alt text is shown");
+  const firstPoll = page.waitForRequest(/\/compose\/jobs\/[A-Za-z0-9-]+\.json$/);
+  await Promise.all([page.waitForURL(/\/compose\/jobs\/[A-Za-z0-9-]+$/), page.click('form[action="/compose/generate"] button[type="submit"]')]);
+  const jobURL = page.url();
+  check(await page.locator("[data-job] progress").isVisible(), "the job page shows a progress bar while the job runs");
+  check(/queued|running/.test(await page.locator("[data-stage]").textContent()), "the job page shows the job's state");
+  await firstPoll;
+  check(true, "the job page polls its progress while the job runs");
+  await shot(page, "generate-progress-desktop");
+  // The poll in flight when the job is released answers "done"; the script
+  // then reloads the page (its body is gone by the time it could be read).
+  const answered = page.waitForResponse((r) => r.url().endsWith(".json") && r.status() === 200);
+  const reloaded = page.waitForEvent("load");
+  console.log("pictor: open the generation gate");
+  await answered;
+  await reloaded;
+  check(page.url() === jobURL, "the script reloads the job page when the job is done");
+  return jobURL;
+}
+
+// pickAndPost reviews the generated image and posts it with a content
+// warning; it returns the post's URL.
+async function pickAndPost(page) {
+  const pick = page.locator('input[name="media"]');
+  check((await pick.count()) === 1, "the finished job offers its image to pick");
+  await pick.first().check();
+  const thumb = page.locator(".picks img").first();
+  await thumb.waitFor();
+  check(await thumb.evaluate((i) => i.complete && i.naturalWidth > 0), "the generated image loads");
+  check((await page.locator('textarea[name="alt"]').inputValue()) === alt, "the alt text is prefilled from backend, model and prompt");
+  check((await page.locator("form code").textContent()).includes("#AIGenerated"), "the AI label line is shown before posting");
+  await page.fill('input[name="cw"]', "bright colours");
+  await page.fill('textarea[name="text"]', "My first kite, made on Pictor");
+  await shot(page, "generate-pick-desktop", true);
+  await Promise.all([page.waitForURL(/\/@[a-z]+\/[0-9]+$/), page.click('form[action$="/post"] button[type="submit"]')]);
   return page.url();
 }
 
 async function findInExploreAndProfile(page, postURL) {
   const postPath = new URL(postURL).pathname;
   await page.goto(base + "/");
-  const card = page.locator(`.card a.shot[href="${postURL}"], .card a.shot[href="${postPath}"]`);
+  const card = page.locator(".card", { has: page.locator(`a.shot[href="${postURL}"], a.shot[href="${postPath}"]`) });
   check((await card.count()) === 1, "the new post is in Explore");
+  check((await card.locator(".prompt").textContent()) === prompt, "its Explore card shows the prompt");
+  check((await card.locator(".chip").textContent()) === "pictor-abstract-1", "its Explore card shows the model");
+  check((await card.locator(".cw-badge").textContent()) === "bright colours", "its Explore card shows the content warning");
   await shot(page, "explore-desktop");
   check((await cardsPerRow(page)) >= 4, "desktop: at least four cards per row");
   await page.goto(base + "/@" + env("PICTOR_USER"));
-  check((await page.locator(`.card a.shot[href="${postURL}"]`).count()) === 1, "the new post is on the profile");
+  check((await page.locator(`.card a.shot[href="${postURL}"], .card a.shot[href="${postPath}"]`).count()) === 1, "the new post is on the profile");
   check((await page.locator("#handle").inputValue()).startsWith("@" + env("PICTOR_USER") + "@"), "the follow hint shows the handle");
   await shot(page, "profile-desktop");
 }
 
-async function remix(page) {
-  await page.goto(base + env("PICTOR_GEN_POST"));
-  const prompt = (await page.locator(".prompt-full").textContent()).replace(/[“”]/g, "");
-  await shot(page, "post-desktop");
-  await page.click("text=Remix this prompt");
-  await page.waitForURL(/\/compose\?/);
-  const value = await page.locator('textarea[name="prompt"], textarea').first().inputValue().catch(() => "");
-  const url = decodeURIComponent(page.url().replace(/\+/g, " "));
-  check(url.includes(prompt) || value === prompt, "Remix opens compose with the prompt");
-}
-
-async function contentWarning(page) {
-  await page.goto(base + env("PICTOR_CW_POST"));
+// openPost opens the new post from the profile, checks the content warning,
+// the AI label, prompt, model and original file, and remixes it.
+async function openPost(page, postURL) {
+  await Promise.all([page.waitForURL(postURL), page.click(`.card a.shot[href="${new URL(postURL).pathname}"], .card a.shot[href="${postURL}"]`)]);
   const img = page.locator(".cw img.img").first();
   check(!(await img.isVisible()), "the image behind the content warning is hidden");
+  check((await page.locator(".cw-media > summary").textContent()).includes("bright colours"), "the content warning is shown");
   await shot(page, "post-cw-closed-desktop");
-  await page.click(".cw > summary");
+  await page.click(".cw-media > summary");
   check(await img.isVisible(), "opening the content warning shows the image");
+  check(await img.evaluate((i) => i.complete && i.naturalWidth === 1024), "the image is shown at full size");
+  check((await page.locator("figcaption").first().textContent()).includes(alt), "the alt text is shown");
+  check(await page.locator(".gen .chip.ai").isVisible(), "the post carries the AI label");
+  check((await page.locator(".prompt-full").textContent()) === `“${prompt}”`, "the post shows the prompt");
+  check((await page.locator(".gen dd").first().textContent()) === "pictor-abstract-1", "the post shows the model");
+  const orig = page.locator(".gen a", { hasText: "provider's file" });
+  const res = await page.request.get(new URL(await orig.getAttribute("href"), base).href);
+  check(res.ok() && res.headers()["content-type"] === "image/png", "the original file link serves the provider's PNG");
+  await Promise.all([page.waitForURL(/\/compose\?/), page.click("text=Remix this prompt")]);
+  check((await page.locator('textarea[name="prompt"]').inputValue()) === prompt, "Remix opens compose with the prompt");
+  await page.goto(base + env("PICTOR_GEN_POST"));
+  await shot(page, "post-desktop");
+}
+
+async function seededContentWarning(page) {
+  await page.goto(base + env("PICTOR_CW_POST"));
+  const img = page.locator(".cw img.img").first();
+  check(!(await img.isVisible()), "a seeded post's content warning hides its image");
+  await page.click(".cw-media > summary");
+  check(await img.isVisible(), "a click opens it");
 }
 
 async function consent(page) {
@@ -120,6 +180,12 @@ async function admin(page) {
   await page.goto(base + "/admin");
   check(await page.locator("#blocks").isVisible(), "the admin page shows domain blocks");
   await shot(page, "admin-desktop");
+}
+
+async function notFound(page) {
+  const res = await page.goto(base + "/no/such/page");
+  check(res.status() === 404 && (await page.locator("h1").textContent()) === "Not Found", "an unknown URL shows the 404 page");
+  await shot(page, "notfound-desktop");
 }
 
 async function signOut(page) {
@@ -168,18 +234,21 @@ try {
   page.setDefaultTimeout(15000);
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  // The 404 page's own status is logged as a console error; nothing else may be.
+  page.on("console", (m) => { if (m.type() === "error" && !m.location().url.endsWith("/no/such/page")) errors.push(m.text()); });
   await signIn(page);
-  const postURL = await uploadAndPost(page);
+  await generate(page);
+  const postURL = await pickAndPost(page);
   await findInExploreAndProfile(page, postURL);
-  await remix(page);
-  await contentWarning(page);
+  await openPost(page, postURL);
+  await seededContentWarning(page);
   await consent(page);
   await admin(page);
+  await notFound(page);
   await signOut(page);
   await ctx.close();
-  await phoneLayout(browser, postURL);
-  await darkTheme(browser, postURL);
+  await phoneLayout(browser, base + env("PICTOR_GEN_POST"));
+  await darkTheme(browser, base + env("PICTOR_GEN_POST"));
   check(errors.length === 0, "no script or console errors: " + errors.join("; "));
 } finally {
   await browser.close();

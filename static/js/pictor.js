@@ -41,6 +41,14 @@
     setTimeout(poll, 400);
   }
 
+  // Post images: drop the blurred placeholder once the image is in, so it
+  // does not show beside a picture narrower than its frame.
+  document.querySelectorAll(".images .frame .img").forEach(function (img) {
+    var done = function () { img.parentNode.classList.add("loaded"); };
+    if (img.complete && img.naturalWidth > 0) done();
+    else img.addEventListener("load", done);
+  });
+
   // Upload preview.
   var file = document.querySelector("input[type=file][data-preview]");
   if (file) {
