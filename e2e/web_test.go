@@ -4,12 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"html"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -26,8 +23,6 @@ import (
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/genimage/builtin"
-	"github.com/pictor-social/pictor/internal/testkit/tlstest"
-	"github.com/pictor-social/pictor/server"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -140,47 +135,11 @@ func (g *gatedBuiltin) Generate(ctx context.Context, req genimage.Request, progr
 // gate. Do not call Stop on the result; the server stops when the test ends.
 func startGated(t *testing.T, configure func(*config.File)) (*servertest.Server, *gatedBuiltin) {
 	t.Helper()
-	ca := tlstest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.Host, cfg.Listen, cfg.Scheme, cfg.DataDir = ln.Addr().String(), ln.Addr().String(), "https", t.TempDir()
-	cfg.Federation.AllowPrivateAddresses = true
-	if configure != nil {
-		configure(&cfg)
-	}
 	gated := &gatedBuiltin{Generator: builtin.New()}
-	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(context.Background(), cfg, server.Options{Logger: log, RootCAs: ca.CertPool(), GenBackend: gated})
-	if err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Run(ctx, tls.NewListener(ln, ca.ServerTLS())); err != nil {
-			t.Logf("server stopped: %v", err)
-		}
-	}()
-	t.Cleanup(func() {
-		gated.Release()
-		cancel()
-		<-done
-		srv.Close()
-	})
-	return &servertest.Server{Server: srv, URL: cfg.BaseURL(), CA: ca, Client: ca.Client()}, gated
-}
-
-// testLog sends the server's log lines to t.Log.
-type testLog struct{ t testing.TB }
-
-func (l testLog) Write(p []byte) (int, error) {
-	l.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
+	srv := servertest.Start(t, servertest.Options{Configure: configure, GenBackend: gated})
+	// Cleanups run last-in first-out: the gate opens before the server stops.
+	t.Cleanup(gated.Release)
+	return srv, gated
 }
 
 // authorizeURL registers an app and returns its consent page URL.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/server"
 	"github.com/pictor-social/pictor/social"
@@ -27,7 +28,10 @@ type Options struct {
 	DataDir   string             // "" means a new t.TempDir()
 	Configure func(*config.File) // adjusts the configuration before start
 	Plain     bool               // serve plain HTTP instead of HTTPS
-	Clock     func() time.Time   // the server's clock; nil means time.Now
+	// GenBackend replaces the configured image backend (tests that must
+	// control when generation finishes).
+	GenBackend genimage.Backend
+	Clock      func() time.Time // the server's clock; nil means time.Now
 }
 
 // Server is a running test server.
@@ -70,7 +74,8 @@ func Start(t testing.TB, opts Options) *Server {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
-	srv, err := server.New(context.Background(), cfg, server.Options{Logger: log, RootCAs: opts.CA.CertPool(), Clock: opts.Clock})
+	srv, err := server.New(context.Background(), cfg, server.Options{Logger: log, RootCAs: opts.CA.CertPool(), Clock: opts.Clock,
+		GenBackend: opts.GenBackend})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
