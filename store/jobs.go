@@ -389,22 +389,11 @@ func (db *DB) ModerationLog(ctx context.Context, limit int) ([]ModerationEntry, 
 // MentionsAfter returns up to limit mention notifications of accountID with
 // an id above afterID, oldest first: the generator bot's work list.
 func (db *DB) MentionsAfter(ctx context.Context, accountID, afterID int64, limit int) ([]Notification, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, account_id, from_account_id, type, ifnull(status_id, 0), created_at
+	out, err := queryNotifications(ctx, db.read, `SELECT `+notificationCols+`
 		FROM notifications WHERE account_id = ? AND type = 'mention' AND id > ? ORDER BY id LIMIT ?`,
 		accountID, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("mentions of %d: %w", accountID, err)
 	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var n Notification
-		var created int64
-		if err := rows.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created); err != nil {
-			return nil, fmt.Errorf("scan notification: %w", err)
-		}
-		n.CreatedAt = fromMS(created)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -66,8 +66,7 @@ type NotificationFilter struct {
 // Notifications lists a local account's notifications, newest first.
 func (db *DB) Notifications(ctx context.Context, accountID int64, f NotificationFilter, p Page) ([]Notification, error) {
 	cond, args, order := p.where("id")
-	q := `SELECT id, account_id, from_account_id, type, ifnull(status_id, 0), created_at FROM notifications
-		WHERE account_id = ? AND dismissed = 0 AND ` + cond
+	q := `SELECT ` + notificationCols + ` FROM notifications WHERE account_id = ? AND dismissed = 0 AND ` + cond
 	args = append([]any{accountID}, args...)
 	if len(f.Types) > 0 {
 		q += ` AND type IN (` + placeholders(len(f.Types)) + `)`
@@ -86,35 +85,47 @@ func (db *DB) Notifications(ctx context.Context, accountID int64, f Notification
 		args = append(args, f.FromAccount)
 	}
 	q += ` ORDER BY ` + order + ` LIMIT ?`
-	rows, err := db.read.QueryContext(ctx, q, append(args, p.limit())...)
+	out, err := queryNotifications(ctx, db.read, q, append(args, p.limit())...)
 	if err != nil {
 		return nil, fmt.Errorf("notifications of %d: %w", accountID, err)
+	}
+	return reverseIfMin(p, out), nil
+}
+
+const notificationCols = `id, account_id, from_account_id, type, ifnull(status_id, 0), created_at`
+
+func scanNotification(s scanner) (Notification, error) {
+	var n Notification
+	var created int64
+	err := s.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created)
+	n.CreatedAt = fromMS(created)
+	return n, err
+}
+
+func queryNotifications(ctx context.Context, q querier, query string, args ...any) ([]Notification, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Notification
 	for rows.Next() {
-		var n Notification
-		var created int64
-		if err := rows.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created); err != nil {
+		n, err := scanNotification(rows)
+		if err != nil {
 			return nil, fmt.Errorf("scan notification: %w", err)
 		}
-		n.CreatedAt = fromMS(created)
 		out = append(out, n)
 	}
-	return reverseIfMin(p, out), rows.Err()
+	return out, rows.Err()
 }
 
 // NotificationByID returns one of accountID's notifications, or ErrNotFound.
 func (db *DB) NotificationByID(ctx context.Context, accountID, id int64) (Notification, error) {
-	var n Notification
-	var created int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, account_id, from_account_id, type, ifnull(status_id, 0), created_at
-		FROM notifications WHERE id = ? AND account_id = ? AND dismissed = 0`, id, accountID).
-		Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created)
+	n, err := scanNotification(db.read.QueryRowContext(ctx, `SELECT `+notificationCols+`
+		FROM notifications WHERE id = ? AND account_id = ? AND dismissed = 0`, id, accountID))
 	if err != nil {
 		return Notification{}, notFound(err, "notification")
 	}
-	n.CreatedAt = fromMS(created)
 	return n, nil
 }
 
