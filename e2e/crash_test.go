@@ -5,78 +5,18 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/activitypub/aptest"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
 )
-
-// crashSink is a set of loopback inbox hosts that verify every signature
-// with alice's key and count verified deliveries per inbox.
-type crashSink struct {
-	mu       sync.Mutex
-	verifier *activitypub.Verifier
-	got      map[string]int // inbox URL → verified POSTs answered 202
-	total    int
-	bad      int
-	hosts    []string // base URLs
-}
-
-func newCrashSink(t *testing.T, nHosts int, key activitypub.PublicKey) *crashSink {
-	s := &crashSink{got: map[string]int{}}
-	s.verifier = &activitypub.Verifier{Fetch: func(ctx context.Context, keyID string, refresh bool) (activitypub.PublicKey, error) {
-		if keyID != key.ID {
-			return activitypub.PublicKey{}, fmt.Errorf("unknown key %s", keyID)
-		}
-		return key, nil
-	}}
-	for i := 0; i < nHosts; i++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := &http.Server{Handler: s}
-		go srv.Serve(ln)
-		t.Cleanup(func() { srv.Close() })
-		s.hosts = append(s.hosts, "http://"+ln.Addr().String())
-	}
-	return s
-}
-
-func (s *crashSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err == nil {
-		_, err = s.verifier.Verify(r, body)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err != nil {
-		s.bad++
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	s.got["http://"+r.Host+r.URL.Path]++
-	s.total++
-	w.WriteHeader(http.StatusAccepted)
-}
-
-func (s *crashSink) snapshot() (map[string]int, int, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := make(map[string]int, len(s.got))
-	for k, v := range s.got {
-		c[k] = v
-	}
-	return c, s.total, s.bad
-}
 
 // buildPictor builds the pictor binary into dir.
 func buildPictor(t *testing.T, dir string) string {
@@ -146,19 +86,23 @@ per_host_concurrency = 4
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := newCrashSink(t, hosts, activitypub.PublicKey{ID: alice.PublicKeyID, Owner: alice.URI, Key: pub})
-	inboxes := insertFollowers(t, db, alice, sink.hosts, followers)
+	sink, err := aptest.NewSink(hosts, 0, activitypub.PublicKey{ID: alice.PublicKeyID, Owner: alice.URI, Key: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sink.Close)
+	inboxes := insertFollowers(t, db, alice, sink.Hosts(), followers)
 	runPictor(t, bin, cfg, "post", "--as", "alice", "kill me gently")
 
 	// First run: killed once a quarter of the inboxes have the post.
 	first := startPictor(t, bin, cfg)
 	servertest.Eventually(t, 2*time.Minute, "a quarter of the fan-out", func() bool {
-		_, total, _ := sink.snapshot()
+		_, total, _ := sink.Snapshot()
 		return total >= followers/4
 	})
 	first.Process.Kill()
 	first.Wait()
-	before, totalBefore, _ := sink.snapshot()
+	before, totalBefore, _ := sink.Snapshot()
 	if totalBefore >= followers {
 		t.Fatalf("the fan-out finished before the kill (%d deliveries)", totalBefore)
 	}
@@ -167,14 +111,14 @@ per_host_concurrency = 4
 	second := startPictor(t, bin, cfg)
 	defer func() { second.Process.Kill(); second.Wait() }()
 	servertest.Eventually(t, 2*time.Minute, "every inbox reached", func() bool {
-		got, _, _ := sink.snapshot()
+		got, _, _ := sink.Snapshot()
 		return len(got) == followers
 	})
 	servertest.Eventually(t, time.Minute, "every delivery recorded", func() bool {
 		s, err := db.DeliveryStats(ctx)
 		return err == nil && s.Pending == 0
 	})
-	got, total, bad := sink.snapshot()
+	got, total, bad := sink.Snapshot()
 	dups := 0
 	for _, in := range inboxes {
 		switch n := got[in]; {

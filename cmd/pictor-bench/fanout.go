@@ -4,81 +4,20 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"runtime/pprof"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/activitypub/aptest"
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/server"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
-
-// sink is a set of loopback inbox hosts that verify every signature with
-// one known key and count what they accepted.
-type sink struct {
-	mu       sync.Mutex
-	verifier *activitypub.Verifier
-	requests int
-	bad      int
-	done     chan struct{}
-	want     int
-	hosts    []string
-	servers  []*http.Server
-}
-
-func newSink(nHosts, want int, key activitypub.PublicKey) (*sink, error) {
-	s := &sink{done: make(chan struct{}), want: want}
-	s.verifier = &activitypub.Verifier{Fetch: func(ctx context.Context, keyID string, refresh bool) (activitypub.PublicKey, error) {
-		if keyID != key.ID {
-			return activitypub.PublicKey{}, fmt.Errorf("unknown key %s", keyID)
-		}
-		return key, nil
-	}}
-	for i := 0; i < nHosts; i++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		srv := &http.Server{Handler: s}
-		go srv.Serve(ln)
-		s.servers = append(s.servers, srv)
-		s.hosts = append(s.hosts, "http://"+ln.Addr().String())
-	}
-	return s, nil
-}
-
-func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err == nil {
-		_, err = s.verifier.Verify(r, body)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err != nil {
-		s.bad++
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	s.requests++
-	if s.requests == s.want {
-		close(s.done)
-	}
-	w.WriteHeader(http.StatusAccepted)
-}
-
-func (s *sink) close() {
-	for _, srv := range s.servers {
-		srv.Close()
-	}
-}
 
 type fanoutFlags struct {
 	followers, hosts, workers, perHost int
@@ -137,12 +76,12 @@ func fanout(ctx context.Context, dir string, o fanoutFlags) error {
 	if o.shared {
 		want = o.hosts
 	}
-	sk, err := newSink(o.hosts, want, activitypub.PublicKey{ID: alice.PublicKeyID, Owner: alice.URI, Key: pub})
+	sk, err := aptest.NewSink(o.hosts, want, activitypub.PublicKey{ID: alice.PublicKeyID, Owner: alice.URI, Key: pub})
 	if err != nil {
 		return err
 	}
-	defer sk.close()
-	if err := insertFollowers(ctx, srv.DB, alice, sk.hosts, o.followers, o.shared); err != nil {
+	defer sk.Close()
+	if err := insertFollowers(ctx, srv.DB, alice, sk.Hosts(), o.followers, o.shared); err != nil {
 		return err
 	}
 	rctx, stop := context.WithCancel(ctx)
@@ -163,15 +102,14 @@ func fanout(ctx context.Context, dir string, o fanoutFlags) error {
 	}
 	enqueued := time.Since(start)
 	select {
-	case <-sk.done:
+	case <-sk.Done():
 	case <-time.After(10 * time.Minute):
-		return fmt.Errorf("timed out with %d of %d deliveries", sk.requests, want)
+		_, got, _ := sk.Snapshot()
+		return fmt.Errorf("timed out with %d of %d deliveries", got, want)
 	}
 	elapsed, cpu := time.Since(start), cpuTime()-cpuStart
 	pprof.StopCPUProfile()
-	sk.mu.Lock()
-	requests, bad := sk.requests, sk.bad
-	sk.mu.Unlock()
+	_, requests, bad := sk.Snapshot()
 	shape := fmt.Sprintf("%d followers with distinct inboxes on %d hosts", o.followers, o.hosts)
 	if o.shared {
 		shape = fmt.Sprintf("%d followers on %d hosts with shared inboxes", o.followers, o.hosts)

@@ -1,0 +1,100 @@
+// Package aptest has test and benchmark helpers for federation: an inbox
+// sink on loopback that verifies every delivery's signature.
+package aptest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/pictor-social/pictor/activitypub"
+)
+
+// Sink is a set of loopback HTTP hosts acting as remote inboxes. Every POST
+// is verified with one known key; verified ones are answered 202 and counted
+// per inbox URL, others 401. Safe for concurrent use.
+type Sink struct {
+	verifier *activitypub.Verifier
+	hosts    []string
+	servers  []*http.Server
+	done     chan struct{}
+	want     int
+
+	mu    sync.Mutex
+	got   map[string]int
+	total int
+	bad   int
+}
+
+// NewSink starts nHosts hosts accepting deliveries signed with key. Done is
+// closed once want verified deliveries arrived (want 0: never).
+func NewSink(nHosts, want int, key activitypub.PublicKey) (*Sink, error) {
+	s := &Sink{got: map[string]int{}, done: make(chan struct{}), want: want}
+	s.verifier = &activitypub.Verifier{Fetch: func(ctx context.Context, keyID string, refresh bool) (activitypub.PublicKey, error) {
+		if keyID != key.ID {
+			return activitypub.PublicKey{}, fmt.Errorf("unknown key %s", keyID)
+		}
+		return key, nil
+	}}
+	for i := 0; i < nHosts; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		srv := &http.Server{Handler: s}
+		go srv.Serve(ln)
+		s.servers = append(s.servers, srv)
+		s.hosts = append(s.hosts, "http://"+ln.Addr().String())
+	}
+	return s, nil
+}
+
+// Hosts returns the base URLs of the hosts (http://127.0.0.1:port).
+func (s *Sink) Hosts() []string { return s.hosts }
+
+// Done is closed when the wanted number of verified deliveries arrived.
+func (s *Sink) Done() <-chan struct{} { return s.done }
+
+// ServeHTTP verifies and counts one delivery.
+func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err == nil {
+		_, err = s.verifier.Verify(r, body)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.bad++
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	s.got["http://"+r.Host+r.URL.Path]++
+	s.total++
+	if s.total == s.want {
+		close(s.done)
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// Snapshot returns verified deliveries per inbox URL, their total and the
+// number of refused requests.
+func (s *Sink) Snapshot() (perInbox map[string]int, total, bad int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := make(map[string]int, len(s.got))
+	for k, v := range s.got {
+		c[k] = v
+	}
+	return c, s.total, s.bad
+}
+
+// Close stops the hosts.
+func (s *Sink) Close() {
+	for _, srv := range s.servers {
+		srv.Close()
+	}
+}
