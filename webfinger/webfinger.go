@@ -80,7 +80,6 @@ func (h *Handler) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
 		Links: []Link{
 			{Rel: "http://webfinger.net/rel/profile-page", Type: "text/html", Href: acc.ProfileURL},
 			{Rel: "self", Type: "application/activity+json", Href: acc.ActorURL},
-			{Rel: "http://ostatus.org/schema/1.0/subscribe", Template: h.BaseURL + "/authorize_interaction?uri={uri}"},
 		},
 	}
 	w.Header().Set("Content-Type", "application/jrd+json; charset=utf-8")
