@@ -57,6 +57,25 @@ func (f *Federation) Notify(ctx context.Context, tx *store.Tx, n store.Notificat
 	return nil
 }
 
+// NotifyEdit tells the local accounts that boosted a status that it was
+// edited (Mastodon's "update" notification); a newer edit replaces the
+// older notification.
+func (f *Federation) NotifyEdit(ctx context.Context, tx *store.Tx, st store.Status) error {
+	ids, err := tx.LocalRebloggers(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := tx.DeleteNotificationsFrom(ctx, id, st.AccountID, store.NotifyUpdate, st.ID); err != nil {
+			return err
+		}
+		if err := f.Notify(ctx, tx, store.Notification{AccountID: id, FromAccountID: st.AccountID, Type: store.NotifyUpdate, StatusID: st.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // RunInbox applies acknowledged inbox activities until ctx ends. Items of one
 // actor are applied in arrival order; different actors in parallel.
 func (f *Federation) RunInbox(ctx context.Context) error {

@@ -278,7 +278,7 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 			return err
 		}
 		f.PublishStatus(tx, "update", st.ID)
-		return nil
+		return f.NotifyEdit(ctx, tx, st)
 	})
 }
 

@@ -2,7 +2,9 @@ package activitypub
 
 import (
 	"bytes"
+
 	"encoding/json"
+	"github.com/google/uuid"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,8 +187,15 @@ func CreateNote(note Object) activityDoc {
 // UpdateNote wraps an edited note in an Update; edits carry `updated`, which
 // Mastodon requires to apply them (interop.md A.6).
 func UpdateNote(note Object, at time.Time) activityDoc {
-	return activityDoc{Context: Context(), ID: note.ID + "#updates/" + itoa(at.UnixMilli()), Type: "Update",
+	return activityDoc{Context: Context(), ID: updateID(note.ID, at), Type: "Update",
 		Actor: note.AttributedTo.ID(), To: note.To, Cc: note.Cc, Object: note}
+}
+
+// updateID returns a fresh id for an Update of base: the time plus a random
+// part, since two edits can share a millisecond and every activity id must
+// be unique.
+func updateID(base string, at time.Time) string {
+	return base + "#updates/" + itoa(at.UnixMilli()) + "-" + uuid.NewString()[:8]
 }
 
 // DeleteNote announces the deletion of a note with a Tombstone (checklist 38).
@@ -199,7 +208,7 @@ func DeleteNote(noteID, actor string, to, cc IRIs) activityDoc {
 func (f *Federation) UpdateActor(a store.Account, at time.Time) activityDoc {
 	act := f.RenderActor(a)
 	act.Context = nil
-	return activityDoc{Context: Context(), ID: a.URI + "#updates/" + itoa(at.UnixMilli()), Type: "Update", Actor: a.URI,
+	return activityDoc{Context: Context(), ID: updateID(a.URI, at), Type: "Update", Actor: a.URI,
 		To: IRIs{Public}, Cc: IRIs{a.FollowersURI}, Object: act}
 }
 

@@ -301,3 +301,29 @@ func TestGeneratedMediaIsLabelled(t *testing.T) {
 		t.Errorf("plain post labelled: %q", plain.Text)
 	}
 }
+
+// Editing a boosted post tells the local boosters (notification type "update").
+func TestEditNotifiesBoosters(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	alice, bob := e.user(t, "alice"), e.user(t, "bob")
+	st, err := e.svc.CreateStatus(ctx, alice.ID, Draft{Text: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Reblog(ctx, bob.ID, st.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"second", "third"} {
+		if _, err := e.svc.EditStatus(ctx, alice.ID, st.ID, Draft{Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ns, _ := e.db.Notifications(ctx, bob.ID, store.NotificationFilter{Types: []string{store.NotifyUpdate}}, store.Page{})
+	if len(ns) != 1 || ns[0].StatusID != st.ID || ns[0].FromAccountID != alice.ID {
+		t.Fatalf("bob's update notifications %+v", ns)
+	}
+	if ns, _ := e.db.Notifications(ctx, alice.ID, store.NotificationFilter{Types: []string{store.NotifyUpdate}}, store.Page{}); len(ns) != 0 {
+		t.Fatalf("the author was notified of her own edit: %+v", ns)
+	}
+}

@@ -243,6 +243,9 @@ func (s *Service) EditStatus(ctx context.Context, accountID, statusID int64, d D
 		}
 		upd := activitypub.UpdateNote(note, st.EditedAt)
 		s.publishStatus(tx, "update", st.ID)
+		if err := s.fed.NotifyEdit(ctx, tx, st); err != nil {
+			return err
+		}
 		return s.fed.Enqueue(ctx, tx, author, upd.ID, "Update", upd, inboxes)
 	})
 	return st, err
