@@ -2,14 +2,13 @@ package activitypub
 
 import (
 	"bytes"
-
 	"encoding/json"
-	"github.com/google/uuid"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/pictor-social/pictor/store"
 )
 
