@@ -138,3 +138,17 @@ func TestRemoteFollowRedirects(t *testing.T) {
 		}
 	}
 }
+
+// The owner sees what stops Bridgy Fed from bridging the account
+// (checklist 45); visitors do not.
+func TestBridgeReadinessShownToOwner(t *testing.T) {
+	srv := servertest.Start(t, servertest.Options{})
+	srv.CreateUser(t, "alice", "")
+	b := newBrowser(t, srv)
+	p := b.get("/@alice")
+	mustNotContain(t, p, "Bridgy Fed only bridges")
+	b.signIn("alice")
+	p = b.get("/@alice")
+	mustContain(t, p, "Add a profile picture", "at least 7 days old")
+
+}

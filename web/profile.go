@@ -21,6 +21,7 @@ type profileView struct {
 	Cards                     []statusView
 	Next                      string
 	IsMe                      bool
+	Bridge                    *bridgeView // Bluesky bridge readiness, shown to the owner only
 }
 
 // publicAccount returns the local account called name (a leading '@' is
@@ -51,6 +52,10 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request, v *visitor) er
 		return err
 	}
 	pv := profileView{Account: h.accountView(a), IsMe: v.SignedIn && v.Account.ID == a.ID}
+	if pv.IsMe {
+		b := bridgeReadiness(a, h.db.Now())
+		pv.Bridge = &b
+	}
 	if pv.Cards, err = h.statusViews(r.Context(), list); err != nil {
 		return err
 	}
