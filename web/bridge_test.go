@@ -14,7 +14,8 @@ func TestBridgeReadiness(t *testing.T) {
 		a    store.Account
 		want int
 	}{
-		{"new, no avatar", store.Account{CreatedAt: now}, 2},
+		{"new, default avatar", store.Account{CreatedAt: now}, 1},
+		{"old, default avatar", store.Account{CreatedAt: now.Add(-8 * 24 * time.Hour)}, 0},
 		{"old with avatar", store.Account{CreatedAt: now.Add(-8 * 24 * time.Hour), AvatarFile: "x.png"}, 0},
 		{"opted out", store.Account{CreatedAt: now.Add(-30 * 24 * time.Hour), AvatarFile: "x.png", NoteSource: "no thanks #NoBridge"}, 1},
 		{"six days old", store.Account{CreatedAt: now.Add(-6 * 24 * time.Hour), AvatarFile: "x.png"}, 1},

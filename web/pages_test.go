@@ -146,9 +146,9 @@ func TestBridgeReadinessShownToOwner(t *testing.T) {
 	srv.CreateUser(t, "alice", "")
 	b := newBrowser(t, srv)
 	p := b.get("/@alice")
-	mustNotContain(t, p, "Bridgy Fed only bridges")
+	mustNotContain(t, p, "Bridgy Fed only bridges", "default profile picture")
 	b.signIn("alice")
 	p = b.get("/@alice")
-	mustContain(t, p, "Add a profile picture", "at least 7 days old")
+	mustContain(t, p, "default profile picture", "at least 7 days old")
 
 }
