@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/htmlsan"
 	"github.com/pictor-social/pictor/internal/safehttp"
 	"github.com/pictor-social/pictor/store"
 	"github.com/pictor-social/pictor/webfinger"
@@ -159,7 +160,7 @@ func applyActor(a *store.Account, act Actor, host string) {
 	a.Username, a.Domain, a.URI = act.PreferredUsername, host, act.ID
 	a.ActorType = string(act.Type)
 	a.Bot = act.Type == "Service" || act.Type == "Application"
-	a.DisplayName, a.Note = act.Name, act.Summary
+	a.DisplayName, a.Note = act.Name, htmlsan.Clean(act.Summary)
 	a.URL = string(act.URL)
 	if hostOf(a.URL) != host { // Mastodon ignores a url on another host (interop.md A.2)
 		a.URL = act.ID
@@ -181,7 +182,7 @@ func applyActor(a *store.Account, act Actor, host string) {
 	a.Fields = nil
 	for _, at := range act.Attachment {
 		if at.Type == "PropertyValue" {
-			a.Fields = append(a.Fields, store.Field{Name: at.Name, Value: at.Value})
+			a.Fields = append(a.Fields, store.Field{Name: at.Name, Value: htmlsan.Clean(at.Value)})
 		}
 	}
 	if !act.Published.IsZero() {

@@ -6,6 +6,7 @@ import (
 
 	"strings"
 
+	"github.com/pictor-social/pictor/internal/htmlsan"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -162,7 +163,9 @@ func (f *Federation) checkAuthor(actor store.Account, o Object) error {
 }
 
 func remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
-	content := o.Text()
+	// Stored HTML is cleaned once here, as Mastodon does (interop.md A.6):
+	// apps render status content as HTML and trust the server for it.
+	content := htmlsan.Clean(o.Text())
 	if content == "" && o.Name != "" {
 		content = "<p>" + htmlEscape(o.Name) + "</p>"
 	}
@@ -263,7 +266,7 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 			return nil // stale or repeated edit
 		}
 		st := old
-		st.Content, st.SpoilerText, st.Sensitive, st.EditedAt = o.Text(), o.Summary, o.Sensitive, o.Updated.Time
+		st.Content, st.SpoilerText, st.Sensitive, st.EditedAt = htmlsan.Clean(o.Text()), o.Summary, o.Sensitive, o.Updated.Time
 		if err := tx.UpdateStatusContent(ctx, &st, ""); err != nil {
 			return err
 		}

@@ -350,3 +350,36 @@ func TestInboxEmbeddedActorAndObject(t *testing.T) {
 		})
 	}
 }
+
+// Remote HTML is cleaned when it is stored, as Mastodon does (interop.md
+// A.6): apps render status content as HTML and trust the server for it.
+func TestInboxCleansRemoteHTML(t *testing.T) {
+	env := newFedEnv(t, servertest.Options{})
+	r := env.remote
+	ctx := context.Background()
+	a := r.addActor("html")
+	noteID := newID(a, "notes")
+	content := `<p onclick="steal()">hi <span class="h-card"><a class="u-url mention" href="` + env.alice.URI +
+		`">@alice</a></span><script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a></p>`
+	body := mustJSON(t, map[string]any{"id": newID(a, "creates"), "type": "Create", "actor": a.ID,
+		"object": map[string]any{"id": noteID, "type": "Note", "attributedTo": a.ID, "content": content,
+			"to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{env.alice.URI},
+			"tag": []any{map[string]any{"type": "Mention", "href": env.alice.URI, "name": "@alice"}}}})
+	if status, msg := r.post(t, a, env.srv.URL+"/inbox", body, sendOpts{}); status != http.StatusAccepted {
+		t.Fatalf("status %d (%s)", status, msg)
+	}
+	var st store.Status
+	servertest.Eventually(t, 10*time.Second, "note stored", func() bool {
+		var err error
+		st, err = env.srv.DB.StatusByURI(ctx, noteID)
+		return err == nil
+	})
+	for _, bad := range []string{"onclick", "<script", "alert(1)", "<img", "onerror", "javascript:"} {
+		if strings.Contains(st.Content, bad) {
+			t.Errorf("stored content keeps %q: %s", bad, st.Content)
+		}
+	}
+	if !strings.Contains(st.Content, `class="u-url mention"`) || !strings.Contains(st.Content, `class="h-card"`) {
+		t.Errorf("mention markup lost: %s", st.Content)
+	}
+}

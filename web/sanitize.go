@@ -1,152 +1,18 @@
 package web
 
 import (
-	"html"
 	"html/template"
-	"net/url"
-	"regexp"
-	"strings"
+
+	"github.com/pictor-social/pictor/internal/htmlsan"
 )
 
-// Remote statuses and profiles arrive as HTML written by other servers. The
-// pages show them through an allowlist: a few inline and block elements,
-// links to http(s) only, no attributes other than href. Everything else is
-// dropped (the text inside unknown elements stays; script and style content
-// goes too). Output tags are always balanced.
+// sanitizeHTML returns remote HTML reduced to the allowlist, for templates.
+// Remote posts are already cleaned when they are stored; this guards the
+// pages against anything stored before that or written elsewhere.
+func sanitizeHTML(s string) template.HTML { return template.HTML(htmlsan.Clean(s)) }
 
-var (
-	tagRE  = regexp.MustCompile(`(?s)<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>|<!--.*?-->|<![^>]*>|<\?[^>]*>`)
-	hrefRE = regexp.MustCompile(`(?i)\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))`)
-)
+// plainText returns the text of an HTML fragment cut to n runes.
+func plainText(s string, n int) string { return htmlsan.PlainText(s, n) }
 
-// allowedTags maps allowed element names to whether they are void.
-var allowedTags = map[string]bool{"p": false, "br": true, "a": false, "span": false, "strong": false, "em": false,
-	"b": false, "i": false, "u": false, "s": false, "del": false, "code": false, "pre": false, "blockquote": false,
-	"ul": false, "ol": false, "li": false}
-
-// maxSanitizeInput bounds the HTML considered; longer input is cut.
-const maxSanitizeInput = 64 << 10
-
-// sanitizeHTML returns s reduced to the allowlist, safe to insert as HTML.
-func sanitizeHTML(s string) template.HTML {
-	if len(s) > maxSanitizeInput {
-		s = s[:maxSanitizeInput]
-	}
-	var b strings.Builder
-	var open []string
-	skip := "" // inside script or style: drop until its end tag
-	pos := 0
-	for _, m := range tagRE.FindAllStringSubmatchIndex(s, -1) {
-		if skip == "" {
-			b.WriteString(escapeText(s[pos:m[0]]))
-		}
-		pos = m[1]
-		if m[4] < 0 { // comment, doctype or processing instruction
-			continue
-		}
-		closing := m[3] > m[2]
-		name := strings.ToLower(s[m[4]:m[5]])
-		if skip != "" {
-			if closing && name == skip {
-				skip = ""
-			}
-			continue
-		}
-		if name == "script" || name == "style" || name == "template" || name == "title" {
-			if !closing && !strings.HasSuffix(strings.TrimSpace(s[m[6]:m[7]]), "/") {
-				skip = name
-			}
-			continue
-		}
-		void, ok := allowedTags[name]
-		if !ok {
-			continue
-		}
-		if closing {
-			open = closeTag(&b, open, name)
-			continue
-		}
-		writeOpenTag(&b, name, s[m[6]:m[7]])
-		if !void {
-			open = append(open, name)
-		}
-	}
-	if skip == "" {
-		b.WriteString(escapeText(s[pos:]))
-	}
-	for i := len(open) - 1; i >= 0; i-- {
-		b.WriteString("</" + open[i] + ">")
-	}
-	return template.HTML(b.String())
-}
-
-// closeTag closes name if it is open, closing what was opened inside it too;
-// a stray end tag is dropped.
-func closeTag(b *strings.Builder, open []string, name string) []string {
-	for i := len(open) - 1; i >= 0; i-- {
-		if open[i] != name {
-			continue
-		}
-		for j := len(open) - 1; j >= i; j-- {
-			b.WriteString("</" + open[j] + ">")
-		}
-		return open[:i]
-	}
-	return open
-}
-
-func writeOpenTag(b *strings.Builder, name, attrs string) {
-	if name != "a" {
-		b.WriteString("<" + name + ">")
-		return
-	}
-	href := ""
-	if m := hrefRE.FindStringSubmatch(attrs); m != nil {
-		href = html.UnescapeString(m[1] + m[2] + m[3])
-	}
-	if !safeURL(href) {
-		b.WriteString("<a>")
-		return
-	}
-	b.WriteString(`<a href="` + html.EscapeString(href) + `" rel="nofollow noopener ugc" target="_blank">`)
-}
-
-// escapeText re-escapes a text run: entities are decoded first so that
-// "&amp;" stays one escape and a bare "<" cannot open a tag.
-func escapeText(s string) string { return html.EscapeString(html.UnescapeString(s)) }
-
-// safeURL reports whether s is an absolute http(s) URL, the only kind the
-// pages link to or load from other servers.
-func safeURL(s string) bool {
-	if s == "" || len(s) > 2048 {
-		return false
-	}
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
-}
-
-var spaceRE = regexp.MustCompile(`\s+`)
-
-// blockTags become a space in plain text; other tags vanish.
-var blockTags = map[string]bool{"p": true, "br": true, "li": true, "div": true, "blockquote": true, "pre": true,
-	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "tr": true, "td": true}
-
-// plainText returns the text of an HTML fragment, paragraphs and line breaks
-// turned into spaces, cut to at most n runes with an ellipsis.
-func plainText(s string, n int) string {
-	if len(s) > maxSanitizeInput {
-		s = s[:maxSanitizeInput]
-	}
-	s = tagRE.ReplaceAllStringFunc(s, func(tag string) string {
-		if m := tagRE.FindStringSubmatch(tag); m != nil && blockTags[strings.ToLower(m[2])] {
-			return " "
-		}
-		return ""
-	})
-	s = strings.TrimSpace(spaceRE.ReplaceAllString(html.UnescapeString(s), " "))
-	r := []rune(s)
-	if len(r) > n {
-		return strings.TrimSpace(string(r[:n-1])) + "…"
-	}
-	return s
-}
+// safeURL reports whether s is an absolute http(s) URL.
+func safeURL(s string) bool { return htmlsan.SafeURL(s) }
