@@ -9,27 +9,28 @@ import (
 	"github.com/pictor-social/pictor/store"
 )
 
-// target loads an account another account acts upon, else apperr.NotFound.
-func (s *Service) target(ctx context.Context, me store.Account, id int64) (store.Account, error) {
-	t, err := s.db.AccountByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !t.DeletedAt.IsZero()) {
-		return store.Account{}, apperr.NotFound("Record not found")
+// actOnAccount loads the acting local account and the account it acts upon
+// (block, mute and their undo); a missing target is apperr.NotFound and
+// acting on oneself apperr.Invalid.
+func (s *Service) actOnAccount(ctx context.Context, accountID, targetID int64) (me, target store.Account, err error) {
+	if me, err = s.localAccount(ctx, accountID); err != nil {
+		return
 	}
-	if err == nil && t.ID == me.ID {
-		return store.Account{}, apperr.Invalid("you cannot do that to yourself")
+	target, err = s.db.AccountByID(ctx, targetID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !target.DeletedAt.IsZero()) {
+		return me, store.Account{}, apperr.NotFound("Record not found")
 	}
-	return t, err
+	if err == nil && target.ID == me.ID {
+		return me, store.Account{}, apperr.Invalid("you cannot do that to yourself")
+	}
+	return me, target, err
 }
 
 // Block makes accountID block targetID as Mastodon does: follows in both
 // directions end (a remote target gets Undo(Follow) for ours and Reject for
 // theirs), and a remote target receives a Block. Blocking twice is harmless.
 func (s *Service) Block(ctx context.Context, accountID, targetID int64) error {
-	me, err := s.localAccount(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	target, err := s.target(ctx, me, targetID)
+	me, target, err := s.actOnAccount(ctx, accountID, targetID)
 	if err != nil {
 		return err
 	}
@@ -85,11 +86,7 @@ func (s *Service) endFollows(ctx context.Context, tx *store.Tx, me, target store
 // Unblock lifts accountID's block of targetID, sending Undo(Block) to a
 // remote target. Unblocking an account that is not blocked is harmless.
 func (s *Service) Unblock(ctx context.Context, accountID, targetID int64) error {
-	me, err := s.localAccount(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	target, err := s.target(ctx, me, targetID)
+	me, target, err := s.actOnAccount(ctx, accountID, targetID)
 	if err != nil {
 		return err
 	}
@@ -110,11 +107,7 @@ func (s *Service) Unblock(ctx context.Context, accountID, targetID int64) error 
 // Mute hides targetID's posts (and, with notifications, its notifications)
 // from accountID. Muting is private: nothing federates.
 func (s *Service) Mute(ctx context.Context, accountID, targetID int64, notifications bool) error {
-	me, err := s.localAccount(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	target, err := s.target(ctx, me, targetID)
+	me, target, err := s.actOnAccount(ctx, accountID, targetID)
 	if err != nil {
 		return err
 	}
@@ -123,11 +116,7 @@ func (s *Service) Mute(ctx context.Context, accountID, targetID int64, notificat
 
 // Unmute lifts a mute.
 func (s *Service) Unmute(ctx context.Context, accountID, targetID int64) error {
-	me, err := s.localAccount(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	target, err := s.target(ctx, me, targetID)
+	me, target, err := s.actOnAccount(ctx, accountID, targetID)
 	if err != nil {
 		return err
 	}
