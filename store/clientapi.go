@@ -298,11 +298,7 @@ func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]Acc
 		return out, nil
 	}
 	ph := placeholders(len(ids))
-	args := int64Args(ids)
-	queries := []struct {
-		sql string
-		set func(s *AccountStats, n, last int64)
-	}{
+	err := groupedCounts(ctx, db.read, out, int64Args(ids), []countQuery[AccountStats]{
 		{`SELECT target_account_id, count(*), 0 FROM follows WHERE accepted = 1 AND target_account_id IN (` + ph + `) GROUP BY target_account_id`,
 			func(s *AccountStats, n, _ int64) { s.Followers = n }},
 		{`SELECT account_id, count(*), 0 FROM follows WHERE accepted = 1 AND account_id IN (` + ph + `) GROUP BY account_id`,
@@ -310,23 +306,9 @@ func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]Acc
 		{`SELECT account_id, count(*), max(created_at) FROM statuses WHERE deleted_at = 0 AND reblog_of_id IS NULL
 			AND account_id IN (` + ph + `) GROUP BY account_id`,
 			func(s *AccountStats, n, last int64) { s.Statuses, s.LastStatusAt = n, fromMS(last) }},
-	}
-	for _, q := range queries {
-		rows, err := db.read.QueryContext(ctx, q.sql, args...)
-		if err != nil {
-			return nil, fmt.Errorf("account stats: %w", err)
-		}
-		for rows.Next() {
-			var id, n, last int64
-			if err := rows.Scan(&id, &n, &last); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("account stats: %w", err)
-			}
-			s := out[id]
-			q.set(&s, n, last)
-			out[id] = s
-		}
-		rows.Close()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("account stats: %w", err)
 	}
 	return out, nil
 }

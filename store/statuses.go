@@ -251,36 +251,51 @@ func (db *DB) StatusCountsByIDs(ctx context.Context, ids []int64) (map[int64]Sta
 		return out, nil
 	}
 	ph := placeholders(len(ids))
-	args := int64Args(ids)
-	queries := []struct {
-		sql string
-		set func(c *StatusCounts, n int64)
-	}{
-		{`SELECT in_reply_to_id, count(*) FROM statuses WHERE in_reply_to_id IN (` + ph + `) AND deleted_at = 0 GROUP BY in_reply_to_id`,
-			func(c *StatusCounts, n int64) { c.Replies = n }},
-		{`SELECT reblog_of_id, count(*) FROM statuses WHERE reblog_of_id IN (` + ph + `) AND deleted_at = 0 GROUP BY reblog_of_id`,
-			func(c *StatusCounts, n int64) { c.Reblogs = n }},
-		{`SELECT status_id, count(*) FROM favourites WHERE status_id IN (` + ph + `) GROUP BY status_id`,
-			func(c *StatusCounts, n int64) { c.Favourites = n }},
-	}
-	for _, q := range queries {
-		rows, err := db.read.QueryContext(ctx, q.sql, args...)
-		if err != nil {
-			return nil, fmt.Errorf("status counts: %w", err)
-		}
-		for rows.Next() {
-			var id, n int64
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("status counts: %w", err)
-			}
-			c := out[id]
-			q.set(&c, n)
-			out[id] = c
-		}
-		rows.Close()
+	err := groupedCounts(ctx, db.read, out, int64Args(ids), []countQuery[StatusCounts]{
+		{`SELECT in_reply_to_id, count(*), 0 FROM statuses WHERE in_reply_to_id IN (` + ph + `) AND deleted_at = 0 GROUP BY in_reply_to_id`,
+			func(c *StatusCounts, n, _ int64) { c.Replies = n }},
+		{`SELECT reblog_of_id, count(*), 0 FROM statuses WHERE reblog_of_id IN (` + ph + `) AND deleted_at = 0 GROUP BY reblog_of_id`,
+			func(c *StatusCounts, n, _ int64) { c.Reblogs = n }},
+		{`SELECT status_id, count(*), 0 FROM favourites WHERE status_id IN (` + ph + `) GROUP BY status_id`,
+			func(c *StatusCounts, n, _ int64) { c.Favourites = n }},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("status counts: %w", err)
 	}
 	return out, nil
+}
+
+// countQuery is one grouped count over a list of ids: its SQL selects
+// (id, count, extra) and set stores the two numbers into an id's value.
+type countQuery[T any] struct {
+	sql string
+	set func(v *T, n, extra int64)
+}
+
+// groupedCounts runs each query with args and merges its rows into out by id.
+func groupedCounts[T any](ctx context.Context, q querier, out map[int64]T, args []any, queries []countQuery[T]) error {
+	for _, cq := range queries {
+		rows, err := q.QueryContext(ctx, cq.sql, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, n, extra int64
+			if err := rows.Scan(&id, &n, &extra); err != nil {
+				rows.Close()
+				return err
+			}
+			v := out[id]
+			cq.set(&v, n, extra)
+			out[id] = v
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Page bounds a keyset-paginated list, as Mastodon's max_id, since_id, min_id
