@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -14,8 +13,6 @@ import (
 	"github.com/pictor-social/pictor/store"
 	"github.com/pictor-social/pictor/webfinger"
 )
-
-var fmtSscan = fmt.Sscan
 
 // webfingerLookup resolves a local username for WebFinger.
 func (s *Server) webfingerLookup(ctx context.Context, username string) (webfinger.Account, error) {

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -109,7 +110,9 @@ func WantsAS2(accept string) bool {
 		}
 		q := 1.0
 		if v, ok := params["q"]; ok {
-			if _, err := fmtSscan(v, &q); err != nil {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			} else {
 				q = 0
 			}
 		}
