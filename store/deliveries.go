@@ -45,7 +45,9 @@ func (tx *Tx) InsertOutboxActivity(ctx context.Context, a *OutboxActivity) error
 	if err != nil {
 		return fmt.Errorf("insert outbox activity %s: %w", a.URI, err)
 	}
-	a.ID, _ = res.LastInsertId()
+	if a.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("insert outbox activity %s: %w", a.URI, err)
+	}
 	return nil
 }
 

@@ -33,7 +33,9 @@ func (tx *Tx) InsertInboxItem(ctx context.Context, it *InboxItem) error {
 	if n == 0 {
 		return ErrConflict
 	}
-	it.ID, _ = res.LastInsertId()
+	if it.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("insert inbox item %s: %w", it.ActivityID, err)
+	}
 	return nil
 }
 
