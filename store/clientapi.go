@@ -325,17 +325,26 @@ func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, 
 
 // LocalFollowers returns the local users who follow accountID (accepted).
 func (db *DB) LocalFollowers(ctx context.Context, accountID int64) ([]int64, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT f.account_id FROM follows f JOIN users u ON u.account_id = f.account_id
+	ids, err := queryIDs(ctx, db.read, `SELECT f.account_id FROM follows f JOIN users u ON u.account_id = f.account_id
 		WHERE f.target_account_id = ? AND f.accepted = 1`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("local followers of %d: %w", accountID, err)
+	}
+	return ids, nil
+}
+
+// queryIDs runs a query selecting one integer column and returns its values.
+func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("local followers: %w", err)
+			return nil, err
 		}
 		out = append(out, id)
 	}

@@ -406,21 +406,12 @@ func (tx *Tx) ReblogBy(ctx context.Context, accountID, statusID int64) (Status, 
 // LocalRebloggers returns the local accounts that boosted a status (they
 // are told when it is edited, as Mastodon does).
 func (tx *Tx) LocalRebloggers(ctx context.Context, statusID int64) ([]int64, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT DISTINCT s.account_id FROM statuses s JOIN accounts a ON a.id = s.account_id
+	ids, err := queryIDs(ctx, tx.tx, `SELECT DISTINCT s.account_id FROM statuses s JOIN accounts a ON a.id = s.account_id
 		WHERE s.reblog_of_id = ? AND s.deleted_at = 0 AND a.domain = ''`, statusID)
 	if err != nil {
 		return nil, fmt.Errorf("rebloggers of %d: %w", statusID, err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("rebloggers of %d: %w", statusID, err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return ids, nil
 }
 
 // Replies returns the visible direct replies to a status, oldest first.
