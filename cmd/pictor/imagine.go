@@ -35,32 +35,24 @@ func runImagine(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil || *as == "" || len(pos) == 0 || !ok {
 		return errUsage
 	}
-	s, err := openServer(ctx, *cfgPath)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	a, err := localAccount(ctx, s, *as)
-	if err != nil {
-		return err
-	}
 	kind := store.JobDraft
 	if *post {
 		kind = store.JobPost
 	}
-	j, err := s.Gen.Submit(ctx, genimage.SubmitRequest{AccountID: a.ID, Kind: kind, Prompt: strings.Join(pos, " "),
-		Seed: *seed, Size: *size, Draft: store.PostDraft{Visibility: visibility}, Source: genimage.SourceCLI})
-	if err != nil {
-		return err
-	}
-	j, err = runAndShow(ctx, s, j.ID, progressOut)
-	if err != nil {
-		return err
-	}
-	if j.State == store.JobFailed {
-		return errors.New(j.Error)
-	}
-	return printResult(ctx, s, j, out)
+	return asUser(ctx, *cfgPath, *as, func(s *server.Server, a store.Account) error {
+		j, err := s.Gen.Submit(ctx, genimage.SubmitRequest{AccountID: a.ID, Kind: kind, Prompt: strings.Join(pos, " "),
+			Seed: *seed, Size: *size, Draft: store.PostDraft{Visibility: visibility}, Source: genimage.SourceCLI})
+		if err != nil {
+			return err
+		}
+		if j, err = runAndShow(ctx, s, j.ID, progressOut); err != nil {
+			return err
+		}
+		if j.State == store.JobFailed {
+			return errors.New(j.Error)
+		}
+		return printResult(ctx, s, j, out)
+	})
 }
 
 // runAndShow runs job id here, printing progress events to w. If a running

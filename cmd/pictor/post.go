@@ -33,39 +33,32 @@ func runPost(ctx context.Context, args []string, out io.Writer) error {
 	if !ok || (len(pos) == 0 && len(images) == 0) {
 		return errUsage
 	}
-	s, err := openServer(ctx, *cfgPath)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	a, err := localAccount(ctx, s, *as)
-	if err != nil {
-		return err
-	}
-	draft := social.Draft{Text: strings.Join(pos, " "), SpoilerText: *cw, Visibility: visibility}
 	// Check every file first, so a typo leaves nothing half-written.
 	for _, path := range images {
 		if _, err := os.Stat(path); err != nil {
 			return err
 		}
 	}
-	for i, path := range images {
-		alt := ""
-		if i < len(alts) {
-			alt = alts[i]
+	return asUser(ctx, *cfgPath, *as, func(s *server.Server, a store.Account) error {
+		draft := social.Draft{Text: strings.Join(pos, " "), SpoilerText: *cw, Visibility: visibility}
+		for i, path := range images {
+			alt := ""
+			if i < len(alts) {
+				alt = alts[i]
+			}
+			m, err := uploadFile(ctx, s.Social, a.ID, path, alt)
+			if err != nil {
+				return err
+			}
+			draft.MediaIDs = append(draft.MediaIDs, m.ID)
 		}
-		m, err := uploadFile(ctx, s.Social, a.ID, path, alt)
+		st, err := s.Social.CreateStatus(ctx, a.ID, draft)
 		if err != nil {
 			return err
 		}
-		draft.MediaIDs = append(draft.MediaIDs, m.ID)
-	}
-	st, err := s.Social.CreateStatus(ctx, a.ID, draft)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(out, st.URL)
-	return nil
+		fmt.Fprintln(out, st.URL)
+		return nil
+	})
 }
 
 func uploadFile(ctx context.Context, svc *social.Service, accountID int64, path, alt string) (store.MediaAttachment, error) {
