@@ -53,12 +53,20 @@ func TestCrashDuringFanOut(t *testing.T) {
 	const followers, hosts, workers = 2000, 8, 16
 	dir := t.TempDir()
 	bin := buildPictor(t, dir)
+	// The test holds the listening socket and hands it to each run through
+	// socket activation: a port closed and re-bound later may meanwhile be
+	// taken by another test's connection.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ln.Close()
+	sock, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
 	addr := ln.Addr().String()
-	ln.Close()
 	cfg := filepath.Join(dir, "pictor.toml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`host = %q
 scheme = "http"
@@ -95,7 +103,7 @@ per_host_concurrency = 4
 	runPictor(t, bin, cfg, "post", "--as", "alice", "kill me gently")
 
 	// First run: killed once a quarter of the inboxes have the post.
-	first := startPictor(t, bin, cfg)
+	first := startPictor(t, bin, cfg, sock)
 	servertest.Eventually(t, 2*time.Minute, "a quarter of the fan-out", func() bool {
 		_, total, _ := sink.Snapshot()
 		return total >= followers/4
@@ -108,7 +116,7 @@ per_host_concurrency = 4
 	}
 
 	// Second run: the rest, and nothing recorded as done is sent again.
-	second := startPictor(t, bin, cfg)
+	second := startPictor(t, bin, cfg, sock)
 	defer func() { second.Process.Kill(); second.Wait() }()
 	servertest.Eventually(t, 2*time.Minute, "every inbox reached", func() bool {
 		got, _, _ := sink.Snapshot()
@@ -167,10 +175,13 @@ func insertFollowers(t testing.TB, db *store.DB, alice store.Account, hosts []st
 	return inboxes
 }
 
-// startPictor runs `pictor serve` until the test kills it.
-func startPictor(t *testing.T, bin, cfg string) *exec.Cmd {
+// startPictor runs `pictor serve` on the listening socket sock, passed as
+// systemd does (fd 3, LISTEN_FDS=1, LISTEN_PID set by the shell that execs
+// the server so it names the server's own pid), until the test kills it.
+func startPictor(t *testing.T, bin, cfg string, sock *os.File) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--config", cfg)
+	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" serve --config "$1"`, bin, cfg)
+	cmd.ExtraFiles = []*os.File{sock}
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

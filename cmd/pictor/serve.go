@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/server"
@@ -24,9 +23,9 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := listen(cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return err
 	}
 	return s.Run(ctx, ln)
 }
