@@ -122,8 +122,12 @@ func (s *Service) answerMention(ctx context.Context, bot store.Account, n store.
 		return s.replyError(ctx, n.FromAccountID, draft,
 			"Mention me with a description of the image you want, e.g. \"a lighthouse at dusk, watercolour\".")
 	}
-	_, err = s.Submit(ctx, SubmitRequest{AccountID: n.FromAccountID, Kind: store.JobReply, Prompt: prompt,
-		Draft: draft, SourceStatusID: st.ID, Source: SourceBot})
+	req := SubmitRequest{AccountID: n.FromAccountID, Kind: store.JobReply, Prompt: prompt,
+		Draft: draft, SourceStatusID: st.ID, Source: SourceBot}
+	err = req.applyPromptOptions()
+	if err == nil {
+		_, err = s.Submit(ctx, req)
+	}
 	if e, ok := apperr.As(err); ok {
 		if e.Kind == apperr.KindConflict {
 			return nil // already answered

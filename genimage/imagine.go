@@ -57,12 +57,14 @@ func (s *Service) ParseCommand(text string) (prompt string, ok bool) {
 // Errors are apperr values: Submit's (422 refusal, 429 quota, ...), the job's
 // failure (422), or ErrGenerating when the post is not ready yet.
 func (s *Service) Imagine(ctx context.Context, accountID int64, prompt string, draft store.PostDraft) (store.Status, error) {
-	prompt = strings.TrimSpace(prompt)
-	j, err := s.db.RecentPostJob(ctx, accountID, prompt, s.db.Now().Add(-resendWindow))
-	if errors.Is(err, store.ErrNotFound) {
-		draft.Text = ""
-		j, err = s.Submit(ctx, SubmitRequest{AccountID: accountID, Kind: store.JobPost, Prompt: prompt,
-			Draft: draft, Source: SourceImagine})
+	draft.Text = ""
+	req := SubmitRequest{AccountID: accountID, Kind: store.JobPost, Prompt: prompt, Draft: draft, Source: SourceImagine}
+	if err := req.applyPromptOptions(); err != nil {
+		return store.Status{}, err
+	}
+	j, err := s.db.RecentPostJob(ctx, accountID, req.Prompt, s.db.Now().Add(-resendWindow))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !s.sameRequest(j, req)) {
+		j, err = s.Submit(ctx, req)
 	}
 	if err != nil {
 		return store.Status{}, err
@@ -81,6 +83,16 @@ func (s *Service) Imagine(ctx context.Context, accountID int64, prompt string, d
 		return store.Status{}, apperr.Invalid("%s", j.Error)
 	}
 	return store.Status{}, ErrGenerating
+}
+
+// sameRequest reports whether job j answers req, a resend of the same
+// command: the same options, where a seed left out matches any seed.
+func (s *Service) sameRequest(j store.Job, req SubmitRequest) bool {
+	size := req.Size
+	if size == "" || size == "auto" {
+		size = s.opts.Size
+	}
+	return j.NegativePrompt == req.NegativePrompt && j.Size == size && (req.Seed == 0 || j.Seed == req.Seed)
 }
 
 // SubmitPost is Imagine for the client API (the mastoapi.Imaginer hook):

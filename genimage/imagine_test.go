@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -232,5 +233,69 @@ func TestBotIgnoresOtherBots(t *testing.T) {
 	}
 	if jobs, _ := e.db.JobsOf(ctx, other.ID, 5); len(jobs) != 0 {
 		t.Fatalf("jobs for a bot: %+v", jobs)
+	}
+}
+
+// Options typed after the prompt reach the backend and are not drawn into
+// the picture; a resend with other options is a new request.
+func TestImagineOptions(t *testing.T) {
+	var mu sync.Mutex
+	var got []genimage.Request
+	b := &fakeBackend{gen: func(_ context.Context, req genimage.Request) (genimage.Result, error) {
+		mu.Lock()
+		got = append(got, req)
+		mu.Unlock()
+		return imageResult(pngBytes(req.Seed)), nil
+	}}
+	e := newEnv(t, b, nil, genimage.Options{})
+	alice := e.user(t, "alice")
+	e.start(t, false)
+	ctx := context.Background()
+	st, err := e.svc.Imagine(ctx, alice.ID, "a fox in the forest --seed 42 --ar 2:3 --no snow", store.PostDraft{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(st.Text, "a fox in the forest") || strings.Contains(st.Text, "--") {
+		t.Fatalf("status text %q", st.Text)
+	}
+	again, err := e.svc.Imagine(ctx, alice.ID, "a fox in the forest --seed 42 --ar 2:3 --no snow", store.PostDraft{})
+	if err != nil || again.ID != st.ID {
+		t.Fatalf("identical resend gave %d, %v; want status %d", again.ID, err, st.ID)
+	}
+	other, err := e.svc.Imagine(ctx, alice.ID, "a fox in the forest --seed 43", store.PostDraft{})
+	if err != nil || other.ID == st.ID {
+		t.Fatalf("a resend with another seed gave %d, %v", other.ID, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 {
+		t.Fatalf("%d generations, want 2", len(got))
+	}
+	want := genimage.Request{Prompt: "a fox in the forest", NegativePrompt: "snow", Seed: 42, Size: "1024x1536"}
+	if r := got[0]; r.Prompt != want.Prompt || r.NegativePrompt != want.NegativePrompt || r.Seed != want.Seed || r.Size != want.Size {
+		t.Fatalf("backend got %+v, want %+v", r, want)
+	}
+	if got[1].Seed != 43 || got[1].NegativePrompt != "" {
+		t.Fatalf("second request %+v", got[1])
+	}
+	if _, err := e.svc.Imagine(ctx, alice.ID, "a fox --chaos 9", store.PostDraft{}); apperr.StatusOf(err) != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown option: %v", err)
+	}
+}
+
+func TestBotRepliesWithTheOptionError(t *testing.T) {
+	e := newEnv(t, okBackend(), nil, genimage.Options{})
+	if _, err := e.svc.Bot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	bob := e.user(t, "bob")
+	e.start(t, true)
+	mention, err := e.soc.CreateStatus(context.Background(), bob.ID, social.Draft{Text: "@imagine a fox --chaos 80"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := waitReply(t, e, mention.ID)
+	if !strings.Contains(reply.Text, "unknown option --chaos") {
+		t.Fatalf("reply %q", reply.Text)
 	}
 }
