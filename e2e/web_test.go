@@ -210,7 +210,8 @@ func TestWebInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("browser script failed: %v", err)
 	}
-	for _, want := range []string{"ok - the job page polls its progress while the job runs", "ok - phone: two cards per row"} {
+	for _, want := range []string{"ok - the job page polls its progress while the job runs", "ok - phone: two cards per row",
+		"ok - the content warning is shown once", "ok - a reply from the post page shows up in its thread"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("the browser script did not reach %q", want)
 		}

@@ -103,7 +103,7 @@ func TestPostPageContentWarningAndNegotiation(t *testing.T) {
 	st := postImage(t, srv, alice.ID, "a stormy sea", social.Draft{Text: "<b>bold</b> words", SpoilerText: "flashing lights"})
 	b := newBrowser(t, srv)
 	p := b.get("/@alice/" + store.FormatID(st.ID))
-	mustContain(t, p, `<details class="cw cw-media">`, "<span>flashing lights</span>", "&lt;b&gt;bold&lt;/b&gt;")
+	mustContain(t, p, `<details class="cw cw-media" id="cw">`, "<span>flashing lights</span>", "&lt;b&gt;bold&lt;/b&gt;")
 	mustNotContain(t, p, `property="og:image"`) // a sensitive image does not unfurl
 
 	// ActivityPub clients still get JSON at the same URLs.
@@ -123,22 +123,6 @@ func TestPostPageContentWarningAndNegotiation(t *testing.T) {
 	}
 }
 
-func TestRemoteFollowRedirects(t *testing.T) {
-	srv := servertest.Start(t, servertest.Options{})
-	alice := srv.CreateUser(t, "alice", "")
-	b := newBrowser(t, srv)
-	p := b.get("/remote_follow?name=alice&acct=%40bob%40social.example")
-	want := "https://social.example/authorize_interaction?uri=" + strings.ReplaceAll(strings.ReplaceAll(alice.URI, ":", "%3A"), "/", "%2F")
-	if p.Status != http.StatusSeeOther || p.Location != want {
-		t.Fatalf("%d %q, want %q", p.Status, p.Location, want)
-	}
-	for _, acct := range []string{"bob", "bob@", "bob@evil.example/path", "javascript:alert(1)@x.y"} {
-		if p := b.get("/remote_follow?name=alice&acct=" + acct); p.Status != http.StatusUnprocessableEntity {
-			t.Fatalf("acct %q: %d %q", acct, p.Status, p.Location)
-		}
-	}
-}
-
 // The owner sees what stops Bridgy Fed from bridging the account
 // (checklist 45); visitors do not.
 func TestBridgeReadinessShownToOwner(t *testing.T) {
@@ -151,4 +135,61 @@ func TestBridgeReadinessShownToOwner(t *testing.T) {
 	p = b.get("/@alice")
 	mustContain(t, p, "default profile picture", "at least 7 days old")
 
+}
+
+// A post shows its content warning once, as Mastodon's web does: one
+// <details> (no script needed) hides the images and, when there is a
+// warning text, the post's text too. A sensitive flag alone hides only the
+// images.
+func TestPostPageShowsOneContentWarning(t *testing.T) {
+	srv := servertest.Start(t, servertest.Options{})
+	alice := srv.CreateUser(t, "alice", "")
+	ctx := context.Background()
+	textOnly, err := srv.Social.CreateStatus(ctx, alice.ID, social.Draft{Text: "spoiler text here", SpoilerText: "film plot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name               string
+		st                 store.Status
+		summary            string
+		hidden, notHidden  []string
+		wantImagesInDetail bool
+	}{
+		{"warning with images and text",
+			postImage(t, srv, alice.ID, "a stormy sea", social.Draft{Text: "words under the warning", SpoilerText: "flashing lights"}),
+			"<summary><span>flashing lights</span>", []string{"words under the warning"}, nil, true},
+		{"sensitive images only",
+			postImage(t, srv, alice.ID, "a calm lake", social.Draft{Text: "words in the clear", Sensitive: true}),
+			"<summary><span>Sensitive content</span>", nil, []string{"words in the clear"}, true},
+		{"warning on text only", textOnly, "<summary><span>film plot</span>", []string{"spoiler text here"}, nil, false},
+	}
+	b := newBrowser(t, srv)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := b.get("/@alice/" + store.FormatID(tc.st.ID))
+			article := p.Body[strings.Index(p.Body, `<article class="post">`):strings.Index(p.Body, "</article>")]
+			if n := strings.Count(article, "<details"); n != 1 {
+				t.Fatalf("%d <details> in the post, want 1:\n%s", n, article)
+			}
+			if n := strings.Count(article, "<summary>"); n != 1 || !strings.Contains(article, tc.summary) {
+				t.Fatalf("want one summary %q:\n%s", tc.summary, article)
+			}
+			inside := article[strings.Index(article, "<details"):strings.Index(article, "</details>")]
+			outside := strings.Replace(article, inside, "", 1)
+			for _, s := range tc.hidden {
+				if !strings.Contains(inside, s) || strings.Contains(outside, s) {
+					t.Fatalf("%q is not (only) behind the warning:\n%s", s, article)
+				}
+			}
+			for _, s := range tc.notHidden {
+				if strings.Contains(inside, s) || !strings.Contains(outside, s) {
+					t.Fatalf("%q is hidden:\n%s", s, article)
+				}
+			}
+			if got := strings.Contains(inside, `<img class="img"`); got != tc.wantImagesInDetail || strings.Contains(outside, `<img class="img"`) {
+				t.Fatalf("images behind the warning: %v, want %v:\n%s", got, tc.wantImagesInDetail, article)
+			}
+		})
+	}
 }

@@ -22,6 +22,12 @@ type postView struct {
 	ParentURL string
 	RemixURL  string
 	IsMine    bool
+	// Path is the page's path, under which the action forms post.
+	Path string
+	// The signed-in visitor's marks, which the like and boost buttons show.
+	Favourited, Reblogged bool
+	ReplyPrefill          string // "@author " when replying to someone else
+	ReplyVisibility       string // the reply form's default: the post's own
 }
 
 // publicStatus returns a local status that public pages may show: public or
@@ -39,33 +45,55 @@ func publicStatus(st store.Status) error {
 	return nil
 }
 
-// post serves /@{name}/{id}: the images at full size with alt text, the
-// prompt and model, the content warning behind a click, counts, replies and
-// a Remix link.
-func (h *Handler) post(w http.ResponseWriter, r *http.Request, v *visitor) error {
-	author, err := h.publicAccount(r.Context(), mux.Vars(r)["name"])
+// publicPost loads the local status /@{name}/{id} names, with its author,
+// if the public pages may show it (publicStatus).
+func (h *Handler) publicPost(ctx context.Context, name, rawID string) (store.Status, store.Account, error) {
+	author, err := h.publicAccount(ctx, name)
 	if err != nil {
-		return err
+		return store.Status{}, store.Account{}, err
 	}
-	id, ok := store.ParseID(mux.Vars(r)["id"])
+	id, ok := store.ParseID(rawID)
 	if !ok {
-		return errNotFound
+		return store.Status{}, store.Account{}, errNotFound
 	}
-	st, err := h.db.StatusByID(r.Context(), id)
+	st, err := h.db.StatusByID(ctx, id)
 	if err != nil {
-		return notFoundIf(err)
+		return store.Status{}, store.Account{}, notFoundIf(err)
 	}
 	if st.AccountID != author.ID {
-		return errNotFound
+		return store.Status{}, store.Account{}, errNotFound
 	}
 	if err := publicStatus(st); err != nil {
+		return store.Status{}, store.Account{}, err
+	}
+	return st, author, nil
+}
+
+// post serves /@{name}/{id}: the images at full size with alt text, the
+// prompt and model, the content warning behind one click, counts, replies,
+// a Remix link, and like, boost and reply forms for signed-in visitors (a
+// remote-interaction form for the others).
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	st, author, err := h.publicPost(r.Context(), mux.Vars(r)["name"], mux.Vars(r)["id"])
+	if err != nil {
 		return err
 	}
 	views, err := h.statusViews(r.Context(), []store.Status{st})
 	if err != nil || len(views) == 0 {
 		return errors.Join(err, errNotFound)
 	}
-	pv := postView{Status: views[0], IsMine: v.SignedIn && v.Account.ID == author.ID}
+	pv := postView{Status: views[0], IsMine: v.SignedIn && v.Account.ID == author.ID,
+		Path: "/@" + author.Username + "/" + store.FormatID(st.ID), ReplyVisibility: st.Visibility}
+	if v.SignedIn {
+		flags, err := h.db.StatusViewerFlags(r.Context(), v.Account.ID, []int64{st.ID})
+		if err != nil {
+			return err
+		}
+		pv.Favourited, pv.Reblogged = flags[st.ID].Favourited, flags[st.ID].Reblogged
+		if !pv.IsMine {
+			pv.ReplyPrefill = "@" + author.Username + " "
+		}
+	}
 	if pv.Replies, err = h.publicReplies(r.Context(), st.ID); err != nil {
 		return err
 	}

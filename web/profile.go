@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/gorilla/mux"
 
-	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -79,26 +76,5 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request, v *visitor) er
 		Meta: &cardMeta{Type: "profile", Title: pv.Account.DisplayName + " (" + pv.Account.Handle + ")",
 			Description: desc, URL: pv.Account.URL, Image: h.absURL(pv.Account.Avatar)},
 		Data: pv})
-	return nil
-}
-
-// handleRE matches a fediverse address typed into the remote-follow form.
-var handleRE = regexp.MustCompile(`^@?[A-Za-z0-9_.-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?)$`)
-
-// remoteFollow serves GET /remote_follow?acct=you@your.server&name=alice: it
-// sends the visitor to their own server's authorize_interaction page for
-// this account, where they confirm the follow. Nothing is fetched here.
-func (h *Handler) remoteFollow(w http.ResponseWriter, r *http.Request, v *visitor) error {
-	q := r.URL.Query()
-	a, err := h.publicAccount(r.Context(), q.Get("name"))
-	if err != nil {
-		return err
-	}
-	m := handleRE.FindStringSubmatch(strings.TrimSpace(q.Get("acct")))
-	if m == nil {
-		return apperr.Invalid("Enter your fediverse address, like you@mastodon.social.")
-	}
-	target := "https://" + strings.ToLower(m[1]) + "/authorize_interaction?uri=" + url.QueryEscape(a.URI)
-	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }

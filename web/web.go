@@ -106,6 +106,10 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle("/@{name:[A-Za-z0-9_-]+}.atom", h.page(h.atom)).Methods(get...)
 	r.Handle("/users/{name:[A-Za-z0-9_-]+}.atom", h.page(h.atom)).Methods(get...)
 	r.Handle("/remote_follow", h.page(h.remoteFollow)).Methods(get...)
+	r.Handle("/remote_interaction", h.page(h.remoteInteraction)).Methods(get...)
+	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/{action:favourite|unfavourite|reblog|unreblog}", h.page(h.interact)).
+		Methods(http.MethodPost)
+	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/reply", h.page(h.reply)).Methods(http.MethodPost)
 	r.Handle("/signin", h.page(h.signInPage)).Methods(get...)
 	r.Handle("/signin", h.page(h.signIn)).Methods(http.MethodPost)
 	r.Handle("/signout", h.page(h.signOut)).Methods(http.MethodPost)
@@ -164,7 +168,10 @@ func (h *Handler) page(fn pageFunc) http.Handler {
 // fail renders err as an error page with its status.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *visitor, err error) {
 	status := apperr.StatusOf(err)
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable: // another server is down: not ours to fix
+		h.opts.Log.Warn("page unavailable", "path", r.URL.Path, "err", err)
+	case status >= 500:
 		h.opts.Log.Error("page failed", "path", r.URL.Path, "err", err)
 	}
 	if v == nil {

@@ -4,7 +4,8 @@
 // the builtin backend and watch its live progress, pick it, review the alt
 // text, add a content warning and post it; find it in Explore and on the
 // profile, check its AI label, prompt and original file, remix it, open its
-// content warning; authorize an app, check the admin page, sign out, and
+// content warning (once, for image and text); like and reply from the post
+// page; authorize an app, check the admin page, sign out, and
 // check the layout on a phone-sized and a desktop viewport. Screenshots go
 // to $PICTOR_SCREENSHOTS when it is set.
 //
@@ -143,11 +144,17 @@ async function findInExploreAndProfile(page, postURL) {
 async function openPost(page, postURL) {
   await Promise.all([page.waitForURL(postURL), page.click(`.card a.shot[href="${new URL(postURL).pathname}"], .card a.shot[href="${postURL}"]`)]);
   const img = page.locator(".cw img.img").first();
+  const text = page.locator("article.post .content", { hasText: "My first kite" });
   check(!(await img.isVisible()), "the image behind the content warning is hidden");
+  check(!(await text.isVisible()), "the text behind the content warning is hidden");
   check((await page.locator(".cw-media > summary").textContent()).includes("bright colours"), "the content warning is shown");
+  check((await page.locator("article.post details").count()) === 1 &&
+    (await page.locator("article.post", { hasText: "bright colours" }).locator("summary").count()) === 1,
+    "the content warning is shown once");
   await shot(page, "post-cw-closed-desktop");
   await page.click(".cw-media > summary");
   check(await img.isVisible(), "opening the content warning shows the image");
+  check(await text.isVisible(), "the same click shows the text");
   check(await img.evaluate((i) => i.complete && i.naturalWidth === 1024), "the image is shown at full size");
   check((await page.locator("figcaption").first().textContent()).includes(alt), "the alt text is shown");
   check(await page.locator(".gen .chip.ai").isVisible(), "the post carries the AI label");
@@ -160,6 +167,26 @@ async function openPost(page, postURL) {
   check((await page.locator('textarea[name="prompt"]').inputValue()) === prompt, "Remix opens compose with the prompt");
   await page.goto(base + env("PICTOR_GEN_POST"));
   await shot(page, "post-desktop");
+}
+
+// likeAndReply likes the seeded generated post from its page and replies
+// to it, without waiting on any script: plain forms and redirects.
+async function likeAndReply(page) {
+  const postURL = base + env("PICTOR_GEN_POST");
+  await page.goto(postURL);
+  const like = page.locator('.post-actions form[action$="/favourite"] button');
+  check((await like.textContent()).includes("Like"), "a signed-in visitor sees a Like button");
+  await Promise.all([page.waitForURL(postURL + "#actions"), like.click()]);
+  const liked = page.locator('.post-actions form[action$="/unfavourite"] button');
+  check((await liked.getAttribute("aria-pressed")) === "true" && (await liked.textContent()).includes("Liked"),
+    "after a click the button shows the like");
+  check((await page.locator(".stats li").first().textContent()).replace(/\s+/g, " ").trim() === "1 like", "the like is counted");
+  const reply = "What a calm little lighthouse.";
+  await page.fill("#reply-text", "@" + env("PICTOR_USER") + " " + reply);
+  await Promise.all([page.waitForURL(/#r[0-9]+$/), page.click('#reply button[type="submit"]')]);
+  const anchor = new URL(page.url()).hash;
+  check((await page.locator(".replies " + anchor).textContent()).includes(reply), "a reply from the post page shows up in its thread");
+  await shot(page, "post-liked-reply-desktop", true);
 }
 
 async function seededContentWarning(page) {
@@ -202,6 +229,8 @@ async function phoneLayout(browser, postURL) {
   await noHorizontalScroll(page, "phone Explore");
   await shot(page, "explore-phone");
   await page.goto(postURL);
+  check(await page.locator('#interact form[action="/remote_interaction"]').isVisible(),
+    "anonymous visitors can interact from their own server");
   await noHorizontalScroll(page, "phone post page");
   await shot(page, "post-phone");
   await page.goto(base + "/@" + env("PICTOR_USER"));
@@ -241,6 +270,7 @@ try {
   const postURL = await pickAndPost(page);
   await findInExploreAndProfile(page, postURL);
   await openPost(page, postURL);
+  await likeAndReply(page);
   await seededContentWarning(page);
   await consent(page);
   await admin(page);
