@@ -74,6 +74,13 @@ func (s *Service) prepare(ctx context.Context, author store.Account, d Draft, ed
 		if err != nil {
 			return p, err
 		}
+		// A status the author may not see is not found, as Mastodon answers.
+		if ok, err := s.CanSee(ctx, author.ID, parent); err != nil || !ok {
+			if err != nil {
+				return p, err
+			}
+			return p, apperr.NotFound("the status being replied to was not found")
+		}
 		p.parent = parent
 	}
 	d.Text = s.labelled(d.Text, p.media)
