@@ -101,6 +101,7 @@ type OpenAI struct {
 	OutputFormat      string `toml:"output_format"`
 	OutputCompression int    `toml:"output_compression"`
 	Background        string `toml:"background"`
+	PartialImages     int    `toml:"partial_images"`
 }
 
 // Moderation configures prompt and post screening.
@@ -258,6 +259,9 @@ func (f File) Validate() error {
 	}
 	if g.Workers < 1 || g.MaxConcurrentJobs < 1 || g.ImagesPerDay < 0 || g.RemoteImagesPerDay < 0 {
 		bad("generation workers and max_concurrent_jobs must be at least 1, quotas not negative")
+	}
+	if g.OpenAI.PartialImages < 0 || g.OpenAI.PartialImages > 3 {
+		bad("generation.openai partial_images must be between 0 and 3")
 	}
 	switch f.Moderation.Backend {
 	case "auto", "openai", "wordlist", "off":

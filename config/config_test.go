@@ -65,6 +65,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"bad hashtag", "[generation]\nhashtag = \"#AI art\"\n", "hashtag"},
 		{"bad listen", "listen = \"8080\"\n", "listen"},
 		{"not toml", "host = \n", "read config"},
+		{"partial_images out of range", "[generation.openai]\npartial_images = 4\n", "partial_images"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,8 +21,14 @@ func (s *Service) generate(ctx context.Context, j *store.Job) error {
 	req := Request{Prompt: j.Prompt, NegativePrompt: j.NegativePrompt, Seed: j.Seed, Size: j.Size,
 		User: fmt.Sprintf("pictor-%d", j.AccountID)}
 	res, err := s.backend.Generate(gctx, req, func(p Progress) {
-		s.publish(*j, Event{State: store.JobRunning, Stage: p.Stage, Fraction: p.Fraction, HasPartial: p.Partial != nil})
+		e := Event{State: store.JobRunning, Stage: p.Stage, Fraction: p.Fraction}
+		if p.Partial != nil {
+			e.PreviewSeq = s.keepPreview(j.ID, *p.Partial)
+			e.HasPartial = e.PreviewSeq > 0
+		}
+		s.publish(*j, e)
 	})
+	s.dropPreview(j.ID) // the images are in, or the run failed: either way the preview is stale
 	if err != nil {
 		if gctx.Err() != nil && ctx.Err() == nil {
 			return fmt.Errorf("%w: %w", errTimeout, err)

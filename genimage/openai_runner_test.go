@@ -151,3 +151,64 @@ func TestModerationThroughOpenAIEndpoint(t *testing.T) {
 		t.Fatalf("moderation log %+v", log)
 	}
 }
+
+// A streaming provider's previews are held, newest only, while the job runs
+// and announced in its progress events; the posted original is the final
+// image, not a preview.
+func TestRunnerKeepsNewestPreviewWhileStreaming(t *testing.T) {
+	fake := fakeopenai.New(t)
+	b, err := openai.New(openai.Options{APIKey: "sk-test", BaseURL: fake.BaseURL(), PartialImages: 2, OutputFormat: "png"}, http.DefaultClient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, b, nil, genimage.Options{})
+	hold := make(chan struct{})
+	fake.QueueImages(fakeopenai.Stream(fakeopenai.StreamOptions{Partials: 2, Hold: hold}))
+	alice := e.user(t, "alice")
+	ctx := context.Background()
+	j, err := e.svc.Submit(ctx, genimage.SubmitRequest{AccountID: alice.ID, Kind: store.JobDraft, Prompt: "a kite"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := e.svc.Subscribe(j.ID) // before any worker runs, so no event is missed
+	defer sub.Close()
+	e.start(t, false)
+	var seqs []int
+	timeout := time.After(20 * time.Second)
+	for len(seqs) < 2 {
+		select {
+		case ev := <-sub.C:
+			if pe, ok := ev.Payload.(genimage.Event); ok && pe.PreviewSeq > 0 {
+				if !pe.HasPartial || pe.State != store.JobRunning {
+					t.Fatalf("event %+v", pe)
+				}
+				seqs = append(seqs, pe.PreviewSeq)
+			}
+		case <-timeout:
+			t.Fatalf("previews seen: %v", seqs)
+		}
+	}
+	p, ok := e.svc.Preview(j.ID)
+	if !ok || seqs[0] != 1 || seqs[1] != 2 || p.Seq != 2 || p.MediaType != "image/png" || !bytes.Equal(p.Data, fakeopenai.PartialPNG(1)) {
+		t.Fatalf("preview ok=%v seq=%d %s; events %v", ok, p.Seq, p.MediaType, seqs)
+	}
+	if _, ok := e.svc.Preview("another-job"); ok {
+		t.Fatal("preview for an unknown job")
+	}
+	close(hold)
+	j = e.wait(t, j.ID)
+	if j.State != store.JobDone {
+		t.Fatalf("job %s %q", j.State, j.Error)
+	}
+	if _, ok := e.svc.Preview(j.ID); ok {
+		t.Fatal("preview kept after the job ended")
+	}
+	m, err := e.db.MediaByID(ctx, j.MediaIDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, err := os.ReadFile(filepath.Join(e.dir, "media", m.OriginalName))
+	if err != nil || !bytes.Equal(orig, fakeopenai.FinalPNG()) {
+		t.Fatalf("original is not the completed image byte for byte: %v", err)
+	}
+}

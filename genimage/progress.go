@@ -17,7 +17,8 @@ type Event struct {
 	State      string  `json:"state"` // store.JobQueued, JobRunning, JobDone, JobFailed
 	Stage      string  `json:"stage,omitempty"`
 	Fraction   float64 `json:"fraction,omitempty"`
-	HasPartial bool    `json:"has_partial,omitempty"` // the provider sent a preview
+	HasPartial bool    `json:"has_partial,omitempty"` // the provider sent a preview, held until the run ends
+	PreviewSeq int     `json:"preview_seq,omitempty"` // Seq of that preview (Service.Preview); 0 when none came
 	Error      string  `json:"error,omitempty"`       // user-facing, when failed
 	MediaIDs   []int64 `json:"media_ids,omitempty"`   // when done
 	StatusID   int64   `json:"status_id,omitempty"`   // when done and posted

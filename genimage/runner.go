@@ -93,6 +93,7 @@ func (s *Service) RunJob(ctx context.Context, id string) (store.Job, error) {
 // ctx ends first.
 func (s *Service) runJob(ctx context.Context, j store.Job) {
 	log := s.log.With("job_id", j.ID)
+	defer s.dropPreview(j.ID)
 	s.publish(j, Event{State: store.JobRunning})
 	if j.Attempts > s.opts.MaxAttempts {
 		s.fail(ctx, j, &jobError{kind: store.JobError,

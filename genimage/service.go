@@ -86,6 +86,9 @@ type Service struct {
 
 	botMu sync.Mutex
 	bot   store.Account
+
+	previewMu sync.Mutex
+	previews  map[string]Preview // newest partial image per running job
 }
 
 // New builds the service. It does not touch the database; call Bot once at
@@ -102,7 +105,7 @@ func New(d Deps, opts Options) (*Service, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: d.DB, social: d.Social, hub: d.Hub, log: d.Log, backend: d.Backend, mod: d.Moderator,
-		opts: opts, wake: make(chan struct{})}, nil
+		opts: opts, wake: make(chan struct{}), previews: make(map[string]Preview)}, nil
 }
 
 // Options returns the options in force.

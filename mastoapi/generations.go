@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -23,6 +24,11 @@ import (
 //	POST /api/v1/pictor/generations              prompt, negative_prompt, seed, size → 202 Generation
 //	GET  /api/v1/pictor/generations/{id}         → Generation (poll)
 //	GET  /api/v1/pictor/generations/{id}/stream  → server-sent events "progress" until done or failed
+//	GET  /api/v1/pictor/generations/{id}/preview → the newest partial image while the job runs, else 404
+//
+// A provider that streams partial images (OpenAI with partial_images set)
+// gives previews: a "progress" event then carries preview_url, which changes
+// with every new preview, and fetching it answers the image itself.
 //
 // A finished Generation lists media attachments (unattached, alt text
 // prefilled and editable with PUT /api/v1/media/{id}) whose ids POST
@@ -54,6 +60,47 @@ func (h *Handler) GenerationRoutes(r *mux.Router, gen *genimage.Service) {
 	r.Handle(base, h.api(g.create)).Methods(http.MethodPost)
 	r.Handle(base+"/{id}", h.api(g.get)).Methods(http.MethodGet)
 	r.Handle(base+"/{id}/stream", h.api(g.stream)).Methods(http.MethodGet)
+	r.Handle(base+"/{id}/preview", h.api(g.preview)).Methods(http.MethodGet)
+}
+
+// progressEvent is a "progress" event: the runner's event plus the address
+// of the preview it announces.
+type progressEvent struct {
+	genimage.Event
+	PreviewURL string `json:"preview_url,omitempty"`
+}
+
+// progress adds preview_url to e when e announces a preview; the sequence
+// number in the query makes each new preview a new URL.
+func (g generations) progress(e genimage.Event) progressEvent {
+	pe := progressEvent{Event: e}
+	if e.PreviewSeq > 0 {
+		pe.PreviewURL = fmt.Sprintf("%s/api/v1/pictor/generations/%s/preview?n=%d", g.h.opts.BaseURL, url.PathEscape(e.JobID), e.PreviewSeq)
+	}
+	return pe
+}
+
+// preview answers the newest partial image of a running job of the caller,
+// 404 when there is none. Previews are never cached: a newer one replaces it.
+func (g generations) preview(w http.ResponseWriter, r *http.Request) error {
+	me, err := g.h.user(r, auth.ScopeWriteMedia)
+	if err != nil {
+		return err
+	}
+	j, err := g.own(r, me.AccountID)
+	if err != nil {
+		return err
+	}
+	p, ok := g.gen.Preview(j.ID)
+	if !ok {
+		return errNotFound()
+	}
+	w.Header().Set("Content-Type", p.MediaType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(p.Data)))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(p.Data)
+	return nil
 }
 
 type generations struct {
@@ -136,8 +183,12 @@ func (g generations) stream(w http.ResponseWriter, r *http.Request) error {
 		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
 		rc.Flush()
 	}
-	send("progress", genimage.Event{JobID: j.ID, State: j.State})
-	j, err = g.gen.Wait(r.Context(), j.ID, time.Hour, func(e genimage.Event) { send("progress", e) })
+	first := genimage.Event{JobID: j.ID, State: j.State}
+	if p, ok := g.gen.Preview(j.ID); ok {
+		first.HasPartial, first.PreviewSeq = true, p.Seq
+	}
+	send("progress", g.progress(first))
+	j, err = g.gen.Wait(r.Context(), j.ID, time.Hour, func(e genimage.Event) { send("progress", g.progress(e)) })
 	if err != nil {
 		return nil // the client went away; the job goes on
 	}

@@ -77,7 +77,7 @@ func openAIOptions(g config.Generation, model string) openai.Options {
 	o := g.OpenAI
 	return openai.Options{APIKey: o.APIKey, BaseURL: o.BaseURL, Model: o.Model, Size: o.Size, Quality: o.Quality,
 		OutputFormat: o.OutputFormat, OutputCompression: o.OutputCompression, Background: o.Background,
-		Profile: o.Profile, Timeout: g.Timeout.Duration, ModerationModel: model}
+		Profile: o.Profile, Timeout: g.Timeout.Duration, ModerationModel: model, PartialImages: o.PartialImages}
 }
 
 // newBackend returns the configured image backend.

@@ -23,6 +23,8 @@ type Generator interface {
 	Wait(ctx context.Context, id string, maxWait time.Duration, progress func(genimage.Event)) (store.Job, error)
 	// LabelLine is the visible AI label every generated post carries.
 	LabelLine(p genimage.Provenance) string
+	// Preview returns the newest partial image of a running job, if any.
+	Preview(id string) (genimage.Preview, bool)
 	Options() genimage.Options
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -123,9 +124,30 @@ func (h *Handler) jobJSON(w http.ResponseWriter, r *http.Request, v *visitor) er
 		}
 	}
 	out := map[string]any{"state": j.State, "stage": last.Stage, "fraction": last.Fraction, "error": j.Error}
+	if p, ok := h.opts.Generator.Preview(j.ID); ok && !j.Finished() {
+		out["preview_url"] = fmt.Sprintf("/compose/jobs/%s/preview?n=%d", j.ID, p.Seq) // a new URL per preview
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	return json.NewEncoder(w).Encode(out)
+}
+
+// jobPreview serves GET /compose/jobs/{id}/preview: the newest partial
+// image of the visitor's running job, 404 when there is none.
+func (h *Handler) jobPreview(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	j, err := h.ownJob(r.Context(), r, v)
+	if err != nil {
+		return err
+	}
+	p, ok := h.opts.Generator.Preview(j.ID)
+	if !ok {
+		return errNotFound
+	}
+	w.Header().Set("Content-Type", p.MediaType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(p.Data)
+	return nil
 }
 
 // jobPost serves POST /compose/jobs/{id}/post: the picked image, with its

@@ -123,6 +123,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle("/compose/jobs/{id:[A-Za-z0-9-]+}.json", h.page(h.jobJSON)).Methods(get...)
 	r.Handle("/compose/jobs/{id:[A-Za-z0-9-]+}", h.page(h.jobPage)).Methods(get...)
 	r.Handle("/compose/jobs/{id:[A-Za-z0-9-]+}/post", h.page(h.jobPost)).Methods(http.MethodPost)
+	r.Handle("/compose/jobs/{id:[A-Za-z0-9-]+}/preview", h.page(h.jobPreview)).Methods(get...)
 	r.Handle("/admin", h.page(h.adminPage)).Methods(get...)
 	r.Handle("/admin/users", h.page(h.adminCreateUser)).Methods(http.MethodPost)
 	r.Handle("/admin/users/{id:[0-9]+}/suspend", h.page(h.adminSuspend)).Methods(http.MethodPost)

@@ -13,9 +13,10 @@ import (
 // Backend generates images through the OpenAI Images API or a compatible
 // server. It is safe for concurrent use.
 //
-// Progress is coarse (requesting, waiting, downloading, done): go-openai
-// v1.43.0 has no streaming image call (ImageRequest has no stream or
-// partial_images field), so partial images cannot be shown yet.
+// Progress is coarse (requesting, waiting, downloading, done), except when
+// Options.PartialImages asks a GPT image model on OpenAI to stream: each
+// preview then arrives as a Progress.Partial (see stream.go; go-openai
+// v1.43.0 has no streaming image call).
 type Backend struct {
 	caller
 	name string
@@ -57,7 +58,14 @@ func (b *Backend) Model() string {
 // failures carry an apperr message (busy, out of credit, timed out,
 // misconfigured, malformed answer). req.Seed is not sent: go-openai v1.43.0's
 // ImageRequest has no seed field.
+//
+// With Options.PartialImages > 0, the openai profile and one image, the
+// request streams: previews are reported as they come, and the final image
+// is the stream's completed image, kept byte for byte.
 func (b *Backend) Generate(ctx context.Context, req genimage.Request, progress func(genimage.Progress)) (genimage.Result, error) {
+	if b.streams(req) {
+		return b.generateStream(ctx, req, progress)
+	}
 	ireq := b.imageRequest(req)
 	limit := int64(req.Count())*(b.opts.MaxImageBytes*4/3+1024) + 64<<10 // base64 inflates by 4/3
 	var resp goopenai.ImageResponse
@@ -75,16 +83,21 @@ func (b *Backend) Generate(ctx context.Context, req genimage.Request, progress f
 		return genimage.Result{}, err
 	}
 	genimage.Report(progress, genimage.Progress{Stage: genimage.StageDone, Fraction: 1})
+	return b.result(images, revised, genimage.Usage{
+		InputTokens: resp.Usage.InputTokens, OutputTokens: resp.Usage.OutputTokens, TotalTokens: resp.Usage.TotalTokens,
+	}), nil
+}
+
+// result wraps checked images in a Result with this backend's provenance.
+func (b *Backend) result(images []genimage.Image, revised string, usage genimage.Usage) genimage.Result {
 	return genimage.Result{
 		Images:        images,
 		RevisedPrompt: revised,
 		Provenance: genimage.Provenance{
 			Backend: b.name, Model: b.Model(), DigitalSourceType: genimage.SourceTrainedAlgorithmic,
 		},
-		Usage: genimage.Usage{
-			InputTokens: resp.Usage.InputTokens, OutputTokens: resp.Usage.OutputTokens, TotalTokens: resp.Usage.TotalTokens,
-		},
-	}, nil
+		Usage: usage,
+	}
 }
 
 // imageRequest sends only what the profile's server takes (product.md 3.7).

@@ -90,17 +90,29 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// call runs fn until it succeeds, fails finally, or retries run out. Each try
-// gets a fresh client, a timeout of perTry and a response bound of limit.
+// call runs fn through go-openai until it succeeds, fails finally, or
+// retries run out. Each try gets a fresh client, a timeout of perTry and a
+// response bound of limit.
 func (c caller) call(ctx context.Context, perTry time.Duration, limit int64, progress func(genimage.Progress),
 	fn func(ctx context.Context, cl *goopenai.Client) error) error {
-	for try := 0; ; try++ {
+	return c.retry(ctx, perTry, progress, func(ctx context.Context) (attempt, error) {
 		doer := &recordingDoer{c: c.http, limit: limit}
 		cfg := goopenai.DefaultConfig(c.opts.APIKey) // go-openai sends no Authorization with an empty key
 		cfg.BaseURL = c.opts.BaseURL
 		cfg.HTTPClient = doer
+		err := fn(ctx, goopenai.NewClientWithConfig(cfg))
+		return doer.last, err
+	})
+}
+
+// retry runs try, each time within a timeout of perTry, until it succeeds,
+// classify says its failure is final, or retries run out; it waits between
+// tries as retryWait says and reports StageWaiting meanwhile.
+func (c caller) retry(ctx context.Context, perTry time.Duration, progress func(genimage.Progress),
+	try func(ctx context.Context) (attempt, error)) error {
+	for n := 0; ; n++ {
 		tctx, cancel := context.WithTimeout(ctx, perTry)
-		err := fn(tctx, goopenai.NewClientWithConfig(cfg))
+		last, err := try(tctx)
 		timedOut := tctx.Err() != nil
 		cancel()
 		if err == nil {
@@ -109,11 +121,11 @@ func (c caller) call(ctx context.Context, perTry time.Duration, limit int64, pro
 		if ctx.Err() != nil {
 			return fmt.Errorf("call image service: %w", ctx.Err())
 		}
-		failure := classify(err, doer.last, timedOut, perTry)
-		if !failure.retry || try >= c.opts.MaxRetries {
+		failure := classify(err, last, timedOut, perTry)
+		if !failure.retry || n >= c.opts.MaxRetries {
 			return failure.err
 		}
-		wait := c.retryWait(doer.last.header, try)
+		wait := c.retryWait(last.header, n)
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			return failure.err // sleeping would outlive the caller; fail now
 		}

@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,13 +37,23 @@ func classify(err error, last attempt, timedOut bool, perTry time.Duration) fail
 		// Not retried: the provider may still finish (and bill) the first attempt.
 		return failure{err: apperr.Wrap(apperr.Unavailable("the image service did not answer within %s", perTry), err)}
 	}
-	if errors.Is(err, errTooLarge) {
+	if errors.Is(err, errTooLarge) || errors.Is(err, bufio.ErrTooLong) {
 		return failure{err: apperr.Wrap(apperr.Unavailable("the image service sent an answer that is too large"), err)}
 	}
 	status, code := 0, ""
 	var apiErr *goopenai.APIError
 	var reqErr *goopenai.RequestError
+	var streamErr *streamFailure
 	switch {
+	case errors.As(err, &streamErr):
+		f := classifyStatus(streamErr.status, streamErr.code, streamErr.body, err)
+		// Once previews have arrived the provider has done (and may bill) the work.
+		f.retry = f.retry && !streamErr.midway
+		return f
+	case errors.Is(err, errStreamEnded):
+		return failure{err: apperr.Wrap(apperr.Unavailable("the image service stopped answering before the image was ready"), err)}
+	case isAppErr(err):
+		return failure{err: err} // already says what went wrong, e.g. a final image that is not an image
 	case errors.As(err, &apiErr):
 		status = apiErr.HTTPStatusCode
 		code, _ = apiErr.Code.(string)
@@ -54,6 +65,11 @@ func classify(err error, last attempt, timedOut bool, perTry time.Duration) fail
 		return failure{err: apperr.Wrap(apperr.Unavailable("could not reach the image service"), err)}
 	}
 	return classifyStatus(status, code, last.errBody, err)
+}
+
+func isAppErr(err error) bool {
+	_, ok := apperr.As(err)
+	return ok
 }
 
 func classifyStatus(status int, code string, body []byte, err error) failure {

@@ -65,6 +65,10 @@ type Options struct {
 	DownloadTimeout   time.Duration // per image answered as a URL
 	MaxImageBytes     int64         // per image; the whole answer may hold N of them in base64
 	MaxPixels         int           // per image, checked from the header before anything is decoded
+	// PartialImages (0-3) asks GPT image models on ProfileOpenAI to stream
+	// that many previews of a one-image request; 0 does not stream. Other
+	// profiles ignore it.
+	PartialImages int
 }
 
 // withDefaults fills zero fields, resolves the API key and validates.
@@ -89,6 +93,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if u, err := url.Parse(o.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return o, fmt.Errorf("image backend base_url %q is not an http(s) URL", o.BaseURL)
+	}
+	if o.PartialImages < 0 || o.PartialImages > 3 {
+		return o, fmt.Errorf("image backend partial_images %d is not between 0 and 3", o.PartialImages)
 	}
 	setDefault(&o.ModerationModel, DefaultModerationModel)
 	setDefault(&o.Timeout, DefaultTimeout)

@@ -20,12 +20,14 @@
   });
 
   // Generation progress: poll the job's JSON until it ends, then reload to
-  // show the results form (the page itself renders every state).
+  // show the results form (the page itself renders every state). Providers
+  // that stream partial images give a preview_url, new for every preview.
   var job = document.querySelector("[data-job]");
   if (job) {
     var url = job.getAttribute("data-job");
     var bar = job.querySelector("progress");
     var stage = job.querySelector("[data-stage]");
+    var preview = job.querySelector("[data-job-preview]");
     var tries = 0;
     var poll = function () {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -33,6 +35,10 @@
         .then(function (j) {
           if (bar && typeof j.fraction === "number") bar.value = j.fraction;
           if (stage && j.stage) stage.textContent = j.stage;
+          if (preview && j.preview_url && preview.getAttribute("src") !== j.preview_url) {
+            preview.src = j.preview_url;
+            preview.hidden = false;
+          }
           if (j.state === "done" || j.state === "failed") { location.reload(); return; }
           setTimeout(poll, Math.min(2000, 400 + tries++ * 100));
         })

@@ -66,14 +66,15 @@ type Server struct {
 }
 
 // New starts a fake on loopback and closes it when the test ends. Without
-// queued replies, image requests get as many base64 PNGs as they ask for and
-// moderation requests an unflagged result.
+// queued replies, image requests get as many base64 PNGs as they ask for (a
+// stream of partial_images previews and the final image when they ask for
+// "stream": true) and moderation requests an unflagged result.
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
 		done:     make(chan struct{}),
 		queues:   make(map[string][]Reply),
-		defaults: map[string]Reply{ImagesPath: ImageB64(0), ModerationsPath: NotFlagged()},
+		defaults: map[string]Reply{ImagesPath: defaultImages(), ModerationsPath: NotFlagged()},
 		files:    make(map[string][]byte),
 		arrivals: make(chan Request, 64),
 	}
@@ -169,6 +170,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.next(r.URL.Path)(s, w, r)
 	default:
 		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", "Invalid URL ("+r.Method+" "+r.URL.Path+")")
+	}
+}
+
+// defaultImages answers as asked: streamed when the request says so.
+func defaultImages() Reply {
+	plain, streamed := ImageB64(0), Stream(StreamOptions{Partials: -1})
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		if wantsStream(r) {
+			streamed(s, w, r)
+			return
+		}
+		plain(s, w, r)
 	}
 }
 

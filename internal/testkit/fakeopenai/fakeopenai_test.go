@@ -76,3 +76,39 @@ func TestUnknownPath(t *testing.T) {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 }
+
+// eventTypes returns the "event:" names of a server-sent event stream.
+func eventTypes(body []byte) []string {
+	var out []string
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, "event: "); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func TestStreamReplies(t *testing.T) {
+	s := New(t)
+	s.QueueImages(Stream(StreamOptions{Partials: 1, End: EndBreak}), Stream(StreamOptions{Partials: 0, End: EndRefused, Stage: "input"}))
+	cases := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"broken", `{"prompt":"p","stream":true}`, "image_generation.partial_image image_generation.partial_image"},
+		{"refused", `{"prompt":"p","stream":true}`, "error"},
+		{"default streams as asked", `{"prompt":"p","stream":true,"partial_images":2}`,
+			"image_generation.partial_image image_generation.partial_image image_generation.completed"},
+		{"default without stream", `{"prompt":"p"}`, ""},
+	}
+	for _, tc := range cases {
+		resp, body := post(t, s.BaseURL()+"/images/generations", tc.body)
+		if got := strings.Join(eventTypes(body), " "); resp.StatusCode != 200 || got != tc.want {
+			t.Errorf("%s: %d %q, want %q", tc.name, resp.StatusCode, got, tc.want)
+		}
+		if tc.want == "" && !strings.Contains(resp.Header.Get("Content-Type"), "json") {
+			t.Errorf("%s: content type %q", tc.name, resp.Header.Get("Content-Type"))
+		}
+	}
+}
