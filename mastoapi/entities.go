@@ -155,6 +155,7 @@ type Mention struct {
 
 // Tag is a hashtag inside a status or a search result.
 type Tag struct {
+	ID        string `json:"id,omitempty"` // set on /api/v1/tags and followed_tags
 	Name      string `json:"name"`
 	URL       string `json:"url"`
 	History   []any  `json:"history"`

@@ -1,6 +1,7 @@
 package mastoapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,6 +44,7 @@ func (s streamSpec) key() string { return strings.Join(s.name, "\x00") }
 
 // resolveStream maps a Mastodon stream name to an internal stream. User
 // streams need a signed-in user; public ones are open to anyone.
+// tag carries the list id for the list stream.
 func resolveStream(name, tag string, me int64) (streamSpec, error) {
 	needUser := func(s streamSpec) (streamSpec, error) {
 		if me == 0 {
@@ -65,6 +67,12 @@ func resolveStream(name, tag string, me int64) (streamSpec, error) {
 		return streamSpec{name: []string{name}, internal: publicLocalStream, onlyMedia: media}, nil
 	case "public:remote":
 		return streamSpec{name: []string{name}, internal: publicRemoteStream, onlyMedia: media}, nil
+	case "list":
+		id, ok := store.ParseID(tag)
+		if !ok {
+			return streamSpec{}, apperr.BadRequest("No list for stream provided")
+		}
+		return needUser(streamSpec{name: []string{"list", tag}, internal: listStream(me, id)})
 	case "hashtag", "hashtag:local":
 		tag = strings.ToLower(strings.TrimPrefix(tag, "#"))
 		if tag == "" || len(tag) > maxTagLength {
@@ -120,7 +128,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) error {
 	}
 	var initial []streamSpec
 	if name != "" {
-		spec, err := resolveStream(name, q.Get("tag"), viewer)
+		spec, err := resolveStream(name, cmp.Or(q.Get("tag"), q.Get("list")), viewer)
 		if err != nil {
 			return err
 		}
@@ -285,6 +293,7 @@ type wsMessage struct {
 	Type   string `json:"type"`
 	Stream string `json:"stream"`
 	Tag    string `json:"tag"`
+	List   string `json:"list"`
 }
 
 // wsEvent is what the server sends; payload is a JSON string (interop.md C.2).
@@ -359,7 +368,7 @@ func (h *Handler) wsLoop(ctx context.Context, c *websocket.Conn, viewer int64, s
 				return
 			}
 		case m := <-control:
-			spec, err := resolveStream(m.Stream, m.Tag, viewer)
+			spec, err := resolveStream(m.Stream, cmp.Or(m.Tag, m.List), viewer)
 			if err == nil && m.Type == "subscribe" {
 				err = subs.add(spec)
 			} else if err == nil && m.Type == "unsubscribe" {

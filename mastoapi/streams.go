@@ -97,6 +97,11 @@ func (h *Handler) statusAudience(ctx context.Context, id int64) ([]string, error
 	} else if readers, err = h.db.LocalFollowers(ctx, st.AccountID); err != nil {
 		return nil, err
 	}
+	readers, listStreams, err := h.listAudience(ctx, st, readers)
+	if err != nil {
+		return nil, err
+	}
+	streams = append(streams, listStreams...)
 	for _, r := range readers {
 		if r != st.AccountID {
 			streams = append(streams, userStream(r))

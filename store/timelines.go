@@ -38,12 +38,13 @@ func pageNamed(p Page, col string) (cond string, args []any, order string) {
 
 // HomeTimeline lists accountID's home feed, newest first: its own posts and
 // boosts, those of the accounts it follows (accepted follows), and direct
-// posts mentioning it, without deleted posts or posts of blocked or muted
-// accounts. It reads the home_feed table, one index range scan per page.
+// posts mentioning it, public posts with a hashtag it follows, without
+// deleted posts, posts of blocked or muted accounts or of members of its
+// exclusive lists. It reads the home_feed table, one index range scan per page.
 func (db *DB) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]Status, error) {
 	cond, args, order := pageNamed(p, "h.status_id")
 	q := `SELECT ` + statusColsS + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
-		WHERE h.account_id = :viewer AND ` + cond + ` AND s.deleted_at = 0` + viewerExclusions("h.author_id") +
+		WHERE h.account_id = :viewer AND ` + cond + ` AND s.deleted_at = 0` + viewerExclusions("h.author_id") + exclusiveListCond +
 		` ORDER BY ` + order + ` LIMIT :limit`
 	args = append(args, named("viewer", accountID), named("limit", p.limit()))
 	list, err := queryStatuses(ctx, db.read, q, args...)

@@ -73,6 +73,15 @@ check(note.payload.account.id === bob.id && note.payload.status.in_reply_to_id =
 const notifications = (await client.getNotifications({ limit: 20 })).data;
 check(notifications.some((n) => n.type === "mention" && n.status?.in_reply_to_id === status.id), "reply in notifications", notifications);
 
+// A list holding the peer account: its reply to us shows in the list timeline.
+const list = (await client.createList("Peers")).data;
+check(list.id && list.title === "Peers" && list.replies_policy === "list", "create list", list);
+await client.addAccountsToList(list.id, [bob.id]);
+const members = (await client.getAccountsInList(list.id)).data;
+check(members.some((a) => a.id === bob.id), "list members", members);
+const listTimeline = (await client.getListTimeline(list.id, { limit: 20 })).data;
+check(listTimeline.some((s) => s.id === note.payload.status.id), "reply in list timeline", listTimeline.map((s) => s.id));
+
 // A new post streams to the author.
 const fresh = (await client.postStatus("Streamed from megalodon", { visibility: "public" })).data;
 await waitEvent("update event for the new post", (e) => e.event === "update" && e.payload.id === fresh.id);
