@@ -32,6 +32,7 @@ const maxRetryAfter = time.Hour
 func (s *Service) Run(ctx context.Context) error {
 	sub := s.hub.Subscribe(s.opts.NotificationStream)
 	defer sub.Close()
+	close(s.ready)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

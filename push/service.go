@@ -60,6 +60,7 @@ type Service struct {
 	opts   Options
 	vapid  *VAPID
 	wake   chan struct{}
+	ready  chan struct{} // closed once Run listens for notifications
 }
 
 // New loads (or on first start makes) the VAPID key pair and returns the
@@ -70,7 +71,8 @@ func New(ctx context.Context, db *store.DB, hub *pubsub.Hub, client *http.Client
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, hub: hub, client: client, log: log, opts: opts, vapid: v, wake: make(chan struct{}, 1)}, nil
+	return &Service{db: db, hub: hub, client: client, log: log, opts: opts, vapid: v, wake: make(chan struct{}, 1),
+		ready: make(chan struct{})}, nil
 }
 
 // VAPIDKey returns the public key clients pass to the push service
