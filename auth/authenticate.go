@@ -91,6 +91,10 @@ func (o *OAuth) VerifyAppToken(r *http.Request) (App, error) {
 	return appFromStore(a), nil
 }
 
+// BearerToken returns the access token the request presents, as
+// Authenticate reads it, or "".
+func BearerToken(r *http.Request) string { return bearerToken(r) }
+
 func bearerToken(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")

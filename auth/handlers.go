@@ -74,7 +74,15 @@ func (o *OAuth) HandleCreateApp(w http.ResponseWriter, r *http.Request) {
 		o.writeAPIError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, app.Entity(secret))
+	writeJSON(w, http.StatusOK, o.withVapid(app.Entity(secret)))
+}
+
+// withVapid adds the Web Push key for apps that may subscribe.
+func (o *OAuth) withVapid(e AppEntity) AppEntity {
+	if e.Scopes.Has(ScopePush) {
+		e.VapidKey = o.opts.VapidKey
+	}
+	return e
 }
 
 // HandleVerifyApp serves GET /api/v1/apps/verify_credentials.
@@ -84,7 +92,7 @@ func (o *OAuth) HandleVerifyApp(w http.ResponseWriter, r *http.Request) {
 		o.writeAPIError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, app.Entity(""))
+	writeJSON(w, http.StatusOK, o.withVapid(app.Entity("")))
 }
 
 // HandleToken serves POST /oauth/token from a form, multipart or JSON body,

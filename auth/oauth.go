@@ -48,6 +48,9 @@ type OAuthOptions struct {
 	Now func() time.Time
 	// Log receives failures that do not fail the request; nil discards them.
 	Log *slog.Logger
+	// VapidKey is the Web Push public key, shown as vapid_key to apps with
+	// scope push; "" when Web Push is off.
+	VapidKey string
 }
 
 // OAuth is Pictor's OAuth 2 authorization server: app registration, codes

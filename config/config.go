@@ -48,6 +48,7 @@ type File struct {
 	Generation          Generation `toml:"generation"`
 	Moderation          Moderation `toml:"moderation"`
 	Web                 Web        `toml:"web"`
+	Push                Push       `toml:"push"`
 }
 
 // Federation configures ActivityPub fetching, inbox and delivery.
@@ -117,6 +118,13 @@ type Web struct {
 	TemplatesDir    string   `toml:"templates_dir"`
 }
 
+// Push configures Web Push delivery to Mastodon apps.
+type Push struct {
+	Workers     int      `toml:"workers"`
+	Timeout     Duration `toml:"timeout"`
+	MaxAttempts int      `toml:"max_attempts"`
+}
+
 // Default returns the built-in configuration: a local instance on
 // 127.0.0.1:8080 with data in ./data and the offline image generator.
 func Default() File {
@@ -172,6 +180,7 @@ func Default() File {
 		},
 		Moderation: Moderation{Backend: "auto", Model: "omni-moderation-latest"},
 		Web:        Web{SessionLifetime: Duration{30 * 24 * time.Hour}},
+		Push:       Push{Workers: 4, Timeout: Duration{10 * time.Second}, MaxAttempts: 5},
 	}
 }
 

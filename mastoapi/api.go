@@ -18,6 +18,7 @@ import (
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/push"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -63,6 +64,8 @@ type Handler struct {
 
 	// Imaginer, when set, receives posts starting with Options.ImagineCommand.
 	Imaginer Imaginer
+	// Push, when set, serves /api/v1/push/subscription (push.go).
+	Push *push.Service
 
 	limiter *rateLimiter
 	idem    keyedMutex

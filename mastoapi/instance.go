@@ -125,7 +125,7 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) error {
 		"configuration": map[string]any{
 			"urls": map[string]any{"streaming": h.streamingURL(), "status": nil, "about": h.opts.BaseURL + "/about",
 				"privacy_policy": nil, "terms_of_service": nil},
-			"vapid": map[string]any{"public_key": ""},
+			"vapid": map[string]any{"public_key": h.vapidKey()},
 			"accounts": map[string]any{"max_featured_tags": 0, "max_pinned_statuses": social.MaxPins,
 				"max_display_name_length": 30, "max_note_length": 500, "max_profile_fields": 4,
 				"profile_field_name_limit": 255, "profile_field_value_limit": 255},

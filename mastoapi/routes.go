@@ -121,10 +121,10 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/api/v1/endorsements", h.emptyListUser)
 	get("/api/v1/featured_tags", h.emptyListUser)
 	get("/api/v1/domain_blocks", h.emptyListUser)
-	get("/api/v1/push/subscription", h.pushSubscription)
-	post("/api/v1/push/subscription", h.pushSubscription)
-	route(http.MethodPut, "/api/v1/push/subscription", h.pushSubscription)
-	route(http.MethodDelete, "/api/v1/push/subscription", h.pushSubscription)
+	get("/api/v1/push/subscription", h.getPushSubscription) // push.go
+	post("/api/v1/push/subscription", h.createPushSubscription)
+	route(http.MethodPut, "/api/v1/push/subscription", h.updatePushSubscription)
+	route(http.MethodDelete, "/api/v1/push/subscription", h.deletePushSubscription)
 
 	// Streaming (streaming.go): server-sent events and WebSocket.
 	r.Handle("/api/v1/streaming", h.api(h.stream)).Methods(http.MethodGet)

@@ -98,19 +98,3 @@ func (h *Handler) setMarkers(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, markerMap(list))
 }
-
-// pushSubscription: Web Push is not implemented. Mastodon answers 404
-// "Record not found" when there is no subscription, and clients then fall
-// back to polling (checklist 73).
-func (h *Handler) pushSubscription(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.user(r, auth.ScopePush); err != nil {
-		return err
-	}
-	if r.Method == http.MethodDelete {
-		return writeJSON(w, http.StatusOK, map[string]any{})
-	}
-	if r.Method == http.MethodGet {
-		return errNotFound()
-	}
-	return apperr.Invalid("Web Push is not supported by this server")
-}

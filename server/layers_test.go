@@ -23,7 +23,8 @@ var allowed = map[string][]string{
 	"activitypub": {"store", "webfinger", "internal/"},
 	"social":      {"store", "media", "activitypub", "webfinger", "internal/"},
 	"genimage":    {"store", "media", "social", "genimage", "internal/"},
-	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "webfinger", "internal/"},
+	"push":        {"store", "internal/"},
+	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "webfinger", "push", "internal/"},
 	"web":         {"store", "auth", "media", "social", "genimage", "static", "activitypub", "internal/"},
 	"config":      {},
 	"server":      {""}, // the composition root may import everything

@@ -24,6 +24,7 @@ import (
 	"github.com/pictor-social/pictor/internal/safehttp"
 	"github.com/pictor-social/pictor/mastoapi"
 	"github.com/pictor-social/pictor/media"
+	"github.com/pictor-social/pictor/push"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 	"github.com/pictor-social/pictor/web"
@@ -58,6 +59,7 @@ type Server struct {
 	OAuth  *auth.OAuth
 	API    *mastoapi.Handler
 	Web    *web.Handler
+	Push   *push.Service
 
 	handler http.Handler
 }
@@ -114,11 +116,16 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	if err := s.wireGeneration(ctx, opts); err != nil {
 		return err
 	}
-	s.OAuth = auth.NewOAuth(s.DB, auth.OAuthOptions{BaseURL: cfg.BaseURL(), Now: opts.Clock, Log: s.Log})
+	if err := s.wirePush(ctx); err != nil {
+		return err
+	}
+	s.OAuth = auth.NewOAuth(s.DB, auth.OAuthOptions{BaseURL: cfg.BaseURL(), Now: opts.Clock, Log: s.Log,
+		VapidKey: s.Push.VAPIDKey()})
 	s.API = mastoapi.New(s.DB, s.OAuth, s.Social, s.Hub, s.Log, mastoapi.Options{BaseURL: cfg.BaseURL(),
 		Title: cfg.InstanceTitle, Description: cfg.InstanceDescription, ContactEmail: cfg.ContactEmail, Rules: cfg.Rules,
 		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command})
 	s.API.Imaginer = s.Gen
+	s.API.Push = s.Push
 	if err := s.wireWeb(opts); err != nil {
 		return err
 	}
@@ -146,7 +153,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // generation jobs, the generator bot) until
 // ctx ends, and returns when all have stopped.
 func (s *Server) Workers(ctx context.Context) {
-	workers := []func(context.Context) error{s.Fed.RunInbox, s.Fed.RunDelivery, s.API.RunStreaming, s.Gen.Run, s.Gen.RunBot}
+	workers := []func(context.Context) error{s.Fed.RunInbox, s.Fed.RunDelivery, s.API.RunStreaming, s.Gen.Run, s.Gen.RunBot,
+		s.Push.Run}
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)

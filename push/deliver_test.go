@@ -1,0 +1,422 @@
+package push
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/internal/safehttp"
+	"github.com/pictor-social/pictor/store"
+)
+
+const stream = "notifications"
+
+// pushService is a loopback push service: it decrypts every push with the
+// subscriber's private key and checks the VAPID header, as a real one and
+// the browser together would.
+type pushService struct {
+	t      *testing.T
+	srv    *httptest.Server
+	ua     *ecdh.PrivateKey
+	auth   []byte
+	vapid  string // expected public key (base64url, padded)
+	mu     sync.Mutex
+	status []int // answers, in order; 201 when used up
+	got    chan received
+}
+
+type received struct {
+	payload payload
+	header  http.Header
+	claims  map[string]any
+	err     error
+}
+
+func newPushService(t *testing.T, statuses ...int) *pushService {
+	ps := &pushService{t: t, status: statuses, got: make(chan received, 16), auth: make([]byte, 16)}
+	ps.ua, _ = ecdh.P256().GenerateKey(rand.Reader)
+	rand.Read(ps.auth)
+	ps.srv = httptest.NewTLSServer(http.HandlerFunc(ps.serve))
+	t.Cleanup(ps.srv.Close)
+	return ps
+}
+
+func (ps *pushService) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 8192))
+	rc := received{header: r.Header.Clone()}
+	rc.claims, rc.err = ps.checkVAPID(r.Header)
+	if rc.err == nil {
+		var plain []byte
+		plain, rc.err = ps.decrypt(r.Header, body)
+		if rc.err == nil {
+			rc.err = json.Unmarshal(plain, &rc.payload)
+		}
+	}
+	ps.mu.Lock()
+	code := http.StatusCreated
+	if len(ps.status) > 0 {
+		code, ps.status = ps.status[0], ps.status[1:]
+	}
+	ps.mu.Unlock()
+	ps.got <- rc
+	w.WriteHeader(code)
+}
+
+func (ps *pushService) decrypt(h http.Header, body []byte) ([]byte, error) {
+	switch h.Get("Content-Encoding") {
+	case "aes128gcm":
+		return decryptStandard(ps.ua, ps.auth, body)
+	case "aesgcm":
+		salt, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(h.Get("Encryption"), "salt="))
+		dh, _ := base64.RawURLEncoding.DecodeString(param(h.Get("Crypto-Key"), "dh"))
+		return decryptLegacy(ps.ua, ps.auth, salt, dh, body)
+	}
+	return nil, errors.New("unknown content encoding " + h.Get("Content-Encoding"))
+}
+
+// param reads name=value out of a ";"- or ","-separated header.
+func param(h, name string) string {
+	for _, part := range strings.FieldsFunc(h, func(r rune) bool { return r == ';' || r == ',' }) {
+		if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// checkVAPID verifies the JWT signature with the announced key, which must
+// be the instance's, and returns the claims (RFC 8292 §2, §3; legacy
+// draft: "WebPush <jwt>" with the key in Crypto-Key p256ecdsa).
+func (ps *pushService) checkVAPID(h http.Header) (map[string]any, error) {
+	var jwt, k string
+	if a, ok := strings.CutPrefix(h.Get("Authorization"), "vapid "); ok {
+		jwt, k = param(a, "t"), param(a, "k")
+	} else if a, ok := strings.CutPrefix(h.Get("Authorization"), "WebPush "); ok {
+		jwt, k = a, param(h.Get("Crypto-Key"), "p256ecdsa")
+	}
+	if jwt == "" || k != strings.TrimRight(ps.vapid, "=") {
+		return nil, errors.New("no VAPID header with the instance key: " + h.Get("Authorization"))
+	}
+	keyBytes, _ := base64.RawURLEncoding.DecodeString(k)
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), keyBytes)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return nil, errors.New("malformed JWT")
+	}
+	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if len(sig) != 64 || !ecdsa.Verify(pub, digest[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
+		return nil, errors.New("bad JWT signature")
+	}
+	var head, claims map[string]any
+	hb, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	cb, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	if json.Unmarshal(hb, &head) != nil || head["alg"] != "ES256" || json.Unmarshal(cb, &claims) != nil {
+		return nil, errors.New("bad JWT header or claims")
+	}
+	return claims, nil
+}
+
+func (ps *pushService) next(t *testing.T) received {
+	t.Helper()
+	select {
+	case rc := <-ps.got:
+		if rc.err != nil {
+			t.Fatalf("push service: %v", rc.err)
+		}
+		return rc
+	case <-time.After(10 * time.Second):
+		t.Fatal("no push within 10s")
+	}
+	return received{}
+}
+
+// env is a store with two accounts (alice receives, bob sends), a running
+// push service and a token of alice's.
+type env struct {
+	db         *store.DB
+	hub        *pubsub.Hub
+	svc        *Service
+	alice, bob store.Account
+	tokenID    int64
+	ctx        context.Context
+	pushes     *pushService
+}
+
+func newEnv(t *testing.T, statuses ...int) *env {
+	t.Helper()
+	e := newIdleEnv(t, statuses...)
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan struct{})
+	go func() { e.svc.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	<-e.svc.ready
+	return e
+}
+
+// newIdleEnv is newEnv without the worker running.
+func newIdleEnv(t *testing.T, statuses ...int) *env {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "p.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{db: db, hub: pubsub.New(), ctx: ctx, pushes: newPushService(t, statuses...)}
+	pool := x509.NewCertPool()
+	pool.AddCert(e.pushes.srv.Certificate())
+	client := safehttp.New(safehttp.Options{AllowPrivate: true, RootCAs: pool})
+	e.svc, err = New(ctx, db, e.hub, client, slog.New(slog.DiscardHandler), Options{BaseURL: "https://pictor.example",
+		Contact: "admin@pictor.example", NotificationStream: stream, RetryBase: 10 * time.Millisecond,
+		AvatarURL: func(a store.Account) string { return "https://pictor.example/avatars/" + a.Username }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pushes.vapid = e.svc.VAPIDKey()
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		e.alice = store.Account{Username: "alice", URI: "https://pictor.example/users/alice"}
+		e.bob = store.Account{Username: "bob", DisplayName: "Bob", URI: "https://pictor.example/users/bob", Note: "<p>I draw &amp; paint</p>"}
+		for _, a := range []*store.Account{&e.alice, &e.bob} {
+			if err := tx.InsertAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		app := store.OAuthApp{Name: "app", ClientID: "cid", ClientSecretHash: "x", Scopes: "read push"}
+		if err := tx.InsertOAuthApp(ctx, &app); err != nil {
+			return err
+		}
+		tok := store.OAuthToken{TokenHash: "h1", AppID: app.ID, AccountID: e.alice.ID, Scopes: "read push"}
+		err := tx.InsertOAuthToken(ctx, &tok)
+		e.tokenID = tok.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); db.Close() })
+	return e
+}
+
+func (e *env) subscribe(t *testing.T, standard bool, alerts []string, policy string) store.PushSubscription {
+	t.Helper()
+	sub, err := e.svc.Subscribe(e.ctx, Owner{TokenID: e.tokenID, AccountID: e.alice.ID, AccessToken: "tok-alice"}, Request{
+		Endpoint: e.pushes.srv.URL + "/push/abc", Standard: standard,
+		P256DH: base64.StdEncoding.EncodeToString(e.pushes.ua.PublicKey().Bytes()),
+		Auth:   base64.RawURLEncoding.EncodeToString(e.pushes.auth), Data: Data{Alerts: alerts, Policy: policy}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+// notify stores a notification from bob to alice and publishes it as
+// activitypub does after commit.
+func (e *env) notify(t *testing.T, typ string) store.Notification {
+	t.Helper()
+	n := store.Notification{AccountID: e.alice.ID, FromAccountID: e.bob.ID, Type: typ}
+	err := e.db.Write(e.ctx, func(tx *store.Tx) error { _, err := tx.InsertNotification(e.ctx, &n); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.hub.Publish(pubsub.Event{Stream: stream, Kind: "notification", Payload: n})
+	return n
+}
+
+func TestPushIsEncryptedAndSigned(t *testing.T) {
+	for _, standard := range []bool{true, false} {
+		t.Run("standard="+strconv.FormatBool(standard), func(t *testing.T) {
+			e := newEnv(t)
+			e.subscribe(t, standard, []string{"follow"}, "")
+			start := time.Now()
+			n := e.notify(t, store.NotifyFollow)
+			rc := e.pushes.next(t)
+			want := payload{AccessToken: "tok-alice", PreferredLocale: "en", NotificationID: n.ID, NotificationType: "follow",
+				Icon: "https://pictor.example/avatars/bob", Title: "Bob followed you", Body: "I draw & paint"}
+			if rc.payload != want {
+				t.Errorf("payload %+v\nwant %+v", rc.payload, want)
+			}
+			if aud := rc.claims["aud"]; aud != e.pushes.srv.URL {
+				t.Errorf("aud %v, want %s", aud, e.pushes.srv.URL)
+			}
+			if sub := rc.claims["sub"]; sub != "mailto:admin@pictor.example" {
+				t.Errorf("sub %v", sub)
+			}
+			exp, _ := rc.claims["exp"].(float64)
+			if d := time.Unix(int64(exp), 0).Sub(start); d <= 0 || d > 24*time.Hour {
+				t.Errorf("exp %v from now", d)
+			}
+			if ttl := rc.header.Get("TTL"); ttl != "172800" || rc.header.Get("Urgency") != "normal" {
+				t.Errorf("TTL %q, Urgency %q", ttl, rc.header.Get("Urgency"))
+			}
+		})
+	}
+}
+
+func TestGoneSubscriptionIsDeleted(t *testing.T) {
+	for _, code := range []int{http.StatusGone, http.StatusNotFound} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			e := newEnv(t, code)
+			sub := e.subscribe(t, true, []string{"follow"}, "all")
+			e.notify(t, store.NotifyFollow)
+			e.pushes.next(t)
+			eventually(t, func() bool {
+				_, err := e.db.PushSubscriptionByID(e.ctx, sub.ID)
+				return errors.Is(err, store.ErrNotFound)
+			})
+		})
+	}
+}
+
+func TestRateLimitedPushIsRetried(t *testing.T) {
+	e := newEnv(t, http.StatusTooManyRequests, http.StatusServiceUnavailable)
+	e.subscribe(t, true, []string{"favourite"}, "all")
+	n := e.notify(t, store.NotifyFavourite)
+	for i := 0; i < 3; i++ {
+		if got := e.pushes.next(t).payload.NotificationID; got != n.ID {
+			t.Fatalf("attempt %d pushed %d, want %d", i+1, got, n.ID)
+		}
+	}
+	eventually(t, func() bool { next, _ := e.db.NextPushDeliveryAt(e.ctx); return next.IsZero() })
+}
+
+func TestAlertsAndPolicySelectPushes(t *testing.T) {
+	cases := []struct {
+		name         string
+		alerts       []string
+		policy       string
+		aliceFollows bool // alice follows bob
+		bobFollows   bool // bob follows alice
+		typ          string
+		want         bool
+	}{
+		{"alert on", []string{"mention"}, "all", false, false, store.NotifyMention, true},
+		{"alert off", []string{"mention"}, "all", false, false, store.NotifyFavourite, false},
+		{"none", []string{"mention"}, "none", true, true, store.NotifyMention, false},
+		{"followed, not following", []string{"mention"}, "followed", false, true, store.NotifyMention, false},
+		{"followed, following", []string{"mention"}, "followed", true, false, store.NotifyMention, true},
+		{"follower, not followed", []string{"mention"}, "follower", true, false, store.NotifyMention, false},
+		{"follower, followed", []string{"mention"}, "follower", false, true, store.NotifyMention, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newIdleEnv(t)
+			e.subscribe(t, true, tc.alerts, tc.policy)
+			e.follow(t, tc.aliceFollows, e.alice.ID, e.bob.ID)
+			e.follow(t, tc.bobFollows, e.bob.ID, e.alice.ID)
+			n := store.Notification{AccountID: e.alice.ID, FromAccountID: e.bob.ID, Type: tc.typ}
+			if err := e.db.Write(e.ctx, func(tx *store.Tx) error { _, err := tx.InsertNotification(e.ctx, &n); return err }); err != nil {
+				t.Fatal(err)
+			}
+			e.svc.enqueue(e.ctx, n) // synchronously, so the queue can be inspected
+			next, err := e.db.NextPushDeliveryAt(e.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := !next.IsZero(); got != tc.want {
+				t.Fatalf("queued %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func (e *env) follow(t *testing.T, yes bool, from, to int64) {
+	t.Helper()
+	if !yes {
+		return
+	}
+	err := e.db.Write(e.ctx, func(tx *store.Tx) error {
+		return tx.UpsertFollow(e.ctx, &store.Follow{AccountID: from, TargetAccountID: to,
+			URI: "https://pictor.example/follows/" + strconv.FormatInt(from, 10), Accepted: true})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRevokingTheTokenEndsTheSubscription(t *testing.T) {
+	e := newEnv(t)
+	e.subscribe(t, true, []string{"mention"}, "")
+	if _, err := e.svc.Subscription(e.ctx, e.tokenID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Write(e.ctx, func(tx *store.Tx) error { return tx.RevokeOAuthToken(e.ctx, e.tokenID) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Subscription(e.ctx, e.tokenID); apperr.StatusOf(err) != http.StatusNotFound {
+		t.Fatalf("after revoke: %v", err)
+	}
+}
+
+func TestSubscribeValidates(t *testing.T) {
+	e := newEnv(t)
+	key := base64.RawURLEncoding.EncodeToString(e.pushes.ua.PublicKey().Bytes())
+	auth := base64.RawURLEncoding.EncodeToString(e.pushes.auth)
+	cases := []struct {
+		name string
+		req  Request
+	}{
+		{"no endpoint", Request{P256DH: key, Auth: auth}},
+		{"http endpoint", Request{Endpoint: "http://push.example/x", P256DH: key, Auth: auth}},
+		{"not a URL", Request{Endpoint: "https//push", P256DH: key, Auth: auth}},
+		{"endpoint with credentials", Request{Endpoint: "https://u:p@push.example/x", P256DH: key, Auth: auth}},
+		{"long endpoint", Request{Endpoint: "https://push.example/" + strings.Repeat("a", maxEndpoint), P256DH: key, Auth: auth}},
+		{"key not on curve", Request{Endpoint: "https://push.example/x", P256DH: "BAAA" + key[4:], Auth: auth}},
+		{"key not base64", Request{Endpoint: "https://push.example/x", P256DH: "!!", Auth: auth}},
+		{"short auth", Request{Endpoint: "https://push.example/x", P256DH: key, Auth: "AAAA"}},
+		{"bad policy", Request{Endpoint: "https://push.example/x", P256DH: key, Auth: auth, Data: Data{Policy: "friends"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.svc.Subscribe(e.ctx, Owner{TokenID: e.tokenID, AccountID: e.alice.ID}, tc.req)
+			if apperr.StatusOf(err) != http.StatusUnprocessableEntity {
+				t.Fatalf("err %v, want 422", err)
+			}
+		})
+	}
+}
+
+func TestVAPIDKeyIsKept(t *testing.T) {
+	e := newEnv(t)
+	v, err := LoadVAPID(e.ctx, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.PublicKey() != e.svc.VAPIDKey() || len(v.pub) != 65 {
+		t.Fatalf("reloaded key %s, want %s", v.PublicKey(), e.svc.VAPIDKey())
+	}
+}
+
+// eventually polls cond until it holds or 10 s pass.
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
