@@ -15,11 +15,11 @@ import (
 // Filter bounds: every filter, keyword and filtered status is matched on
 // each page a user reads, so they are capped.
 const (
-	MaxFilters          = 100  // filters per account
-	MaxFilterKeywords   = 100  // keywords per filter
-	MaxFilterStatuses   = 500  // filtered statuses per filter
-	MaxFilterTitle      = 256  // runes
-	MaxFilterKeyword    = 256  // runes
+	MaxFilters          = 100 // filters per account
+	MaxFilterKeywords   = 100 // keywords per filter
+	MaxFilterStatuses   = 500 // filtered statuses per filter
+	MaxFilterTitle      = 256 // runes
+	MaxFilterKeyword    = 256 // runes
 	maxFilterExpiration = 100 * 365 * 24 * time.Hour
 )
 
