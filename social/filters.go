@@ -23,8 +23,8 @@ const (
 	maxFilterExpiration = 100 * 365 * 24 * time.Hour
 )
 
-// FilterContexts are the places a filter may apply, as Mastodon names them.
-var FilterContexts = []string{"home", "notifications", "public", "thread", "account"}
+// filterContextNames are the places a filter may apply, in Mastodon's order.
+var filterContextNames = []string{"home", "notifications", "public", "thread", "account"}
 
 // FilterDraft is a filter to create, or the changes to one. On update, nil
 // fields are left as they are.
@@ -151,12 +151,12 @@ func applyFilterDraft(f *store.Filter, d FilterDraft, now time.Time) error {
 // filterContexts validates and deduplicates contexts, in Mastodon's order.
 func filterContexts(list []string) ([]string, error) {
 	for _, c := range list {
-		if !slices.Contains(FilterContexts, c) {
+		if !slices.Contains(filterContextNames, c) {
 			return nil, apperr.Invalid("Validation failed: Context contains an unknown value %q", c)
 		}
 	}
 	var out []string
-	for _, c := range FilterContexts {
+	for _, c := range filterContextNames {
 		if slices.Contains(list, c) {
 			out = append(out, c)
 		}
