@@ -181,17 +181,12 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return h.writeStatuses(w, r, viewer, page, list, statusKeys(list))
+	return h.writeStatusesIn(w, r, viewer, filterAccount, page, list, statusKeys(list))
 }
 
 // writeStatuses renders a page of statuses with its Link header.
 func (h *Handler) writeStatuses(w http.ResponseWriter, r *http.Request, viewer int64, page store.Page, list []store.Status, keys []int64) error {
-	out, err := h.statusEntities(r.Context(), viewer, list)
-	if err != nil {
-		return err
-	}
-	h.setLink(w, r, page, keys)
-	return writeJSON(w, http.StatusOK, out)
+	return h.writeStatusesIn(w, r, viewer, "", page, list, keys)
 }
 
 // writeAccounts renders a page of accounts with its Link header.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -18,6 +19,8 @@ type statusData struct {
 	mentions map[int64][]int64
 	tags     map[int64][]string
 	flags    map[int64]store.ViewerFlags
+	filters  *social.FilterSet // the viewer's active filters
+	context  string            // filter context; "" shows everything (filters_apply.go)
 }
 
 // loadStatusData batch-loads the boosted statuses, authors, mentioned
@@ -57,6 +60,9 @@ func (h *Handler) loadStatusData(ctx context.Context, viewer int64, list []store
 	if d.flags, err = h.db.StatusViewerFlags(ctx, viewer, all); err != nil {
 		return nil, err
 	}
+	if d.filters, err = h.viewerFilters(ctx, viewer); err != nil {
+		return nil, err
+	}
 	for _, ids := range d.mentions {
 		accountIDs = append(accountIDs, ids...)
 	}
@@ -66,12 +72,21 @@ func (h *Handler) loadStatusData(ctx context.Context, viewer int64, list []store
 	return d, nil
 }
 
-// statusEntities renders a list of statuses in order.
+// statusEntities renders a list of statuses in order, with the viewer's
+// matching filters in "filtered" and nothing left out for them.
 func (h *Handler) statusEntities(ctx context.Context, viewer int64, list []store.Status) ([]Status, error) {
+	return h.statusEntitiesIn(ctx, viewer, "", list)
+}
+
+// statusEntitiesIn renders a list of statuses shown in filter context
+// fctx: "filtered" holds the viewer's filters of that context that match,
+// and statuses a hide filter matches are left out.
+func (h *Handler) statusEntitiesIn(ctx context.Context, viewer int64, fctx string, list []store.Status) ([]Status, error) {
 	d, err := h.loadStatusData(ctx, viewer, list)
 	if err != nil {
 		return nil, err
 	}
+	d.context = fctx
 	out := make([]Status, 0, len(list))
 	for _, st := range list {
 		e, ok := h.renderStatus(d, st)
@@ -122,7 +137,11 @@ func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 		}
 		e.Reblog, e.Content, e.Sensitive, e.SpoilerText = &inner, "", false, ""
 		e.Favourited, e.Reblogged, e.Bookmarked = inner.Favourited, inner.Reblogged, inner.Bookmarked
+		e.Filtered = inner.Filtered
 		return e, true
+	}
+	if !d.applyFilters(&e, st) {
+		return Status{}, false
 	}
 	if st.InReplyToID != 0 {
 		e.InReplyToID = strPtr(store.FormatID(st.InReplyToID))

@@ -12,7 +12,7 @@ import (
 )
 
 // MastodonVersion is the Mastodon release whose version-gated API Pictor
-// implements: edits and their history (3.5), v2 filters as empty lists (4.0),
+// implements: edits and their history (3.5), v1 and v2 keyword filters (4.0),
 // alt-text edits through media_attributes (4.1), v2 instance (4.0). It stays
 // below 4.3 because grouped notifications are not implemented; apps parse
 // it to switch features on (interop.md C.5, checklist 58).

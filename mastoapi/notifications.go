@@ -36,7 +36,7 @@ func (h *Handler) notificationEntities(ctx context.Context, viewer int64, list [
 			sts = append(sts, st)
 		}
 	}
-	rendered, err := h.statusEntities(ctx, viewer, sts)
+	rendered, err := h.statusEntitiesIn(ctx, viewer, filterNotifications, sts)
 	if err != nil {
 		return nil, err
 	}

@@ -102,10 +102,11 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/api/v1/tags/{name}/{action:follow|unfollow}", h.followTag)
 	get("/api/v1/followed_tags", h.followedTags)
 
+	// Keyword filters, v1 and v2 (filters.go, filters_children.go, filters_v1.go).
+	h.filterRoutes(route)
+
 	// Start-up endpoints with valid, mostly empty data (startup.go).
 	get("/api/v1/custom_emojis", h.emptyList)
-	get("/api/v1/filters", h.emptyListUser)
-	get("/api/v2/filters", h.emptyListUser)
 	get("/api/v1/markers", h.getMarkers)
 	post("/api/v1/markers", h.setMarkers)
 	get("/api/v1/preferences", h.preferences)

@@ -245,7 +245,7 @@ func (h *Handler) statusContext(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if *part.dest, err = h.statusEntities(ctx, viewer, visible); err != nil {
+		if *part.dest, err = h.statusEntitiesIn(ctx, viewer, filterThread, visible); err != nil {
 			return err
 		}
 	}

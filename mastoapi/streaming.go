@@ -242,11 +242,11 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 		if ok, err := h.social.CanSee(ctx, viewer, st); err != nil || !ok {
 			return "", "", false
 		}
-		e, err := h.statusEntity(ctx, viewer, st)
-		if err != nil || (t.spec.onlyMedia && len(e.MediaAttachments) == 0) {
+		list, err := h.statusEntitiesIn(ctx, viewer, streamFilterContext(t.spec.internal), []store.Status{st})
+		if err != nil || len(list) == 0 || (t.spec.onlyMedia && len(list[0].MediaAttachments) == 0) {
 			return "", "", false
 		}
-		b, _ := json.Marshal(e)
+		b, _ := json.Marshal(list[0])
 		return t.ev.Kind, string(b), true
 	}
 	return "", "", false

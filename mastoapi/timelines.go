@@ -22,7 +22,7 @@ func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.writeStatuses(w, r, g.AccountID, page, list, statusKeys(list))
+	return h.writeStatusesIn(w, r, g.AccountID, filterHome, page, list, statusKeys(list))
 }
 
 // publicFilter reads local, remote and only_media.
@@ -42,7 +42,7 @@ func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.writeStatuses(w, r, viewer, page, list, statusKeys(list))
+	return h.writeStatusesIn(w, r, viewer, filterPublic, page, list, statusKeys(list))
 }
 
 // tagTimeline serves public posts with a hashtag, to anyone.
@@ -57,5 +57,5 @@ func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.writeStatuses(w, r, viewer, page, list, statusKeys(list))
+	return h.writeStatusesIn(w, r, viewer, filterPublic, page, list, statusKeys(list))
 }

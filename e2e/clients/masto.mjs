@@ -1,8 +1,9 @@
 // masto.js (the library of Elk and Phanpy) against a live Pictor server:
 // register an app, log in with the authorization-code flow, upload an image
 // with alt text, post it with a content warning, edit it, read the home and
-// public timelines, follow an account on a Fedify peer, see its reply as a
-// notification, and stream a new post. Driven by e2e/clientapi_test.go.
+// public timelines, see a keyword filter's result on a post, follow an
+// account on a Fedify peer, see its reply as a notification, and stream a
+// new post. Driven by e2e/clientapi_test.go.
 import { readFile } from "node:fs/promises";
 import WebSocket from "ws";
 import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient } from "masto";
@@ -82,6 +83,15 @@ for await (const page of masto.v1.timelines.home.list({ limit: 1 })) {
 }
 check(pages.length === 2 && pages[0].length === 1 && pages[1].length === 1 && pages[0][0] > pages[1][0],
   "Link-header paging", pages);
+
+// A v2 keyword filter marks matching posts with "filtered" (a warn filter hides nothing).
+const filter = await masto.v2.filters.create({
+  title: "pictor tag", context: ["home"], filterAction: "warn", keywordsAttributes: [{ keyword: "#pictor", wholeWord: true }],
+});
+const filtered = (await masto.v1.timelines.home.list({ limit: 40 })).find((s) => s.id === status.id);
+check(filtered?.filtered?.[0]?.filter?.id === filter.id && filtered.filtered[0].keywordMatches?.[0] === "#pictor",
+  "v2 filter result on a status", filtered?.filtered);
+await masto.v2.filters.$select(filter.id).remove();
 
 // Follow an account on the Fedify peer, found by WebFinger through search.
 const found = await masto.v2.search.list({ q: peerHandle, resolve: true, type: "accounts" });
