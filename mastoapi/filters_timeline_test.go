@@ -161,3 +161,25 @@ func TestFiltersApplyToStreaming(t *testing.T) {
 		t.Fatalf("first update %v, want the fox with a filter result", got["content"])
 	}
 }
+
+// List timelines take the home context's filters, as Mastodon's do.
+func TestFiltersApplyToListTimelines(t *testing.T) {
+	e, aTok, bTok, _ := filterWorld(t)
+	var alice map[string]any
+	e.call(t, req{method: "GET", path: "/api/v1/accounts/verify_credentials", token: aTok}, 200, &alice)
+	fox := e.post(t, aTok, "a red fox #AIgenerated")
+	e.post(t, aTok, "a plain cat")
+	hello := e.post(t, aTok, "hello world")
+	l := e.createList(t, bTok, map[string]any{"title": "alice"})
+	path := "/api/v1/lists/" + l["id"].(string)
+	e.call(t, req{method: "POST", path: path + "/accounts", token: bTok,
+		json: map[string]any{"account_ids": []any{alice["id"]}}}, 200, nil)
+	var list []map[string]any
+	e.call(t, req{method: "GET", path: "/api/v1/timelines/list/" + l["id"].(string), token: bTok}, 200, &list)
+	if fmt.Sprint(statusIDs(list)) != fmt.Sprint([]any{hello["id"], fox["id"]}) {
+		t.Fatalf("list timeline %v, want hello and fox without the hidden cat", statusIDs(list))
+	}
+	if got := filteredTitles(t, list[1]); len(got) != 1 {
+		t.Fatalf("fox filtered = %v", got)
+	}
+}

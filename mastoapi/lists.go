@@ -216,5 +216,6 @@ func (h *Handler) listTimeline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.writeStatuses(w, r, g.AccountID, page, list, statusKeys(list))
+	// Mastodon applies the home context's filters to list timelines.
+	return h.writeStatusesIn(w, r, g.AccountID, filterHome, page, list, statusKeys(list))
 }
