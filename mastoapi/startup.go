@@ -19,7 +19,7 @@ func (h *Handler) emptyList(w http.ResponseWriter, r *http.Request) error {
 }
 
 // emptyListUser is emptyList for endpoints that need a signed-in user
-// (lists, announcements, followed tags, conversations).
+// (announcements, suggestions, conversations, scheduled statuses).
 func (h *Handler) emptyListUser(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.user(r, auth.ScopeRead); err != nil {
 		return err
