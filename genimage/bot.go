@@ -124,7 +124,7 @@ func (s *Service) answerMention(ctx context.Context, bot store.Account, n store.
 	}
 	req := SubmitRequest{AccountID: n.FromAccountID, Kind: store.JobReply, Prompt: prompt,
 		Draft: draft, SourceStatusID: st.ID, Source: SourceBot}
-	err = req.applyPromptOptions()
+	err = req.TakePromptOptions()
 	if err == nil {
 		_, err = s.Submit(ctx, req)
 	}

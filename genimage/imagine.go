@@ -59,7 +59,7 @@ func (s *Service) ParseCommand(text string) (prompt string, ok bool) {
 func (s *Service) Imagine(ctx context.Context, accountID int64, prompt string, draft store.PostDraft) (store.Status, error) {
 	draft.Text = ""
 	req := SubmitRequest{AccountID: accountID, Kind: store.JobPost, Prompt: prompt, Draft: draft, Source: SourceImagine}
-	if err := req.applyPromptOptions(); err != nil {
+	if err := req.TakePromptOptions(); err != nil {
 		return store.Status{}, err
 	}
 	j, err := s.db.RecentPostJob(ctx, accountID, req.Prompt, s.db.Now().Add(-resendWindow))

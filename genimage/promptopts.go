@@ -128,21 +128,22 @@ func aspectSize(ratio string) (string, error) {
 	}
 }
 
-// applyPromptOptions moves options typed at the end of req.Prompt into the
-// request's fields.
-func (req *SubmitRequest) applyPromptOptions() error {
+// TakePromptOptions moves options typed at the end of req.Prompt (see
+// above) into the request's fields that are still unset, so explicit
+// fields, such as the CLI's flags, win. Errors are apperr.Invalid.
+func (req *SubmitRequest) TakePromptOptions() error {
 	prompt, o, err := splitPromptOptions(req.Prompt)
 	if err != nil {
 		return err
 	}
 	req.Prompt = prompt
-	if o.Seed != 0 {
+	if req.Seed == 0 {
 		req.Seed = o.Seed
 	}
-	if o.Size != "" {
+	if req.Size == "" {
 		req.Size = o.Size
 	}
-	if o.NegativePrompt != "" {
+	if req.NegativePrompt == "" {
 		req.NegativePrompt = o.NegativePrompt
 	}
 	return nil

@@ -40,8 +40,12 @@ func runImagine(ctx context.Context, args []string, out io.Writer) error {
 		kind = store.JobPost
 	}
 	return asUser(ctx, *cfgPath, *as, func(s *server.Server, a store.Account) error {
-		j, err := s.Gen.Submit(ctx, genimage.SubmitRequest{AccountID: a.ID, Kind: kind, Prompt: strings.Join(pos, " "),
-			Seed: *seed, Size: *size, Draft: store.PostDraft{Visibility: visibility}, Source: genimage.SourceCLI})
+		req := genimage.SubmitRequest{AccountID: a.ID, Kind: kind, Prompt: strings.Join(pos, " "),
+			Seed: *seed, Size: *size, Draft: store.PostDraft{Visibility: visibility}, Source: genimage.SourceCLI}
+		if err := req.TakePromptOptions(); err != nil {
+			return err
+		}
+		j, err := s.Gen.Submit(ctx, req)
 		if err != nil {
 			return err
 		}

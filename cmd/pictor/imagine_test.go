@@ -42,6 +42,21 @@ func TestImagine(t *testing.T) {
 		t.Fatalf("statuses %+v", list)
 	}
 
+	// Options typed in the prompt, as in /imagine: --seed 9 is taken, while
+	// the --size flag wins over a typed --ar.
+	code, out, stderr = runCLI(t, "", "imagine", "--config", cfg, "--as", "alice", "--size", "320x200", "a red kite --seed 9 --ar 2:3")
+	if code != 0 {
+		t.Fatalf("imagine with options: %d %q %q", code, out, stderr)
+	}
+	jobs, _ := db.JobsOf(context.Background(), alice.ID, 1)
+	if len(jobs) != 1 || jobs[0].Prompt != "a red kite" || jobs[0].Seed != 9 || jobs[0].Size != "320x200" {
+		t.Fatalf("job %+v", jobs)
+	}
+	if code, _, stderr = runCLI(t, "", "imagine", "--config", cfg, "--as", "alice", "a kite --chaos 3"); code != 1 ||
+		!strings.Contains(stderr, "unknown option --chaos") {
+		t.Fatalf("unknown option: %d %q", code, stderr)
+	}
+
 	// Refused by the word list: a clear message, exit 1.
 	code, _, stderr = runCLI(t, "", "imagine", "--config", cfg, "--as", "alice", "explicit", "gore")
 	if code != 1 || !strings.Contains(stderr, "refused by this server's content rules") {
