@@ -40,8 +40,9 @@ type authorizeView struct {
 }
 
 // authorizeInteraction serves GET /authorize_interaction?uri=… (or acct=,
-// as older Mastodon sent): the page where a signed-in user of this server
-// acts on an account or post that lives anywhere. Anonymous visitors are
+// as older Mastodon sent, also at /authorize_follow): the page where a
+// signed-in user of this server acts on an account or post that lives
+// anywhere. Anonymous visitors are
 // sent to sign in first and come back here. The uri is resolved as the
 // client API's search with resolve=true does: a post or an account by its
 // ActivityPub id, or an account by user@host.

@@ -120,6 +120,7 @@ func TestAuthorizeInteractionFollow(t *testing.T) {
 	// By handle (acct=, as older Mastodon sent) and by actor id alike.
 	page := b.get("/authorize_interaction?acct=" + url.QueryEscape("carol@"+hostOf(remote)))
 	mustContain(t, page, "@carol@"+hostOf(remote), ">Follow</button>")
+	mustContain(t, b.get("/authorize_follow?acct="+url.QueryEscape("carol@"+hostOf(remote))), ">Follow</button>")
 	local, err := home.DB.AccountByURI(ctx, carol.URI)
 	if err != nil {
 		t.Fatal(err)
