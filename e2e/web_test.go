@@ -174,6 +174,7 @@ func TestWebInBrowser(t *testing.T) {
 	})
 	alice := createAlice(t, srv)
 	genPath, cwPath := seedPosts(t, srv, alice)
+	remotePost, remoteHandle := seedRemotePost(t, srv)
 	shots := ""
 	if os.Getenv("PICTOR_SCREENSHOTS") == "1" {
 		shots, _ = filepath.Abs("../docs/screenshots")
@@ -187,7 +188,8 @@ func TestWebInBrowser(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, "browser/web.mjs")
 	cmd.Env = append(os.Environ(), "PICTOR_URL="+srv.URL, "PICTOR_USER=alice", "PICTOR_PASSWORD=correct horse battery",
 		"PICTOR_GEN_POST="+genPath, "PICTOR_CW_POST="+cwPath,
-		"PICTOR_AUTHORIZE="+authorizeURL(t, srv), "PICTOR_SCREENSHOTS="+shots)
+		"PICTOR_AUTHORIZE="+authorizeURL(t, srv), "PICTOR_SCREENSHOTS="+shots,
+		"PICTOR_REMOTE_POST="+remotePost, "PICTOR_REMOTE_ACCT="+remoteHandle)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -211,11 +213,36 @@ func TestWebInBrowser(t *testing.T) {
 		t.Fatalf("browser script failed: %v", err)
 	}
 	for _, want := range []string{"ok - the job page polls its progress while the job runs", "ok - phone: two cards per row",
-		"ok - the content warning is shown once", "ok - a reply from the post page shows up in its thread"} {
+		"ok - the content warning is shown once", "ok - a reply from the post page shows up in its thread",
+		"ok - a remote post is liked from /authorize_interaction", "ok - a remote account is followed from /authorize_interaction"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("the browser script did not reach %q", want)
 		}
 	}
+}
+
+// seedRemotePost starts a second Pictor server trusted by srv's CA, where
+// "carol" posts one generated image, and returns the post's ActivityPub id
+// and carol's handle, for srv's /authorize_interaction.
+func seedRemotePost(t *testing.T, srv *servertest.Server) (uri, handle string) {
+	t.Helper()
+	remote := servertest.Start(t, servertest.Options{CA: srv.CA})
+	carol := remote.CreateUser(t, "carol", "")
+	ctx := context.Background()
+	j, err := remote.Gen.Submit(ctx, genimage.SubmitRequest{AccountID: carol.ID, Kind: store.JobPost,
+		Prompt: "a paper boat on a moonlit canal", Seed: 42, Size: "512x512",
+		Draft: store.PostDraft{Visibility: "public", Text: "Made on another server"}, Source: genimage.SourceAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err = remote.Gen.Wait(ctx, j.ID, time.Minute, nil); err != nil || j.State != store.JobDone {
+		t.Fatalf("remote seed job: %s %q %v", j.State, j.Error, err)
+	}
+	st, err := remote.DB.StatusByID(ctx, j.StatusID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.URI, "carol@" + strings.TrimPrefix(remote.URL, "https://")
 }
 
 // createAlice creates the admin account the browser tests sign in as.

@@ -53,7 +53,9 @@ type Handler struct {
 	ProfilePrefix string
 }
 
-// ServeWebFinger answers a WebFinger query for acct: and actor-URL resources.
+// ServeWebFinger answers a WebFinger query for acct: and actor-URL resources
+// with the profile page, the actor and the subscribe template (RelSubscribe,
+// BaseURL/authorize_interaction?uri={uri}) as links.
 func (h *Handler) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
 	resource := r.URL.Query().Get("resource")
 	if resource == "" {
@@ -80,6 +82,9 @@ func (h *Handler) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
 		Links: []Link{
 			{Rel: "http://webfinger.net/rel/profile-page", Type: "text/html", Href: acc.ProfileURL},
 			{Rel: "self", Type: "application/activity+json", Href: acc.ActorURL},
+			// Where a visitor from elsewhere follows or answers from this
+			// account's home, as Mastodon publishes it (interop.md A.1).
+			{Rel: RelSubscribe, Template: h.BaseURL + "/authorize_interaction?uri={uri}"},
 		},
 	}
 	w.Header().Set("Content-Type", "application/jrd+json; charset=utf-8")

@@ -72,6 +72,9 @@ func TestServeWebFinger(t *testing.T) {
 		if selfs != 1 {
 			t.Errorf("%d self links, want exactly 1", selfs)
 		}
+		if got := jrd.Template(RelSubscribe); got != "https://pictor.test/authorize_interaction?uri={uri}" {
+			t.Errorf("subscribe template %q", got)
+		}
 	}
 }
 

@@ -5,7 +5,8 @@
 // text, add a content warning and post it; find it in Explore and on the
 // profile, check its AI label, prompt and original file, remix it, open its
 // content warning (once, for image and text); like and reply from the post
-// page; authorize an app, check the admin page, sign out, and
+// page; like a post and follow an account of another server from
+// /authorize_interaction; authorize an app, check the admin page, sign out, and
 // check the layout on a phone-sized and a desktop viewport. Screenshots go
 // to $PICTOR_SCREENSHOTS when it is set.
 //
@@ -15,7 +16,8 @@
 //
 // Environment: PICTOR_URL, PICTOR_USER, PICTOR_PASSWORD, PICTOR_CW_POST and
 // PICTOR_GEN_POST (page paths of seeded posts), PICTOR_AUTHORIZE (an
-// /oauth/authorize URL), PICTOR_SCREENSHOTS.
+// /oauth/authorize URL), PICTOR_REMOTE_POST and PICTOR_REMOTE_ACCT (a post
+// id and a user@host on another server), PICTOR_SCREENSHOTS.
 
 import { chromium } from "playwright-core";
 import path from "node:path";
@@ -189,6 +191,26 @@ async function likeAndReply(page) {
   await shot(page, "post-liked-reply-desktop", true);
 }
 
+// remoteInteraction acts on another server's post and account the way a
+// visitor arrives from that server's "interact" and "follow" buttons.
+async function remoteInteraction(page) {
+  const postPage = base + "/authorize_interaction?uri=" + encodeURIComponent(env("PICTOR_REMOTE_POST"));
+  await page.goto(postPage);
+  check((await page.locator("article.post .handle").first().textContent()) === "@" + env("PICTOR_REMOTE_ACCT"),
+    "/authorize_interaction shows a remote post with its author");
+  check(await page.locator("article.post img.img").first().evaluate((i) => i.complete && i.naturalWidth > 0),
+    "the remote post's image loads");
+  await Promise.all([page.waitForURL(/#actions$/), page.click('.post-actions form[action$="/favourite"] button')]);
+  check((await page.locator('.post-actions form[action$="/unfavourite"] button').getAttribute("aria-pressed")) === "true",
+    "a remote post is liked from /authorize_interaction");
+  await shot(page, "authorize-post-desktop");
+  await page.goto(base + "/authorize_interaction?acct=" + encodeURIComponent(env("PICTOR_REMOTE_ACCT")));
+  await Promise.all([page.waitForURL(/#follow$/), page.click('#follow form[action$="/follow"] button')]);
+  check(await page.locator('#follow form[action$="/unfollow"] button').isVisible(),
+    "a remote account is followed from /authorize_interaction");
+  await shot(page, "authorize-follow-desktop");
+}
+
 async function seededContentWarning(page) {
   await page.goto(base + env("PICTOR_CW_POST"));
   const img = page.locator(".cw img.img").first();
@@ -271,6 +293,7 @@ try {
   await findInExploreAndProfile(page, postURL);
   await openPost(page, postURL);
   await likeAndReply(page);
+  await remoteInteraction(page);
   await seededContentWarning(page);
   await consent(page);
   await admin(page);
