@@ -229,3 +229,20 @@ func (c *apiClient) checkPush(ps *pushsvc.Service, typ, encoding string) {
 		c.t.Errorf("notification %d: %+v", p.Payload.NotificationID, n)
 	}
 }
+
+// pushStep answers a client script's Web Push steps: push_endpoint starts a
+// push service and hands out its endpoint and subscriber keys; like_for_push
+// makes the peer's bob like uri and answers with the push that arrives.
+func (d *clientDriver) pushStep(step, uri string) map[string]any {
+	if step == "push_endpoint" {
+		d.pushes = pushsvc.New(d.t, pushsvc.Options{Start: d.srv.CA.NewServer, VAPIDKey: d.srv.Push.VAPIDKey()})
+		return map[string]any{"endpoint": d.pushes.Endpoint("/push/" + d.user), "p256dh": d.pushes.P256DH(),
+			"auth": d.pushes.AuthSecret()}
+	}
+	if d.pushes == nil {
+		return map[string]any{"error": "no push endpoint handed out"}
+	}
+	d.peer.Like(d.t, "bob", uri)
+	p := d.pushes.Next(d.t, wait).Payload
+	return map[string]any{"type": p.NotificationType, "id": strconv.FormatInt(p.NotificationID, 10), "token": p.AccessToken}
+}
