@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/e2e/fedipeer"
+	"github.com/pictor-social/pictor/internal/testkit/pushsvc"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/server/servertest"
 )
@@ -82,6 +83,7 @@ type clientDriver struct {
 	peer    *fedipeer.Peer
 	user    string
 	browser *http.Client
+	pushes  *pushsvc.Service // made by the push_endpoint step
 }
 
 func (d *clientDriver) run(node, dir, script, img, caFile string) {
@@ -149,6 +151,8 @@ func (d *clientDriver) step(raw string) map[string]any {
 		res := d.peer.Post(d.t, "bob", fedipeer.Post{Content: "<p>@" + d.user + " lovely picture!</p>",
 			InReplyTo: s.URI, Mentions: []string{"@" + d.user + "@" + host}})
 		return map[string]any{"id": res.ID}
+	case "push_endpoint", "like_for_push":
+		return d.pushStep(s.Step, s.URI)
 	}
 	return map[string]any{"error": "unknown step " + s.Step}
 }

@@ -2,157 +2,25 @@ package push
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/internal/pubsub"
 	"github.com/pictor-social/pictor/internal/safehttp"
+	"github.com/pictor-social/pictor/internal/testkit/pushsvc"
 	"github.com/pictor-social/pictor/store"
 )
 
 const stream = "notifications"
-
-// pushService is a loopback push service: it decrypts every push with the
-// subscriber's private key and checks the VAPID header, as a real one and
-// the browser together would.
-type pushService struct {
-	t      *testing.T
-	srv    *httptest.Server
-	ua     *ecdh.PrivateKey
-	auth   []byte
-	vapid  string // expected public key (base64url, padded)
-	mu     sync.Mutex
-	status []int // answers, in order; 201 when used up
-	got    chan received
-}
-
-type received struct {
-	payload payload
-	header  http.Header
-	claims  map[string]any
-	err     error
-}
-
-func newPushService(t *testing.T, statuses ...int) *pushService {
-	ps := &pushService{t: t, status: statuses, got: make(chan received, 16), auth: make([]byte, 16)}
-	ps.ua, _ = ecdh.P256().GenerateKey(rand.Reader)
-	rand.Read(ps.auth)
-	ps.srv = httptest.NewTLSServer(http.HandlerFunc(ps.serve))
-	t.Cleanup(ps.srv.Close)
-	return ps
-}
-
-func (ps *pushService) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 8192))
-	rc := received{header: r.Header.Clone()}
-	rc.claims, rc.err = ps.checkVAPID(r.Header)
-	if rc.err == nil {
-		var plain []byte
-		plain, rc.err = ps.decrypt(r.Header, body)
-		if rc.err == nil {
-			rc.err = json.Unmarshal(plain, &rc.payload)
-		}
-	}
-	ps.mu.Lock()
-	code := http.StatusCreated
-	if len(ps.status) > 0 {
-		code, ps.status = ps.status[0], ps.status[1:]
-	}
-	ps.mu.Unlock()
-	ps.got <- rc
-	w.WriteHeader(code)
-}
-
-func (ps *pushService) decrypt(h http.Header, body []byte) ([]byte, error) {
-	switch h.Get("Content-Encoding") {
-	case "aes128gcm":
-		return decryptStandard(ps.ua, ps.auth, body)
-	case "aesgcm":
-		salt, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(h.Get("Encryption"), "salt="))
-		dh, _ := base64.RawURLEncoding.DecodeString(param(h.Get("Crypto-Key"), "dh"))
-		return decryptLegacy(ps.ua, ps.auth, salt, dh, body)
-	}
-	return nil, errors.New("unknown content encoding " + h.Get("Content-Encoding"))
-}
-
-// param reads name=value out of a ";"- or ","-separated header.
-func param(h, name string) string {
-	for _, part := range strings.FieldsFunc(h, func(r rune) bool { return r == ';' || r == ',' }) {
-		if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && k == name {
-			return v
-		}
-	}
-	return ""
-}
-
-// checkVAPID verifies the JWT signature with the announced key, which must
-// be the instance's, and returns the claims (RFC 8292 §2, §3; legacy
-// draft: "WebPush <jwt>" with the key in Crypto-Key p256ecdsa).
-func (ps *pushService) checkVAPID(h http.Header) (map[string]any, error) {
-	var jwt, k string
-	if a, ok := strings.CutPrefix(h.Get("Authorization"), "vapid "); ok {
-		jwt, k = param(a, "t"), param(a, "k")
-	} else if a, ok := strings.CutPrefix(h.Get("Authorization"), "WebPush "); ok {
-		jwt, k = a, param(h.Get("Crypto-Key"), "p256ecdsa")
-	}
-	if jwt == "" || k != strings.TrimRight(ps.vapid, "=") {
-		return nil, errors.New("no VAPID header with the instance key: " + h.Get("Authorization"))
-	}
-	keyBytes, _ := base64.RawURLEncoding.DecodeString(k)
-	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), keyBytes)
-	if err != nil {
-		return nil, err
-	}
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		return nil, errors.New("malformed JWT")
-	}
-	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if len(sig) != 64 || !ecdsa.Verify(pub, digest[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
-		return nil, errors.New("bad JWT signature")
-	}
-	var head, claims map[string]any
-	hb, _ := base64.RawURLEncoding.DecodeString(parts[0])
-	cb, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	if json.Unmarshal(hb, &head) != nil || head["alg"] != "ES256" || json.Unmarshal(cb, &claims) != nil {
-		return nil, errors.New("bad JWT header or claims")
-	}
-	return claims, nil
-}
-
-func (ps *pushService) next(t *testing.T) received {
-	t.Helper()
-	select {
-	case rc := <-ps.got:
-		if rc.err != nil {
-			t.Fatalf("push service: %v", rc.err)
-		}
-		return rc
-	case <-time.After(10 * time.Second):
-		t.Fatal("no push within 10s")
-	}
-	return received{}
-}
 
 // env is a store with two accounts (alice receives, bob sends), a running
 // push service and a token of alice's.
@@ -163,7 +31,7 @@ type env struct {
 	alice, bob store.Account
 	tokenID    int64
 	ctx        context.Context
-	pushes     *pushService
+	pushes     *pushsvc.Service
 }
 
 func newEnv(t *testing.T, statuses ...int) *env {
@@ -185,9 +53,9 @@ func newIdleEnv(t *testing.T, statuses ...int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{db: db, hub: pubsub.New(), ctx: ctx, pushes: newPushService(t, statuses...)}
+	e := &env{db: db, hub: pubsub.New(), ctx: ctx, pushes: pushsvc.New(t, pushsvc.Options{Statuses: statuses})}
 	pool := x509.NewCertPool()
-	pool.AddCert(e.pushes.srv.Certificate())
+	pool.AddCert(e.pushes.Server.Certificate())
 	client := safehttp.New(safehttp.Options{AllowPrivate: true, RootCAs: pool})
 	e.svc, err = New(ctx, db, e.hub, client, slog.New(slog.DiscardHandler), Options{BaseURL: "https://pictor.example",
 		Contact: "admin@pictor.example", NotificationStream: stream, RetryBase: 10 * time.Millisecond,
@@ -195,7 +63,7 @@ func newIdleEnv(t *testing.T, statuses ...int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.pushes.vapid = e.svc.VAPIDKey()
+	e.pushes.SetVAPIDKey(e.svc.VAPIDKey())
 	err = db.Write(ctx, func(tx *store.Tx) error {
 		e.alice = store.Account{Username: "alice", URI: "https://pictor.example/users/alice"}
 		e.bob = store.Account{Username: "bob", DisplayName: "Bob", URI: "https://pictor.example/users/bob", Note: "<p>I draw &amp; paint</p>"}
@@ -223,9 +91,9 @@ func newIdleEnv(t *testing.T, statuses ...int) *env {
 func (e *env) subscribe(t *testing.T, standard bool, alerts []string, policy string) store.PushSubscription {
 	t.Helper()
 	sub, err := e.svc.Subscribe(e.ctx, Owner{TokenID: e.tokenID, AccountID: e.alice.ID, AccessToken: "tok-alice"}, Request{
-		Endpoint: e.pushes.srv.URL + "/push/abc", Standard: standard,
-		P256DH: base64.StdEncoding.EncodeToString(e.pushes.ua.PublicKey().Bytes()),
-		Auth:   base64.RawURLEncoding.EncodeToString(e.pushes.auth), Data: Data{Alerts: alerts, Policy: policy}})
+		Endpoint: e.pushes.Endpoint("/push/abc"), Standard: standard,
+		P256DH: base64.StdEncoding.EncodeToString(e.pushes.Key().PublicKey().Bytes()),
+		Auth:   e.pushes.AuthSecret(), Data: Data{Alerts: alerts, Policy: policy}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,24 +120,24 @@ func TestPushIsEncryptedAndSigned(t *testing.T) {
 			e.subscribe(t, standard, []string{"follow"}, "")
 			start := time.Now()
 			n := e.notify(t, store.NotifyFollow)
-			rc := e.pushes.next(t)
-			want := payload{AccessToken: "tok-alice", PreferredLocale: "en", NotificationID: n.ID, NotificationType: "follow",
+			rc := e.pushes.Next(t, 10*time.Second)
+			want := pushsvc.Payload{AccessToken: "tok-alice", PreferredLocale: "en", NotificationID: n.ID, NotificationType: "follow",
 				Icon: "https://pictor.example/avatars/bob", Title: "Bob followed you", Body: "I draw & paint"}
-			if rc.payload != want {
-				t.Errorf("payload %+v\nwant %+v", rc.payload, want)
+			if rc.Payload != want {
+				t.Errorf("payload %+v\nwant %+v", rc.Payload, want)
 			}
-			if aud := rc.claims["aud"]; aud != e.pushes.srv.URL {
-				t.Errorf("aud %v, want %s", aud, e.pushes.srv.URL)
+			if aud := rc.Claims["aud"]; aud != e.pushes.Server.URL {
+				t.Errorf("aud %v, want %s", aud, e.pushes.Server.URL)
 			}
-			if sub := rc.claims["sub"]; sub != "mailto:admin@pictor.example" {
+			if sub := rc.Claims["sub"]; sub != "mailto:admin@pictor.example" {
 				t.Errorf("sub %v", sub)
 			}
-			exp, _ := rc.claims["exp"].(float64)
+			exp, _ := rc.Claims["exp"].(float64)
 			if d := time.Unix(int64(exp), 0).Sub(start); d <= 0 || d > 24*time.Hour {
 				t.Errorf("exp %v from now", d)
 			}
-			if ttl := rc.header.Get("TTL"); ttl != "172800" || rc.header.Get("Urgency") != "normal" {
-				t.Errorf("TTL %q, Urgency %q", ttl, rc.header.Get("Urgency"))
+			if ttl := rc.Header.Get("TTL"); ttl != "172800" || rc.Header.Get("Urgency") != "normal" {
+				t.Errorf("TTL %q, Urgency %q", ttl, rc.Header.Get("Urgency"))
 			}
 		})
 	}
@@ -281,7 +149,7 @@ func TestGoneSubscriptionIsDeleted(t *testing.T) {
 			e := newEnv(t, code)
 			sub := e.subscribe(t, true, []string{"follow"}, "all")
 			e.notify(t, store.NotifyFollow)
-			e.pushes.next(t)
+			e.pushes.Next(t, 10*time.Second)
 			eventually(t, func() bool {
 				_, err := e.db.PushSubscriptionByID(e.ctx, sub.ID)
 				return errors.Is(err, store.ErrNotFound)
@@ -295,7 +163,7 @@ func TestRateLimitedPushIsRetried(t *testing.T) {
 	e.subscribe(t, true, []string{"favourite"}, "all")
 	n := e.notify(t, store.NotifyFavourite)
 	for i := 0; i < 3; i++ {
-		if got := e.pushes.next(t).payload.NotificationID; got != n.ID {
+		if got := e.pushes.Next(t, 10*time.Second).Payload.NotificationID; got != n.ID {
 			t.Fatalf("attempt %d pushed %d, want %d", i+1, got, n.ID)
 		}
 	}
@@ -372,8 +240,8 @@ func TestRevokingTheTokenEndsTheSubscription(t *testing.T) {
 
 func TestSubscribeValidates(t *testing.T) {
 	e := newEnv(t)
-	key := base64.RawURLEncoding.EncodeToString(e.pushes.ua.PublicKey().Bytes())
-	auth := base64.RawURLEncoding.EncodeToString(e.pushes.auth)
+	key := e.pushes.P256DH()
+	auth := e.pushes.AuthSecret()
 	cases := []struct {
 		name string
 		req  Request

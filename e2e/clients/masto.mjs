@@ -1,7 +1,8 @@
 // masto.js (the library of Elk and Phanpy) against a live Pictor server:
 // register an app, log in with the authorization-code flow, upload an image
 // with alt text, post it with a content warning, edit it, read the home and
-// public timelines, see a keyword filter's result on a post, follow an
+// public timelines, see a keyword filter's result on a post, subscribe to
+// Web Push and receive a like, follow an
 // account on a Fedify peer, see its reply as a notification, and stream a
 // new post. Driven by e2e/clientapi_test.go.
 import { readFile } from "node:fs/promises";
@@ -69,6 +70,21 @@ const edited = await masto.v1.statuses.$select(status.id).update({
 check(edited.editedAt && edited.content.includes("Hello again"), "edit", edited);
 const history = await masto.v1.statuses.$select(status.id).history.list();
 check(history.length === 2, "edit history", history);
+
+// Web Push for favourites only: the test's push service decrypts what a
+// like of the post brings and answers with the payload.
+const vapid = instance.configuration.vapid.publicKey;
+check(vapid && app.vapidKey === vapid, "VAPID key of the app and the instance", { app: app.vapidKey, vapid });
+const keys = await ask("push_endpoint");
+const pushSub = await masto.v1.push.subscription.create({
+  subscription: { endpoint: keys.endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } },
+  data: { alerts: { favourite: true, mention: false } }, policy: "all",
+});
+check(pushSub.serverKey === vapid && pushSub.alerts.favourite && !pushSub.alerts.mention, "push subscription", pushSub);
+const pushed = await ask("like_for_push", { uri: status.uri });
+const liked = await masto.v1.notifications.$select(pushed.id).fetch();
+check(pushed.type === "favourite" && pushed.token === token.accessToken && liked.type === "favourite" &&
+  liked.status?.id === status.id, "push of the like", { pushed, liked });
 
 // Timelines (masto.js pages through Link headers).
 const home = await masto.v1.timelines.home.list({ limit: 40 });
