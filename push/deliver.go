@@ -24,11 +24,10 @@ const lease = 2 * time.Minute
 // maxRetryAfter caps a push service's Retry-After.
 const maxRetryAfter = time.Hour
 
-// Run queues a push for every new notification that a subscription asks
-// for and sends the queue until ctx ends. Queued pushes are rows, so a
-// restart resumes them; a notification published while the process stops
-// is not pushed (the hub is in memory), which Mastodon's apps tolerate as
-// they refetch notifications when opened.
+// Run sends queued pushes until ctx ends. Pushes are queued by the store
+// in the transaction that creates the notification (a trigger applies each
+// subscription's alerts and policy), so nothing is lost across a restart;
+// notification events on the hub only wake the sender at once.
 func (s *Service) Run(ctx context.Context) error {
 	sub := s.hub.Subscribe(s.opts.NotificationStream)
 	defer sub.Close()
@@ -41,62 +40,17 @@ func (s *Service) Run(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 				return
-			case ev, ok := <-sub.C:
+			case _, ok := <-sub.C:
 				if !ok {
 					return
 				}
-				if n, isN := ev.Payload.(store.Notification); isN {
-					s.enqueue(ctx, n)
-				}
+				s.poke()
 			}
 		}
 	}()
 	s.sendLoop(ctx)
 	wg.Wait()
 	return nil
-}
-
-// enqueue writes one push row per subscription of the recipient that
-// wants n; errors are logged, the notification itself is stored already.
-func (s *Service) enqueue(ctx context.Context, n store.Notification) {
-	subs, err := s.db.PushSubscriptionsOf(ctx, n.AccountID)
-	if err != nil || len(subs) == 0 {
-		if err != nil {
-			s.log.Warn("push enqueue failed", "err", err)
-		}
-		return
-	}
-	var ids []int64
-	for _, sub := range subs {
-		if sub.Alert(n.Type) && s.policyAllows(ctx, sub.Policy, n) {
-			ids = append(ids, sub.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return
-	}
-	if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.EnqueuePushDeliveries(ctx, n.ID, ids) }); err != nil {
-		s.log.Warn("push enqueue failed", "err", err)
-		return
-	}
-	s.poke()
-}
-
-// policyAllows applies data[policy]: whose notifications are pushed.
-func (s *Service) policyAllows(ctx context.Context, policy string, n store.Notification) bool {
-	follows := func(a, b int64) bool {
-		f, err := s.db.FollowBetween(ctx, a, b)
-		return err == nil && f.Accepted
-	}
-	switch policy {
-	case "all":
-		return true
-	case "followed":
-		return follows(n.AccountID, n.FromAccountID)
-	case "follower":
-		return follows(n.FromAccountID, n.AccountID)
-	}
-	return false
 }
 
 // sendLoop claims due pushes and sends them, sleeping until the next one

@@ -198,7 +198,6 @@ func TestAlertsAndPolicySelectPushes(t *testing.T) {
 			if err := e.db.Write(e.ctx, func(tx *store.Tx) error { _, err := tx.InsertNotification(e.ctx, &n); return err }); err != nil {
 				t.Fatal(err)
 			}
-			e.svc.enqueue(e.ctx, n) // synchronously, so the queue can be inspected
 			next, err := e.db.NextPushDeliveryAt(e.ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -286,5 +285,24 @@ func eventually(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A notification committed while the push service is not running (the
+// process stopped between the commit and the event) is pushed once it runs:
+// the push is queued in the notification's own transaction.
+func TestNotificationStoredWhileStoppedIsPushedAfterStart(t *testing.T) {
+	e := newIdleEnv(t)
+	e.subscribe(t, true, []string{"favourite"}, "all")
+	n := store.Notification{AccountID: e.alice.ID, FromAccountID: e.bob.ID, Type: store.NotifyFavourite}
+	if err := e.db.Write(e.ctx, func(tx *store.Tx) error { _, err := tx.InsertNotification(e.ctx, &n); return err }); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan struct{})
+	go func() { e.svc.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if got := e.pushes.Next(t, 10*time.Second).Payload; got.NotificationID != n.ID || got.NotificationType != "favourite" {
+		t.Fatalf("push %+v, want notification %d", got, n.ID)
 	}
 }

@@ -138,19 +138,6 @@ type PushDelivery struct {
 	Attempts       int // including the current one once claimed
 }
 
-// EnqueuePushDeliveries queues the notification for each subscription,
-// due now.
-func (tx *Tx) EnqueuePushDeliveries(ctx context.Context, notificationID int64, subscriptionIDs []int64) error {
-	for _, sid := range subscriptionIDs {
-		_, err := tx.tx.ExecContext(ctx, `INSERT INTO push_deliveries (id, subscription_id, notification_id, next_at)
-			VALUES (?, ?, ?, ?)`, tx.NewID(tx.now), sid, notificationID, ms(tx.now))
-		if err != nil {
-			return fmt.Errorf("enqueue push delivery: %w", err)
-		}
-	}
-	return nil
-}
-
 // ClaimPushDeliveries leases up to n due pushes until now+lease, counting
 // the attempt. A worker that dies lets its lease lapse and the row becomes
 // due again, so a crash delays a push but does not drop it.
