@@ -208,6 +208,8 @@ func (f *Federation) apply(ctx context.Context, it store.InboxItem) error {
 		return f.applyAnnounce(ctx, actor, act)
 	case "Block":
 		return f.applyBlock(ctx, actor, act)
+	case "Flag":
+		return f.applyFlag(ctx, actor, act)
 	}
 	return nil
 }

@@ -230,6 +230,7 @@ type Notification struct {
 	CreatedAt Time    `json:"created_at"`
 	Account   Account `json:"account"`
 	Status    *Status `json:"status,omitempty"`
+	Report    *Report `json:"report,omitempty"` // admin.report
 }
 
 // Relationship is how the signed-in user relates to an account.

@@ -44,6 +44,10 @@ func (h *Handler) notificationEntities(ctx context.Context, viewer int64, list [
 	for _, s := range rendered {
 		statuses[s.ID] = s
 	}
+	reports, err := h.notifiedReports(ctx, list)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Notification, 0, len(list))
 	for _, n := range list {
 		a, ok := accounts[n.FromAccountID]
@@ -57,6 +61,13 @@ func (h *Handler) notificationEntities(ctx context.Context, viewer int64, list [
 				continue
 			}
 			e.Status = &s
+		}
+		if n.ReportID != 0 {
+			rep, ok := reports[n.ReportID]
+			if !ok {
+				continue
+			}
+			e.Report = &rep
 		}
 		out = append(out, e)
 	}

@@ -88,6 +88,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/api/v1/notifications"+id+"/dismiss", h.dismissNotification)
 	get("/api/v2/search", h.search)
 	get("/api/v1/search", h.search)
+	post("/api/v1/reports", h.createReport) // reports.go
 
 	// Lists and followed hashtags (lists.go, tags.go).
 	get("/api/v1/lists", h.lists)

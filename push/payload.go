@@ -33,6 +33,7 @@ var titles = map[string]string{
 	store.NotifyFavourite:     "%s favourited your post",
 	store.NotifyUpdate:        "%s edited a post",
 	"poll":                    "A poll by %s has ended",
+	store.NotifyAdminReport:   "%s filed a report",
 }
 
 // maxBody is how many characters of text the body carries, as Mastodon.

@@ -293,24 +293,26 @@ func (s *Service) DeleteStatus(ctx context.Context, accountID, statusID int64) (
 	if err != nil {
 		return store.Status{}, err
 	}
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		mentions, err := tx.MentionedAccounts(ctx, st.ID)
-		if err != nil {
-			return err
-		}
-		to, cc := activitypub.Audience(st, author, mentions)
-		inboxes, err := s.fed.Recipients(ctx, tx, st, author, mentions)
-		if err != nil {
-			return err
-		}
-		if err := tx.MarkStatusDeleted(ctx, st.ID); err != nil {
-			return err
-		}
-		del := activitypub.DeleteNote(st.URI, author.URI, to, cc)
-		s.publishStatus(tx, "delete", st.ID)
-		return s.fed.Enqueue(ctx, tx, author, del.ID, "Delete", del, inboxes)
-	})
-	return st, err
+	return st, s.db.Write(ctx, func(tx *store.Tx) error { return s.tombstone(ctx, tx, author, st) })
+}
+
+// tombstone deletes st of local author in tx and queues its Delete.
+func (s *Service) tombstone(ctx context.Context, tx *store.Tx, author store.Account, st store.Status) error {
+	mentions, err := tx.MentionedAccounts(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	to, cc := activitypub.Audience(st, author, mentions)
+	inboxes, err := s.fed.Recipients(ctx, tx, st, author, mentions)
+	if err != nil {
+		return err
+	}
+	if err := tx.MarkStatusDeleted(ctx, st.ID); err != nil {
+		return err
+	}
+	del := activitypub.DeleteNote(st.URI, author.URI, to, cc)
+	s.publishStatus(tx, "delete", st.ID)
+	return s.fed.Enqueue(ctx, tx, author, del.ID, "Delete", del, inboxes)
 }
 
 func (s *Service) publishStatus(tx *store.Tx, kind string, id int64) {

@@ -15,6 +15,7 @@ const (
 	NotifyReblog        = "reblog"
 	NotifyUpdate        = "update"
 	NotifyStatus        = "status"
+	NotifyAdminReport   = "admin.report" // to admins, about a new report (ReportID)
 )
 
 // Notification tells a local account that something happened.
@@ -24,6 +25,7 @@ type Notification struct {
 	FromAccountID int64
 	Type          string
 	StatusID      int64 // 0 when not about a status
+	ReportID      int64 // 0 when not about a report
 	CreatedAt     time.Time
 }
 
@@ -36,8 +38,8 @@ func (tx *Tx) InsertNotification(ctx context.Context, n *Notification) (inserted
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = tx.now
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), ms(n.CreatedAt))
+	res, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, report_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), nullID(n.ReportID), ms(n.CreatedAt))
 	if err != nil {
 		return false, fmt.Errorf("insert notification: %w", err)
 	}
@@ -92,12 +94,12 @@ func (db *DB) Notifications(ctx context.Context, accountID int64, f Notification
 	return reverseIfMin(p, out), nil
 }
 
-const notificationCols = `id, account_id, from_account_id, type, ifnull(status_id, 0), created_at`
+const notificationCols = `id, account_id, from_account_id, type, ifnull(status_id, 0), ifnull(report_id, 0), created_at`
 
 func scanNotification(s scanner) (Notification, error) {
 	var n Notification
 	var created int64
-	err := s.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created)
+	err := s.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &n.ReportID, &created)
 	n.CreatedAt = fromMS(created)
 	return n, err
 }

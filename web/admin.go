@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -25,6 +26,7 @@ type adminView struct {
 	Blocks      []store.DomainBlock
 	Generation  []store.GenerationCount
 	Moderation  []store.ModerationEntry
+	Reports     adminReports
 	Posts       int64
 	Quota       int
 	ImagesTotal int
@@ -62,7 +64,7 @@ func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *visitor) 
 	if err := requireAdmin(v); err != nil {
 		return err
 	}
-	return h.renderAdmin(w, r, v, http.StatusOK, adminView{Notice: notices[r.URL.Query().Get("notice")]})
+	return h.renderAdmin(w, r, v, http.StatusOK, adminView{Notice: cmp.Or(notices[r.URL.Query().Get("notice")], reportNotices[r.URL.Query().Get("notice")])})
 }
 
 func (h *Handler) renderAdmin(w http.ResponseWriter, r *http.Request, v *visitor, status int, av adminView) error {
@@ -85,6 +87,9 @@ func (h *Handler) renderAdmin(w http.ResponseWriter, r *http.Request, v *visitor
 		return err
 	}
 	if av.Posts, err = h.db.CountLocalStatuses(ctx); err != nil {
+		return err
+	}
+	if av.Reports, err = h.adminReportsSection(ctx); err != nil {
 		return err
 	}
 	av.Quota = h.opts.ImagesPerDay

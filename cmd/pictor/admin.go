@@ -9,12 +9,16 @@ import (
 	"github.com/pictor-social/pictor/store"
 )
 
-// runAdmin serves "pictor admin block|unblock|suspend|unsuspend": the same
-// store changes the admin pages make. A running server picks up blocks made
-// here within a minute (web.Blocklist refreshes its cache).
+// runAdmin serves "pictor admin block|unblock|suspend|unsuspend" (and
+// reports|resolve, in admin_reports.go): the same store changes the admin
+// pages make. A running server picks up blocks made here within a minute
+// (web.Blocklist refreshes its cache).
 func runAdmin(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errUsage
+	}
+	if args[0] == "reports" || args[0] == "resolve" {
+		return runAdminReports(ctx, args, out)
 	}
 	fs, cfgPath := newFlags("admin " + args[0])
 	reason := fs.String("reason", "", "why the domain is blocked (block)")

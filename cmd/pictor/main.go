@@ -11,6 +11,7 @@
 //	pictor follow --as NAME @user@host
 //	pictor admin block|unblock DOMAIN [--reason TEXT]
 //	pictor admin suspend|unsuspend NAME
+//	pictor admin reports | pictor admin resolve ID
 //	pictor imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT
 package main
 
@@ -41,7 +42,7 @@ var commands = []command{
 	{"post", "post --as NAME [--image FILE --alt TEXT]... [--cw TEXT] [--visibility public|unlisted|followers] TEXT", runPost},
 	{"delete", "delete --as NAME URL                  delete one of NAME's posts", runDelete},
 	{"follow", "follow --as NAME @user@host           follow an account", runFollow},
-	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME   moderate", runAdmin},
+	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME | admin reports | admin resolve ID   moderate", runAdmin},
 	{"imagine", "imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT   generate an image", runImagine},
 }
 
