@@ -28,6 +28,10 @@ type postView struct {
 	Favourited, Reblogged bool
 	ReplyPrefill          string // "@author " when replying to someone else
 	ReplyVisibility       string // the reply form's default: the post's own
+	// Reported is set after the visitor reported the post; Categories
+	// are the report form's reasons.
+	Reported   bool
+	Categories []struct{ Value, Label string }
 }
 
 // publicStatus returns a local status that public pages may show: public or
@@ -83,7 +87,8 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, v *visitor) error
 		return errors.Join(err, errNotFound)
 	}
 	pv := postView{Status: views[0], IsMine: v.SignedIn && v.Account.ID == author.ID,
-		Path: "/@" + author.Username + "/" + store.FormatID(st.ID), ReplyVisibility: st.Visibility}
+		Path: "/@" + author.Username + "/" + store.FormatID(st.ID), ReplyVisibility: st.Visibility,
+		Reported: r.URL.Query().Get("reported") == "1", Categories: reportCategories}
 	if v.SignedIn {
 		flags, err := h.db.StatusViewerFlags(r.Context(), v.Account.ID, []int64{st.ID})
 		if err != nil {

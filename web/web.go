@@ -110,6 +110,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/{action:favourite|unfavourite|reblog|unreblog}", h.page(h.interact)).
 		Methods(http.MethodPost)
 	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/reply", h.page(h.reply)).Methods(http.MethodPost)
+	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/report", h.page(h.report)).Methods(http.MethodPost)
 	r.Handle(authorizePath, h.page(h.authorizeInteraction)).Methods(get...)
 	r.Handle("/authorize_follow", h.page(h.authorizeInteraction)).Methods(get...) // older Mastodon's name
 	r.Handle(authorizePath+"/statuses/{id:[0-9]+}/{action:favourite|unfavourite|reblog|unreblog}", h.page(h.authorizeStatusAction)).
