@@ -12,6 +12,7 @@
 //	pictor admin block|unblock DOMAIN [--reason TEXT]
 //	pictor admin suspend|unsuspend NAME
 //	pictor imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT
+//	pictor media prune [--days N]
 package main
 
 import (
@@ -43,6 +44,7 @@ var commands = []command{
 	{"follow", "follow --as NAME @user@host           follow an account", runFollow},
 	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME   moderate", runAdmin},
 	{"imagine", "imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT   generate an image", runImagine},
+	{"media", "media prune [--days N]                drop cached copies of remote media older than N days", runMedia},
 }
 
 // errUsage makes main print the usage and exit 2.
