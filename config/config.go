@@ -74,6 +74,11 @@ type Media struct {
 	MaxSide           int   `toml:"max_side"`
 	MaxFederatedBytes int   `toml:"max_federated_bytes"`
 	ThumbSide         int   `toml:"thumb_side"`
+	// Remote media cache (media.RemoteCache).
+	RemoteMaxBytes     int64    `toml:"remote_max_bytes"`
+	RemoteFetchTimeout Duration `toml:"remote_fetch_timeout"`
+	RemoteWorkers      int      `toml:"remote_workers"`
+	RemoteCacheDays    int      `toml:"remote_cache_days"`
 }
 
 // Generation configures image generation.
@@ -151,11 +156,15 @@ func Default() File {
 			ActorCacheFor:      Duration{24 * time.Hour},
 		},
 		Media: Media{
-			MaxUploadBytes:    16 << 20,
-			MaxPixels:         33_177_600,
-			MaxSide:           2048,
-			MaxFederatedBytes: 1_000_000,
-			ThumbSide:         640,
+			MaxUploadBytes:     16 << 20,
+			MaxPixels:          33_177_600,
+			MaxSide:            2048,
+			MaxFederatedBytes:  1_000_000,
+			ThumbSide:          640,
+			RemoteMaxBytes:     16 << 20,
+			RemoteFetchTimeout: Duration{30 * time.Second},
+			RemoteWorkers:      2,
+			RemoteCacheDays:    7,
 		},
 		Generation: Generation{
 			Backend:            "builtin",
@@ -252,6 +261,9 @@ func (f File) Validate() error {
 	m := f.Media
 	if m.MaxUploadBytes < 1024 || m.MaxPixels < 1 || m.MaxSide < 64 || m.MaxFederatedBytes < 10_000 || m.ThumbSide < 16 {
 		bad("media limits are too small")
+	}
+	if m.RemoteMaxBytes < 1024 || m.RemoteFetchTimeout.Duration <= 0 || m.RemoteWorkers < 1 || m.RemoteCacheDays < 0 {
+		bad("[media] remote_max_bytes, remote_fetch_timeout, remote_workers or remote_cache_days is out of range")
 	}
 	g := f.Generation
 	if g.Backend != "builtin" && g.Backend != "openai" {

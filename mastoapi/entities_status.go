@@ -191,7 +191,8 @@ func (h *Handler) mediaEntity(m store.MediaAttachment) MediaAttachment {
 		if m.OriginalName != "" { // the full-size original of a generated image
 			e.RemoteURL = strPtr(h.fed.URLs.Media(m.OriginalName))
 		}
-	} else if m.RemoteURL != "" {
+	}
+	if m.RemoteURL != "" { // a remote attachment, served from the local cache when FileName is set
 		e.RemoteURL = strPtr(m.RemoteURL)
 	}
 	if m.ThumbName != "" {

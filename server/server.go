@@ -60,6 +60,8 @@ type Server struct {
 	API    *mastoapi.Handler
 	Web    *web.Handler
 	Push   *push.Service
+	// MediaCache keeps local copies of remote media (server/mediacache.go).
+	MediaCache *media.RemoteCache
 
 	handler http.Handler
 }
@@ -96,6 +98,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		return err
 	}
 	s.Files = files
+	s.wireMediaCache()
 	fo := cfg.Federation
 	s.Fed, err = activitypub.New(s.DB, s.Client, s.Hub, s.Log, activitypub.Options{
 		BaseURL: cfg.BaseURL(), FetchTimeout: fo.FetchTimeout.Duration, MaxFetchBytes: fo.MaxFetchBytes,
@@ -154,7 +157,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // ctx ends, and returns when all have stopped.
 func (s *Server) Workers(ctx context.Context) {
 	workers := []func(context.Context) error{s.Fed.RunInbox, s.Fed.RunDelivery, s.API.RunStreaming, s.Gen.Run, s.Gen.RunBot,
-		s.Push.Run}
+		s.Push.Run, s.runMediaCache}
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)

@@ -86,10 +86,16 @@ func (h *Handler) accountView(a store.Account) accountView {
 		if v.URL == "" {
 			v.URL = a.URI
 		}
-		if safeURL(a.AvatarURL) {
+		switch { // the local copy of a remote avatar or header, if cached
+		case a.AvatarFile != "":
+			v.Avatar = "/media/" + a.AvatarFile
+		case safeURL(a.AvatarURL):
 			v.Avatar = a.AvatarURL
 		}
-		if safeURL(a.HeaderURL) {
+		switch {
+		case a.HeaderFile != "":
+			v.Header = "/media/" + a.HeaderFile
+		case safeURL(a.HeaderURL):
 			v.Header = a.HeaderURL
 		}
 	}

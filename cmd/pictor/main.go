@@ -13,6 +13,7 @@
 //	pictor admin suspend|unsuspend NAME
 //	pictor admin reports | pictor admin resolve ID
 //	pictor imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT
+//	pictor media prune [--days N]
 package main
 
 import (
@@ -44,6 +45,7 @@ var commands = []command{
 	{"follow", "follow --as NAME @user@host           follow an account", runFollow},
 	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME | admin reports | admin resolve ID   moderate", runAdmin},
 	{"imagine", "imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT   generate an image", runImagine},
+	{"media", "media prune [--days N]                drop cached copies of remote media older than N days", runMedia},
 }
 
 // errUsage makes main print the usage and exit 2.
