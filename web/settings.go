@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"html"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -89,9 +91,25 @@ func (h *Handler) profileFormOf(a store.Account) profileForm {
 	f := profileForm{DisplayName: a.DisplayName, Note: a.NoteSource, Locked: a.Locked, Bot: a.Bot,
 		Discovered: a.Discoverable, Avatar: av.Avatar, Header: av.Header}
 	for _, fl := range a.Fields {
-		f.Fields = append(f.Fields, store.Field{Name: fl.Name, Value: social.PlainText(fl.Value)})
+		f.Fields = append(f.Fields, store.Field{Name: fl.Name, Value: fieldSource(fl.Value)})
 	}
 	return padFields(f)
+}
+
+// fieldLinkRE matches a link social.Format made from a bare URL.
+var fieldLinkRE = regexp.MustCompile(`<a href="([^"]+)"[^>]*>([^<]*)</a>`)
+
+// fieldSource turns a field's HTML back into what the user typed: social
+// shows links without their scheme, which a plain-text round trip would lose.
+func fieldSource(h string) string {
+	h = fieldLinkRE.ReplaceAllStringFunc(h, func(a string) string {
+		m := fieldLinkRE.FindStringSubmatch(a)
+		if href := html.UnescapeString(m[1]); strings.HasSuffix(href, html.UnescapeString(m[2])) {
+			return m[1]
+		}
+		return a
+	})
+	return social.PlainText(h)
 }
 
 // padFields gives the form exactly social.MaxFields rows.
