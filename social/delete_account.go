@@ -20,7 +20,8 @@ var ErrMediaLeft = errors.New("account deleted, but media files were left behind
 // follows, media rows, sessions and tokens go (store.DeleteLocalAccount),
 // and a Delete of the actor, signed with its own key, is queued for every
 // inbox that knows it: followers, followed accounts, accounts that
-// interacted with it and every inbox it ever delivered to. Afterwards its
+// interacted with it and every inbox it ever delivered to, as Mastodon
+// fans out (interop.md, "Delete floods"). Afterwards its
 // actor answers 410 and WebFinger 404; the username is never reused. Media
 // files no other row references are removed after commit; a failure there
 // only leaves orphan files and is returned with ErrMediaLeft in its chain
