@@ -33,9 +33,13 @@ func WriteJSON(w http.ResponseWriter, status int, doc any) error {
 	return err
 }
 
-// localUser returns the local account named in the route, or a 404.
+// localUser returns the local account named in the route, a 410 for a
+// deleted one (as Mastodon answers after Delete{actor}), or a 404.
 func (f *Federation) localUser(ctx context.Context, r *http.Request) (store.Account, error) {
 	a, err := f.db.AccountByHandle(ctx, mux.Vars(r)["name"], "")
+	if err == nil && !a.DeletedAt.IsZero() {
+		return store.Account{}, apperr.Gone("account deleted")
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (!a.SuspendedAt.IsZero() || a.Username == InstanceActorUsername)) {
 		return store.Account{}, apperr.NotFound("no such account")
 	}

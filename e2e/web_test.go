@@ -214,7 +214,8 @@ func TestWebInBrowser(t *testing.T) {
 	}
 	for _, want := range []string{"ok - the job page polls its progress while the job runs", "ok - phone: two cards per row",
 		"ok - the content warning is shown once", "ok - a reply from the post page shows up in its thread",
-		"ok - a remote post is liked from /authorize_interaction", "ok - a remote account is followed from /authorize_interaction"} {
+		"ok - a remote post is liked from /authorize_interaction", "ok - a remote account is followed from /authorize_interaction",
+		"ok - settings: the new display name shows on the profile"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("the browser script did not reach %q", want)
 		}

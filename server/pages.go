@@ -17,7 +17,7 @@ import (
 // webfingerLookup resolves a local username for WebFinger.
 func (s *Server) webfingerLookup(ctx context.Context, username string) (webfinger.Account, error) {
 	a, err := s.DB.AccountByHandle(ctx, username, "")
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !a.SuspendedAt.IsZero()) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (!a.SuspendedAt.IsZero() || !a.DeletedAt.IsZero())) {
 		return webfinger.Account{}, webfinger.ErrNotFound
 	}
 	if err != nil {

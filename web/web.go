@@ -137,6 +137,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle("/admin/domain_blocks", h.page(h.adminBlock)).Methods(http.MethodPost)
 	r.Handle("/admin/domain_blocks/delete", h.page(h.adminUnblock)).Methods(http.MethodPost)
 	r.Handle("/admin/reports/{id:[0-9]+}/{action}", h.page(h.adminReportAction)).Methods(http.MethodPost)
+	h.settingsRoutes(r)
 }
 
 // Profile serves the HTML profile page at /@{name}.

@@ -6,6 +6,8 @@
 //	pictor migrate [--config FILE]
 //	pictor version
 //	pictor user create NAME [--admin] [--password-stdin] [--config FILE]
+//	pictor user password NAME [--password-stdin] [--config FILE]
+//	pictor user delete NAME [--config FILE]
 //	pictor post --as NAME [--image FILE --alt TEXT]... [--cw TEXT] [--visibility V] TEXT
 //	pictor delete --as NAME URL
 //	pictor follow --as NAME @user@host
@@ -39,7 +41,7 @@ var commands = []command{
 	{"serve", "serve [--config FILE]                 run the server", runServe},
 	{"migrate", "migrate [--config FILE]               apply database migrations and exit", runMigrate},
 	{"version", "version                               print the version", runVersion},
-	{"user", "user create NAME [--admin] [--password-stdin] [--email E]   create a local user", runUser},
+	{"user", "user create NAME [--admin] [--password-stdin] [--email E] | user password NAME [--password-stdin] | user delete NAME", runUser},
 	{"post", "post --as NAME [--image FILE --alt TEXT]... [--cw TEXT] [--visibility public|unlisted|followers] TEXT", runPost},
 	{"delete", "delete --as NAME URL                  delete one of NAME's posts", runDelete},
 	{"follow", "follow --as NAME @user@host           follow an account", runFollow},

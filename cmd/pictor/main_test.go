@@ -48,7 +48,7 @@ func TestUsageErrors(t *testing.T) {
 		{},
 		{"frobnicate"},
 		{"user"},
-		{"user", "delete", "x"},
+		{"user", "remove", "x"},
 		{"user", "create"},
 		{"post", "--config", cfg, "hello"},     // no --as
 		{"post", "--config", cfg, "--as", "a"}, // neither text nor image

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/social"
@@ -16,6 +14,12 @@ import (
 var stdin io.Reader = os.Stdin
 
 func runUser(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "password" {
+		return runUserPassword(ctx, args[1:], out)
+	}
+	if len(args) > 0 && args[0] == "delete" {
+		return runUserDelete(ctx, args[1:], out)
+	}
 	if len(args) == 0 || args[0] != "create" {
 		return errUsage
 	}
@@ -29,13 +33,8 @@ func runUser(ctx context.Context, args []string, out io.Writer) error {
 	}
 	password, generated := "", false
 	if *fromStdin {
-		line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
-		if err != nil && err != io.EOF {
-			return fmt.Errorf("read password: %w", err)
-		}
-		password = strings.TrimRight(line, "\r\n")
-		if len(password) < 8 {
-			return fmt.Errorf("the password must have at least 8 characters")
+		if password, err = readPassword(); err != nil {
+			return err
 		}
 	} else {
 		password, generated = auth.RandomToken(15), true

@@ -6,7 +6,8 @@
 // profile, check its AI label, prompt and original file, remix it, open its
 // content warning (once, for image and text); like and reply from the post
 // page; like a post and follow an account of another server from
-// /authorize_interaction; authorize an app, check the admin page, sign out, and
+// /authorize_interaction; authorize an app, check the admin page, change the
+// display name in the settings and see it on the profile, sign out, and
 // check the layout on a phone-sized and a desktop viewport. Screenshots go
 // to $PICTOR_SCREENSHOTS when it is set.
 //
@@ -231,6 +232,31 @@ async function admin(page) {
   await shot(page, "admin-desktop");
 }
 
+// settings changes the display name on /settings/profile, sees it on the
+// profile page, then puts the old name back for the later screenshots.
+async function settings(page) {
+  const saveName = async (name) => {
+    await page.goto(base + "/settings/profile");
+    await page.fill('#profile-form input[name="display_name"]', name);
+    await Promise.all([page.waitForURL(/\/settings\/profile\?done=profile$/), page.click('#profile-form button[type="submit"]')]);
+  };
+  await page.goto(base + "/settings/profile");
+  const old = await page.inputValue('#profile-form input[name="display_name"]');
+  await shot(page, "settings-profile-desktop", true);
+  await saveName("Alice P. Liddell");
+  check(await page.locator(".notice").isVisible(), "settings: the profile form saves");
+  await page.goto(base + "/@" + env("PICTOR_USER"));
+  check((await page.locator(".who-big h1").textContent()).includes("Alice P. Liddell"),
+    "settings: the new display name shows on the profile");
+  await saveName(old);
+  await page.goto(base + "/settings/apps");
+  check(await page.locator('.tabs a[aria-current="page"]').textContent() === "Apps", "settings: the apps page opens");
+  await shot(page, "settings-apps-desktop");
+  await page.goto(base + "/settings/password");
+  check(await page.locator('input[name="confirm_password"]').isVisible(), "settings: the password form asks for a confirmation");
+  await shot(page, "settings-password-desktop");
+}
+
 async function notFound(page) {
   const res = await page.goto(base + "/no/such/page");
   check(res.status() === 404 && (await page.locator("h1").textContent()) === "Not Found", "an unknown URL shows the 404 page");
@@ -297,6 +323,7 @@ try {
   await seededContentWarning(page);
   await consent(page);
   await admin(page);
+  await settings(page);
   await notFound(page);
   await signOut(page);
   await ctx.close();
