@@ -114,7 +114,10 @@ func (tx *Tx) SetAccountSuspended(ctx context.Context, accountID int64, suspende
 	if suspended {
 		at = ms(tx.now)
 	}
-	r, err := tx.tx.ExecContext(ctx, `UPDATE accounts SET suspended_at = ? WHERE id = ?`, at, accountID)
+	// A deleted account stays suspended: lifting it would bring back nothing
+	// but a half-alive row, so it counts as not found.
+	r, err := tx.tx.ExecContext(ctx, `UPDATE accounts SET suspended_at = ? WHERE id = ? AND (? OR deleted_at = 0)`,
+		at, accountID, suspended)
 	if err != nil {
 		return fmt.Errorf("suspend %d: %w", accountID, err)
 	}

@@ -105,4 +105,12 @@ func TestSuspensionEndsSessions(t *testing.T) {
 	if err := db.Write(ctx, func(tx *Tx) error { return tx.SetAccountSuspended(ctx, 42, true) }); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown account: %v", err)
 	}
+	// A deleted account stays suspended.
+	mustWrite(t, db, func(tx *Tx) error { _, err := tx.DeleteLocalAccount(ctx, a.ID); return err })
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.SetAccountSuspended(ctx, a.ID, false) }); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unsuspending a deleted account: %v", err)
+	}
+	if got, _ := db.AccountByID(ctx, a.ID); got.SuspendedAt.IsZero() {
+		t.Fatal("a deleted account was unsuspended")
+	}
 }

@@ -38,6 +38,7 @@ type adminUser struct {
 	Handle    string
 	UsedToday int
 	Suspended bool
+	Deleted   bool // deleted by its owner or an admin: no actions left
 }
 
 // notices are the fixed messages a redirect back to /admin may show.
@@ -110,7 +111,7 @@ func (h *Handler) adminUsers(ctx context.Context) ([]adminUser, error) {
 			return nil, err
 		}
 		out = append(out, adminUser{UserRow: u, Handle: "@" + u.Account.Username + "@" + h.host,
-			UsedToday: usage.Since, Suspended: !u.Account.SuspendedAt.IsZero()})
+			UsedToday: usage.Since, Suspended: !u.Account.SuspendedAt.IsZero(), Deleted: !u.Account.DeletedAt.IsZero()})
 	}
 	return out, nil
 }
