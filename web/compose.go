@@ -87,12 +87,6 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, v *visit
 // composeGenerate serves POST /compose/generate: it queues a draft job and
 // sends the browser to its progress page.
 func (h *Handler) composeGenerate(w http.ResponseWriter, r *http.Request, v *visitor) error {
-	if err := requireUser(v); err != nil {
-		return err
-	}
-	if err := h.checkForm(w, r, v); err != nil {
-		return err
-	}
 	if h.opts.Generator == nil {
 		return apperr.Unavailable("Image generation is not enabled on this server.")
 	}

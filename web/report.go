@@ -21,12 +21,6 @@ var reportCategories = []struct{ Value, Label string }{
 // report serves POST /@{name}/{id}/report: a signed-in visitor reports a
 // post they may see to this server's admins, who find it in /admin.
 func (h *Handler) report(w http.ResponseWriter, r *http.Request, v *visitor) error {
-	if err := requireUser(v); err != nil {
-		return err
-	}
-	if err := h.checkForm(w, r, v); err != nil {
-		return err
-	}
 	st, author, err := h.visibleStatus(r.Context(), v, mux.Vars(r)["name"], mux.Vars(r)["id"])
 	if err != nil {
 		return err

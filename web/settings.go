@@ -42,9 +42,9 @@ func (h *Handler) settingsRoutes(r *mux.Router) {
 	r.Handle("/settings", http.RedirectHandler("/settings/profile", http.StatusSeeOther)).Methods(get...)
 	r.Handle("/settings/{section:profile|password|apps|delete}", h.page(h.settingsPage)).Methods(get...)
 	r.Handle("/settings/profile", h.page(h.settingsProfile)).Methods(http.MethodPost)
-	r.Handle("/settings/password", h.page(h.settingsPassword)).Methods(http.MethodPost)
-	r.Handle("/settings/apps/{id:[0-9]+}/revoke", h.page(h.settingsRevokeApp)).Methods(http.MethodPost)
-	r.Handle("/settings/delete", h.page(h.settingsDelete)).Methods(http.MethodPost)
+	r.Handle("/settings/password", h.page(h.userForm(h.settingsPassword))).Methods(http.MethodPost)
+	r.Handle("/settings/apps/{id:[0-9]+}/revoke", h.page(h.userForm(h.settingsRevokeApp))).Methods(http.MethodPost)
+	r.Handle("/settings/delete", h.page(h.userForm(h.settingsDelete))).Methods(http.MethodPost)
 }
 
 // settingsPage serves GET /settings/{section}; ?done= carries the notice of
@@ -192,12 +192,6 @@ func profileFormFrom(r *http.Request) profileForm {
 // confirmation; other browsers are signed out (auth.ChangePassword says
 // why app tokens stay unless "revoke_apps" is ticked).
 func (h *Handler) settingsPassword(w http.ResponseWriter, r *http.Request, v *visitor) error {
-	if err := requireUser(v); err != nil {
-		return err
-	}
-	if err := h.checkForm(w, r, v); err != nil {
-		return err
-	}
 	sv := settingsView{Section: "password"}
 	next := r.PostFormValue("new_password")
 	if next != r.PostFormValue("confirm_password") {
@@ -215,12 +209,6 @@ func (h *Handler) settingsPassword(w http.ResponseWriter, r *http.Request, v *vi
 // settingsRevokeApp serves POST /settings/apps/{id}/revoke: the app's
 // tokens for this user stop working at once.
 func (h *Handler) settingsRevokeApp(w http.ResponseWriter, r *http.Request, v *visitor) error {
-	if err := requireUser(v); err != nil {
-		return err
-	}
-	if err := h.checkForm(w, r, v); err != nil {
-		return err
-	}
 	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
 	if err != nil {
 		return errNotFound
@@ -236,12 +224,6 @@ func (h *Handler) settingsRevokeApp(w http.ResponseWriter, r *http.Request, v *v
 // the username typed as confirmation, the account is closed for good
 // (social.DeleteAccount) and the browser signed out.
 func (h *Handler) settingsDelete(w http.ResponseWriter, r *http.Request, v *visitor) error {
-	if err := requireUser(v); err != nil {
-		return err
-	}
-	if err := h.checkForm(w, r, v); err != nil {
-		return err
-	}
 	sv := settingsView{Section: "delete"}
 	if !strings.EqualFold(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("confirm_username")), "@"), v.Account.Username) {
 		return h.settingsError(w, r, v, sv, apperr.Invalid("Type your username to confirm."))

@@ -107,16 +107,16 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle("/users/{name:[A-Za-z0-9_-]+}.atom", h.page(h.atom)).Methods(get...)
 	r.Handle("/remote_follow", h.page(h.remoteFollow)).Methods(get...)
 	r.Handle("/remote_interaction", h.page(h.remoteInteraction)).Methods(get...)
-	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/{action:favourite|unfavourite|reblog|unreblog}", h.page(h.interact)).
+	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/{action:favourite|unfavourite|reblog|unreblog}", h.page(h.userForm(h.interact))).
 		Methods(http.MethodPost)
-	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/reply", h.page(h.reply)).Methods(http.MethodPost)
-	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/report", h.page(h.report)).Methods(http.MethodPost)
+	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/reply", h.page(h.userForm(h.reply))).Methods(http.MethodPost)
+	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/report", h.page(h.userForm(h.report))).Methods(http.MethodPost)
 	r.Handle(authorizePath, h.page(h.authorizeInteraction)).Methods(get...)
 	r.Handle("/authorize_follow", h.page(h.authorizeInteraction)).Methods(get...) // older Mastodon's name
-	r.Handle(authorizePath+"/statuses/{id:[0-9]+}/{action:favourite|unfavourite|reblog|unreblog}", h.page(h.authorizeStatusAction)).
+	r.Handle(authorizePath+"/statuses/{id:[0-9]+}/{action:favourite|unfavourite|reblog|unreblog}", h.page(h.userForm(h.authorizeStatusAction))).
 		Methods(http.MethodPost)
-	r.Handle(authorizePath+"/statuses/{id:[0-9]+}/reply", h.page(h.authorizeReply)).Methods(http.MethodPost)
-	r.Handle(authorizePath+"/accounts/{id:[0-9]+}/{action:follow|unfollow}", h.page(h.authorizeFollow)).Methods(http.MethodPost)
+	r.Handle(authorizePath+"/statuses/{id:[0-9]+}/reply", h.page(h.userForm(h.authorizeReply))).Methods(http.MethodPost)
+	r.Handle(authorizePath+"/accounts/{id:[0-9]+}/{action:follow|unfollow}", h.page(h.userForm(h.authorizeFollow))).Methods(http.MethodPost)
 	r.Handle("/signin", h.page(h.signInPage)).Methods(get...)
 	r.Handle("/signin", h.page(h.signIn)).Methods(http.MethodPost)
 	r.Handle("/signout", h.page(h.signOut)).Methods(http.MethodPost)
@@ -126,17 +126,17 @@ func (h *Handler) Routes(r *mux.Router) {
 	}
 	r.Handle("/compose", h.page(h.composePage)).Methods(get...)
 	r.Handle("/compose", h.page(h.composeUpload)).Methods(http.MethodPost)
-	r.Handle("/compose/generate", h.page(h.composeGenerate)).Methods(http.MethodPost)
+	r.Handle("/compose/generate", h.page(h.userForm(h.composeGenerate))).Methods(http.MethodPost)
 	r.Handle("/compose/jobs/{id:[A-Za-z0-9-]+}.json", h.page(h.jobJSON)).Methods(get...)
 	r.Handle("/compose/jobs/{id:[A-Za-z0-9-]+}", h.page(h.jobPage)).Methods(get...)
 	r.Handle("/compose/jobs/{id:[A-Za-z0-9-]+}/post", h.page(h.jobPost)).Methods(http.MethodPost)
 	r.Handle("/compose/jobs/{id:[A-Za-z0-9-]+}/preview", h.page(h.jobPreview)).Methods(get...)
 	r.Handle("/admin", h.page(h.adminPage)).Methods(get...)
-	r.Handle("/admin/users", h.page(h.adminCreateUser)).Methods(http.MethodPost)
-	r.Handle("/admin/users/{id:[0-9]+}/suspend", h.page(h.adminSuspend)).Methods(http.MethodPost)
-	r.Handle("/admin/domain_blocks", h.page(h.adminBlock)).Methods(http.MethodPost)
-	r.Handle("/admin/domain_blocks/delete", h.page(h.adminUnblock)).Methods(http.MethodPost)
-	r.Handle("/admin/reports/{id:[0-9]+}/{action}", h.page(h.adminReportAction)).Methods(http.MethodPost)
+	r.Handle("/admin/users", h.page(h.adminForm(h.adminCreateUser))).Methods(http.MethodPost)
+	r.Handle("/admin/users/{id:[0-9]+}/suspend", h.page(h.adminForm(h.adminSuspend))).Methods(http.MethodPost)
+	r.Handle("/admin/domain_blocks", h.page(h.adminForm(h.adminBlock))).Methods(http.MethodPost)
+	r.Handle("/admin/domain_blocks/delete", h.page(h.adminForm(h.adminUnblock))).Methods(http.MethodPost)
+	r.Handle("/admin/reports/{id:[0-9]+}/{action}", h.page(h.adminForm(h.adminReportAction))).Methods(http.MethodPost)
 	h.settingsRoutes(r)
 }
 
@@ -214,6 +214,26 @@ func requireUser(v *visitor) error {
 		return apperr.Unauthorized("Sign in to continue.")
 	}
 	return nil
+}
+
+// userForm wraps the handler of a form that signed-in visitors post: it
+// refuses anonymous visitors, then bounds, parses and CSRF-checks the form
+// (checkForm) before fn runs.
+func (h *Handler) userForm(fn pageFunc) pageFunc { return h.guardedForm(requireUser, fn) }
+
+// adminForm is userForm for forms only admins may post.
+func (h *Handler) adminForm(fn pageFunc) pageFunc { return h.guardedForm(requireAdmin, fn) }
+
+func (h *Handler) guardedForm(allowed func(*visitor) error, fn pageFunc) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, v *visitor) error {
+		if err := allowed(v); err != nil {
+			return err
+		}
+		if err := h.checkForm(w, r, v); err != nil {
+			return err
+		}
+		return fn(w, r, v)
+	}
 }
 
 // checkForm bounds a form body, parses it and verifies its CSRF token
