@@ -32,24 +32,18 @@ func TagName(raw string) (name string, ok bool) {
 // carrying it, local or arriving from other servers, enter the follower's
 // home timeline. A malformed name is NotFound, as Mastodon answers.
 func (s *Service) FollowTag(ctx context.Context, accountID int64, raw string) (store.Tag, error) {
-	name, ok := TagName(raw)
-	if !ok {
-		return store.Tag{}, apperr.NotFound("Record not found")
-	}
-	var t store.Tag
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		var err error
-		if t, err = tx.EnsureTag(ctx, name); err != nil {
-			return err
-		}
-		return tx.FollowTag(ctx, accountID, t.ID)
-	})
-	return t, err
+	return s.onTag(ctx, raw, func(tx *store.Tx, tagID int64) error { return tx.FollowTag(ctx, accountID, tagID) })
 }
 
 // UnfollowTag ends accountID's follow of the hashtag raw, if any; posts it
 // already brought into the home timeline stay.
 func (s *Service) UnfollowTag(ctx context.Context, accountID int64, raw string) (store.Tag, error) {
+	return s.onTag(ctx, raw, func(tx *store.Tx, tagID int64) error { return tx.UnfollowTag(ctx, accountID, tagID) })
+}
+
+// onTag runs change on the hashtag raw names, creating the tag if no post
+// used it yet, in one transaction. A malformed name is NotFound.
+func (s *Service) onTag(ctx context.Context, raw string, change func(tx *store.Tx, tagID int64) error) (store.Tag, error) {
 	name, ok := TagName(raw)
 	if !ok {
 		return store.Tag{}, apperr.NotFound("Record not found")
@@ -60,7 +54,7 @@ func (s *Service) UnfollowTag(ctx context.Context, accountID int64, raw string) 
 		if t, err = tx.EnsureTag(ctx, name); err != nil {
 			return err
 		}
-		return tx.UnfollowTag(ctx, accountID, t.ID)
+		return change(tx, t.ID)
 	})
 	return t, err
 }
