@@ -140,7 +140,8 @@ func (h *Handler) credentialAccount(ctx context.Context, a store.Account) (Crede
 func relationshipEntity(id int64, r store.Relationship) Relationship {
 	return Relationship{ID: store.FormatID(id), Following: r.Following, ShowingReblogs: r.Following || r.Requested,
 		Notifying: false, Languages: nil, FollowedBy: r.FollowedBy, Blocking: r.Blocking, BlockedBy: r.BlockedBy,
-		Muting: r.Muting, MutingNotifications: r.MutingNotifications, Requested: r.Requested, RequestedBy: r.RequestedBy}
+		Muting: r.Muting, MutingNotifications: r.MutingNotifications, Requested: r.Requested, RequestedBy: r.RequestedBy,
+		DomainBlocking: r.DomainBlocking}
 }
 
 func uniq(ids []int64) []int64 {

@@ -118,11 +118,15 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/api/v1/trends/links", h.emptyList)
 	get("/api/v1/suggestions", h.emptyListUser)
 	get("/api/v2/suggestions", h.emptyListUser)
-	get("/api/v1/conversations", h.emptyListUser)
+	get("/api/v1/conversations", h.conversations) // conversations.go
+	route(http.MethodDelete, "/api/v1/conversations"+id, h.deleteConversation)
+	post("/api/v1/conversations"+id+"/read", h.readConversation)
 	get("/api/v1/scheduled_statuses", h.emptyListUser)
 	get("/api/v1/endorsements", h.emptyListUser)
 	get("/api/v1/featured_tags", h.emptyListUser)
-	get("/api/v1/domain_blocks", h.emptyListUser)
+	get("/api/v1/domain_blocks", h.domainBlocks) // domain_blocks.go
+	post("/api/v1/domain_blocks", h.changeDomainBlock)
+	route(http.MethodDelete, "/api/v1/domain_blocks", h.changeDomainBlock)
 	get("/api/v1/push/subscription", h.getPushSubscription) // push.go
 	post("/api/v1/push/subscription", h.createPushSubscription)
 	route(http.MethodPut, "/api/v1/push/subscription", h.updatePushSubscription)

@@ -60,7 +60,7 @@ func resolveStream(name, tag string, me int64) (streamSpec, error) {
 	case "user:notification":
 		return needUser(streamSpec{name: []string{name}, internal: notificationStream(me), notifOnly: true})
 	case "direct":
-		return needUser(streamSpec{name: []string{"direct"}, internal: "api:direct:none"})
+		return needUser(streamSpec{name: []string{"direct"}, internal: directStream(me)})
 	case "public":
 		return streamSpec{name: []string{name}, internal: publicStream, onlyMedia: media}, nil
 	case "public:local":
@@ -221,7 +221,12 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 	ctx, cancel := context.WithTimeout(ctx, streamEventTimeout)
 	defer cancel()
 	switch p := t.ev.Payload.(type) {
+	case conversationEvent:
+		return h.renderConversationEvent(ctx, viewer, p)
 	case store.Notification:
+		if h.domainBlocked(ctx, viewer, p.FromAccountID) {
+			return "", "", false
+		}
 		list, err := h.notificationEntities(ctx, viewer, []store.Notification{p})
 		if err != nil || len(list) == 0 {
 			return "", "", false
@@ -236,7 +241,7 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 			return "delete", strconv.FormatInt(p, 10), true
 		}
 		st, err := h.db.StatusByID(ctx, p)
-		if err != nil || !st.DeletedAt.IsZero() {
+		if err != nil || !st.DeletedAt.IsZero() || h.domainBlocked(ctx, viewer, st.AccountID) {
 			return "", "", false
 		}
 		if ok, err := h.social.CanSee(ctx, viewer, st); err != nil || !ok {

@@ -57,6 +57,7 @@ func (h *Handler) fanOut(ctx context.Context, ev pubsub.Event) {
 		h.hub.Publish(pubsub.Event{Stream: userStream(p.AccountID), Kind: "notification", Payload: p})
 		h.hub.Publish(pubsub.Event{Stream: notificationStream(p.AccountID), Kind: "notification", Payload: p})
 	case activitypub.StatusEvent:
+		h.fanOutDirect(ctx, p) // conversations_streaming.go
 		kind, ok := streamEventKinds[p.Kind]
 		if !ok {
 			return

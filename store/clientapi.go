@@ -196,6 +196,7 @@ func (tx *Tx) DeleteMute(ctx context.Context, accountID, target int64) error {
 type Relationship struct {
 	Following, Requested, FollowedBy, RequestedBy    bool
 	Blocking, BlockedBy, Muting, MutingNotifications bool
+	DomainBlocking                                   bool // the account's domain is in the viewer's domain blocks
 }
 
 // Relationships returns viewer's relationship with each of ids.
@@ -220,6 +221,8 @@ func (db *DB) Relationships(ctx context.Context, viewer int64, ids []int64) (map
 			func(r *Relationship, _ bool) { r.BlockedBy = true }},
 		{`SELECT target_account_id, notifications FROM mutes WHERE account_id = ? AND target_account_id IN (` + ph + `)`,
 			func(r *Relationship, n bool) { r.Muting, r.MutingNotifications = true, n }},
+		{`SELECT a.id, 1 FROM accounts a JOIN user_domain_blocks b ON b.domain = a.domain WHERE b.account_id = ? AND a.id IN (` + ph + `)`,
+			func(r *Relationship, _ bool) { r.DomainBlocking = true }},
 	}
 	for _, q := range queries {
 		if err := db.scanFlags(ctx, q.sql, args, func(id int64, flag bool) {

@@ -65,11 +65,13 @@ type NotificationFilter struct {
 	FromAccount  int64
 }
 
-// Notifications lists a local account's notifications, newest first.
+// Notifications lists a local account's notifications, newest first,
+// without those from accounts on domains it blocks.
 func (db *DB) Notifications(ctx context.Context, accountID int64, f NotificationFilter, p Page) ([]Notification, error) {
 	cond, args, order := p.where("id")
-	q := `SELECT ` + notificationCols + ` FROM notifications WHERE account_id = ? AND dismissed = 0 AND ` + cond
-	args = append([]any{accountID}, args...)
+	q := `SELECT ` + notificationCols + ` FROM notifications WHERE account_id = ? AND dismissed = 0
+		AND from_account_id NOT IN ` + domainBlockedIDs("?") + ` AND ` + cond
+	args = append([]any{accountID, accountID}, args...)
 	if len(f.Types) > 0 {
 		q += ` AND type IN (` + placeholders(len(f.Types)) + `)`
 		for _, t := range f.Types {

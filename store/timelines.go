@@ -9,12 +9,14 @@ import (
 )
 
 // viewerExclusions hides the statuses of accounts the viewer blocks or
-// mutes; authorCol names the column holding the author. The viewer is the
+// mutes, that block the viewer or that are on a domain the viewer blocks
+// (user_domain_blocks); authorCol names the column holding the author. The viewer is the
 // named parameter :viewer.
 func viewerExclusions(authorCol string) string {
 	return ` AND ` + authorCol + ` NOT IN (SELECT target_account_id FROM blocks WHERE account_id = :viewer)
 		AND ` + authorCol + ` NOT IN (SELECT target_account_id FROM mutes WHERE account_id = :viewer)
-		AND ` + authorCol + ` NOT IN (SELECT account_id FROM blocks WHERE target_account_id = :viewer)`
+		AND ` + authorCol + ` NOT IN (SELECT account_id FROM blocks WHERE target_account_id = :viewer)
+		AND ` + authorCol + ` NOT IN ` + domainBlockedIDs(":viewer")
 }
 
 // statusColsS is statusCols for a query where statuses is aliased "s".

@@ -86,4 +86,22 @@ check(listTimeline.some((s) => s.id === note.payload.status.id), "reply in list 
 const fresh = (await client.postStatus("Streamed from megalodon", { visibility: "public" })).data;
 await waitEvent("update event for the new post", (e) => e.event === "update" && e.payload.id === fresh.id);
 stream.stop();
+
+// A direct message to the peer opens a conversation; read it, remove it.
+const dm = (await client.postStatus(`@${bob.acct} just between us`, { visibility: "direct" })).data;
+const convs = (await client.getConversationTimeline({ limit: 20 })).data;
+const conv = convs.find((c) => c.last_status?.id === dm.id);
+check(conv && !conv.unread && conv.accounts.some((a) => a.id === bob.id), "direct message in conversations", convs);
+const read = (await client.readConversation(conv.id)).data;
+check(read.id === conv.id && read.unread === false, "read conversation", read);
+await client.deleteConversation(conv.id);
+const after = (await client.getConversationTimeline({ limit: 20 })).data;
+check(!after.some((c) => c.id === conv.id), "conversation removed", after);
+
+// Domain blocks round-trip.
+await client.blockDomain("spam.example");
+const blocked = (await client.getDomainBlocks({ limit: 20 })).data;
+check(blocked.includes("spam.example"), "domain block listed", blocked);
+await client.unblockDomain("spam.example");
+check(!(await client.getDomainBlocks({ limit: 20 })).data.includes("spam.example"), "domain unblocked");
 done({ client: "megalodon", status: status.id, events: events.length });
