@@ -9,12 +9,20 @@ import (
 
 // applyFollow stores a follow of a local account: accepted at once (and an
 // Accept sent back) unless the account approves followers by hand, when it
-// becomes a follow request (interop.md A.6, checklist 24, 25).
+// becomes a follow request (interop.md A.6, checklist 24, 25). A follow
+// from an account or domain the target blocked is answered with a Reject
+// and not stored, as Mastodon does.
 func (f *Federation) applyFollow(ctx context.Context, actor store.Account, act Activity) error {
 	return f.db.Write(ctx, func(tx *store.Tx) error {
 		target, ok, err := f.localAccountByURI(ctx, tx, act.Object.ID())
 		if err != nil || !ok {
 			return err
+		}
+		if refused, err := tx.RefusesFollowFrom(ctx, target.ID, actor); err != nil || refused {
+			if err != nil {
+				return err
+			}
+			return f.SendAccept(ctx, tx, target, actor, act.ID, false)
 		}
 		fl := store.Follow{AccountID: actor.ID, TargetAccountID: target.ID, URI: act.ID, Accepted: !target.Locked}
 		if err := tx.UpsertFollow(ctx, &fl); err != nil {

@@ -84,4 +84,18 @@ func TestDomainBlockRejectsFollowersThere(t *testing.T) {
 	if got.Activity.Object.ID() != followID || got.Activity.Actor.ID() != env.alice.URI {
 		t.Fatalf("Reject %s", got.Body)
 	}
+	// A new Follow from the blocked domain is rejected, not stored.
+	again, body := followJSON(t, bob, env.alice.URI)
+	if again == followID {
+		t.Fatal("followJSON gave the same id twice")
+	}
+	if status, msg := r.post(t, bob, env.srv.URL+"/inbox", body, sendOpts{}); status != http.StatusAccepted {
+		t.Fatalf("second follow: %d %s", status, msg)
+	}
+	r.waitInbox(t, "Reject of bob's second Follow", func(rc received) bool {
+		return rc.Activity.Type == "Reject" && rc.Activity.Object.ID() == again
+	})
+	if _, err := env.srv.DB.FollowBetween(ctx, bobAcct.ID, env.alice.ID); err == nil {
+		t.Fatal("a follow from the blocked domain was stored")
+	}
 }

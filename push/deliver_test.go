@@ -306,3 +306,30 @@ func TestNotificationStoredWhileStoppedIsPushedAfterStart(t *testing.T) {
 		t.Fatalf("push %+v, want notification %d", got, n.ID)
 	}
 }
+
+// Notifications from a domain the recipient blocked are not pushed.
+func TestNoPushFromABlockedDomain(t *testing.T) {
+	e := newIdleEnv(t)
+	e.subscribe(t, true, []string{"mention"}, "all")
+	carol := store.Account{Username: "carol", Domain: "there.test", URI: "https://there.test/users/carol"}
+	err := e.db.Write(e.ctx, func(tx *store.Tx) error {
+		if err := tx.InsertAccount(e.ctx, &carol); err != nil {
+			return err
+		}
+		if _, err := tx.InsertUserDomainBlock(e.ctx, e.alice.ID, "there.test"); err != nil {
+			return err
+		}
+		_, err := tx.InsertNotification(e.ctx, &store.Notification{AccountID: e.alice.ID, FromAccountID: carol.ID, Type: store.NotifyMention})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next, err := e.db.NextPushDeliveryAt(e.ctx); err != nil || !next.IsZero() {
+		t.Fatalf("a push from the blocked domain was queued (due %v, %v)", next, err)
+	}
+	e.notify(t, store.NotifyMention) // from bob, on this server
+	if next, err := e.db.NextPushDeliveryAt(e.ctx); err != nil || next.IsZero() {
+		t.Fatalf("the push from bob was not queued (%v)", err)
+	}
+}
