@@ -1,6 +1,7 @@
 package mastoapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,21 +22,21 @@ func (h *Handler) filterRoutes(route func(method, path string, fn handlerFunc)) 
 	route(http.MethodPost, "/api/v2/filters", h.createFilter)
 	route(http.MethodGet, "/api/v2/filters"+id, h.getFilter)
 	route(http.MethodPut, "/api/v2/filters"+id, h.updateFilter)
-	route(http.MethodDelete, "/api/v2/filters"+id, h.deleteFilter)
+	route(http.MethodDelete, "/api/v2/filters"+id, h.filterDelete((*social.Service).DeleteFilter))
 	route(http.MethodGet, "/api/v2/filters"+id+"/keywords", h.listFilterKeywords)
 	route(http.MethodPost, "/api/v2/filters"+id+"/keywords", h.addFilterKeyword)
 	route(http.MethodGet, "/api/v2/filter_keywords"+id, h.getFilterKeyword)
 	route(http.MethodPut, "/api/v2/filter_keywords"+id, h.updateFilterKeyword)
-	route(http.MethodDelete, "/api/v2/filter_keywords"+id, h.deleteFilterKeyword)
+	route(http.MethodDelete, "/api/v2/filter_keywords"+id, h.filterDelete((*social.Service).DeleteFilterKeyword))
 	route(http.MethodGet, "/api/v2/filters"+id+"/statuses", h.listFilterStatuses)
 	route(http.MethodPost, "/api/v2/filters"+id+"/statuses", h.addFilterStatus)
 	route(http.MethodGet, "/api/v2/filter_statuses"+id, h.getFilterStatus)
-	route(http.MethodDelete, "/api/v2/filter_statuses"+id, h.deleteFilterStatus)
+	route(http.MethodDelete, "/api/v2/filter_statuses"+id, h.filterDelete((*social.Service).DeleteFilterStatus))
 	route(http.MethodGet, "/api/v1/filters", h.listFiltersV1)
 	route(http.MethodPost, "/api/v1/filters", h.createFilterV1)
 	route(http.MethodGet, "/api/v1/filters"+id, h.getFilterV1)
 	route(http.MethodPut, "/api/v1/filters"+id, h.updateFilterV1)
-	route(http.MethodDelete, "/api/v1/filters"+id, h.deleteFilterV1)
+	route(http.MethodDelete, "/api/v1/filters"+id, h.filterDelete((*social.Service).DeleteKeywordFilter))
 }
 
 // truthy reads a Rails-style boolean, as params.boolean does.
@@ -180,13 +181,17 @@ func (h *Handler) updateFilter(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, filterEntity(f))
 }
 
-func (h *Handler) deleteFilter(w http.ResponseWriter, r *http.Request) error {
-	g, id, _, err := h.filterRequest(w, r, auth.ScopeWriteFilters)
-	if err != nil {
-		return err
+// filterDelete serves the DELETE of one of the viewer's filters, keywords
+// or filtered statuses through del; Mastodon answers {}.
+func (h *Handler) filterDelete(del func(s *social.Service, ctx context.Context, accountID, id int64) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		g, id, _, err := h.filterRequest(w, r, auth.ScopeWriteFilters)
+		if err != nil {
+			return err
+		}
+		if err := del(h.social, r.Context(), g.AccountID, id); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{})
 	}
-	if err := h.social.DeleteFilter(r.Context(), g.AccountID, id); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{})
 }

@@ -58,17 +58,6 @@ func (h *Handler) updateFilterKeyword(w http.ResponseWriter, r *http.Request) er
 	return writeJSON(w, http.StatusOK, filterKeywordEntity(k))
 }
 
-func (h *Handler) deleteFilterKeyword(w http.ResponseWriter, r *http.Request) error {
-	g, id, _, err := h.filterRequest(w, r, auth.ScopeWriteFilters)
-	if err != nil {
-		return err
-	}
-	if err := h.social.DeleteFilterKeyword(r.Context(), g.AccountID, id); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{})
-}
-
 func (h *Handler) listFilterStatuses(w http.ResponseWriter, r *http.Request) error {
 	g, id, _, err := h.filterRequest(w, r, auth.ScopeReadFilters)
 	if err != nil {
@@ -109,13 +98,3 @@ func (h *Handler) getFilterStatus(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusOK, filterStatusEntity(s))
 }
 
-func (h *Handler) deleteFilterStatus(w http.ResponseWriter, r *http.Request) error {
-	g, id, _, err := h.filterRequest(w, r, auth.ScopeWriteFilters)
-	if err != nil {
-		return err
-	}
-	if err := h.social.DeleteFilterStatus(r.Context(), g.AccountID, id); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{})
-}

@@ -109,15 +109,4 @@ func (h *Handler) updateFilterV1(w http.ResponseWriter, r *http.Request) error {
 	return errNotFound()
 }
 
-func (h *Handler) deleteFilterV1(w http.ResponseWriter, r *http.Request) error {
-	g, id, _, err := h.filterRequest(w, r, auth.ScopeWriteFilters)
-	if err != nil {
-		return err
-	}
-	if err := h.social.DeleteKeywordFilter(r.Context(), g.AccountID, id); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{})
-}
-
 func errPhraseBlank() error { return apperr.Invalid("Validation failed: Phrase can't be blank") }
