@@ -50,12 +50,14 @@ func trendingStatusesSQL(f TrendFilter) string {
 	return `WITH eng(status_id, actor_id, points) AS (
 			SELECT status_id, account_id, 1 FROM favourites WHERE status_id >= :since
 			UNION ALL
-			SELECT reblog_of_id, account_id, 2 FROM statuses WHERE reblog_of_id >= :since AND deleted_at = 0)
-		SELECT ` + statusColsS + ` FROM eng e JOIN statuses s ON s.id = e.status_id
+			SELECT reblog_of_id, account_id, 2 FROM statuses WHERE reblog_of_id >= :since AND deleted_at = 0),
+		score(status_id, points) AS MATERIALIZED (
+			SELECT e.status_id, sum(e.points) FROM eng e JOIN statuses o ON o.id = e.status_id
+			WHERE e.actor_id <> o.account_id GROUP BY e.status_id)
+		SELECT ` + statusColsS + ` FROM score p JOIN statuses s ON s.id = p.status_id
 		JOIN accounts a ON a.id = s.account_id
-		WHERE e.actor_id <> s.account_id AND` + trendableStatus + trendExtras(f, "s.account_id") + `
-		GROUP BY s.id
-		ORDER BY sum(e.points) / pow(max(:now - s.created_at, 0) / 3600000.0 + 2, 1.5) DESC, s.id DESC
+		WHERE` + trendableStatus + trendExtras(f, "s.account_id") + `
+		ORDER BY p.points / pow(max(:now - s.created_at, 0) / 3600000.0 + 2, 1.5) DESC, s.id DESC
 		LIMIT :limit OFFSET :offset`
 }
 
