@@ -112,9 +112,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/api/v1/markers", h.setMarkers)
 	get("/api/v1/preferences", h.preferences)
 	get("/api/v1/announcements", h.emptyListUser)
-	get("/api/v1/trends", h.emptyList)
-	get("/api/v1/trends/tags", h.emptyList)
-	get("/api/v1/trends/statuses", h.emptyList)
+	get("/api/v1/trends", h.trendingTags) // trends.go
+	get("/api/v1/trends/tags", h.trendingTags)
+	get("/api/v1/trends/statuses", h.trendingStatuses)
 	get("/api/v1/trends/links", h.emptyList)
 	get("/api/v1/suggestions", h.emptyListUser)
 	get("/api/v2/suggestions", h.emptyListUser)

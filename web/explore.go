@@ -11,7 +11,7 @@ const galleryPage = 24
 
 // exploreView is the Explore page's data.
 type exploreView struct {
-	Tab   string // "local" or "following"
+	Tab   string // "local", "following" or "popular"
 	Cards []statusView
 	Next  string // URL of the next (older) page, "" at the end
 }
@@ -39,21 +39,29 @@ func (h *Handler) gallery(w http.ResponseWriter, r *http.Request, v *visitor, ta
 	if err != nil {
 		return err
 	}
+	next := ""
+	if len(list) == galleryPage {
+		next = r.URL.Path + "?max_id=" + store.FormatID(list[len(list)-1].ID)
+	}
+	return h.renderGallery(w, r, v, tab, list, next, p.MaxID != 0)
+}
+
+// galleryTitles are the page titles of the Explore tabs.
+var galleryTitles = map[string]string{"local": "Explore", "following": "From people we follow", "popular": "Popular"}
+
+// renderGallery renders an Explore tab showing list; next is the URL of
+// the following page ("" at the end) and paged is true past the first page.
+func (h *Handler) renderGallery(w http.ResponseWriter, r *http.Request, v *visitor, tab string, list []store.Status,
+	next string, paged bool) error {
 	cards, err := h.statusViews(r.Context(), list)
 	if err != nil {
 		return err
 	}
-	ev := exploreView{Tab: tab, Cards: cards}
-	if len(list) == galleryPage {
-		ev.Next = r.URL.Path + "?max_id=" + store.FormatID(list[len(list)-1].ID)
-	}
-	pd := pageData{Title: "Explore", Description: h.opts.InstanceDescription, Nav: "explore", Data: ev,
-		Canonical: h.opts.BaseURL + r.URL.Path, NoIndex: p.MaxID != 0 || tab != "local",
+	ev := exploreView{Tab: tab, Cards: cards, Next: next}
+	pd := pageData{Title: galleryTitles[tab], Description: h.opts.InstanceDescription, Nav: "explore", Data: ev,
+		Canonical: h.opts.BaseURL + r.URL.Path, NoIndex: paged || tab != "local",
 		Meta: &cardMeta{Type: "website", Title: h.opts.InstanceTitle, Description: h.opts.InstanceDescription,
 			URL: h.opts.BaseURL + "/"}}
-	if tab == "following" {
-		pd.Title = "From people we follow"
-	}
 	for _, c := range cards {
 		if m := c.First(); m.URL != "" && !c.Sensitive {
 			pd.Meta.Image, pd.Meta.ImageAlt = h.absURL(m.ThumbURL), m.Alt

@@ -103,6 +103,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get := []string{http.MethodGet, http.MethodHead}
 	r.Handle("/", h.page(h.explore)).Methods(get...)
 	r.Handle("/explore/following", h.page(h.exploreFollowing)).Methods(get...)
+	r.Handle("/explore/popular", h.page(h.explorePopular)).Methods(get...) // explore_popular.go
 	r.Handle("/@{name:[A-Za-z0-9_-]+}.atom", h.page(h.atom)).Methods(get...)
 	r.Handle("/users/{name:[A-Za-z0-9_-]+}.atom", h.page(h.atom)).Methods(get...)
 	r.Handle("/remote_follow", h.page(h.remoteFollow)).Methods(get...)
