@@ -96,7 +96,10 @@ func TestAnnouncementReadsAndReactions(t *testing.T) {
 		t.Fatalf("reactions = %+v, want %+v", got, want)
 	}
 	var removed bool
-	mustWrite(t, db, func(tx *Tx) (err error) { removed, err = tx.RemoveAnnouncementReaction(ctx, a.ID, alice.ID, "👍"); return err })
+	mustWrite(t, db, func(tx *Tx) (err error) {
+		removed, err = tx.RemoveAnnouncementReaction(ctx, a.ID, alice.ID, "👍")
+		return err
+	})
 	if !removed {
 		t.Fatal("not removed")
 	}
