@@ -43,7 +43,10 @@ func (h *Handler) banner(ctx context.Context, r *http.Request, v *visitor) *bann
 		}
 		return nil
 	}
-	b := &banner{Next: localPath(r.URL.RequestURI()), CSRF: v.Session.CSRFToken}
+	b := &banner{Next: "/", CSRF: v.Session.CSRFToken}
+	if r.Method == http.MethodGet { // a page rendered for a POST cannot be gone back to
+		b.Next = localPath(r.URL.RequestURI())
+	}
 	for _, a := range list {
 		if !read[a.ID] {
 			b.Items = append(b.Items, bannerItem{ID: a.ID, Content: sanitizeHTML(h.social.FormatAnnouncement(ctx, a).HTML)})
