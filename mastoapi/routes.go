@@ -111,7 +111,10 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/api/v1/markers", h.getMarkers)
 	post("/api/v1/markers", h.setMarkers)
 	get("/api/v1/preferences", h.preferences)
-	get("/api/v1/announcements", h.emptyListUser)
+	get("/api/v1/announcements", h.announcements) // announcements.go
+	post("/api/v1/announcements"+id+"/dismiss", h.dismissAnnouncement)
+	route(http.MethodPut, "/api/v1/announcements"+id+"/reactions/{name}", h.announcementReaction)
+	route(http.MethodDelete, "/api/v1/announcements"+id+"/reactions/{name}", h.announcementReaction)
 	get("/api/v1/trends", h.trendingTags) // trends.go
 	get("/api/v1/trends/tags", h.trendingTags)
 	get("/api/v1/trends/statuses", h.trendingStatuses)

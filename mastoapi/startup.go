@@ -19,7 +19,7 @@ func (h *Handler) emptyList(w http.ResponseWriter, r *http.Request) error {
 }
 
 // emptyListUser is emptyList for endpoints that need a signed-in user
-// (announcements, suggestions, conversations, scheduled statuses).
+// (suggestions, scheduled statuses, endorsements).
 func (h *Handler) emptyListUser(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.user(r, auth.ScopeRead); err != nil {
 		return err

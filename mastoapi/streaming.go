@@ -18,6 +18,7 @@ import (
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -223,6 +224,11 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 	switch p := t.ev.Payload.(type) {
 	case conversationEvent:
 		return h.renderConversationEvent(ctx, viewer, p)
+	case social.AnnouncementEvent:
+		if t.spec.notifOnly {
+			return "", "", false
+		}
+		return h.renderAnnouncementEvent(ctx, viewer, t.ev.Kind, p)
 	case store.Notification:
 		if h.domainBlocked(ctx, viewer, p.FromAccountID) {
 			return "", "", false

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pictor-social/pictor/activitypub"
 	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -36,7 +37,7 @@ var streamEventKinds = map[string]string{"create": "update", "update": "status.u
 // hashtag streams for public posts. A missed event only means an app
 // refetches; the store stays the truth.
 func (h *Handler) RunStreaming(ctx context.Context) error {
-	sub := h.hub.Subscribe(activitypub.StreamStatuses, activitypub.StreamNotifications)
+	sub := h.hub.Subscribe(activitypub.StreamStatuses, activitypub.StreamNotifications, social.StreamAnnouncements)
 	defer sub.Close()
 	for {
 		select {
@@ -53,6 +54,8 @@ func (h *Handler) RunStreaming(ctx context.Context) error {
 
 func (h *Handler) fanOut(ctx context.Context, ev pubsub.Event) {
 	switch p := ev.Payload.(type) {
+	case social.AnnouncementEvent:
+		h.fanOutAnnouncement(ctx, ev, p) // announcements_streaming.go
 	case store.Notification:
 		h.hub.Publish(pubsub.Event{Stream: userStream(p.AccountID), Kind: "notification", Payload: p})
 		h.hub.Publish(pubsub.Event{Stream: notificationStream(p.AccountID), Kind: "notification", Payload: p})

@@ -27,6 +27,7 @@ type adminView struct {
 	Generation  []store.GenerationCount
 	Moderation  []store.ModerationEntry
 	Reports     adminReports
+	Announce    []adminAnnouncement // admin_announcements.go
 	Posts       int64
 	Quota       int
 	ImagesTotal int
@@ -65,7 +66,8 @@ func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *visitor) 
 	if err := requireAdmin(v); err != nil {
 		return err
 	}
-	return h.renderAdmin(w, r, v, http.StatusOK, adminView{Notice: cmp.Or(notices[r.URL.Query().Get("notice")], reportNotices[r.URL.Query().Get("notice")])})
+	return h.renderAdmin(w, r, v, http.StatusOK, adminView{Notice: cmp.Or(notices[r.URL.Query().Get("notice")], reportNotices[r.URL.Query().Get("notice")],
+		announcementNotices[r.URL.Query().Get("notice")])})
 }
 
 func (h *Handler) renderAdmin(w http.ResponseWriter, r *http.Request, v *visitor, status int, av adminView) error {
@@ -91,6 +93,9 @@ func (h *Handler) renderAdmin(w http.ResponseWriter, r *http.Request, v *visitor
 		return err
 	}
 	if av.Reports, err = h.adminReportsSection(ctx); err != nil {
+		return err
+	}
+	if av.Announce, err = h.adminAnnouncementsSection(ctx); err != nil {
 		return err
 	}
 	av.Quota = h.opts.ImagesPerDay

@@ -120,6 +120,7 @@ type pageData struct {
 	Visitor     *visitor
 	CSRF        string
 	Instance    string
+	Banner      *banner // unread announcements (admin_announcements_banner.go)
 	Data        any
 }
 
@@ -140,6 +141,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if pd.Title == "" {
 		pd.Title = h.opts.InstanceTitle
 	}
+	pd.Banner = h.banner(r.Context(), r, v)
 	tpl, err := h.tpl.get(name)
 	var buf bytes.Buffer
 	if err == nil {

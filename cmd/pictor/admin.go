@@ -20,6 +20,9 @@ func runAdmin(ctx context.Context, args []string, out io.Writer) error {
 	if args[0] == "reports" || args[0] == "resolve" {
 		return runAdminReports(ctx, args, out)
 	}
+	if args[0] == "announce" {
+		return runAdminAnnounce(ctx, args, out) // admin_announce.go
+	}
 	fs, cfgPath := newFlags("admin " + args[0])
 	reason := fs.String("reason", "", "why the domain is blocked (block)")
 	pos, err := parse(fs, args[1:])

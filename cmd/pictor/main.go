@@ -14,6 +14,7 @@
 //	pictor admin block|unblock DOMAIN [--reason TEXT]
 //	pictor admin suspend|unsuspend NAME
 //	pictor admin reports | pictor admin resolve ID
+//	pictor admin announce TEXT [--starts RFC3339] [--ends RFC3339]
 //	pictor imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT
 //	pictor media prune [--days N]
 package main
@@ -45,7 +46,7 @@ var commands = []command{
 	{"post", "post --as NAME [--image FILE --alt TEXT]... [--cw TEXT] [--visibility public|unlisted|followers] TEXT", runPost},
 	{"delete", "delete --as NAME URL                  delete one of NAME's posts", runDelete},
 	{"follow", "follow --as NAME @user@host           follow an account", runFollow},
-	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME | admin reports | admin resolve ID   moderate", runAdmin},
+	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME | admin reports | admin resolve ID | admin announce TEXT [--ends T]   moderate", runAdmin},
 	{"imagine", "imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT   generate an image", runImagine},
 	{"media", "media prune [--days N]                drop cached copies of remote media older than N days", runMedia},
 }
