@@ -97,4 +97,3 @@ func (h *Handler) getFilterStatus(w http.ResponseWriter, r *http.Request) error 
 	}
 	return writeJSON(w, http.StatusOK, filterStatusEntity(s))
 }
-
