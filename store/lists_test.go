@@ -153,23 +153,10 @@ func TestFollowedTagFillsHomeWithRemotePublicPosts(t *testing.T) {
 func TestListTimelineQueryIsIndexBacked(t *testing.T) {
 	db := openTest(t)
 	for _, policy := range []string{RepliesFollowed, RepliesList, RepliesNone} {
-		q := `EXPLAIN QUERY PLAN SELECT ` + statusColsS + ` FROM list_feed f JOIN statuses s ON s.id = f.status_id
+		q := `SELECT ` + statusColsS + ` FROM list_feed f JOIN statuses s ON s.id = f.status_id
 			WHERE f.list_id = :list AND f.status_id < :p0 AND s.deleted_at = 0 AND ` + repliesCond(policy) +
 			viewerExclusions("f.author_id") + ` ORDER BY f.status_id DESC LIMIT 40`
-		rows, err := db.read.QueryContext(ctx0, q, named("list", 1), named("viewer", 1), named("p0", 1<<62))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, db, q, named("list", 1), named("viewer", 1), named("p0", 1<<62))
 		joined := strings.Join(plan, "\n")
 		if !strings.Contains(joined, "SEARCH f USING PRIMARY KEY (list_id=? AND status_id<?)") || strings.Contains(joined, "TEMP B-TREE") {
 			t.Fatalf("%s: list timeline plan is not an index range scan:\n%s", policy, joined)

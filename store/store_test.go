@@ -212,20 +212,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{"delivery claim", `SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= 1 ORDER BY next_attempt_at, id LIMIT 10`, "deliveries_due"},
 	}
 	for _, tc := range cases {
-		rows, err := db.write.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+tc.query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, db, tc.query)
 		joined := fmt.Sprint(plan)
 		fullScan := false
 		for _, d := range plan {
@@ -235,4 +222,28 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			t.Errorf("%s: plan %v", tc.name, plan)
 		}
 	}
+}
+
+// queryPlan returns the detail lines of SQLite's EXPLAIN QUERY PLAN for
+// query with args, for tests that a hot query stays on its indexes.
+func queryPlan(t *testing.T, db *DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }

@@ -155,23 +155,10 @@ func TestTimelinePaging(t *testing.T) {
 
 func TestHomeTimelineQueryIsIndexBacked(t *testing.T) {
 	db := openTest(t)
-	rows, err := db.read.QueryContext(ctx0, `EXPLAIN QUERY PLAN SELECT `+statusColsS+`
+	plan := queryPlan(t, db, `SELECT `+statusColsS+`
 		FROM home_feed h JOIN statuses s ON s.id = h.status_id
 		WHERE h.account_id = :viewer AND h.status_id < :p0 AND s.deleted_at = 0`+viewerExclusions("h.author_id")+
 		` ORDER BY h.status_id DESC LIMIT 40`, named("viewer", 1), named("p0", 1<<62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
 	joined := strings.Join(plan, "\n")
 	if !strings.Contains(joined, "SEARCH h USING PRIMARY KEY (account_id=? AND status_id<?)") ||
 		!strings.Contains(joined, "SEARCH s USING INTEGER PRIMARY KEY") || strings.Contains(joined, "TEMP B-TREE") {

@@ -252,20 +252,7 @@ func TestTrendsQueriesAreIndexBacked(t *testing.T) {
 			"sqlite_autoindex_status_tags_1 (status_id>?)|statuses_public (id>?)"}},
 	}
 	for _, tc := range cases {
-		rows, err := w.db.read.QueryContext(ctx0, "EXPLAIN QUERY PLAN "+tc.query, trendArgs(w.db, TrendFilter{Since: w.sinceWeek, Viewer: 1})...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, w.db, tc.query, trendArgs(w.db, TrendFilter{Since: w.sinceWeek, Viewer: 1})...)
 		joined := strings.Join(plan, "\n")
 		for _, d := range plan {
 			// e and p are the query's own small CTEs; domain_blocks is the admin's short list.
