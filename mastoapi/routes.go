@@ -4,6 +4,9 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+
+	"github.com/pictor-social/pictor/auth"
+	"github.com/pictor-social/pictor/social"
 )
 
 // Routes mounts every client API route on r. The OAuth endpoints
@@ -58,14 +61,14 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/api/v1/statuses"+id+"/source", h.statusSource)
 	get("/api/v1/statuses"+id+"/favourited_by", h.favouritedBy)
 	get("/api/v1/statuses"+id+"/reblogged_by", h.rebloggedBy)
-	post("/api/v1/statuses"+id+"/favourite", h.favourite)
-	post("/api/v1/statuses"+id+"/unfavourite", h.unfavourite)
-	post("/api/v1/statuses"+id+"/reblog", h.reblog)
-	post("/api/v1/statuses"+id+"/unreblog", h.unreblog)
-	post("/api/v1/statuses"+id+"/bookmark", h.bookmark)
-	post("/api/v1/statuses"+id+"/unbookmark", h.unbookmark)
-	post("/api/v1/statuses"+id+"/pin", h.pin)
-	post("/api/v1/statuses"+id+"/unpin", h.unpin)
+	post("/api/v1/statuses"+id+"/favourite", h.statusActionOf(auth.ScopeWriteFavourites, (*social.Service).Favourite))
+	post("/api/v1/statuses"+id+"/unfavourite", h.statusActionOf(auth.ScopeWriteFavourites, (*social.Service).Unfavourite))
+	post("/api/v1/statuses"+id+"/reblog", h.statusActionOf(auth.ScopeWriteStatuses, (*social.Service).Reblog))
+	post("/api/v1/statuses"+id+"/unreblog", h.statusActionOf(auth.ScopeWriteStatuses, (*social.Service).Unreblog))
+	post("/api/v1/statuses"+id+"/bookmark", h.statusActionOf(auth.ScopeWriteBookmarks, (*social.Service).Bookmark))
+	post("/api/v1/statuses"+id+"/unbookmark", h.statusActionOf(auth.ScopeWriteBookmarks, (*social.Service).Unbookmark))
+	post("/api/v1/statuses"+id+"/pin", h.statusActionOf(auth.ScopeWriteAccounts, (*social.Service).Pin))
+	post("/api/v1/statuses"+id+"/unpin", h.statusActionOf(auth.ScopeWriteAccounts, (*social.Service).Unpin))
 	post("/api/v1/statuses"+id+"/mute", h.muteConversation)
 	post("/api/v1/statuses"+id+"/unmute", h.muteConversation)
 	get("/api/v1/bookmarks", h.bookmarks)

@@ -1,9 +1,11 @@
 package mastoapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/pictor-social/pictor/auth"
+	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -39,53 +41,18 @@ func (h *Handler) statusAction(w http.ResponseWriter, r *http.Request, scope aut
 	return writeJSON(w, http.StatusOK, e)
 }
 
-func (h *Handler) favourite(w http.ResponseWriter, r *http.Request) error {
-	return h.statusAction(w, r, auth.ScopeWriteFavourites, func(me, id int64) (store.Status, error) {
-		return h.social.Favourite(r.Context(), me, id)
-	})
-}
+// socialAction is a social use case acting on one status for an account,
+// answering with the status to render (a boost answers with the boost).
+type socialAction func(s *social.Service, ctx context.Context, accountID, statusID int64) (store.Status, error)
 
-func (h *Handler) unfavourite(w http.ResponseWriter, r *http.Request) error {
-	return h.statusAction(w, r, auth.ScopeWriteFavourites, func(me, id int64) (store.Status, error) {
-		return h.social.Unfavourite(r.Context(), me, id)
-	})
-}
-
-// reblog answers with the boost, which carries the boosted status.
-func (h *Handler) reblog(w http.ResponseWriter, r *http.Request) error {
-	return h.statusAction(w, r, auth.ScopeWriteStatuses, func(me, id int64) (store.Status, error) {
-		return h.social.Reblog(r.Context(), me, id)
-	})
-}
-
-func (h *Handler) unreblog(w http.ResponseWriter, r *http.Request) error {
-	return h.statusAction(w, r, auth.ScopeWriteStatuses, func(me, id int64) (store.Status, error) {
-		return h.social.Unreblog(r.Context(), me, id)
-	})
-}
-
-func (h *Handler) bookmark(w http.ResponseWriter, r *http.Request) error {
-	return h.statusAction(w, r, auth.ScopeWriteBookmarks, func(me, id int64) (store.Status, error) {
-		return h.social.Bookmark(r.Context(), me, id)
-	})
-}
-
-func (h *Handler) unbookmark(w http.ResponseWriter, r *http.Request) error {
-	return h.statusAction(w, r, auth.ScopeWriteBookmarks, func(me, id int64) (store.Status, error) {
-		return h.social.Unbookmark(r.Context(), me, id)
-	})
-}
-
-func (h *Handler) pin(w http.ResponseWriter, r *http.Request) error {
-	return h.statusAction(w, r, auth.ScopeWriteAccounts, func(me, id int64) (store.Status, error) {
-		return h.social.Pin(r.Context(), me, id)
-	})
-}
-
-func (h *Handler) unpin(w http.ResponseWriter, r *http.Request) error {
-	return h.statusAction(w, r, auth.ScopeWriteAccounts, func(me, id int64) (store.Status, error) {
-		return h.social.Unpin(r.Context(), me, id)
-	})
+// statusActionOf serves POST /api/v1/statuses/:id/<action> through act:
+// favourite, reblog, bookmark, pin and their undos.
+func (h *Handler) statusActionOf(scope auth.Scope, act socialAction) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return h.statusAction(w, r, scope, func(me, id int64) (store.Status, error) {
+			return act(h.social, r.Context(), me, id)
+		})
+	}
 }
 
 // muteConversation accepts conversation mutes without effect: Pictor sends
