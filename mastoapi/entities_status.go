@@ -3,6 +3,7 @@ package mastoapi
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -98,6 +99,15 @@ func (h *Handler) statusEntitiesIn(ctx context.Context, viewer int64, fctx strin
 }
 
 // statusEntity renders one status.
+// writeStatus answers 200 with st rendered for viewer.
+func (h *Handler) writeStatus(ctx context.Context, w http.ResponseWriter, viewer int64, st store.Status) error {
+	e, err := h.statusEntity(ctx, viewer, st)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
 func (h *Handler) statusEntity(ctx context.Context, viewer int64, st store.Status) (Status, error) {
 	list, err := h.statusEntities(ctx, viewer, []store.Status{st})
 	if err != nil {

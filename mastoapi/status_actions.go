@@ -34,11 +34,7 @@ func (h *Handler) statusAction(w http.ResponseWriter, r *http.Request, scope aut
 	if res, err = h.db.StatusByID(r.Context(), res.ID); err != nil { // fresh counts and flags
 		return err
 	}
-	e, err := h.statusEntity(r.Context(), g.AccountID, res)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, e)
+	return h.writeStatus(r.Context(), w, g.AccountID, res)
 }
 
 // socialAction is a social use case acting on one status for an account,

@@ -91,11 +91,7 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.statusEntity(ctx, g.AccountID, st)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, e)
+	return h.writeStatus(ctx, w, g.AccountID, st)
 }
 
 // loadStatus returns the live status named by {id} if viewer may see it,
@@ -131,11 +127,7 @@ func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.statusEntity(r.Context(), viewer, st)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, e)
+	return h.writeStatus(r.Context(), w, viewer, st)
 }
 
 // editStatus edits text, content warning, sensitivity, language and media;
@@ -183,11 +175,7 @@ func (h *Handler) editStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.statusEntity(ctx, g.AccountID, edited)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, e)
+	return h.writeStatus(ctx, w, g.AccountID, edited)
 }
 
 // deleteStatus deletes a status and answers with it, source text included,
