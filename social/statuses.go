@@ -67,19 +67,11 @@ func (s *Service) prepare(ctx context.Context, author store.Account, d Draft, ed
 		p.media = append(p.media, m)
 	}
 	if d.InReplyToID != 0 {
-		parent, err := s.db.StatusByID(ctx, d.InReplyToID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !parent.DeletedAt.IsZero()) {
-			return p, apperr.NotFound("the status being replied to was not found")
-		}
+		// A status the author may not see is not found, as Mastodon answers;
+		// a reply to a boost answers the boosted status.
+		parent, _, err := s.visibleStatus(ctx, author.ID, d.InReplyToID)
 		if err != nil {
 			return p, err
-		}
-		// A status the author may not see is not found, as Mastodon answers.
-		if ok, err := s.CanSee(ctx, author.ID, parent); err != nil || !ok {
-			if err != nil {
-				return p, err
-			}
-			return p, apperr.NotFound("the status being replied to was not found")
 		}
 		p.parent = parent
 	}
