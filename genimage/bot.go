@@ -3,6 +3,7 @@ package genimage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -74,7 +75,9 @@ func (s *Service) waitForMention(ctx context.Context, sub *pubsub.Subscription, 
 func (s *Service) botStep(ctx context.Context, bot store.Account) (int, error) {
 	cursor := int64(0)
 	if v, err := s.db.Setting(ctx, botCursorKey); err == nil {
-		cursor, _ = strconv.ParseInt(v, 10, 64)
+		if cursor, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return 0, fmt.Errorf("generator bot cursor %q: %w", v, err)
+		}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return 0, err
 	}

@@ -3,6 +3,7 @@ package mastoapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -278,13 +279,22 @@ func (h *Handler) statusHistory(w http.ResponseWriter, r *http.Request) error {
 	out := make([]StatusEdit, 0, len(edits)+1)
 	for _, e := range edits {
 		var summaries []social.MediaSummary
-		_ = json.Unmarshal([]byte(e.MediaJSON), &summaries)
+		if e.MediaJSON != "" {
+			if err := json.Unmarshal([]byte(e.MediaJSON), &summaries); err != nil {
+				return fmt.Errorf("edit %d of status %d: media: %w", e.ID, st.ID, err)
+			}
+		}
 		media := make([]MediaAttachment, 0, len(summaries))
 		for _, s := range summaries {
-			if m, err := h.db.MediaByID(ctx, s.ID); err == nil {
-				m.Description = s.Description
-				media = append(media, h.mediaEntity(m))
+			m, err := h.db.MediaByID(ctx, s.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				continue // removed since; the edit shows what is left
 			}
+			if err != nil {
+				return err
+			}
+			m.Description = s.Description
+			media = append(media, h.mediaEntity(m))
 		}
 		out = append(out, StatusEdit{Content: e.Content, SpoilerText: e.SpoilerText, Sensitive: e.Sensitive,
 			CreatedAt: Time(e.CreatedAt), Account: current.Account, MediaAttachments: media, Emojis: []Emoji{}})
