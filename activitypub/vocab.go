@@ -9,7 +9,7 @@ import (
 
 // This file holds the ActivityStreams 2.0 wire structs. Decoding tolerates the
 // shapes real servers send (interop.md D.8; checked against
-// ../shared/fixtures): a value that may be a string, an object or an array
+// testdata/fixtures): a value that may be a string, an object or an array
 // is read through one of the types below, and a field of an unexpected JSON
 // type is left at its zero value instead of failing the document. Encoding
 // emits the shapes Mastodon accepts (interop.md A.2, A.7, D.7).

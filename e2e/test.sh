@@ -37,6 +37,13 @@ if [ ! -x /usr/bin/chromium ]; then
 	fi
 fi
 
+# The repository stands alone: nothing in it may need ../shared (a clone has no such folder).
+step "self-contained"
+if git ls-files -z | xargs -0 grep -l -e '\.\./shared' -- 2>/dev/null | grep -v '^e2e/test.sh$'; then
+	echo "the files above refer to ../shared; copy what they need into the repository" >&2
+	exit 1
+fi
+
 step "gofmt"
 unformatted="$(find . -name '*.go' -not -path './.git/*' -not -path '*/node_modules/*' -print0 | xargs -0 gofmt -l)"
 if [ -n "$unformatted" ]; then
