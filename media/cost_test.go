@@ -2,8 +2,8 @@ package media
 
 import (
 	"bytes"
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"

@@ -76,8 +76,8 @@ func New(ctx context.Context, cfg config.File, opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: levelOf(cfg.LogLevel)}))
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data folder: %w", err)
+	if err := prepareDataDir(log, cfg.DataDir); err != nil {
+		return nil, err
 	}
 	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "pictor.db"), store.Options{Clock: opts.Clock})
 	if err != nil {
