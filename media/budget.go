@@ -57,10 +57,11 @@ func (b *Budget) Size() int64 {
 }
 
 // acquire reserves n bytes and returns the function that gives them back,
-// which must be called exactly once. It fails with apperr.Invalid when n is
+// which may be called more than once. It fails with apperr.Invalid when n is
 // more than the whole budget, apperr.Unavailable when no room was made
-// within the wait, or ctx.Err() when ctx ends first.
-func (b *Budget) acquire(ctx context.Context, n int64) (release func(), err error) {
+// within the wait (unless queue: then it waits as long as ctx allows), or
+// ctx.Err() when ctx ends first.
+func (b *Budget) acquire(ctx context.Context, n int64, queue bool) (release func(), err error) {
 	if b == nil {
 		return func() {}, nil
 	}
@@ -77,14 +78,18 @@ func (b *Budget) acquire(ctx context.Context, n int64) (release func(), err erro
 	elem := b.waiters.PushBack(w)
 	b.mu.Unlock()
 
-	timer := time.NewTimer(b.wait)
-	defer timer.Stop()
+	var expired <-chan time.Time
+	if !queue {
+		timer := time.NewTimer(b.wait)
+		defer timer.Stop()
+		expired = timer.C
+	}
 	select {
 	case <-w.ready:
 		return b.releaser(n), nil
 	case <-ctx.Done():
 		err = ctx.Err()
-	case <-timer.C:
+	case <-expired:
 		err = apperr.Unavailable("the server is busy processing other images; try again in a moment")
 	}
 	b.mu.Lock()

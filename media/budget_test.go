@@ -34,10 +34,10 @@ type grant struct {
 	err     error
 }
 
-func acquireAsync(b *Budget, ctx context.Context, n int64) chan grant {
+func acquireAsync(b *Budget, ctx context.Context, n int64, queue bool) chan grant {
 	c := make(chan grant, 1)
 	go func() {
-		r, err := b.acquire(ctx, n)
+		r, err := b.acquire(ctx, n, queue)
 		c <- grant{r, err}
 	}()
 	return c
@@ -60,17 +60,17 @@ func mustGrant(t *testing.T, c chan grant) func() {
 func TestBudgetAdmitsWithinSizeAndQueuesInOrder(t *testing.T) {
 	b := NewBudget(100, time.Minute)
 	ctx := context.Background()
-	r60, err := b.acquire(ctx, 60)
+	r60, err := b.acquire(ctx, 60, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r30, err := b.acquire(ctx, 30)
+	r30, err := b.acquire(ctx, 30, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	big := acquireAsync(b, ctx, 50) // does not fit: waits
+	big := acquireAsync(b, ctx, 50, false) // does not fit: waits
 	waitFor(t, "the 50-byte request to queue", func() bool { return b.queued() == 1 })
-	small := acquireAsync(b, ctx, 10) // would fit, but must not overtake
+	small := acquireAsync(b, ctx, 10, false) // would fit, but must not overtake
 	waitFor(t, "the 10-byte request to queue", func() bool { return b.queued() == 2 })
 	if got := b.inUse(); got != 90 {
 		t.Fatalf("in use %d, want 90", got)
@@ -94,18 +94,18 @@ func TestBudgetAdmitsWithinSizeAndQueuesInOrder(t *testing.T) {
 
 func TestBudgetRefusals(t *testing.T) {
 	b := NewBudget(100, 20*time.Millisecond)
-	hold, err := b.acquire(context.Background(), 100)
+	hold, err := b.acquire(context.Background(), 100, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("more than the whole budget", func(t *testing.T) {
-		_, err := b.acquire(context.Background(), 101)
+		_, err := b.acquire(context.Background(), 101, false)
 		if apperr.StatusOf(err) != http.StatusUnprocessableEntity {
 			t.Fatalf("err = %v, want 422", err)
 		}
 	})
 	t.Run("wait expires", func(t *testing.T) {
-		_, err := b.acquire(context.Background(), 1)
+		_, err := b.acquire(context.Background(), 1, false)
 		if apperr.StatusOf(err) != http.StatusServiceUnavailable {
 			t.Fatalf("err = %v, want 503", err)
 		}
@@ -118,12 +118,23 @@ func TestBudgetRefusals(t *testing.T) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
 	})
+	t.Run("queued caller outwaits the wait", func(t *testing.T) {
+		c := acquireAsync(b, context.Background(), 1, true)
+		waitFor(t, "the queued request", func() bool { return b.queued() == 1 })
+		time.Sleep(3 * b.wait) // the wait passing must not refuse it
+		if b.queued() != 1 {
+			t.Fatal("a queued caller gave up after the budget's wait")
+		}
+		hold()
+		mustGrant(t, c)()
+		hold, _ = b.acquire(context.Background(), 100, false)
+	})
 	if n := b.queued(); n != 0 {
 		t.Fatalf("%d waiters left behind", n)
 	}
 	hold()
 	// A waiter that left the head of the queue lets the next one in.
-	r, err := b.acquire(context.Background(), 100)
+	r, err := b.acquire(context.Background(), 100, false)
 	if err != nil {
 		t.Fatalf("after refusals: %v", err)
 	}
@@ -132,15 +143,15 @@ func TestBudgetRefusals(t *testing.T) {
 
 // acquireFull fills b, then asks for one more byte with ctx.
 func (b *Budget) acquireFull(ctx context.Context) (func(), error) {
-	if _, err := b.acquire(context.Background(), b.size); err != nil {
+	if _, err := b.acquire(context.Background(), b.size, false); err != nil {
 		return nil, err
 	}
-	return b.acquire(ctx, 1)
+	return b.acquire(ctx, 1, false)
 }
 
 func TestBudgetNilAdmitsAll(t *testing.T) {
 	var b *Budget
-	r, err := b.acquire(context.Background(), 1<<40)
+	r, err := b.acquire(context.Background(), 1<<40, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +163,7 @@ func TestBudgetNilAdmitsAll(t *testing.T) {
 func TestProcessWaitsForBudget(t *testing.T) {
 	in := encodePNGT(t, gradient(300, 200))
 	b := NewBudget(256<<20, time.Minute)
-	hold, err := b.acquire(context.Background(), b.size)
+	hold, err := b.acquire(context.Background(), b.size, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +187,7 @@ func TestProcessWaitsForBudget(t *testing.T) {
 	}
 
 	b = NewBudget(256<<20, 10*time.Millisecond)
-	hold, _ = b.acquire(context.Background(), b.size)
+	hold, _ = b.acquire(context.Background(), b.size, false)
 	defer hold()
 	_, err = Process(context.Background(), bytes.NewReader(in), DefaultLimits(), Options{Budget: b})
 	if apperr.StatusOf(err) != http.StatusServiceUnavailable {

@@ -97,6 +97,10 @@ type Options struct {
 	// this run against the memory all runs may use together; nil admits
 	// at once.
 	Budget *Budget
+	// Queue waits for the budget until ctx ends rather than for the
+	// budget's wait: for background work that must not fail because of
+	// load (a generated image that was already paid for).
+	Queue bool
 }
 
 // ExtFor returns the file extension (with the dot) for a media type the

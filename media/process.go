@@ -31,8 +31,8 @@ const blurSide = 32
 // (estimated from the header: size, colour model, bit depth, progressive or
 // interlaced coding) is apperr.Invalid, all checked before any pixel is
 // decoded. The estimate is then reserved from opt.Budget for the whole run;
-// when the budget stays full beyond its wait the error is apperr.Unavailable,
-// and when ctx ends first, ctx.Err(). Zero fields of lim take DefaultLimits
+// when the budget stays full beyond its wait (unless opt.Queue) the error is
+// apperr.Unavailable, and when ctx ends first, ctx.Err(). Zero fields of lim take DefaultLimits
 // values. Other errors are internal.
 func Process(ctx context.Context, r io.Reader, lim Limits, opt Options) (Result, error) {
 	lim = lim.withDefaults()
@@ -48,7 +48,7 @@ func Process(ctx context.Context, r io.Reader, lim Limits, opt Options) (Result,
 	if need > lim.MaxDecodeBytes {
 		return Result{}, tooMuchMemory(need, lim.MaxDecodeBytes)
 	}
-	release, err := opt.Budget.acquire(ctx, need)
+	release, err := opt.Budget.acquire(ctx, need, opt.Queue)
 	if err != nil {
 		return Result{}, err
 	}
