@@ -11,7 +11,7 @@ import (
 )
 
 // gcAfterBytes is the size of a released reservation above which the
-// releaser runs a garbage collection. The pixels of a large decode are dead
+// releaser runs a garbage collection before giving the bytes back. The pixels of a large decode are dead
 // once Process returns, but Go's pacer lets the heap grow to twice the live
 // size before collecting, so without this the next admitted decode would
 // allocate beside the previous one's garbage and resident memory could reach
@@ -111,13 +111,15 @@ func (b *Budget) releaser(n int64) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			if n >= gcAfterBytes {
+				// Before the next waiter starts allocating, so that it
+				// reuses this run's memory instead of adding to it.
+				runtime.GC()
+			}
 			b.mu.Lock()
 			b.used -= n
 			b.grantLocked()
 			b.mu.Unlock()
-			if n >= gcAfterBytes {
-				runtime.GC()
-			}
 		})
 	}
 }
