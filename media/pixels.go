@@ -85,7 +85,7 @@ func rowImage(pix []uint8, w int) *image.RGBA {
 }
 
 // paletteLUT maps palette indexes to premultiplied RGBA. Indexes beyond the
-// palette decode as opaque black, like image.Paletted.At.
+// palette decode as opaque black (image.Paletted.At would panic).
 func paletteLUT(p color.Palette) *[256][4]uint8 {
 	var lut [256][4]uint8
 	for i, c := range p {
