@@ -72,19 +72,20 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// openPools opens the single-connection writer and the reader pool on path.
+// openPools opens the single-connection writer and the reader pool on path;
+// every connection keeps its prepared statements (stmtcache.go).
 func openPools(path string) (w, r *sql.DB, err error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_txlock=immediate"
-	w, err = sql.Open("sqlite", dsn)
+	w, err = openCached("sqlite", dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	r, err = openCached("sqlite", dsn+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("open store: %w", err)
