@@ -390,8 +390,8 @@ func (db *DB) CountAccountStatuses(ctx context.Context, accountID int64, visibil
 // CountLocalStatuses counts local, not deleted, original statuses.
 func (db *DB) CountLocalStatuses(ctx context.Context) (int64, error) {
 	var n int64
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM statuses WHERE local = 1 AND deleted_at = 0
-		AND reblog_of_id IS NULL`).Scan(&n)
+	// account_counts (migration 0023) counts exactly these per account.
+	err := db.read.QueryRowContext(ctx, `SELECT ifnull(sum(statuses), 0) FROM account_counts`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count local statuses: %w", err)
 	}

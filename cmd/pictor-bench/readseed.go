@@ -69,7 +69,7 @@ func seedRead(ctx context.Context, path string, urls activitypub.URLs, d readDat
 	}
 	base := time.Now().Add(-365 * 24 * time.Hour)
 	step := 365 * 24 * time.Hour / time.Duration(max(d.statuses, 1))
-	const batch = 20_000
+	const batch = 5_000 // each transaction stays well inside Write's one-minute bound
 	for lo := 0; lo < d.statuses; lo += batch {
 		err := db.Write(ctx, func(tx *store.Tx) error {
 			for i := lo; i < min(lo+batch, d.statuses); i++ {
