@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -35,6 +36,9 @@ type DB struct {
 	ids   *IDGen
 
 	writeMu sync.Mutex // serialises Write so a busy writer never spins
+
+	changes  *changeLog    // rows of cached tables the running Write changed
+	accounts *accountCache // invalidated from changes after each Write
 }
 
 // Options configures Open.
@@ -58,13 +62,18 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	w, r, err := openPools(abs)
+	changes, accounts := &changeLog{}, newAccountCache()
+	w, r, err := openPools(abs, func(conn driver.Conn) {
+		if !changes.watch(conn) {
+			accounts.disable()
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	db := &DB{write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen()}
+	db := &DB{write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen(), changes: changes, accounts: accounts}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -73,19 +82,20 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 }
 
 // openPools opens the single-connection writer and the reader pool on path;
-// every connection keeps its prepared statements (stmtcache.go).
-func openPools(path string) (w, r *sql.DB, err error) {
+// every connection keeps its prepared statements (stmtcache.go), and
+// onWriter sees each writer connection as it opens.
+func openPools(path string, onWriter func(driver.Conn)) (w, r *sql.DB, err error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_txlock=immediate"
-	w, err = openCached("sqlite", dsn)
+	w, err = openCached("sqlite", dsn, onWriter)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err = openCached("sqlite", dsn+"&_pragma=query_only(1)")
+	r, err = openCached("sqlite", dsn+"&_pragma=query_only(1)", nil)
 	if err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("open store: %w", err)
@@ -135,6 +145,10 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	defer cancel()
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
+	// Whatever the outcome, the cached rows this transaction touched go once
+	// it has ended (dropping an unchanged row is harmless), before Write
+	// returns and before any after-commit hook runs.
+	defer db.dropChanged()
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -149,10 +163,17 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.dropChanged()
 	for _, f := range tx.afterCommit {
 		f()
 	}
 	return nil
+}
+
+// dropChanged removes from the caches the rows the last write changed.
+func (db *DB) dropChanged() {
+	ids, all := db.changes.take()
+	db.accounts.invalidate(ids, all)
 }
 
 // ms converts a time to the stored Unix-millisecond form; the zero time is 0.

@@ -29,19 +29,21 @@ const maxCachedQuery = 8 << 10
 
 // stmtCacheConnector opens connections of drv to dsn that cache statements.
 type stmtCacheConnector struct {
-	drv driver.Driver
-	dsn string
+	drv       driver.Driver
+	dsn       string
+	onConnect func(driver.Conn) // nil, or sees each new driver connection
 }
 
-// openCached is sql.Open with a statement cache on every connection.
-func openCached(driverName, dsn string) (*sql.DB, error) {
+// openCached is sql.Open with a statement cache on every connection;
+// onConnect, if not nil, sees each driver connection as it opens.
+func openCached(driverName, dsn string, onConnect func(driver.Conn)) (*sql.DB, error) {
 	probe, err := sql.Open(driverName, dsn)
 	if err != nil {
 		return nil, err
 	}
 	drv := probe.Driver()
 	probe.Close()
-	return sql.OpenDB(&stmtCacheConnector{drv: drv, dsn: dsn}), nil
+	return sql.OpenDB(&stmtCacheConnector{drv: drv, dsn: dsn, onConnect: onConnect}), nil
 }
 
 func (c *stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -58,6 +60,9 @@ func (c *stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if c.onConnect != nil {
+		c.onConnect(conn)
 	}
 	if _, ok := conn.(driver.ConnPrepareContext); !ok {
 		return conn, nil // nothing to cache with

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// lookups reads an account every way the cache serves it.
+func lookups(ctx context.Context, db *DB, a Account) map[string]func() (Account, error) {
+	return map[string]func() (Account, error){
+		"by id":     func() (Account, error) { return db.AccountByID(ctx, a.ID) },
+		"by handle": func() (Account, error) { return db.AccountByHandle(ctx, "ALICE", a.Domain) },
+		"by uri":    func() (Account, error) { return db.AccountByURI(ctx, a.URI) },
+		"by key id": func() (Account, error) { return db.AccountByKeyID(ctx, a.PublicKeyID) },
+		"by ids": func() (Account, error) {
+			m, err := db.AccountsByIDs(ctx, []int64{a.ID})
+			if err != nil {
+				return Account{}, err
+			}
+			got, ok := m[a.ID]
+			if !ok {
+				return Account{}, ErrNotFound
+			}
+			return got, nil
+		},
+	}
+}
+
+// Every committed change of an account, whichever statement or trigger
+// makes it, reaches every cached lookup at once; a rolled-back one never does.
+func TestAccountCacheInvalidation(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name  string
+		write func(tx *Tx, a *Account) error
+		check func(a Account, err error) string // "" when right
+	}{
+		{"profile edit", func(tx *Tx, a *Account) error {
+			a.DisplayName = "Edited"
+			a.Fields = []Field{{Name: "new", Value: "field"}}
+			return tx.UpdateAccount(ctx, a)
+		}, func(a Account, err error) string {
+			if err != nil || a.DisplayName != "Edited" || len(a.Fields) != 1 || a.Fields[0].Name != "new" {
+				return "edit not seen"
+			}
+			return ""
+		}},
+		{"suspend", func(tx *Tx, a *Account) error { return tx.SetAccountSuspended(ctx, a.ID, true) },
+			func(a Account, err error) string {
+				if err != nil || a.SuspendedAt.IsZero() {
+					return "suspension not seen"
+				}
+				return ""
+			}},
+		{"tombstone", func(tx *Tx, a *Account) error { return tx.MarkAccountDeleted(ctx, a.ID) },
+			func(a Account, err error) string {
+				if err != nil || a.DeletedAt.IsZero() {
+					return "deletion not seen"
+				}
+				return ""
+			}},
+		{"row deleted by raw SQL", func(tx *Tx, a *Account) error {
+			_, err := tx.tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, a.ID)
+			return err
+		}, func(a Account, err error) string {
+			if !errors.Is(err, ErrNotFound) {
+				return "deleted row still served"
+			}
+			return ""
+		}},
+		{"renamed and re-keyed by raw SQL", func(tx *Tx, a *Account) error {
+			_, err := tx.tx.ExecContext(ctx, `UPDATE accounts SET username = 'bob', uri = uri || '-moved',
+				public_key_id = public_key_id || '-2' WHERE id = ?`, a.ID)
+			return err
+		}, func(a Account, err error) string {
+			if err == nil && (a.Username != "bob" || a.URI == "" || a.PublicKeyID == "") {
+				return "stale row served"
+			}
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err.Error()
+			}
+			return ""
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openTest(t)
+			a := Account{Username: "alice", Domain: "remote.test", URI: "https://remote.test/users/alice",
+				PublicKeyID: "https://remote.test/users/alice#main-key", DisplayName: "Alice",
+				Fields: []Field{{Name: "old", Value: "field"}}}
+			mustWrite(t, db, func(tx *Tx) error { return tx.InsertAccount(ctx, &a) })
+			for name, get := range lookups(ctx, db, a) { // fill the cache
+				if got, err := get(); err != nil || got.DisplayName != "Alice" {
+					t.Fatalf("%s: %+v, %v", name, got, err)
+				}
+			}
+			// A caller changing what it got must not change the cache.
+			got, _ := db.AccountByID(ctx, a.ID)
+			got.Fields[0].Name = "scribbled"
+			if again, _ := db.AccountByID(ctx, a.ID); again.Fields[0].Name != "old" {
+				t.Fatal("a caller's change reached the cache")
+			}
+			// A rolled-back write changes nothing.
+			rollback := errors.New("rollback")
+			edited := a
+			if err := db.Write(ctx, func(tx *Tx) error {
+				if err := tc.write(tx, &edited); err != nil {
+					return err
+				}
+				return rollback
+			}); !errors.Is(err, rollback) {
+				t.Fatal(err)
+			}
+			for name, get := range lookups(ctx, db, a) {
+				if got, err := get(); err != nil || got.DisplayName != "Alice" || !got.SuspendedAt.IsZero() {
+					t.Fatalf("after rollback, %s: %+v, %v", name, got, err)
+				}
+			}
+			edited = a
+			mustWrite(t, db, func(tx *Tx) error { return tc.write(tx, &edited) })
+			for name, get := range lookups(ctx, db, a) {
+				if msg := tc.check(get()); msg != "" {
+					t.Errorf("%s: %s", name, msg)
+				}
+			}
+		})
+	}
+}
+
+// A row read before a change committed is not kept once the change has
+// dropped its key (the reader raced the writer).
+func TestAccountCacheKeepsNoRowReadBeforeAChange(t *testing.T) {
+	c := newAccountCache()
+	seq := c.snapshot()
+	c.invalidate([]int64{1}, false)
+	c.put(seq, Account{ID: 1, Username: "stale"})
+	if _, ok := c.get(1); ok {
+		t.Fatal("a row read before an invalidation was cached")
+	}
+	c.put(c.snapshot(), Account{ID: 1, Username: "fresh"})
+	if a, ok := c.get(1); !ok || a.Username != "fresh" {
+		t.Fatalf("fresh row not cached: %+v %v", a, ok)
+	}
+}
