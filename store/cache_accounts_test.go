@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
+	"time"
 )
 
 // lookups reads an account every way the cache serves it.
@@ -141,5 +143,77 @@ func TestAccountCacheKeepsNoRowReadBeforeAChange(t *testing.T) {
 	c.put(c.snapshot(), Account{ID: 1, Username: "fresh"})
 	if a, ok := c.get(1); !ok || a.Username != "fresh" {
 		t.Fatalf("fresh row not cached: %+v %v", a, ok)
+	}
+}
+
+// The cached user count follows every write to users and accounts.
+func TestCountLocalUsersFollowsWrites(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	want := func(step string, n int64) {
+		t.Helper()
+		for i := 0; i < 2; i++ { // the second read is served from the cache
+			if got, err := db.CountLocalUsers(ctx); err != nil || got != n {
+				t.Fatalf("%s: CountLocalUsers = %d, %v; want %d", step, got, err, n)
+			}
+		}
+	}
+	want("empty", 0)
+	var ids []int64
+	for _, name := range []string{"alice", "bob"} {
+		mustWrite(t, db, func(tx *Tx) error {
+			a := Account{Username: name, URI: "https://here.test/users/" + name}
+			if err := tx.InsertAccount(ctx, &a); err != nil {
+				return err
+			}
+			ids = append(ids, a.ID)
+			return tx.InsertUser(ctx, &User{AccountID: a.ID, Email: name + "@here.test", PasswordHash: "-"})
+		})
+	}
+	want("two users", 2)
+	mustWrite(t, db, func(tx *Tx) error { return tx.SetAccountSuspended(ctx, ids[0], true) })
+	want("one suspended", 1)
+	mustWrite(t, db, func(tx *Tx) error { _, err := tx.tx.ExecContext(ctx, `DELETE FROM users WHERE account_id = ?`, ids[1]); return err })
+	want("one removed", 0)
+}
+
+// Another process writing the same file (the CLI while serve runs) is seen
+// within a poll of the writer's data_version.
+func TestAccountCacheSeesOtherProcessesWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pictor.db")
+	serve, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer serve.Close()
+	a := Account{Username: "alice", URI: "https://here.test/users/alice", DisplayName: "Alice"}
+	mustWrite(t, serve, func(tx *Tx) error { return tx.InsertAccount(ctx, &a) })
+	if got, err := serve.AccountByHandle(ctx, "alice", ""); err != nil || got.DisplayName != "Alice" {
+		t.Fatalf("%+v, %v", got, err)
+	}
+	users, _ := serve.CountLocalUsers(ctx)
+	cli, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, cli, func(tx *Tx) error {
+		if err := tx.SetAccountSuspended(ctx, a.ID, true); err != nil {
+			return err
+		}
+		return tx.InsertUser(ctx, &User{AccountID: a.ID, Email: "a@here.test", PasswordHash: "-"})
+	})
+	cli.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := serve.AccountByHandle(ctx, "alice", "")
+		n, _ := serve.CountLocalUsers(ctx)
+		if err == nil && !got.SuspendedAt.IsZero() && n == users {
+			break // suspended, and the new user does not count: it is suspended
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the other process's suspension not seen in 10 s: %+v, %v", got, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

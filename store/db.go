@@ -37,8 +37,12 @@ type DB struct {
 
 	writeMu sync.Mutex // serialises Write so a busy writer never spins
 
-	changes  *changeLog    // rows of cached tables the running Write changed
-	accounts *accountCache // invalidated from changes after each Write
+	changes  *changeLog     // rows of cached tables the running Write changed
+	accounts *accountCache  // invalidated from changes after each Write
+	versions *tableVersions // bumped from changes after each Write
+	counts   countCache
+	// stopWatch ends watchOtherWriters.
+	stopWatch func()
 }
 
 // Options configures Open.
@@ -62,10 +66,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	changes, accounts := &changeLog{}, newAccountCache()
+	changes, accounts, versions := &changeLog{}, newAccountCache(), &tableVersions{}
 	w, r, err := openPools(abs, func(conn driver.Conn) {
 		if !changes.watch(conn) {
 			accounts.disable()
+			versions.disable()
 		}
 	})
 	if err != nil {
@@ -73,11 +78,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	db := &DB{write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen(), changes: changes, accounts: accounts}
+	db := &DB{write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen(), changes: changes, accounts: accounts,
+		versions: versions}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
+	db.stopWatch = db.watchOtherWriters(externalWritePoll)
 	return db, nil
 }
 
@@ -105,6 +112,9 @@ func openPools(path string, onWriter func(driver.Conn)) (w, r *sql.DB, err error
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.stopWatch != nil {
+		db.stopWatch()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -172,8 +182,9 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 
 // dropChanged removes from the caches the rows the last write changed.
 func (db *DB) dropChanged() {
-	ids, all := db.changes.take()
+	ids, all, tables := db.changes.take()
 	db.accounts.invalidate(ids, all)
+	db.versions.bump(tables)
 }
 
 // ms converts a time to the stored Unix-millisecond form; the zero time is 0.
