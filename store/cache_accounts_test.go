@@ -173,7 +173,10 @@ func TestCountLocalUsersFollowsWrites(t *testing.T) {
 	want("two users", 2)
 	mustWrite(t, db, func(tx *Tx) error { return tx.SetAccountSuspended(ctx, ids[0], true) })
 	want("one suspended", 1)
-	mustWrite(t, db, func(tx *Tx) error { _, err := tx.tx.ExecContext(ctx, `DELETE FROM users WHERE account_id = ?`, ids[1]); return err })
+	mustWrite(t, db, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `DELETE FROM users WHERE account_id = ?`, ids[1])
+		return err
+	})
 	want("one removed", 0)
 }
 

@@ -88,6 +88,9 @@ func readBench(ctx context.Context, o readFlags) error {
 			return err
 		}
 	}
+	if err := dropMediaFetches(ctx, filepath.Join(o.dir, "data", "pictor.db")); err != nil {
+		return err
+	}
 	cmd := exec.Command(o.pictor, "serve", "--config", cfg)
 	cmd.Stderr = os.Stderr
 	profile := ""
@@ -117,8 +120,8 @@ func readBench(ctx context.Context, o readFlags) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("pictor serve pid %d, %d remote statuses, %d workers × %d connections, %v per endpoint\n",
-		cmd.Process.Pid, o.data.statuses, o.workers, o.conns, o.duration)
+	fmt.Printf("pictor serve pid %d on %s, %d workers × %d connections, %v per endpoint\n",
+		cmd.Process.Pid, o.dir, o.workers, o.conns, o.duration)
 	fmt.Printf("%-22s %9s %9s %9s %13s %8s\n", "endpoint", "req/s", "p50", "p99", "CPU/request", "goal")
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.workers * o.conns,
 		MaxConnsPerHost: o.workers * o.conns, DisableCompression: true}, Timeout: time.Minute}
