@@ -41,6 +41,7 @@ type DB struct {
 	accounts *accountCache  // invalidated from changes after each Write
 	versions *tableVersions // bumped from changes after each Write
 	counts   countCache
+	tokens   tokenCache
 	// stopWatch ends watchOtherWriters.
 	stopWatch func()
 }
