@@ -39,6 +39,8 @@ func (f *Federation) Enqueue(ctx context.Context, tx *store.Tx, signer store.Acc
 		}
 		seen[in] = true
 		if f.Blocked != nil && f.Blocked(ctx, hostOf(in)) {
+			// Said, not silent: a Follow left out here stays "requested".
+			f.log.Info("delivery not queued: domain blocked", "inbox", in, "activity", id, "type", typ)
 			continue
 		}
 		remote = append(remote, in)

@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pictor-social/pictor/server"
+	"github.com/pictor-social/pictor/server/servertest"
+	"github.com/pictor-social/pictor/social"
+	"github.com/pictor-social/pictor/store"
+)
+
+// promptly bounds how long work queued by another process may wait for
+// the running server: well under the workers' idle timers (30 s to 1 min).
+const promptly = 10 * time.Second
+
+// openSecondHandle opens the running server's database the way a CLI
+// command does: another process's connections on the same file.
+func openSecondHandle(t *testing.T, srv *servertest.Server) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(srv.Cfg.DataDir, "pictor.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openCLI builds the server components on the running server's data folder
+// without serving, exactly as cmd/pictor's openServer does for `pictor post`.
+func openCLI(t *testing.T, srv *servertest.Server) *server.Server {
+	t.Helper()
+	cli, err := server.New(context.Background(), srv.Cfg, server.Options{Logger: slog.New(slog.DiscardHandler),
+		RootCAs: srv.CA.CertPool()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	return cli
+}
+
+// Issue 8: a post made by another process (pictor post) reaches a remote
+// follower within seconds, not after the delivery worker's minute-long
+// idle timer.
+func TestCLIPostReachesFollowersPromptly(t *testing.T) {
+	env := newFedEnv(t, servertest.Options{})
+	r := env.remote
+	bob := r.addActor("bob")
+	id, body := followJSON(t, bob, env.alice.URI)
+	if st, b := r.post(t, bob, env.srv.URL+"/users/alice/inbox", body, sendOpts{}); st != http.StatusAccepted {
+		t.Fatalf("follow: %d %s", st, b)
+	}
+	if state, e := waitProcessed(t, env.srv.DB, id); state != "done" {
+		t.Fatalf("follow: %s %s", state, e)
+	}
+	r.waitInbox(t, "Accept", ofType("Accept"))
+
+	cli := openCLI(t, env.srv)
+	start := time.Now()
+	st, err := cli.Social.CreateStatus(context.Background(), env.alice.ID, social.Draft{Text: "from the command line",
+		Visibility: store.VisibilityPublic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, promptly, "the CLI post's Create", func() bool {
+		for _, rc := range r.inbox {
+			if rc.Err == nil && rc.Activity.Type == "Create" && rc.Activity.Object.ID() == st.URI {
+				return true
+			}
+		}
+		return false
+	})
+	t.Logf("CLI post delivered after %v", time.Since(start))
+}
+
+// Issue 8 (GoToSocial): a domain block or unblock made by another process
+// (pictor admin) applies in the running server at once, and a Follow and
+// its Undo sent right after an unblock are applied, not dropped.
+func TestCLIDomainBlockAppliesAtOnce(t *testing.T) {
+	env := newFedEnv(t, servertest.Options{})
+	r := env.remote
+	bob := r.addActor("bob")
+	ctx := context.Background()
+	blocks := env.srv.Web.Blocklist()
+	if blocks.Blocked(ctx, r.Host) { // also loads the server's cache
+		t.Fatal("blocked before any block")
+	}
+	other := openSecondHandle(t, env.srv)
+	if err := other.Write(ctx, func(tx *store.Tx) error { _, err := tx.BlockDomain(ctx, r.Host, "test"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	// The cache refreshes by itself only every minute; the change feed
+	// must invalidate it within a poll or two.
+	servertest.Eventually(t, promptly, "the CLI block reaches the running server", func() bool {
+		return blocks.Blocked(ctx, r.Host)
+	})
+	_, body := followJSON(t, bob, env.alice.URI)
+	if st, _ := r.post(t, bob, env.srv.URL+"/users/alice/inbox", body, sendOpts{}); st != http.StatusForbidden {
+		t.Fatalf("follow from a blocked domain: %d, want 403", st)
+	}
+
+	if err := other.Write(ctx, func(tx *store.Tx) error { return tx.UnblockDomain(ctx, r.Host) }); err != nil {
+		t.Fatal(err)
+	}
+	// No waiting: the very next Follow is accepted and applied.
+	id, body := followJSON(t, bob, env.alice.URI)
+	if st, b := r.post(t, bob, env.srv.URL+"/users/alice/inbox", body, sendOpts{}); st != http.StatusAccepted {
+		t.Fatalf("follow right after the unblock: %d %s", st, b)
+	}
+	if state, e := waitProcessed(t, env.srv.DB, id); state != "done" {
+		t.Fatalf("follow: %s %s", state, e)
+	}
+	bobAcct, err := env.srv.DB.AccountByURI(ctx, bob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fl, err := env.srv.DB.FollowBetween(ctx, bobAcct.ID, env.alice.ID); err != nil || !fl.Accepted {
+		t.Fatalf("follow after the unblock: %+v %v", fl, err)
+	}
+	r.waitInbox(t, "Accept", ofType("Accept"))
+	undoID := newID(bob, "undos")
+	undo := mustJSON(t, map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": undoID, "type": "Undo",
+		"actor": bob.ID, "object": map[string]any{"id": id, "type": "Follow", "actor": bob.ID, "object": env.alice.URI}})
+	if st, b := r.post(t, bob, env.srv.URL+"/users/alice/inbox", undo, sendOpts{}); st != http.StatusAccepted {
+		t.Fatalf("undo: %d %s", st, b)
+	}
+	if state, e := waitProcessed(t, env.srv.DB, undoID); state != "done" {
+		t.Fatalf("undo: %s %s", state, e)
+	}
+	if _, err := env.srv.DB.FollowBetween(ctx, bobAcct.ID, env.alice.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("follow survived its Undo: %v", err)
+	}
+}
