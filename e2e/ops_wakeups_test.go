@@ -3,12 +3,15 @@ package e2e
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/server"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
@@ -48,7 +51,8 @@ func openCLI(t *testing.T, srv *servertest.Server) *server.Server {
 // follower within seconds, not after the delivery worker's minute-long
 // idle timer.
 func TestCLIPostReachesFollowersPromptly(t *testing.T) {
-	env := newFedEnv(t, servertest.Options{})
+	const token = "e2e-metrics-token-0123456789"
+	env := newFedEnv(t, servertest.Options{Configure: func(c *config.File) { c.Metrics.Token = token }})
 	r := env.remote
 	bob := r.addActor("bob")
 	id, body := followJSON(t, bob, env.alice.URI)
@@ -76,6 +80,20 @@ func TestCLIPostReachesFollowersPromptly(t *testing.T) {
 		return false
 	})
 	t.Logf("CLI post delivered after %v", time.Since(start))
+
+	// The Accept and the Create were counted as delivered to a healthy host.
+	want := `pictor_delivery_attempts_total{host_class="healthy",outcome="delivered"} 2`
+	servertest.Eventually(t, promptly, "delivery metrics", func() bool {
+		req, _ := http.NewRequest(http.MethodGet, env.srv.URL+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := env.srv.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), want)
+	})
 }
 
 // Issue 8 (GoToSocial): a domain block or unblock made by another process
