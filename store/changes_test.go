@@ -82,3 +82,18 @@ func TestExternalChangesFeed(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDataVersion measures one poll of the change feed.
+func BenchmarkDataVersion(b *testing.B) {
+	db, err := Open(context.Background(), filepath.Join(b.TempDir(), "pictor.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := db.dataVersion(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
