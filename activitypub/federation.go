@@ -101,6 +101,9 @@ type Federation struct {
 	verifier *Verifier
 	// Blocked reports whether a remote host is blocked by the admin; nil means none.
 	Blocked func(ctx context.Context, host string) bool
+	// ObserveDelivery, when set, hears each delivery attempt's result (the
+	// server's metrics); it must not block.
+	ObserveDelivery func(host string, status int, err error)
 
 	wakeDeliver chan struct{}
 	wakeInbox   chan struct{}
@@ -242,3 +245,7 @@ func notify(c chan struct{}) {
 // of at its next timer; tests that move the store clock call it, and so may a
 // command that enqueued deliveries from another process.
 func (f *Federation) WakeDelivery() { notify(f.wakeDeliver) }
+
+// WakeInbox makes the inbox worker look for acknowledged activities now; the
+// server calls it when another process has committed to the database.
+func (f *Federation) WakeInbox() { notify(f.wakeInbox) }

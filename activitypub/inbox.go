@@ -41,6 +41,7 @@ func (f *Federation) Inbox(w http.ResponseWriter, r *http.Request, account *stor
 		return apperr.BadRequest("activity has no actor")
 	}
 	if f.Blocked != nil && f.Blocked(r.Context(), hostOf(actor)) {
+		f.log.Info("inbox refused: domain blocked", "actor", actor, "activity", act.ID, "type", act.Type)
 		return apperr.Forbidden("this domain is blocked")
 	}
 	if skipUnknownActorDeletion(r.Context(), f.db, act) {
