@@ -199,7 +199,7 @@ func (f *Federation) storeRemoteDetails(ctx context.Context, tx *store.Tx, st st
 			continue
 		}
 		m := store.MediaAttachment{AccountID: st.AccountID, StatusID: st.ID, Position: n, RemoteURL: string(at.URL),
-			MediaType: mt, Description: firstNonEmpty(at.Name, at.Summary), Blurhash: validBlurhash(at.Blurhash),
+			MediaType: mt, Description: firstNonEmpty(at.Summary, at.Name), Blurhash: validBlurhash(at.Blurhash),
 			Width: at.Width, Height: at.Height}
 		if len(at.FocalPoint) == 2 {
 			m.FocusX, m.FocusY = clamp1(at.FocalPoint[0]), clamp1(at.FocalPoint[1])
