@@ -347,7 +347,7 @@ type Collection struct {
 	Next         IRIOrObject `json:"next,omitzero"`
 	Prev         IRIOrObject `json:"prev,omitzero"`
 	PartOf       string      `json:"partOf,omitempty"`
-	OrderedItems Items       `json:"orderedItems,omitempty"`
+	OrderedItems Items       `json:"orderedItems,omitzero"`
 	Items        Items       `json:"items,omitempty"`
 }
 

@@ -146,8 +146,13 @@ func (s *Service) Reblog(ctx context.Context, accountID, statusID int64) (store.
 		}
 		s.publishStatus(tx, "create", boost.ID)
 		if author.Local() {
-			return s.notify(ctx, tx, store.Notification{AccountID: author.ID, FromAccountID: me.ID, Type: store.NotifyReblog, StatusID: st.ID})
+			err := s.notify(ctx, tx, store.Notification{AccountID: author.ID, FromAccountID: me.ID, Type: store.NotifyReblog, StatusID: st.ID})
+			if err != nil {
+				return err
+			}
 		}
+		// The booster's remote followers see the boost whoever wrote the
+		// post; a remote author is told as well (Enqueue skips local inboxes).
 		inboxes, err := tx.FollowerInboxes(ctx, me.ID)
 		if err != nil {
 			return err
@@ -177,7 +182,9 @@ func (s *Service) Unreblog(ctx context.Context, accountID, statusID int64) (stor
 		}
 		s.publishStatus(tx, "delete", boost.ID)
 		if author.Local() {
-			return tx.DeleteNotificationsFrom(ctx, author.ID, me.ID, store.NotifyReblog, st.ID)
+			if err := tx.DeleteNotificationsFrom(ctx, author.ID, me.ID, store.NotifyReblog, st.ID); err != nil {
+				return err
+			}
 		}
 		inboxes, err := tx.FollowerInboxes(ctx, me.ID)
 		if err != nil {

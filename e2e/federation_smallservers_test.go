@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pictor-social/pictor/server/servertest"
+	"github.com/pictor-social/pictor/social"
+	"github.com/pictor-social/pictor/store"
+)
+
+// getAS2 fetches an ActivityPub document and decodes it as a JSON object.
+func getAS2(t testing.TB, srv *servertest.Server, rawURL string) (int, map[string]json.RawMessage) {
+	t.Helper()
+	status, _, body := getDoc(t, srv.Client, rawURL, "application/activity+json")
+	var doc map[string]json.RawMessage
+	if status == http.StatusOK {
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatalf("%s: %v: %s", rawURL, err, body)
+		}
+	}
+	return status, doc
+}
+
+// Empty collections and pages carry "orderedItems": [] as Mastodon's do;
+// snac cannot read an outbox page without it (issue 14).
+func TestEmptyCollectionsListNoItems(t *testing.T) {
+	srv := servertest.Start(t, servertest.Options{})
+	alice := srv.CreateUser(t, "alice", "")
+	for _, u := range []string{alice.OutboxURI + "?page=true", alice.FeaturedURI, alice.FollowingURI + "?page=true",
+		alice.FollowersURI + "?page=true"} {
+		status, doc := getAS2(t, srv, u)
+		if status != http.StatusOK || string(doc["orderedItems"]) != "[]" {
+			t.Errorf("%s: %d, orderedItems %q", u, status, doc["orderedItems"])
+		}
+	}
+}
+
+// Every collection the instance actor advertises answers (issue 8).
+func TestInstanceActorCollectionsAnswer(t *testing.T) {
+	srv := servertest.Start(t, servertest.Options{})
+	status, actor := getAS2(t, srv, srv.URL+"/actor")
+	if status != http.StatusOK {
+		t.Fatalf("instance actor: %d", status)
+	}
+	if _, ok := actor["outbox"]; !ok {
+		t.Fatal("instance actor without outbox")
+	}
+	for _, key := range []string{"outbox", "followers", "following", "featured"} {
+		raw, ok := actor[key]
+		if !ok {
+			continue
+		}
+		var u string
+		json.Unmarshal(raw, &u)
+		status, doc := getAS2(t, srv, u)
+		if status != http.StatusOK || string(doc["totalItems"]) != "0" {
+			t.Errorf("%s %s: %d, totalItems %s", key, u, status, doc["totalItems"])
+		}
+		if _, ok := doc["first"]; !ok && string(doc["orderedItems"]) != "[]" {
+			t.Errorf("%s: neither first nor orderedItems: %v", key, doc)
+		}
+	}
+}
+
+// Boosting another local user's post reaches the booster's remote followers,
+// and so does undoing it (issue 14: 355 boosts sent 0 Announces).
+func TestLocalBoostFederates(t *testing.T) {
+	env := newFedEnv(t, servertest.Options{})
+	ctx := context.Background()
+	bob := env.srv.CreateUser(t, "bob", "")
+	carol := env.remote.addActor("carol")
+	followUser(t, env, env.remote, carol, bob)
+	st, err := env.srv.Social.CreateStatus(ctx, env.alice.ID, social.Draft{Text: "boost me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boost, err := env.srv.Social.Reblog(ctx, bob.ID, st.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := env.remote.waitInbox(t, "Announce", func(rc received) bool {
+		return rc.Activity.Type == "Announce" && rc.Activity.Object.ID() == st.URI
+	})
+	checkSigned(t, ann, bob.PublicKeyID)
+	if ann.Activity.ID != boost.URI {
+		t.Fatalf("announce id %s, boost %s", ann.Activity.ID, boost.URI)
+	}
+	ns, err := env.srv.DB.Notifications(ctx, env.alice.ID, store.NotificationFilter{}, store.Page{Limit: 20})
+	if err != nil || len(ns) != 1 || ns[0].Type != "reblog" {
+		t.Fatalf("alice's notifications %+v, %v", ns, err)
+	}
+	if _, err := env.srv.Social.Unreblog(ctx, bob.ID, st.ID); err != nil {
+		t.Fatal(err)
+	}
+	undo := env.remote.waitInbox(t, "Undo", ofType("Undo"))
+	checkSigned(t, undo, bob.PublicKeyID)
+	if inner := undo.Activity.Object.Activity(); inner == nil || inner.ID != boost.URI || !strings.HasSuffix(string(inner.Type), "Announce") {
+		t.Fatalf("undo of %+v", undo.Activity.Object)
+	}
+}
