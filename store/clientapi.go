@@ -293,9 +293,11 @@ type AccountStats struct {
 	LastStatusAt                   time.Time
 }
 
-// LocalAccountStats counts followers, follows and statuses of local
-// accounts (remote accounts carry the counts their server published).
-func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]AccountStats, error) {
+// AccountStatsByIDs counts followers, follows and statuses (boosts
+// included, as Mastodon counts them) as this server knows them, and the time
+// of the newest status seen. For remote accounts only LastStatusAt is
+// meaningful: they carry the counts their server published.
+func (db *DB) AccountStatsByIDs(ctx context.Context, ids []int64) (map[int64]AccountStats, error) {
 	out := make(map[int64]AccountStats, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -306,7 +308,7 @@ func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]Acc
 			func(s *AccountStats, n, _ int64) { s.Followers = n }},
 		{`SELECT account_id, count(*), 0 FROM follows WHERE accepted = 1 AND account_id IN (` + ph + `) GROUP BY account_id`,
 			func(s *AccountStats, n, _ int64) { s.Following = n }},
-		{`SELECT account_id, count(*), max(created_at) FROM statuses WHERE deleted_at = 0 AND reblog_of_id IS NULL
+		{`SELECT account_id, count(*), max(created_at) FROM statuses WHERE deleted_at = 0
 			AND account_id IN (` + ph + `) GROUP BY account_id`,
 			func(s *AccountStats, n, last int64) { s.Statuses, s.LastStatusAt = n, fromMS(last) }},
 	})
