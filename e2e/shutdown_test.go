@@ -48,10 +48,9 @@ log_level = "warn"
 	cmd := startPictor(t, bin, cfg, sock)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	stopped := false
 	defer func() {
-		select {
-		case <-exited:
-		default:
+		if !stopped {
 			cmd.Process.Kill()
 			<-exited
 		}
@@ -98,6 +97,7 @@ log_level = "warn"
 	}
 	select {
 	case err := <-exited:
+		stopped = true
 		if err != nil {
 			t.Fatalf("pictor serve exited with %v after %v", err, time.Since(start))
 		}
