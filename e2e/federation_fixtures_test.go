@@ -350,6 +350,34 @@ func TestInboxFixtures(t *testing.T) {
 			if _, ok := c.follower(t); ok {
 				t.Fatal("follow survived the Block")
 			}
+			// Recorded (issue 8): alice sees blocked_by, cannot like, boost or
+			// follow back, and an Undo Block lifts it.
+			ctx := context.Background()
+			blocker := c.account(t)
+			rel, err := c.env.srv.DB.Relationships(ctx, c.env.alice.ID, []int64{blocker.ID})
+			if err != nil || !rel[blocker.ID].BlockedBy {
+				t.Fatalf("relationship %+v, %v", rel[blocker.ID], err)
+			}
+			note := c.actor.ID + "/statuses/after-block"
+			c.createNote(t, note)
+			st, _ := c.statusByURI(t, note)
+			if _, err := c.env.srv.Social.Favourite(ctx, c.env.alice.ID, st.ID); err == nil {
+				t.Error("liked a post of an account that blocks her")
+			}
+			if _, err := c.env.srv.Social.Reblog(ctx, c.env.alice.ID, st.ID); err == nil {
+				t.Error("boosted a post of an account that blocks her")
+			}
+			if _, err := c.env.srv.Social.Follow(ctx, c.env.alice.ID, blocker.ID); err == nil {
+				t.Error("followed an account that blocks her")
+			}
+			c.sendFixture(t, "mastodon/undo-block.json")
+			rel, err = c.env.srv.DB.Relationships(ctx, c.env.alice.ID, []int64{blocker.ID})
+			if err != nil || rel[blocker.ID].BlockedBy {
+				t.Fatalf("after Undo Block: %+v, %v", rel[blocker.ID], err)
+			}
+			if _, err := c.env.srv.Social.Favourite(ctx, c.env.alice.ID, st.ID); err != nil {
+				t.Errorf("like after the Undo: %v", err)
+			}
 		}},
 		// snac reuses one Like (Announce) id for every like (boost) of a post,
 		// and its Undo id too: like, unlike, like again counts once (issue 14).

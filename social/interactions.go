@@ -28,6 +28,13 @@ func (s *Service) visibleStatus(ctx context.Context, accountID, statusID int64) 
 	if ok, err := s.CanSee(ctx, accountID, st); err != nil || !ok {
 		return store.Status{}, store.Account{}, errors.Join(err, apperr.NotFound("status not found"))
 	}
+	// An author who blocks the viewer is not shown to them, so they cannot
+	// like, boost or reply (Mastodon's StatusPolicy#show?).
+	if accountID != 0 && author.ID != accountID {
+		if blocked, err := s.db.Blocks(ctx, author.ID, accountID); err != nil || blocked {
+			return store.Status{}, store.Account{}, errors.Join(err, apperr.NotFound("status not found"))
+		}
+	}
 	return st, author, nil
 }
 

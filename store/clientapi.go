@@ -172,6 +172,17 @@ func (db *DB) Blocked(ctx context.Context, a, b int64) (bool, error) {
 	return n > 0, nil
 }
 
+// Blocks reports whether blocker blocks target (one way).
+func (db *DB) Blocks(ctx context.Context, blocker, target int64) (bool, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM blocks WHERE account_id = ? AND target_account_id = ?)`,
+		blocker, target).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("blocks: %w", err)
+	}
+	return n > 0, nil
+}
+
 // UpsertMute mutes target for accountID (notifications: also hide its
 // notifications).
 func (tx *Tx) UpsertMute(ctx context.Context, accountID, target int64, notifications bool) error {
