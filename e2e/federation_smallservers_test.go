@@ -102,3 +102,38 @@ func TestLocalBoostFederates(t *testing.T) {
 		t.Fatalf("undo of %+v", undo.Activity.Object)
 	}
 }
+
+// A remote account carries the counts its collections publish (totalItems),
+// fetched when the actor is fetched, and last_status_at comes from the posts
+// seen here (issue 8: GoToSocial accounts all showed 0).
+func TestRemoteAccountCounts(t *testing.T) {
+	env := newFedEnv(t, servertest.Options{})
+	ctx := context.Background()
+	gts := env.remote.addActor("gts")
+	for path, n := range map[string]int{"/followers": 12, "/following": 34, "/outbox": 56} {
+		env.remote.addDoc(gts.ID+path, map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+			"id": gts.ID + path, "type": "OrderedCollection", "totalItems": n, "first": gts.ID + path + "?page=true"})
+	}
+	note := gts.ID + "/statuses/1"
+	body := mustJSON(t, map[string]any{"id": note + "/activity", "type": "Create", "actor": gts.ID,
+		"object": map[string]any{"id": note, "type": "Note", "attributedTo": gts.ID, "content": "<p>hi alice</p>",
+			"published": "2026-12-01T10:00:00Z", "to": []string{asPublic, env.alice.URI},
+			"tag": []any{map[string]any{"type": "Mention", "href": env.alice.URI, "name": "@alice"}}}})
+	if status, msg := env.remote.post(t, gts, env.alice.InboxURI, body, sendOpts{}); status != http.StatusAccepted {
+		t.Fatalf("create: %d %s", status, msg)
+	}
+	if state, lastErr := waitProcessed(t, env.srv.DB, note+"/activity"); state != "done" {
+		t.Fatalf("%s: %s", state, lastErr)
+	}
+	a, err := env.srv.DB.AccountByURI(ctx, gts.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.FollowersCount != 12 || a.FollowingCount != 34 || a.StatusesCount != 56 {
+		t.Fatalf("counts %d/%d/%d, want 12/34/56", a.FollowersCount, a.FollowingCount, a.StatusesCount)
+	}
+	stats, err := env.srv.DB.AccountStatsByIDs(ctx, []int64{a.ID})
+	if err != nil || stats[a.ID].LastStatusAt.IsZero() {
+		t.Fatalf("last status at %v, %v", stats[a.ID].LastStatusAt, err)
+	}
+}
