@@ -186,6 +186,9 @@ func remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
 
 // storeRemoteDetails records the media, mentions and hashtags of a remote note.
 func (f *Federation) storeRemoteDetails(ctx context.Context, tx *store.Tx, st store.Status, o Object, nf noteFacts) error {
+	if err := tx.SetInteractionPolicy(ctx, st.ID, storePolicy(o.InteractionPolicy)); err != nil {
+		return err
+	}
 	n := 0
 	for _, at := range o.Attachment {
 		if at.URL == "" || n == MaxAttachments {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -135,5 +136,74 @@ func TestRemoteAccountCounts(t *testing.T) {
 	stats, err := env.srv.DB.AccountStatsByIDs(ctx, []int64{a.ID})
 	if err != nil || stats[a.ID].LastStatusAt.IsZero() {
 		t.Fatalf("last status at %v, %v", stats[a.ID].LastStatusAt, err)
+	}
+}
+
+// GoToSocial's interactionPolicy is read and kept: a like, boost or reply the
+// policy does not allow alice is refused with 422 and a clear message, and
+// nothing is counted or sent; an Update of the policy applies (issue 8).
+func TestInteractionPolicy(t *testing.T) {
+	env := newFedEnv(t, servertest.Options{})
+	ctx := context.Background()
+	gts := env.remote.addActor("gts")
+	note := gts.ID + "/statuses/01POLICY"
+	create := func(kind string, announce []string, updated string) []byte {
+		obj := map[string]any{"id": note, "type": "Note", "attributedTo": gts.ID, "content": "<p>hi alice</p>",
+			"published": "2026-12-01T10:00:00Z", "to": []string{asPublic}, "cc": []string{env.alice.URI},
+			"tag": []any{map[string]any{"type": "Mention", "href": env.alice.URI, "name": "@alice"}},
+			"interactionPolicy": map[string]any{
+				"canLike":     map[string]any{"always": []string{gts.ID, gts.ID + "/followers"}, "approvalRequired": []string{asPublic}},
+				"canReply":    map[string]any{"always": []string{asPublic}, "approvalRequired": []string{}},
+				"canAnnounce": map[string]any{"automaticApproval": announce},
+			}}
+		if updated != "" {
+			obj["updated"] = updated
+		}
+		return mustJSON(t, map[string]any{"id": note + "/" + kind, "type": kind, "actor": gts.ID, "object": obj})
+	}
+	send := func(body []byte) {
+		t.Helper()
+		if status, msg := env.remote.post(t, gts, env.alice.InboxURI, body, sendOpts{}); status != http.StatusAccepted {
+			t.Fatalf("post: %d %s", status, msg)
+		}
+		if state, lastErr := waitProcessed(t, env.srv.DB, bodyID(body)); state != "done" {
+			t.Fatalf("%s: %s", state, lastErr)
+		}
+	}
+	send(create("Create", []string{gts.ID}, ""))
+	st, err := env.srv.DB.StatusByURI(ctx, note)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRefused := func(what string, err error, msg string) {
+		t.Helper()
+		if e, ok := apperr.As(err); !ok || apperr.StatusOf(err) != http.StatusUnprocessableEntity || !strings.Contains(e.Error(), msg) {
+			t.Fatalf("%s: %v, want 422 %q", what, err, msg)
+		}
+	}
+	_, err = env.srv.Social.Favourite(ctx, env.alice.ID, st.ID)
+	wantRefused("like", err, "approval")
+	_, err = env.srv.Social.Reblog(ctx, env.alice.ID, st.ID)
+	wantRefused("boost", err, "does not allow")
+	if _, err := env.srv.Social.CreateStatus(ctx, env.alice.ID, social.Draft{Text: "@gts hello", InReplyToID: st.ID}); err != nil {
+		t.Fatalf("reply: %v", err)
+	}
+	counts, _ := env.srv.DB.StatusCountsByIDs(ctx, []int64{st.ID})
+	if c := counts[st.ID]; c.Favourites != 0 || c.Reblogs != 0 {
+		t.Fatalf("counts after refusals %+v", c)
+	}
+
+	// As a follower alice may like; a new policy lets everyone boost.
+	_, fl, err := env.srv.Social.FollowHandle(ctx, env.alice.ID, "@gts@"+env.remote.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(mustJSON(t, map[string]any{"id": gts.ID + "#accept", "type": "Accept", "actor": gts.ID, "object": fl.URI}))
+	if _, err := env.srv.Social.Favourite(ctx, env.alice.ID, st.ID); err != nil {
+		t.Fatalf("like as a follower: %v", err)
+	}
+	send(create("Update", []string{asPublic}, "2026-12-01T11:00:00Z"))
+	if _, err := env.srv.Social.Reblog(ctx, env.alice.ID, st.ID); err != nil {
+		t.Fatalf("boost after the policy update: %v", err)
 	}
 }

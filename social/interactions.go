@@ -85,6 +85,9 @@ func (s *Service) Favourite(ctx context.Context, accountID, statusID int64) (sto
 	if err != nil {
 		return store.Status{}, err
 	}
+	if err := s.checkInteraction(ctx, me, st, author, interactLike); err != nil {
+		return store.Status{}, err
+	}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		fav := store.Favourite{AccountID: me.ID, StatusID: st.ID, URI: s.fed.NewActivityID()}
 		if err := tx.InsertFavourite(ctx, &fav); errors.Is(err, store.ErrConflict) {
@@ -137,6 +140,9 @@ func (s *Service) Reblog(ctx context.Context, accountID, statusID int64) (store.
 	}
 	if st.Visibility != store.VisibilityPublic && st.Visibility != store.VisibilityUnlisted {
 		return store.Status{}, apperr.Forbidden("this status cannot be boosted")
+	}
+	if err := s.checkInteraction(ctx, me, st, author, interactBoost); err != nil {
+		return store.Status{}, err
 	}
 	var boost store.Status
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
