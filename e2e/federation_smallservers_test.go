@@ -133,7 +133,7 @@ func TestRemoteAccountCounts(t *testing.T) {
 	if a.FollowersCount != 12 || a.FollowingCount != 34 || a.StatusesCount != 56 {
 		t.Fatalf("counts %d/%d/%d, want 12/34/56", a.FollowersCount, a.FollowingCount, a.StatusesCount)
 	}
-	stats, err := env.srv.DB.AccountStatsByIDs(ctx, []int64{a.ID})
+	stats, err := env.srv.DB.LocalAccountStats(ctx, []int64{a.ID})
 	if err != nil || stats[a.ID].LastStatusAt.IsZero() {
 		t.Fatalf("last status at %v, %v", stats[a.ID].LastStatusAt, err)
 	}

@@ -80,7 +80,7 @@ func (h *Handler) renderAccounts(ctx context.Context, accts map[int64]store.Acco
 	for id := range accts {
 		ids = append(ids, id)
 	}
-	stats, err := h.db.AccountStatsByIDs(ctx, ids)
+	stats, err := h.db.LocalAccountStats(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
