@@ -31,7 +31,10 @@ type Options struct {
 	RetryFor           time.Duration
 	UnreachableAfter   time.Duration
 	ActorCacheFor      time.Duration
-	UserAgent          string
+	// InboxDedupeFor is how long an activity's record stops a resend with
+	// the same id and body from being applied again (DefaultInboxDedupeFor).
+	InboxDedupeFor time.Duration
+	UserAgent      string
 	// WebFingerScheme is the scheme used to WebFinger remote handles:
 	// "https" as Mastodon does; tests on plain http set "http".
 	WebFingerScheme string
@@ -41,6 +44,11 @@ type Options struct {
 	// SoftwareName and Version are reported by NodeInfo.
 	SoftwareName, Version string
 }
+
+// DefaultInboxDedupeFor bounds how long a received activity counts as seen.
+// Retries come within hours (Mastodon's first retries are minutes apart);
+// any activity applied twice after that is still applied idempotently.
+const DefaultInboxDedupeFor = 24 * time.Hour
 
 func (o *Options) setDefaults() {
 	def := func(d *time.Duration, v time.Duration) {
@@ -54,6 +62,7 @@ func (o *Options) setDefaults() {
 	def(&o.RetryFor, 72*time.Hour)
 	def(&o.UnreachableAfter, 7*24*time.Hour)
 	def(&o.ActorCacheFor, 24*time.Hour)
+	def(&o.InboxDedupeFor, DefaultInboxDedupeFor)
 	if o.MaxFetchBytes == 0 {
 		o.MaxFetchBytes = 1 << 20
 	}

@@ -49,6 +49,7 @@ func (s *Server) routes() http.Handler {
 	// ActivityPub.
 	r.Handle("/actor", s.ap(f.ServeInstanceActor)).Methods("GET", "HEAD")
 	r.Handle("/actor/inbox", s.ap(f.ServeInbox)).Methods("POST")
+	r.Handle("/actor/outbox", s.ap(f.ServeInstanceOutbox)).Methods("GET", "HEAD")
 	r.Handle("/inbox", s.ap(f.ServeInbox)).Methods("POST")
 	r.Handle("/users/{name}", s.negotiate(s.ap(f.ServeActor), http.HandlerFunc(s.redirectToProfile))).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/inbox", s.ap(f.ServeInbox)).Methods("POST")

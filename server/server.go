@@ -220,16 +220,20 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	// Streams end first: Shutdown would wait its whole deadline for an open
+	// event stream, and does not wait for hijacked WebSockets at all.
+	go s.API.CloseStreams(sctx)
 	shutdownErr := hs.Shutdown(sctx)
 	if ms != nil {
 		shutdownErr = errors.Join(shutdownErr, ms.Shutdown(sctx))
 	}
+	streamsErr := s.API.CloseStreams(sctx)
 	stopWorkers()
 	<-done
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return errors.Join(err, shutdownErr)
+	return errors.Join(err, shutdownErr, streamsErr)
 }
 
 // Close closes the database.
