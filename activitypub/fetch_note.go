@@ -49,7 +49,7 @@ func (f *Federation) FetchNote(ctx context.Context, uri string) (store.Status, e
 		if err != nil {
 			return err
 		}
-		st = remoteStatus(o, author, nf)
+		st = f.remoteStatus(o, author, nf)
 		if err := tx.InsertStatus(ctx, &st); err != nil {
 			return err
 		}

@@ -121,7 +121,7 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 		if err != nil || !nf.relevant() {
 			return err
 		}
-		st := remoteStatus(o, actor, nf)
+		st := f.remoteStatus(o, actor, nf)
 		if err := tx.InsertStatus(ctx, &st); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return nil
@@ -156,13 +156,15 @@ func (f *Federation) checkAuthor(actor store.Account, o Object) error {
 	if a := o.AttributedTo.ID(); a != "" && a != actor.URI {
 		return permanent("object attributed to %s, not to %s", a, actor.URI)
 	}
-	if hostOf(o.ID) != actor.Domain {
+	if f.webURL(o.ID) == "" || hostOf(o.ID) != actor.Domain {
 		return permanent("object %s is not on the actor's host", o.ID)
 	}
 	return nil
 }
 
-func remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
+// remoteStatus builds the status record of a remote note; its url is kept
+// only when webURL accepts it (else the id, which checkAuthor checked).
+func (f *Federation) remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
 	// Stored HTML is cleaned once here, as Mastodon does (interop.md A.6):
 	// apps render status content as HTML and trust the server for it.
 	content := htmlsan.Clean(o.Text())
@@ -170,9 +172,9 @@ func remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
 		content = "<p>" + htmlEscape(o.Name) + "</p>"
 	}
 	st := store.Status{
-		URI: o.ID, URL: string(o.URL), AccountID: actor.ID, Content: content, SpoilerText: o.Summary,
+		URI: o.ID, URL: f.webURL(string(o.URL)), AccountID: actor.ID, Content: content, SpoilerText: o.Summary,
 		Sensitive: o.Sensitive, Visibility: visibilityOf(o, actor), Language: o.Language(),
-		InReplyToURI: o.InReplyTo.ID(), CreatedAt: o.Published.Time,
+		InReplyToURI: f.webURL(o.InReplyTo.ID()), CreatedAt: o.Published.Time,
 		Generated: o.DigitalSourceType == TrainedAlgorithmicMedia,
 	}
 	if st.URL == "" {
@@ -188,7 +190,7 @@ func remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
 func (f *Federation) storeRemoteDetails(ctx context.Context, tx *store.Tx, st store.Status, o Object, nf noteFacts) error {
 	n := 0
 	for _, at := range o.Attachment {
-		if at.URL == "" || n == MaxAttachments {
+		if f.webURL(string(at.URL)) == "" || n == MaxAttachments {
 			continue
 		}
 		mt := at.MediaType
