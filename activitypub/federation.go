@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pictor-social/pictor/internal/pubsub"
@@ -108,6 +109,8 @@ type Federation struct {
 
 	wakeDeliver chan struct{}
 	wakeInbox   chan struct{}
+
+	addresseeLookups atomic.Int64 // see AddresseeLookups
 }
 
 // New builds the federation component. client must be the safehttp client.

@@ -43,9 +43,13 @@ func (f *Federation) FetchNote(ctx context.Context, uri string) (store.Status, e
 	if err := f.checkAuthor(author, o); err != nil {
 		return store.Status{}, apperr.NotFound("%s is not a post", uri)
 	}
+	mentioned, err := f.localAddressees(ctx, o)
+	if err != nil {
+		return store.Status{}, err
+	}
 	var st store.Status
 	err = f.db.Write(ctx, func(tx *store.Tx) error {
-		nf, err := f.noteFacts(ctx, tx, author, o)
+		nf, err := f.noteFacts(ctx, tx, author, o, mentioned)
 		if err != nil {
 			return err
 		}

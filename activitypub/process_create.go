@@ -48,31 +48,16 @@ type noteFacts struct {
 	followedByUs bool
 }
 
-func (f *Federation) noteFacts(ctx context.Context, tx *store.Tx, author store.Account, o Object) (noteFacts, error) {
-	var nf noteFacts
+// noteFacts completes the facts about o inside the write transaction;
+// mentioned comes from localAddressees, resolved before it.
+func (f *Federation) noteFacts(ctx context.Context, tx *store.Tx, author store.Account, o Object, mentioned []store.Account) (noteFacts, error) {
+	nf := noteFacts{mentioned: mentioned}
 	if p := o.InReplyTo.ID(); p != "" {
 		st, err := tx.StatusByURI(ctx, p)
 		if err == nil {
 			nf.parent, nf.hasParent = st, true
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return nf, err
-		}
-	}
-	seen := map[int64]bool{}
-	candidates := append(append([]string{}, o.To...), o.Cc...)
-	for _, t := range o.Tag {
-		if t.Type == "Mention" {
-			candidates = append(candidates, t.Href)
-		}
-	}
-	for _, uri := range candidates {
-		a, ok, err := f.localAccountByURI(ctx, tx, uri)
-		if err != nil {
-			return nf, err
-		}
-		if ok && !seen[a.ID] {
-			seen[a.ID] = true
-			nf.mentioned = append(nf.mentioned, a)
 		}
 	}
 	followed, err := tx.HasLocalFollowerOf(ctx, author.ID)
@@ -113,11 +98,15 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 	if err := f.checkAuthor(actor, o); err != nil {
 		return err
 	}
+	mentioned, err := f.localAddressees(ctx, o)
+	if err != nil {
+		return err
+	}
 	return f.db.Write(ctx, func(tx *store.Tx) error {
 		if _, err := tx.StatusByURI(ctx, o.ID); err == nil {
 			return nil // already known (or a tombstone): idempotent
 		}
-		nf, err := f.noteFacts(ctx, tx, actor, o)
+		nf, err := f.noteFacts(ctx, tx, actor, o, mentioned)
 		if err != nil || !nf.relevant() {
 			return err
 		}
@@ -256,6 +245,10 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 	if o.Updated.IsZero() {
 		return nil
 	}
+	mentioned, err := f.localAddressees(ctx, o)
+	if err != nil {
+		return err
+	}
 	return f.db.Write(ctx, func(tx *store.Tx) error {
 		old, err := tx.StatusByURI(ctx, o.ID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && (old.AccountID != actor.ID || !old.DeletedAt.IsZero())) {
@@ -275,7 +268,7 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 		if err := tx.DetachMedia(ctx, st.ID); err != nil {
 			return err
 		}
-		nf, err := f.noteFacts(ctx, tx, actor, o)
+		nf, err := f.noteFacts(ctx, tx, actor, o, mentioned)
 		if err != nil {
 			return err
 		}
