@@ -90,13 +90,19 @@ func TestHugeAudienceBounded(t *testing.T) {
 //
 //	go test -run '^$' -bench HugeAudienceWriterHold -benchtime 5x ./e2e/
 func BenchmarkHugeAudienceWriterHold(b *testing.B) {
+	for _, n := range []int{25000, 0} { // 0: the same Create addressed to alice only, for comparison
+		b.Run(fmt.Sprintf("to=%d", n), func(b *testing.B) { benchWriterHold(b, n) })
+	}
+}
+
+func benchWriterHold(b *testing.B, n int) {
 	env := newFedEnv(b, servertest.Options{})
 	r := env.remote
 	ctx := context.Background()
 	var worst, total time.Duration
 	for i := 0; i < b.N; i++ {
 		a := r.addActor(fmt.Sprintf("crowd%d", i))
-		createID, body := hugeAudienceCreate(b, env, a, 25000)
+		createID, body := hugeAudienceCreate(b, env, a, n)
 		done := make(chan struct{})
 		waits := make(chan time.Duration)
 		go func() {
