@@ -48,31 +48,16 @@ type noteFacts struct {
 	followedByUs bool
 }
 
-func (f *Federation) noteFacts(ctx context.Context, tx *store.Tx, author store.Account, o Object) (noteFacts, error) {
-	var nf noteFacts
+// noteFacts completes the facts about o inside the write transaction;
+// mentioned comes from localAddressees, resolved before it.
+func (f *Federation) noteFacts(ctx context.Context, tx *store.Tx, author store.Account, o Object, mentioned []store.Account) (noteFacts, error) {
+	nf := noteFacts{mentioned: mentioned}
 	if p := o.InReplyTo.ID(); p != "" {
 		st, err := tx.StatusByURI(ctx, p)
 		if err == nil {
 			nf.parent, nf.hasParent = st, true
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return nf, err
-		}
-	}
-	seen := map[int64]bool{}
-	candidates := append(append([]string{}, o.To...), o.Cc...)
-	for _, t := range o.Tag {
-		if t.Type == "Mention" {
-			candidates = append(candidates, t.Href)
-		}
-	}
-	for _, uri := range candidates {
-		a, ok, err := f.localAccountByURI(ctx, tx, uri)
-		if err != nil {
-			return nf, err
-		}
-		if ok && !seen[a.ID] {
-			seen[a.ID] = true
-			nf.mentioned = append(nf.mentioned, a)
 		}
 	}
 	followed, err := tx.HasLocalFollowerOf(ctx, author.ID)
@@ -113,15 +98,19 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 	if err := f.checkAuthor(actor, o); err != nil {
 		return err
 	}
+	mentioned, err := f.localAddressees(ctx, o)
+	if err != nil {
+		return err
+	}
 	return f.db.Write(ctx, func(tx *store.Tx) error {
 		if _, err := tx.StatusByURI(ctx, o.ID); err == nil {
 			return nil // already known (or a tombstone): idempotent
 		}
-		nf, err := f.noteFacts(ctx, tx, actor, o)
+		nf, err := f.noteFacts(ctx, tx, actor, o, mentioned)
 		if err != nil || !nf.relevant() {
 			return err
 		}
-		st := remoteStatus(o, actor, nf)
+		st := f.remoteStatus(o, actor, nf)
 		if err := tx.InsertStatus(ctx, &st); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return nil
@@ -156,13 +145,15 @@ func (f *Federation) checkAuthor(actor store.Account, o Object) error {
 	if a := o.AttributedTo.ID(); a != "" && a != actor.URI {
 		return permanent("object attributed to %s, not to %s", a, actor.URI)
 	}
-	if hostOf(o.ID) != actor.Domain {
+	if f.webURL(o.ID) == "" || hostOf(o.ID) != actor.Domain {
 		return permanent("object %s is not on the actor's host", o.ID)
 	}
 	return nil
 }
 
-func remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
+// remoteStatus builds the status record of a remote note; its url is kept
+// only when webURL accepts it (else the id, which checkAuthor checked).
+func (f *Federation) remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
 	// Stored HTML is cleaned once here, as Mastodon does (interop.md A.6):
 	// apps render status content as HTML and trust the server for it.
 	content := htmlsan.Clean(o.Text())
@@ -170,9 +161,9 @@ func remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
 		content = "<p>" + htmlEscape(o.Name) + "</p>"
 	}
 	st := store.Status{
-		URI: o.ID, URL: string(o.URL), AccountID: actor.ID, Content: content, SpoilerText: o.Summary,
+		URI: o.ID, URL: f.webURL(string(o.URL)), AccountID: actor.ID, Content: content, SpoilerText: o.Summary,
 		Sensitive: o.Sensitive, Visibility: visibilityOf(o, actor), Language: o.Language(),
-		InReplyToURI: o.InReplyTo.ID(), CreatedAt: o.Published.Time,
+		InReplyToURI: f.webURL(o.InReplyTo.ID()), CreatedAt: o.Published.Time,
 		Generated: o.DigitalSourceType == TrainedAlgorithmicMedia,
 	}
 	if st.URL == "" {
@@ -191,7 +182,7 @@ func (f *Federation) storeRemoteDetails(ctx context.Context, tx *store.Tx, st st
 	}
 	n := 0
 	for _, at := range o.Attachment {
-		if at.URL == "" || n == MaxAttachments {
+		if f.webURL(string(at.URL)) == "" || n == MaxAttachments {
 			continue
 		}
 		mt := at.MediaType
@@ -257,6 +248,10 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 	if o.Updated.IsZero() {
 		return nil
 	}
+	mentioned, err := f.localAddressees(ctx, o)
+	if err != nil {
+		return err
+	}
 	return f.db.Write(ctx, func(tx *store.Tx) error {
 		old, err := tx.StatusByURI(ctx, o.ID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && (old.AccountID != actor.ID || !old.DeletedAt.IsZero())) {
@@ -276,7 +271,7 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 		if err := tx.DetachMedia(ctx, st.ID); err != nil {
 			return err
 		}
-		nf, err := f.noteFacts(ctx, tx, actor, o)
+		nf, err := f.noteFacts(ctx, tx, actor, o, mentioned)
 		if err != nil {
 			return err
 		}

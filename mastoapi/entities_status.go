@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/pictor-social/pictor/internal/htmlsan"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -127,7 +128,7 @@ func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 		return Status{}, false
 	}
 	e := Status{
-		ID: store.FormatID(st.ID), URI: st.URI, URL: strPtr(st.URL), CreatedAt: Time(st.CreatedAt),
+		ID: store.FormatID(st.ID), URI: st.URI, URL: strPtr(htmlsan.URLOr(st.URL, "")), CreatedAt: Time(st.CreatedAt),
 		EditedAt: timePtr(st.EditedAt), Account: author, Content: st.Content, Visibility: st.Visibility,
 		Sensitive: st.Sensitive, SpoilerText: st.SpoilerText, Language: strPtr(st.Language),
 		MediaAttachments: h.mediaEntities(d.media[st.ID]), Mentions: []Mention{}, Tags: []Tag{}, Emojis: []Emoji{},
@@ -194,7 +195,8 @@ func (h *Handler) mediaEntity(m store.MediaAttachment) MediaAttachment {
 	if e.Type == "" {
 		e.Type = "image"
 	}
-	full, preview := m.RemoteURL, m.RemoteURL
+	remote := htmlsan.URLOr(m.RemoteURL, "")
+	full, preview := remote, remote
 	if m.FileName != "" {
 		full, preview = h.fed.URLs.Media(m.FileName), h.fed.URLs.Media(m.FileName)
 		e.RemoteURL = nil
@@ -202,8 +204,8 @@ func (h *Handler) mediaEntity(m store.MediaAttachment) MediaAttachment {
 			e.RemoteURL = strPtr(h.fed.URLs.Media(m.OriginalName))
 		}
 	}
-	if m.RemoteURL != "" { // a remote attachment, served from the local cache when FileName is set
-		e.RemoteURL = strPtr(m.RemoteURL)
+	if remote != "" { // a remote attachment, served from the local cache when FileName is set
+		e.RemoteURL = strPtr(remote)
 	}
 	if m.ThumbName != "" {
 		preview = h.fed.URLs.Media(m.ThumbName)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pictor-social/pictor/activitypub"
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/htmlsan"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -88,8 +89,12 @@ func (s *Service) prepare(ctx context.Context, author store.Account, d Draft, ed
 		if err != nil {
 			return "", "", false
 		}
+		href := htmlsan.URLOr(a.URL, htmlsan.URLOr(a.URI, ""))
+		if href == "" { // a stored URL of another scheme never becomes a link that federates
+			return "", "", false
+		}
 		p.mentions = appendAccount(p.mentions, a)
-		return a.URL, a.Username, true
+		return href, a.Username, true
 	})
 	p.html, p.tags = f.HTML, f.Tags
 	if p.parent.ID != 0 && p.parent.AccountID != author.ID {

@@ -83,9 +83,7 @@ func (h *Handler) accountView(a store.Account) accountView {
 		}
 	} else {
 		v.Handle = "@" + a.Username + "@" + a.Domain
-		if v.URL == "" {
-			v.URL = a.URI
-		}
+		v.URL = urlOr(a.URL, urlOr(a.URI, ""))
 		switch { // the local copy of a remote avatar or header, if cached
 		case a.AvatarFile != "":
 			v.Avatar = "/media/" + a.AvatarFile
@@ -168,10 +166,7 @@ func (h *Handler) statusView(st store.Status, author store.Account, media []stor
 	if st.Local {
 		v.URL = h.statusURL(author.Username, st.ID)
 	} else {
-		v.URL = st.URL
-		if !safeURL(v.URL) {
-			v.URL = st.URI
-		}
+		v.URL = urlOr(st.URL, urlOr(st.URI, ""))
 	}
 	for _, m := range media {
 		mv := h.mediaView(m)
