@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -252,8 +253,18 @@ func (a *Attempt) release() bool {
 		return false
 	}
 	a.released = true
-	<-a.l.slots
+	a.l.releaseSlot()
 	return true
+}
+
+// releaseSlot frees a hashing slot after collecting garbage: the check's
+// 64 MiB are garbage now, and left to the pacer they would stay until the
+// heap doubled, so that a few checks in a row would hold several times
+// that. A collection costs a few milliseconds against the hash's hundred
+// or more, and runs at most once per admitted check.
+func (l *LoginLimiter) releaseSlot() {
+	runtime.GC()
+	<-l.slots
 }
 
 // Failed records a wrong password: the attempt stays counted, and the
@@ -336,11 +347,14 @@ func (p *PasswordLogin) Login(ctx context.Context, username, password, ip string
 	known := err == nil
 	key, hash := accountKey(u.AccountID), u.PasswordHash
 	if !known {
-		key, hash = "user:"+strings.ToLower(name), p.dummyHash()
+		key = "user:" + strings.ToLower(name)
 	}
 	att, err := p.limiter.Begin(ctx, ip, key)
 	if err != nil {
 		return 0, err
+	}
+	if !known {
+		hash = p.dummyHash() // made once, inside the slot, as it costs a hash too
 	}
 	checkErr := CheckPassword(hash, password)
 	if !known || errors.Is(checkErr, ErrBadPassword) {
@@ -367,7 +381,7 @@ func (p *PasswordLogin) HashPassword(ctx context.Context, password string) (stri
 	if err := p.limiter.acquire(ctx); err != nil {
 		return "", err
 	}
-	defer func() { <-p.limiter.slots }()
+	defer p.limiter.releaseSlot()
 	return HashPassword(password)
 }
 
@@ -377,6 +391,7 @@ func (p *PasswordLogin) dummyHash() string {
 		if err == nil {
 			p.dummy = h
 		}
+		runtime.GC() // its 64 MiB, before the check allocates another (releaseSlot)
 	})
 	return p.dummy
 }

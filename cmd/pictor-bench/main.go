@@ -1,10 +1,11 @@
-// Command pictor-bench measures Pictor's federation throughput on this
-// machine, repeatably and outside the test suite:
+// Command pictor-bench measures Pictor's federation throughput and memory
+// bounds on this machine, repeatably and outside the test suite:
 //
 //	go run ./cmd/pictor-bench sign               RSA-2048 signatures per second, one core and all
 //	go run ./cmd/pictor-bench fanout             one post to 10,000 followers with distinct inboxes
 //	go run ./cmd/pictor-bench fanout -shared     10,000 followers on 100 hosts with shared inboxes
 //	go run ./cmd/pictor-bench inbox              signed inbox POSTs accepted per second, and RSS
+//	go run ./cmd/pictor-bench signin             peak RSS under 60 parallel wrong-password sign-ins
 //
 // Every run uses a fresh data folder in a temporary directory and loopback
 // sinks that verify each signature. Flags of each subcommand: -h.
@@ -29,6 +30,8 @@ func main() {
 		err = runFanout(ctx, os.Args[2:])
 	case "inbox":
 		err = runInbox(ctx, os.Args[2:])
+	case "signin":
+		err = runSignin(os.Args[2:])
 	default:
 		usage()
 	}
@@ -39,6 +42,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox [flags]")
+	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox|signin [flags]")
 	os.Exit(2)
 }
