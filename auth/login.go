@@ -349,6 +349,7 @@ func (p *PasswordLogin) Login(ctx context.Context, username, password, ip string
 	if !known {
 		key = "user:" + strings.ToLower(name)
 	}
+	known = known && hash != "" // accounts without a password (bots) cannot sign in
 	att, err := p.limiter.Begin(ctx, ip, key)
 	if err != nil {
 		return 0, err

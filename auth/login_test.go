@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/store"
 )
 
 func newTestLimiter(clock *testClock, maxEntries int) *LoginLimiter {
@@ -225,6 +226,16 @@ func TestPasswordLogin(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	e.addUser(t, "carol", "secret", true)
+	nopass := store.Account{Username: "nopass", URI: "https://pictor.test/users/nopass"}
+	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertAccount(ctx, &nopass); err != nil {
+			return err
+		}
+		return tx.InsertUser(ctx, &store.User{AccountID: nopass.ID}) // a bot's login row: no password
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	l := newTestLimiter(e.clock, 0)
 	p := NewPasswordLogin(e.db, l)
 	cases := []struct {
@@ -238,6 +249,8 @@ func TestPasswordLogin(t *testing.T) {
 		{"nobody", "correct horse", http.StatusUnauthorized},
 		{"carol", "secret", http.StatusForbidden},
 		{"carol", "wrong", http.StatusUnauthorized},
+		{"nopass", "", http.StatusUnauthorized},
+		{"nopass", "x", http.StatusUnauthorized},
 	}
 	for _, tc := range cases {
 		id, err := p.Login(ctx, tc.user, tc.pass, "192.0.2.50")
