@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -253,18 +252,8 @@ func (a *Attempt) release() bool {
 		return false
 	}
 	a.released = true
-	a.l.releaseSlot()
+	<-a.l.slots
 	return true
-}
-
-// releaseSlot frees a hashing slot after collecting garbage: the check's
-// 64 MiB are garbage now, and left to the pacer they would stay until the
-// heap doubled, so that a few checks in a row would hold several times
-// that. A collection costs a few milliseconds against the hash's hundred
-// or more, and runs at most once per admitted check.
-func (l *LoginLimiter) releaseSlot() {
-	runtime.GC()
-	<-l.slots
 }
 
 // Failed records a wrong password: the attempt stays counted, and the
@@ -382,7 +371,7 @@ func (p *PasswordLogin) HashPassword(ctx context.Context, password string) (stri
 	if err := p.limiter.acquire(ctx); err != nil {
 		return "", err
 	}
-	defer p.limiter.releaseSlot()
+	defer func() { <-p.limiter.slots }()
 	return HashPassword(password)
 }
 
@@ -392,7 +381,6 @@ func (p *PasswordLogin) dummyHash() string {
 		if err == nil {
 			p.dummy = h
 		}
-		runtime.GC() // its 64 MiB, before the check allocates another (releaseSlot)
 	})
 	return p.dummy
 }
