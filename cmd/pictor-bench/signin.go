@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,7 +96,7 @@ func signinBurst(dir string, o signinFlags, name string, username, from func(int
 	}
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 2 * time.Minute,
-		Transport: &http.Transport{MaxIdleConnsPerHost: o.burst, MaxConnsPerHost: o.burst},
+		Transport:     &http.Transport{MaxIdleConnsPerHost: o.burst, MaxConnsPerHost: o.burst},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Get(base + "/signin")
 	if err != nil {
@@ -109,7 +108,7 @@ func signinBurst(dir string, o signinFlags, name string, username, from func(int
 	if m == nil {
 		return fmt.Errorf("no CSRF token on /signin")
 	}
-	idle := procStatusKB(cmd.Process.Pid, "VmRSS:")
+	idle := procStatusKB(cmd.Process.Pid, "VmRSS")
 	statuses := map[int]int{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -138,33 +137,13 @@ func signinBurst(dir string, o signinFlags, name string, username, from func(int
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	peak := procStatusKB(cmd.Process.Pid, "VmHWM:")
-	codes := make([]int, 0, len(statuses))
-	for c := range statuses {
-		codes = append(codes, c)
-	}
-	sort.Ints(codes)
+	peak := procStatusKB(cmd.Process.Pid, "VmHWM")
 	var parts []string
-	for _, c := range codes {
+	for _, c := range sortedKeys(statuses) {
 		parts = append(parts, fmt.Sprintf("%d×%d", statuses[c], c))
 	}
 	fmt.Printf("signin, %s: %d parallel wrong passwords in %v: %s (401: checked, 429: refused)\n",
 		name, o.burst, elapsed.Round(time.Millisecond), strings.Join(parts, ", "))
 	fmt.Printf("  resident memory of pictor serve: %d MB before, %d MB peak (VmHWM)\n", idle/1024, peak/1024)
 	return nil
-}
-
-// procStatusKB reads a kB field of /proc/PID/status (VmRSS:, VmHWM:).
-func procStatusKB(pid int, field string) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb
-		}
-	}
-	return 0
 }
