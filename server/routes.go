@@ -88,7 +88,7 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusMethodNotAllowed, "method not allowed")
 	})
-	return s.logRequests(cors(r))
+	return s.logRequests(s.clientAddr.Middleware(cors(r)))
 }
 
 // negotiate serves ActivityPub JSON to clients that ask for it and HTML to
