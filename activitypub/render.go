@@ -76,6 +76,7 @@ type NoteData struct {
 	Mentions  []store.Account
 	Tags      []string
 	Generator *Generator // set for posts with generated images
+	Poll      *store.Poll // set for posts with a poll: rendered as a Question
 }
 
 // Audience returns the to and cc lists of a status as Mastodon addresses
@@ -132,6 +133,9 @@ func (f *Federation) RenderNote(d NoteData) Object {
 	if d.Generator != nil {
 		o.Generator = Embed(*d.Generator)
 		o.DigitalSourceType = TrainedAlgorithmicMedia
+	}
+	if d.Poll != nil {
+		renderQuestion(&o, *d.Poll, f.db.Now())
 	}
 	return o
 }

@@ -288,6 +288,13 @@ type Object struct {
 	Attachment        Attachments       `json:"attachment,omitempty"`
 	Generator         IRIOrObject       `json:"generator,omitzero"`
 	DigitalSourceType string            `json:"digitalSourceType,omitempty"`
+	// A Question's poll (vocab_question.go): oneOf for one choice, anyOf
+	// for several.
+	OneOf       []QuestionOption `json:"oneOf,omitempty"`
+	AnyOf       []QuestionOption `json:"anyOf,omitempty"`
+	EndTime     Time             `json:"endTime,omitzero"`
+	Closed      ClosedAt         `json:"closed,omitzero"`
+	VotersCount *int             `json:"votersCount,omitempty"`
 }
 
 // Language returns the post's language as Mastodon derives it: the key of

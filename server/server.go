@@ -107,6 +107,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		DeliveryTimeout: fo.DeliveryTimeout.Duration, RetryFor: fo.RetryFor.Duration,
 		UnreachableAfter: fo.UnreachableAfter.Duration, ActorCacheFor: fo.ActorCacheFor.Duration,
 		UserAgent: ua, AllowPrivate: fo.AllowPrivateAddresses, Version: Version,
+		PollUpdateDelay: fo.PollUpdateDelay.Duration,
 	})
 	if err != nil {
 		return err
@@ -157,7 +158,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // ctx ends, and returns when all have stopped.
 func (s *Server) Workers(ctx context.Context) {
 	workers := []func(context.Context) error{s.Fed.RunInbox, s.Fed.RunDelivery, s.API.RunStreaming, s.Gen.Run, s.Gen.RunBot,
-		s.Push.Run, s.runMediaCache}
+		s.Push.Run, s.runMediaCache, func(ctx context.Context) error { return s.Social.RunPolls(ctx, s.Log) }}
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)

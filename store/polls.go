@@ -348,13 +348,15 @@ func (db *DB) NextPollWork(ctx context.Context) (time.Time, error) {
 	return fromMS(next.Int64), nil
 }
 
-// MarkPollUpdateSent clears a poll's pending Update.
-func (tx *Tx) MarkPollUpdateSent(ctx context.Context, statusID int64) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE polls SET update_due_at = 0 WHERE status_id = ?`, statusID)
+// MarkPollUpdateSent clears a poll's pending Update; pending is false when
+// none was pending (another worker sent it, or the poll ended).
+func (tx *Tx) MarkPollUpdateSent(ctx context.Context, statusID int64) (pending bool, err error) {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE polls SET update_due_at = 0 WHERE status_id = ? AND update_due_at <> 0`, statusID)
 	if err != nil {
-		return fmt.Errorf("mark poll update %d: %w", statusID, err)
+		return false, fmt.Errorf("mark poll update %d: %w", statusID, err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // MarkPollEnded records that a poll's end was handled; ended is false when

@@ -149,8 +149,8 @@ func TestDuePollWork(t *testing.T) {
 		t.Fatalf("next %v %v", next, err)
 	}
 	mustWrite(t, db, func(tx *Tx) error {
-		if err := tx.MarkPollUpdateSent(ctx0, open.StatusID); err != nil {
-			return err
+		if pending, err := tx.MarkPollUpdateSent(ctx0, open.StatusID); err != nil || !pending {
+			return fmt.Errorf("mark sent: %v %v", pending, err)
 		}
 		first, err := tx.MarkPollEnded(ctx0, ended.StatusID)
 		if err != nil || !first {
