@@ -39,10 +39,8 @@ func draftOf(p params) (social.Draft, error) {
 	if p.str("scheduled_at") != "" {
 		return d, apperr.Invalid("scheduled posts are not supported")
 	}
-	if len(p.list("poll[options]")) > 0 {
-		return d, apperr.Invalid("polls are not supported")
-	}
-	return d, nil
+	d.Poll, err = pollDraftOf(p)
+	return d, err
 }
 
 // imaginePrompt returns the prompt after the generation command, if text
