@@ -75,7 +75,7 @@ type NoteData struct {
 	Media     []store.MediaAttachment
 	Mentions  []store.Account
 	Tags      []string
-	Generator *Generator // set for posts with generated images
+	Generator *Generator  // set for posts with generated images
 	Poll      *store.Poll // set for posts with a poll: rendered as a Question
 }
 
