@@ -4,10 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
@@ -201,5 +206,47 @@ func TestLocalPollRemoteVote(t *testing.T) {
 	json.Unmarshal(body, &fetched)
 	if fetched["type"] != "Question" || fetched["votersCount"] != float64(1) {
 		t.Fatalf("fetched: %s", body)
+	}
+}
+
+// issueToken gives accountID an access token with scopes through the OAuth
+// server's authorization-code flow.
+func issueToken(t *testing.T, srv *servertest.Server, accountID int64, scopes string) string {
+	t.Helper()
+	ctx := context.Background()
+	app, secret, err := srv.OAuth.RegisterApp(ctx, auth.AppRequest{ClientName: "polls e2e", RedirectURIs: []string{auth.OOBRedirectURI},
+		Scopes: scopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	az, err := srv.OAuth.Authorize(ctx, auth.AuthorizeRequest{ResponseType: "code", ClientID: app.ClientID,
+		RedirectURI: auth.OOBRedirectURI, Scope: scopes}, accountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := srv.OAuth.Token(ctx, auth.TokenRequest{GrantType: "authorization_code", Code: az.Code,
+		RedirectURI: auth.OOBRedirectURI, ClientID: app.ClientID, ClientSecret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.AccessToken
+}
+
+// masto.js (Elk, Phanpy) creates a poll, votes on it and reads it
+// (e2e/clients/polls.mjs).
+func TestClientLibraryPolls(t *testing.T) {
+	node, dir := requireClientDeps(t)
+	srv := servertest.Start(t, servertest.Options{})
+	alice, bob := srv.CreateUser(t, "alice", ""), srv.CreateUser(t, "bob", "")
+	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join("clients", "polls.mjs"))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+srv.CA.PEMFile(), "PICTOR_URL="+srv.URL,
+		"ALICE_TOKEN="+issueToken(t, srv, alice.ID, "read write"), "BOB_TOKEN="+issueToken(t, srv, bob.ID, "read write"))
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil || !strings.Contains(string(out), "DONE ") {
+		t.Fatalf("polls.mjs failed: %v", err)
 	}
 }
