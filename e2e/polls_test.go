@@ -20,7 +20,9 @@ import (
 )
 
 // fastPolls makes poll Updates go out 50 ms after a vote.
-func fastPolls(c *config.File) { c.Federation.PollUpdateDelay = config.Duration{Duration: 50 * time.Millisecond} }
+func fastPolls(c *config.File) {
+	c.Federation.PollUpdateDelay = config.Duration{Duration: 50 * time.Millisecond}
+}
 
 // aliceFollowsRemote makes alice follow a, accepted.
 func aliceFollowsRemote(t *testing.T, env *fedEnv, a *fakeActor) {
