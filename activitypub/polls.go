@@ -220,3 +220,28 @@ func (v voteNote) MarshalJSON() ([]byte, error) {
 	}
 	return Marshal(wire{ID: v.ID, Type: v.Type, Name: v.Name, AttributedTo: v.AttributedTo, InReplyTo: v.InReplyTo, To: v.To})
 }
+
+// FetchPoll fetches remote status st's Question again and refreshes its
+// poll; Mastodon does so when a poll local accounts voted in ends, so that
+// they are told the final results.
+func (f *Federation) FetchPoll(ctx context.Context, st store.Status) error {
+	body, err := f.Get(ctx, st.URI)
+	if err != nil {
+		return err
+	}
+	o, err := ParseObject(body)
+	if err != nil {
+		return err
+	}
+	if o.ID != st.URI {
+		return permanent("poll %s: document id is %q", st.URI, o.ID)
+	}
+	author, err := f.db.AccountByID(ctx, st.AccountID)
+	if err != nil {
+		return err
+	}
+	if err := f.checkAuthor(author, o); err != nil {
+		return err
+	}
+	return f.refreshRemotePoll(ctx, author, o)
+}

@@ -252,3 +252,50 @@ func TestClientLibraryPolls(t *testing.T) {
 		t.Fatalf("polls.mjs failed: %v", err)
 	}
 }
+
+// When a remote poll alice voted in ends, Pictor fetches the Question again
+// for the final results (as Mastodon does) and tells alice it ended.
+func TestRemotePollEndFetchesResults(t *testing.T) {
+	clock := newFakeClock()
+	env := newFedEnv(t, servertest.Options{Configure: fastPolls, Clock: clock.Now})
+	r := env.remote
+	r.setClock(clock.Now)
+	bob := r.addActor("rinpatch")
+	aliceFollowsRemote(t, env, bob)
+	end := clock.Now().Add(10 * time.Minute).Format("2006-01-02T15:04:05Z")
+	body := rehostFixture(t, "mastodon/create-question-poll.json", map[string]string{
+		"https://mastodon.sdf.org/users/rinpatch": bob.ID, "https://mastodon.sdf.org/@rinpatch": bob.ID + "/web",
+		"2019-05-11T09:03:36Z": end})
+	sendDone(t, env, bob, body)
+	questionID := bob.ID + "/statuses/102070944809637304"
+	st, err := env.srv.DB.StatusByURI(context.Background(), questionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.srv.Social.Vote(context.Background(), env.alice.ID, st.ID, []int{1}); err != nil {
+		t.Fatal(err)
+	}
+	r.waitInbox(t, "vote", ofType("Create"))
+
+	var create map[string]any
+	json.Unmarshal(body, &create)
+	q := create["object"].(map[string]any)
+	for i, n := range []int{3, 4, 0, 1} {
+		q["oneOf"].([]any)[i].(map[string]any)["replies"].(map[string]any)["totalItems"] = n
+	}
+	q["votersCount"], q["closed"] = 8, end
+	r.addDoc(questionID, q)
+	clock.Advance(11 * time.Minute)
+	// Any new status wakes the poll worker to look at the clock again.
+	if _, err := env.srv.Social.CreateStatus(context.Background(), env.alice.ID, social.Draft{Text: "tick"}); err != nil {
+		t.Fatal(err)
+	}
+	servertest.Eventually(t, wait, "alice's poll notification", func() bool {
+		ns, err := env.srv.DB.Notifications(context.Background(), env.alice.ID,
+			store.NotificationFilter{Types: []string{store.NotifyPoll}}, store.Page{Limit: 5})
+		return err == nil && len(ns) == 1 && ns[0].StatusID == st.ID
+	})
+	if counts, voters := pollCounts(t, env.srv.DB, st.ID); !slices.Equal(counts, []int64{3, 4, 0, 1}) || voters != 8 {
+		t.Fatalf("final results not fetched: %v voters %d", counts, voters)
+	}
+}

@@ -115,20 +115,20 @@ func TestPollUpdatesAndEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.handleDuePolls(ctx); err != nil {
+	if err := e.svc.handleDuePolls(ctx, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	if got := pending(t, e.db); len(got) != 0 {
 		t.Fatalf("sent before the delay: %v", got)
 	}
 	clock.Advance(3 * time.Minute)
-	if err := e.svc.handleDuePolls(ctx); err != nil {
+	if err := e.svc.handleDuePolls(ctx, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	if got := pending(t, e.db); len(got["Update"]) != 2 {
 		t.Fatalf("one Update to bob and carol wanted: %v", got)
 	}
-	if err := e.svc.handleDuePolls(ctx); err != nil {
+	if err := e.svc.handleDuePolls(ctx, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	if got := pending(t, e.db); len(got) != 0 {
@@ -140,7 +140,7 @@ func TestPollUpdatesAndEnd(t *testing.T) {
 		t.Fatalf("vote after the end: %v", err)
 	}
 	for i := 0; i < 2; i++ {
-		if err := e.svc.handleDuePolls(ctx); err != nil {
+		if err := e.svc.handleDuePolls(ctx, slog.New(slog.DiscardHandler)); err != nil {
 			t.Fatal(err)
 		}
 	}

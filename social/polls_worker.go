@@ -34,7 +34,7 @@ func (s *Service) RunPolls(ctx context.Context, log *slog.Logger) error {
 		}
 		if err == nil && !next.IsZero() {
 			if !next.After(s.db.Now()) {
-				if err := s.handleDuePolls(ctx); err != nil && ctx.Err() == nil {
+				if err := s.handleDuePolls(ctx, log); err != nil && ctx.Err() == nil {
 					log.Error("poll work", "err", err)
 				} else {
 					continue
@@ -72,7 +72,7 @@ func (s *Service) waitForPollWork(ctx context.Context, sub *pubsub.Subscription,
 }
 
 // handleDuePolls handles every poll due now.
-func (s *Service) handleDuePolls(ctx context.Context) error {
+func (s *Service) handleDuePolls(ctx context.Context, log *slog.Logger) error {
 	for ctx.Err() == nil {
 		var work store.PollWork
 		err := s.db.Write(ctx, func(tx *store.Tx) (err error) {
@@ -86,6 +86,7 @@ func (s *Service) handleDuePolls(ctx context.Context) error {
 			return nil
 		}
 		for _, id := range work.Ended {
+			s.fetchFinalResults(ctx, id, log)
 			if err := s.db.Write(ctx, func(tx *store.Tx) error { return s.endPoll(ctx, tx, id) }); err != nil {
 				return err
 			}
@@ -104,6 +105,22 @@ func (s *Service) handleDuePolls(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// fetchFinalResults refreshes an ended remote poll that local accounts voted
+// in from its server before they are told it ended. A failed fetch is
+// logged: they are told with the last known counts.
+func (s *Service) fetchFinalResults(ctx context.Context, id int64, log *slog.Logger) {
+	st, err := s.db.StatusByID(ctx, id)
+	if err != nil || st.Local || !st.DeletedAt.IsZero() {
+		return
+	}
+	if voted, err := s.db.HasLocalPollVoters(ctx, id); err != nil || !voted {
+		return
+	}
+	if err := s.fed.FetchPoll(ctx, st); err != nil && ctx.Err() == nil {
+		log.Info("fetch final poll results", "status_id", id, "err", err)
+	}
 }
 
 // sendPollUpdate queues an Update of local poll id's Question to the

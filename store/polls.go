@@ -283,6 +283,17 @@ func (tx *Tx) PollVoters(ctx context.Context, statusID int64, local bool) ([]Acc
 	return out, nil
 }
 
+// HasLocalPollVoters reports whether any local account voted on a poll.
+func (db *DB) HasLocalPollVoters(ctx context.Context, statusID int64) (bool, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM poll_votes v JOIN accounts a ON a.id = v.account_id
+		WHERE v.status_id = ? AND a.domain = '' LIMIT 1)`, statusID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("local voters of %d: %w", statusID, err)
+	}
+	return n > 0, nil
+}
+
 // SchedulePollUpdate asks for an Update of a local poll's Question at the
 // latest at; an earlier pending time is kept, so a storm of votes yields
 // one Update per delay (Mastodon waits 3 minutes the same way).
