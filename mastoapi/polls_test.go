@@ -123,6 +123,23 @@ func TestPollCreateAndVote(t *testing.T) {
 		t.Fatalf("carol's view of the status: %+v", carolView.Poll)
 	}
 	e.call(t, req{method: "GET", path: "/api/v1/polls/999999"}, 404, nil)
+
+	// Edits: the same poll keeps its votes; other options replace it.
+	var edited struct{ Poll pollJSON }
+	e.call(t, req{method: "PUT", path: "/api/v1/statuses/" + st.ID, token: alice, json: map[string]any{"status": "Tea or coffee?!",
+		"poll": map[string]any{"options": []string{"tea", "coffee", "water"}, "expires_in": 600}}}, 200, &edited)
+	if edited.Poll.VotesCount != 1 {
+		t.Fatalf("unchanged poll lost its votes: %+v", edited.Poll)
+	}
+	e.call(t, req{method: "PUT", path: "/api/v1/statuses/" + st.ID, token: alice, json: map[string]any{"status": "Tea or juice?",
+		"poll": map[string]any{"options": []string{"tea", "juice"}, "expires_in": 900}}}, 200, &edited)
+	if edited.Poll.VotesCount != 0 || len(edited.Poll.Options) != 2 || edited.Poll.Options[1].Title != "juice" {
+		t.Fatalf("changed poll: %+v", edited.Poll)
+	}
+	e.call(t, req{method: "GET", path: "/api/v1/polls/" + st.Poll.ID, token: bob}, 200, &got)
+	if *got.Voted || len(got.OwnVotes) != 0 {
+		t.Fatalf("bob's vote survived the change: %+v", got)
+	}
 }
 
 // Multiple-choice polls count each voter once; hidden totals are null

@@ -79,6 +79,27 @@ func (s *Service) storePoll(ctx context.Context, tx *store.Tx, st store.Status, 
 	return tx.InsertPoll(ctx, p)
 }
 
+// editPoll applies an edit's poll to status st: a new or changed poll
+// (other options or choice mode) replaces the old one and its votes, as
+// Mastodon resets a poll whose options change; an unchanged one, or none
+// sent, keeps the poll as it is. It returns the status's poll afterwards.
+func (s *Service) editPoll(ctx context.Context, tx *store.Tx, st store.Status, next *store.Poll, ttl time.Duration) (*store.Poll, error) {
+	old, err := existingPoll(ctx, tx, st.ID)
+	if err != nil || next == nil {
+		return old, err
+	}
+	if old != nil && old.Multiple == next.Multiple && slices.EqualFunc(old.Options, next.Options,
+		func(a, b store.PollOption) bool { return a.Title == b.Title }) {
+		return old, nil
+	}
+	if old != nil {
+		if err := tx.DeletePoll(ctx, st.ID); err != nil {
+			return nil, err
+		}
+	}
+	return next, s.storePoll(ctx, tx, st, next, ttl)
+}
+
 // existingPoll returns a status's poll, or nil when it has none.
 func existingPoll(ctx context.Context, tx *store.Tx, statusID int64) (*store.Poll, error) {
 	p, err := tx.PollByStatusID(ctx, statusID)

@@ -52,7 +52,7 @@ func (s *Service) prepare(ctx context.Context, author store.Account, d Draft, ed
 	if n := textLength(d.Text) + textLength(d.SpoilerText); n > s.opts.MaxChars {
 		return p, apperr.Invalid("text is longer than %d characters", s.opts.MaxChars)
 	}
-	if d.Poll != nil && editing == 0 {
+	if d.Poll != nil {
 		poll, err := s.preparePoll(*d.Poll, len(d.MediaIDs) > 0)
 		if err != nil {
 			return p, err
@@ -247,7 +247,7 @@ func (s *Service) EditStatus(ctx context.Context, accountID, statusID int64, d D
 		if err := s.storeDetails(ctx, tx, st, p); err != nil {
 			return err
 		}
-		if p.poll, err = existingPoll(ctx, tx, st.ID); err != nil {
+		if p.poll, err = s.editPoll(ctx, tx, st, p.poll, d.Poll.expiresIn()); err != nil {
 			return err
 		}
 		note := s.fed.RenderNote(s.noteData(st, author, p))

@@ -115,6 +115,14 @@ func (tx *Tx) RefreshRemotePoll(ctx context.Context, p Poll) error {
 	return nil
 }
 
+// DeletePoll removes a status's poll with its options and votes.
+func (tx *Tx) DeletePoll(ctx context.Context, statusID int64) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM polls WHERE status_id = ?`, statusID); err != nil {
+		return fmt.Errorf("delete poll %d: %w", statusID, err)
+	}
+	return nil
+}
+
 func pollWhere(ctx context.Context, q querier, statusID int64) (Poll, error) {
 	polls, err := pollsByIDs(ctx, q, []int64{statusID})
 	if err != nil {
