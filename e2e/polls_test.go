@@ -14,6 +14,8 @@ import (
 
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/e2e/fedipeer"
+	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -297,5 +299,48 @@ func TestRemotePollEndFetchesResults(t *testing.T) {
 	})
 	if counts, voters := pollCounts(t, env.srv.DB, st.ID); !slices.Equal(counts, []int64{3, 4, 0, 1}) || voters != 8 {
 		t.Fatalf("final results not fetched: %v voters %d", counts, voters)
+	}
+}
+
+// With a real Fedify peer: Fedify accepts Pictor's Question (signature and
+// parse), its Mastodon-shaped vote is counted, and its actor receives the
+// Update with the new count.
+func TestFedifyPoll(t *testing.T) {
+	fedipeer.RequireDeps(t)
+	ctx := context.Background()
+	ca := tlstest.New(t)
+	srv := servertest.Start(t, servertest.Options{CA: ca, Configure: fastPolls})
+	peer := fedipeer.Start(t, ca)
+	alice := srv.CreateUser(t, "alice", "")
+	peer.Follow(t, "bob", "@alice@"+strings.TrimPrefix(srv.URL, "https://"))
+	peer.WaitInbox(t, "bob", fedipeer.OfType("Accept"), wait)
+
+	st, err := srv.Social.CreateStatus(ctx, alice.ID, social.Draft{Text: "Cats or dogs?",
+		Poll: &social.PollDraft{Options: []string{"cats", "dogs"}, ExpiresIn: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := peer.WaitInbox(t, "bob", func(a fedipeer.Activity) bool { return a.Type == "Create" && a.ObjectID() == st.URI }, wait)
+	if create.ObjectType() != "Question" {
+		t.Fatalf("Fedify received %s", create.JSON)
+	}
+	peer.Vote(t, "bob", st.URI, "dogs")
+	servertest.Eventually(t, wait, "bob's vote counted", func() bool {
+		p, err := srv.DB.PollByStatusID(ctx, st.ID)
+		return err == nil && p.Options[1].VotesCount == 1 && p.VotersCount == 1
+	})
+	update := peer.WaitInbox(t, "bob", func(a fedipeer.Activity) bool { return a.Type == "Update" && a.ObjectID() == st.URI }, wait)
+	var q struct {
+		OneOf []struct {
+			Name    string
+			Replies struct{ TotalItems int }
+		}
+		VotersCount int
+	}
+	if err := json.Unmarshal(update.Object, &q); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.OneOf) != 2 || q.OneOf[1].Name != "dogs" || q.OneOf[1].Replies.TotalItems != 1 || q.VotersCount != 1 {
+		t.Fatalf("Update as Fedify received it: %s", update.JSON)
 	}
 }
