@@ -103,9 +103,9 @@ func (f *Federation) refreshRemotePoll(ctx context.Context, actor store.Account,
 	})
 }
 
-// isVote reports whether o is a vote on a local poll: a Note with a name
-// replying to a local status that has a poll (Mastodon's test). Votes are
-// never stored as statuses.
+// isVote reports whether o is a vote on a local poll: an object whose name
+// is one of the options of the local poll it replies to (Mastodon's test).
+// Votes are never stored as statuses; any other reply is a status.
 func (f *Federation) isVote(ctx context.Context, o Object) (store.Status, bool, error) {
 	if o.Name == "" || o.InReplyTo.ID() == "" || !f.IsLocalURI(o.InReplyTo.ID()) {
 		return store.Status{}, false, nil
@@ -117,12 +117,24 @@ func (f *Federation) isVote(ctx context.Context, o Object) (store.Status, bool, 
 	if err != nil {
 		return store.Status{}, false, err
 	}
-	if _, err := f.db.PollByStatusID(ctx, st.ID); errors.Is(err, store.ErrNotFound) {
+	poll, err := f.db.PollByStatusID(ctx, st.ID)
+	if errors.Is(err, store.ErrNotFound) {
 		return store.Status{}, false, nil
 	} else if err != nil {
 		return store.Status{}, false, err
 	}
-	return st, st.Local && st.DeletedAt.IsZero(), nil
+	return st, st.Local && st.DeletedAt.IsZero() && pollChoice(poll, o.Name) >= 0, nil
+}
+
+// pollChoice returns the index of the option titled name, or -1.
+func pollChoice(p store.Poll, name string) int {
+	name = strings.TrimSpace(name)
+	for i, opt := range p.Options {
+		if opt.Title == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // applyVote records a remote actor's vote on a local poll: the option named
@@ -138,13 +150,7 @@ func (f *Federation) applyVote(ctx context.Context, actor store.Account, o Objec
 		if poll.Expired(tx.Now()) || st.AccountID == actor.ID {
 			return nil
 		}
-		choice := -1
-		for i, opt := range poll.Options {
-			if opt.Title == strings.TrimSpace(o.Name) {
-				choice = i
-				break
-			}
-		}
+		choice := pollChoice(poll, o.Name)
 		if choice < 0 {
 			return nil
 		}
