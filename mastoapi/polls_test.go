@@ -187,6 +187,13 @@ func TestPollLimits(t *testing.T) {
 		"poll": map[string]any{"options": []string{"a", "b"}, "expires_in": 600}}}, 422, nil)
 	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: alice, json: map[string]any{"status": "q",
 		"poll": map[string]any{"options": []string{"a", strings.Repeat("é", 50), "c", "d"}, "expires_in": 2629746}}}, 200, nil)
+	fake := &fakeImaginer{srv: e}
+	e.API.Imaginer = fake
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: alice, json: map[string]any{"status": "/imagine a fox",
+		"poll": map[string]any{"options": []string{"a", "b"}, "expires_in": 600}}}, 422, nil)
+	if fake.prompt != "" {
+		t.Fatal("an image was generated for a post with a poll")
+	}
 	for _, path := range []string{"/api/v1/instance", "/api/v2/instance"} {
 		var inst struct {
 			Configuration struct {
