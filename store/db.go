@@ -46,7 +46,8 @@ type Options struct {
 }
 
 // Open opens (creating if needed) the database file at path and applies
-// pending migrations.
+// pending migrations. The file and SQLite's companion files are readable by
+// the owner only (SecureFiles).
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -56,6 +57,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if _, err := SecureFiles(abs); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	w, r, err := openPools(abs)
