@@ -46,6 +46,9 @@ type Options struct {
 	AllowPrivate bool
 	// SoftwareName and Version are reported by NodeInfo.
 	SoftwareName, Version string
+	// PollUpdateDelay is how long after a vote on a local poll its Update
+	// goes out; votes meanwhile share it (Mastodon waits 3 minutes).
+	PollUpdateDelay time.Duration
 }
 
 // DefaultInboxDedupeFor bounds how long a received activity counts as seen.
@@ -83,6 +86,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.WebFingerScheme == "" {
 		o.WebFingerScheme = "https"
+	}
+	if o.PollUpdateDelay <= 0 {
+		o.PollUpdateDelay = 3 * time.Minute
 	}
 	if o.SoftwareName == "" {
 		o.SoftwareName = "pictor"

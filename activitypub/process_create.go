@@ -98,6 +98,12 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 	if err := f.checkAuthor(actor, o); err != nil {
 		return err
 	}
+	if parent, ok, err := f.isVote(ctx, o); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return f.applyVote(ctx, actor, o, parent)
+	}
 	mentioned, err := f.localAddressees(ctx, o)
 	if err != nil {
 		return err
@@ -118,6 +124,9 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 			return err
 		}
 		if err := f.storeRemoteDetails(ctx, tx, st, o, nf); err != nil {
+			return err
+		}
+		if err := storeRemotePoll(ctx, tx, st, o); err != nil {
 			return err
 		}
 		if err := tx.AttachReplyParent(ctx, st); err != nil {
@@ -246,7 +255,7 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 		return err
 	}
 	if o.Updated.IsZero() {
-		return nil
+		return f.refreshRemotePoll(ctx, actor, o)
 	}
 	mentioned, err := f.localAddressees(ctx, o)
 	if err != nil {
@@ -261,7 +270,9 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 			return err
 		}
 		if !old.EditedAt.IsZero() && !o.Updated.After(old.EditedAt) {
-			return nil // stale or repeated edit
+			// A repeated edit time: no new edit, but a Question's counts
+			// may have moved (Mastodon keeps `updated` on poll Updates).
+			return storeRemotePoll(ctx, tx, old, o)
 		}
 		st := old
 		st.Content, st.SpoilerText, st.Sensitive, st.EditedAt = htmlsan.Clean(o.Text()), o.Summary, o.Sensitive, o.Updated.Time
@@ -276,6 +287,9 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 			return err
 		}
 		if err := f.storeRemoteDetails(ctx, tx, st, o, nf); err != nil {
+			return err
+		}
+		if err := storeRemotePoll(ctx, tx, st, o); err != nil {
 			return err
 		}
 		f.PublishStatus(tx, "update", st.ID)

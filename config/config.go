@@ -69,6 +69,7 @@ type Federation struct {
 	RetryFor              Duration `toml:"retry_for"`
 	UnreachableAfter      Duration `toml:"unreachable_after"`
 	ActorCacheFor         Duration `toml:"actor_cache_for"`
+	PollUpdateDelay       Duration `toml:"poll_update_delay"`
 }
 
 // Media bounds uploaded and generated images.
@@ -185,6 +186,7 @@ func Default() File {
 			RetryFor:           Duration{72 * time.Hour},
 			UnreachableAfter:   Duration{7 * 24 * time.Hour},
 			ActorCacheFor:      Duration{24 * time.Hour},
+			PollUpdateDelay:    Duration{3 * time.Minute},
 		},
 		Media: Media{
 			MaxUploadBytes:     16 << 20,

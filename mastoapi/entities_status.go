@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/pictor-social/pictor/internal/htmlsan"
 	"github.com/pictor-social/pictor/social"
@@ -23,6 +24,12 @@ type statusData struct {
 	flags    map[int64]store.ViewerFlags
 	filters  *social.FilterSet // the viewer's active filters
 	context  string            // filter context; "" shows everything (filters_apply.go)
+
+	// The statuses' polls, the viewer's choices and the time of rendering
+	// (polls.go).
+	polls       map[int64]store.Poll
+	pollChoices map[int64][]int
+	now         time.Time
 }
 
 // loadStatusData batch-loads the boosted statuses, authors, mentioned
@@ -60,6 +67,9 @@ func (h *Handler) loadStatusData(ctx context.Context, viewer int64, list []store
 		return nil, err
 	}
 	if d.flags, err = h.db.StatusViewerFlags(ctx, viewer, all); err != nil {
+		return nil, err
+	}
+	if err := h.loadPolls(ctx, d, all); err != nil {
 		return nil, err
 	}
 	if d.filters, err = h.viewerFilters(ctx, viewer); err != nil {
@@ -160,6 +170,7 @@ func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 	if st.InReplyToAccountID != 0 {
 		e.InReplyToAccountID = strPtr(store.FormatID(st.InReplyToAccountID))
 	}
+	e.Poll = d.statusPoll(st.ID)
 	c := d.counts[st.ID]
 	e.RepliesCount, e.ReblogsCount, e.FavouritesCount = c.Replies, c.Reblogs, c.Favourites
 	for _, id := range d.mentions[st.ID] {

@@ -122,6 +122,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		DeliveryTimeout: fo.DeliveryTimeout.Duration, RetryFor: fo.RetryFor.Duration,
 		UnreachableAfter: fo.UnreachableAfter.Duration, ActorCacheFor: fo.ActorCacheFor.Duration,
 		UserAgent: ua, AllowPrivate: fo.AllowPrivateAddresses, Version: Version,
+		PollUpdateDelay: fo.PollUpdateDelay.Duration,
 	})
 	if err != nil {
 		return err
@@ -187,7 +188,8 @@ func (s *Server) Workers(ctx context.Context) {
 		run  func(context.Context) error
 	}{{"inbox", s.Fed.RunInbox}, {"delivery", s.Fed.RunDelivery}, {"streaming", s.API.RunStreaming},
 		{"generation", s.Gen.Run}, {"generator_bot", s.Gen.RunBot}, {"push", s.Push.Run},
-		{"media_cache", s.runMediaCache}, {"wakeups", s.runExternalChanges}}
+		{"media_cache", s.runMediaCache}, {"wakeups", s.runExternalChanges},
+		{"polls", func(ctx context.Context) error { return s.Social.RunPolls(ctx, s.Log) }}}
 	names := make([]string, len(workers))
 	for i, w := range workers {
 		names[i] = w.name

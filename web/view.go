@@ -63,6 +63,7 @@ type statusView struct {
 	CreatedAt   time.Time
 	Counts      store.StatusCounts
 	ReplyToURL  string
+	Poll        *pollView // nil without a poll (polls.go)
 }
 
 func (h *Handler) accountView(a store.Account) accountView {
@@ -156,7 +157,7 @@ func (h *Handler) statusViews(ctx context.Context, list []store.Status) ([]statu
 		}
 		out = append(out, h.statusView(st, a, mediaByStatus[st.ID], counts[st.ID]))
 	}
-	return out, nil
+	return out, h.attachPolls(ctx, out, ids)
 }
 
 func (h *Handler) statusView(st store.Status, author store.Account, media []store.MediaAttachment, c store.StatusCounts) statusView {
