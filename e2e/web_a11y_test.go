@@ -55,7 +55,7 @@ func TestWebAccessibility(t *testing.T) {
 		shots, _ = filepath.Abs("../docs/screenshots")
 	}
 	gated.Hold()
-	ctx, cancel := context.WithTimeout(ctx, 8*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 12*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "browser/a11y.mjs")
 	cmd.Env = append(os.Environ(), "PICTOR_URL="+srv.URL, "PICTOR_USER=alice", "PICTOR_PASSWORD=correct horse battery",

@@ -190,7 +190,7 @@ async function composeByKeyboard(page) {
     const el = document.querySelector("[data-live]");
     new MutationObserver(() => window.pictorLive(el.textContent)).observe(el, { childList: true, subtree: true, characterData: true });
   });
-  const reloaded = page.waitForEvent("load");
+  const reloaded = page.waitForEvent("load", { timeout: 120000 }); // the image is drawn under the race detector
   console.log("pictor: open the generation gate");
   await reloaded;
   check(page.url() === jobURL, "the job page reloads when the job is done");
@@ -218,7 +218,7 @@ const browser = await chromium.launch({
 try {
   const anonCtx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: viewports.desktop });
   const anon = await anonCtx.newPage();
-  anon.setDefaultTimeout(20000);
+  anon.setDefaultTimeout(30000);
   // axe-core is loaded and sees a planted fault.
   await anon.goto(base + "/");
   await anon.evaluate(axeSource);
@@ -246,7 +246,7 @@ try {
 
   const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: viewports.desktop });
   const page = await ctx.newPage();
-  page.setDefaultTimeout(20000);
+  page.setDefaultTimeout(30000);
   await page.goto(base + "/signin");
   await page.fill('input[name="username"]', env("PICTOR_USER"));
   await page.fill('input[name="password"]', env("PICTOR_PASSWORD"));
