@@ -239,6 +239,22 @@ func (tx *Tx) MarkStatusDeleted(ctx context.Context, id int64) error {
 	return nil
 }
 
+// ReleaseStatusURI renames the uri of the deleted status id (to
+// uri#released-ID) so that a new status may take it; snac gives every boost of
+// a post the same Announce id, so a boost undone and made again arrives with
+// the uri of the first. It returns ErrNotFound unless id is a deleted status.
+func (tx *Tx) ReleaseStatusURI(ctx context.Context, id int64) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE statuses SET uri = uri || '#released-' || id
+		WHERE id = ? AND deleted_at <> 0`, id)
+	if err != nil {
+		return fmt.Errorf("release status uri %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // StatusCounts are a status's public interaction counts.
 type StatusCounts struct {
 	Replies, Reblogs, Favourites int64
@@ -387,15 +403,20 @@ func (db *DB) CountAccountStatuses(ctx context.Context, accountID int64, visibil
 	return n, nil
 }
 
-// CountLocalStatuses counts local, not deleted, original statuses.
+// CountLocalStatuses counts local, not deleted statuses, boosts included
+// (Mastodon sums its accounts' statuses_count the same way).
 func (db *DB) CountLocalStatuses(ctx context.Context) (int64, error) {
-	var n int64
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM statuses WHERE local = 1 AND deleted_at = 0
-		AND reblog_of_id IS NULL`).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count local statuses: %w", err)
-	}
-	return n, nil
+	return db.cachedCount(ctx, "local statuses", []string{"account_counts", "accounts"}, func(ctx context.Context) (int64, error) {
+		var n int64
+		// account_counts (migration 0023) counts exactly these per account;
+		// only local accounts have any, and accounts_domain finds them.
+		err := db.read.QueryRowContext(ctx, `SELECT ifnull(sum(c.statuses), 0) FROM accounts a
+			JOIN account_counts c ON c.account_id = a.id WHERE a.domain = ''`).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("count local statuses: %w", err)
+		}
+		return n, nil
+	})
 }
 
 // ReblogBy returns accountID's boost of statusID, or ErrNotFound.

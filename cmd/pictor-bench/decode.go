@@ -93,7 +93,7 @@ func decodeBench(ctx context.Context, o decodeFlags) (decodeResult, error) {
 	addr := ln.Addr().String()
 	ln.Close()
 	data := filepath.Join(dir, "data")
-	token, err := benchToken(ctx, addr, data)
+	token, err := decodeToken(ctx, addr, data)
 	if err != nil {
 		return res, err
 	}
@@ -144,9 +144,9 @@ func decodeBench(ctx context.Context, o decodeFlags) (decodeResult, error) {
 	return res, nil
 }
 
-// benchToken creates the user alice in a fresh data folder and returns an
+// decodeToken creates the user alice in a fresh data folder and returns an
 // access token for her with write:media, through the real OAuth code flow.
-func benchToken(ctx context.Context, addr, data string) (string, error) {
+func decodeToken(ctx context.Context, addr, data string) (string, error) {
 	cfg := config.Default()
 	cfg.Host, cfg.Listen, cfg.Scheme, cfg.DataDir = addr, addr, "http", data
 	s, err := server.New(ctx, cfg, server.Options{Logger: slog.New(slog.DiscardHandler)})

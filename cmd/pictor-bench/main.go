@@ -6,6 +6,7 @@
 //	go run ./cmd/pictor-bench fanout -shared     10,000 followers on 100 hosts with shared inboxes
 //	go run ./cmd/pictor-bench inbox              signed inbox POSTs accepted per second, and RSS
 //	go run ./cmd/pictor-bench decode             12 concurrent decode-bomb uploads: statuses and peak RSS
+//	go run ./cmd/pictor-bench read               CPU per request, rate and latency of the hot reads, and RSS
 //
 // Every run uses a fresh data folder in a temporary directory and loopback
 // sinks that verify each signature. Flags of each subcommand: -h.
@@ -32,6 +33,8 @@ func main() {
 		err = runInbox(ctx, os.Args[2:])
 	case "decode":
 		err = runDecode(ctx, os.Args[2:])
+	case "read":
+		err = runRead(ctx, os.Args[2:])
 	default:
 		usage()
 	}
@@ -42,6 +45,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox|decode [flags]")
+	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox|decode|read [flags]")
 	os.Exit(2)
 }
