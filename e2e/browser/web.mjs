@@ -100,7 +100,7 @@ async function generate(page) {
   // The poll in flight when the job is released answers "done"; the script
   // then reloads the page (its body is gone by the time it could be read).
   const answered = page.waitForResponse((r) => r.url().endsWith(".json") && r.status() === 200);
-  const reloaded = page.waitForEvent("load");
+  const reloaded = page.waitForEvent("load", { timeout: 120000 }); // the image is drawn under the race detector
   console.log("pictor: open the generation gate");
   await answered;
   await reloaded;
