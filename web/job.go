@@ -84,7 +84,14 @@ func (h *Handler) renderJob(w http.ResponseWriter, r *http.Request, v *visitor, 
 		}
 		jv.Label = h.opts.Generator.LabelLine(genimage.Provenance{Backend: j.Backend, Model: j.Model})
 	}
-	pd := pageData{Title: "Generating", Nav: "compose", NoIndex: true, Data: jv}
+	title := "Generating"
+	switch {
+	case j.State == store.JobFailed:
+		title = "Generation failed"
+	case !jv.Pending:
+		title = "Generated"
+	}
+	pd := pageData{Title: title, Nav: "compose", NoIndex: true, Data: jv}
 	if jv.Pending {
 		pd.Refresh = 3
 	}

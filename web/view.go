@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/pictor-social/pictor/store"
@@ -185,6 +186,12 @@ func (s statusView) First() mediaView {
 		return mediaView{}
 	}
 	return s.Media[0]
+}
+
+// PromptInAlt reports whether a card's image link already reads the prompt
+// out (the drafted alt text quotes it), so the caption need not repeat it.
+func (s statusView) PromptInAlt() bool {
+	return !s.Sensitive && s.Prompt != "" && len(s.Media) > 0 && strings.Contains(s.Media[0].Alt, s.Prompt)
 }
 
 // More reports how many images follow the first.

@@ -100,7 +100,7 @@ async function generate(page) {
   // The poll in flight when the job is released answers "done"; the script
   // then reloads the page (its body is gone by the time it could be read).
   const answered = page.waitForResponse((r) => r.url().endsWith(".json") && r.status() === 200);
-  const reloaded = page.waitForEvent("load");
+  const reloaded = page.waitForEvent("load", { timeout: 120000 }); // the image is drawn under the race detector
   console.log("pictor: open the generation gate");
   await answered;
   await reloaded;
@@ -133,7 +133,10 @@ async function findInExploreAndProfile(page, postURL) {
   check((await card.count()) === 1, "the new post is in Explore");
   check((await card.locator(".prompt").textContent()) === prompt, "its Explore card shows the prompt");
   check((await card.locator(".chip").textContent()) === "pictor-abstract-1", "its Explore card shows the model");
-  check((await card.locator(".cw-badge").textContent()) === "bright colours", "its Explore card shows the content warning");
+  check((await card.locator(".cw-badge").textContent()).endsWith("bright colours"), "its Explore card shows the content warning");
+  check(!(await card.locator(".prompt").isVisible()), "its Explore card hides the prompt behind the warning");
+  await card.locator("summary").click();
+  check(await card.locator(".prompt").isVisible(), "a click on the card's warning shows the prompt");
   await shot(page, "explore-desktop");
   check((await cardsPerRow(page)) >= 4, "desktop: at least four cards per row");
   await page.goto(base + "/@" + env("PICTOR_USER"));
@@ -151,9 +154,9 @@ async function openPost(page, postURL) {
   check(!(await img.isVisible()), "the image behind the content warning is hidden");
   check(!(await text.isVisible()), "the text behind the content warning is hidden");
   check((await page.locator(".cw-media > summary").textContent()).includes("bright colours"), "the content warning is shown");
-  check((await page.locator("article.post details").count()) === 1 &&
-    (await page.locator("article.post", { hasText: "bright colours" }).locator("summary").count()) === 1,
+  check((await page.locator("article.post summary", { hasText: "bright colours" }).count()) === 1,
     "the content warning is shown once");
+  check(!(await page.locator(".prompt-full").isVisible()), "the prompt waits behind the warning too");
   await shot(page, "post-cw-closed-desktop");
   await page.click(".cw-media > summary");
   check(await img.isVisible(), "opening the content warning shows the image");
@@ -161,7 +164,8 @@ async function openPost(page, postURL) {
   check(await img.evaluate((i) => i.complete && i.naturalWidth === 1024), "the image is shown at full size");
   check((await page.locator("figcaption").first().textContent()).includes(alt), "the alt text is shown");
   check(await page.locator(".gen .chip.ai").isVisible(), "the post carries the AI label");
-  check((await page.locator(".prompt-full").textContent()) === `“${prompt}”`, "the post shows the prompt");
+  await page.click(".gen details.cw > summary");
+  check((await page.locator(".prompt-full").textContent()) === `“${prompt}”`, "the post shows the prompt once opened");
   check((await page.locator(".gen dd").first().textContent()) === "pictor-abstract-1", "the post shows the model");
   const orig = page.locator(".gen a", { hasText: "provider's file" });
   const res = await page.request.get(new URL(await orig.getAttribute("href"), base).href);

@@ -22,6 +22,15 @@
   // Generation progress: poll the job's JSON until it ends, then reload to
   // show the results form (the page itself renders every state). Providers
   // that stream partial images give a preview_url, new for every preview.
+  // The stage, and the progress in quarters, go to a polite live region; after
+  // the reload focus moves to the result (the images to pick, or the error).
+  var doneKey = "pictor-job-done";
+  var result = document.querySelector("[data-result]");
+  if (result && sessionStorage.getItem(doneKey) === location.pathname) {
+    sessionStorage.removeItem(doneKey);
+    var target = result.querySelector("input:checked, input") || result;
+    target.focus();
+  }
   var job = document.querySelector("[data-job]");
   if (job) {
     var url = job.getAttribute("data-job");
@@ -29,17 +38,26 @@
     var stage = job.querySelector("[data-stage]");
     var preview = job.querySelector("[data-job-preview]");
     var tries = 0;
+    var said = "";
     var poll = function () {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.json(); })
         .then(function (j) {
           if (bar && typeof j.fraction === "number") bar.value = j.fraction;
-          if (stage && j.stage) stage.textContent = j.stage;
+          if (stage && j.stage) {
+            var quarter = typeof j.fraction === "number" ? Math.floor(j.fraction * 4) * 25 : -1;
+            var text = j.stage + (quarter > 0 && quarter < 100 ? ", " + quarter + "%" : "");
+            if (text !== said) { said = text; stage.textContent = text; }
+          }
+          if (j.state === "done" || j.state === "failed") {
+            sessionStorage.setItem(doneKey, location.pathname);
+            location.reload();
+            return;
+          }
           if (preview && j.preview_url && preview.getAttribute("src") !== j.preview_url) {
             preview.src = j.preview_url;
             preview.hidden = false;
           }
-          if (j.state === "done" || j.state === "failed") { location.reload(); return; }
           setTimeout(poll, Math.min(2000, 400 + tries++ * 100));
         })
         .catch(function () { setTimeout(poll, 3000); });
