@@ -33,6 +33,9 @@ func (f *Federation) RenderActor(a store.Account) Actor {
 	if a.SharedInboxURI != "" {
 		act.Endpoints = &Endpoints{SharedInbox: a.SharedInboxURI}
 	}
+	if a.FeaturedURI != "" && a.Username != InstanceActorUsername {
+		act.FeaturedTags = f.URLs.FeaturedTags(a.Username)
+	}
 	act.Icon = &Image{Type: "Image", MediaType: "image/png", URL: Href(f.URLs.Base + "/static/img/avatar.png")}
 	if a.AvatarFile != "" {
 		act.Icon = &Image{Type: "Image", MediaType: mediaTypeOfFile(a.AvatarFile), URL: Href(f.URLs.Media(a.AvatarFile))}
