@@ -74,6 +74,8 @@ func TestFiltersV2CRUD(t *testing.T) {
 	if kw.Keyword != "sora2" {
 		t.Fatalf("keyword %+v", kw)
 	}
+	// Mastodon has no /api/v2/filter_keywords or /api/v2/filter_statuses.
+	e.call(t, req{method: "GET", path: "/api/v2/filter_keywords/" + kw.ID, token: tok}, 404, nil)
 	var kws []map[string]any
 	e.call(t, req{method: "GET", path: "/api/v2/filters/" + f.ID + "/keywords", token: tok}, 200, &kws)
 	if len(kws) != 3 || kws[2]["whole_word"] != false {
