@@ -14,12 +14,12 @@ type DirectoryFilter struct {
 	Offset int
 }
 
-// Directory lists live, discoverable, unmoved people (not bots' application
+// Directory lists live, discoverable, unmoved accounts (not application
 // actors) off admin-blocked domains, as Mastodon's directory does.
 func (db *DB) Directory(ctx context.Context, f DirectoryFilter) ([]Account, error) {
 	q := `SELECT ` + accountCols + ` FROM accounts
 		WHERE discoverable = 1 AND deleted_at = 0 AND suspended_at = 0 AND moved_to_uri = ''
-			AND actor_type IN ('Person', 'Service', 'Group', 'Organization')
+			AND actor_type <> 'Application'
 			AND NOT EXISTS (SELECT 1 FROM domain_blocks b WHERE accounts.domain <> ''
 				AND (accounts.domain = b.domain OR substr(accounts.domain, -length(b.domain) - 1) = '.' || b.domain))`
 	if f.Local {
