@@ -92,7 +92,8 @@ func (db *DB) PublicTimeline(ctx context.Context, f PublicFilter, p Page) ([]Sta
 
 // TagQuery names the hashtags (lower-cased, no '#') of a tag timeline, as
 // Mastodon's any[], all[] and none[]: a post matches when it carries one of
-// Any, every one of All and none of None.
+// Any, every one of All and none of None. Any[0] is the timeline's own
+// hashtag: when no post ever used it, nothing matches, as Mastodon answers.
 type TagQuery struct {
 	Any, All, None []string
 }
@@ -108,47 +109,63 @@ func (db *DB) TagTimeline(ctx context.Context, q TagQuery, f PublicFilter, p Pag
 	if err != nil {
 		return nil, err
 	}
-	var anyIDs []int64
+	if len(q.Any) == 0 {
+		return nil, nil
+	}
+	if _, ok := ids[q.Any[0]]; !ok {
+		return nil, nil
+	}
+	var anyIDs, allIDs, noneIDs []int64
 	for _, name := range q.Any {
 		if id, ok := ids[name]; ok {
 			anyIDs = append(anyIDs, id)
 		}
 	}
-	if len(anyIDs) == 0 {
-		return nil, nil
-	}
-	cond, args, order := pageNamed(p, "st.status_id")
-	branch := `st.status_id FROM status_tags st JOIN statuses s ON s.id = st.status_id
-		WHERE st.tag_id = :t%d AND s.visibility = 'public' AND s.deleted_at = 0 AND ` + cond
-	for i, name := range q.All {
+	for _, name := range q.All {
 		id, ok := ids[name]
 		if !ok {
 			return nil, nil
 		}
-		branch += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM status_tags a WHERE a.status_id = st.status_id AND a.tag_id = :a%d)`, i)
-		args = append(args, named(fmt.Sprintf("a%d", i), id))
+		allIDs = append(allIDs, id)
 	}
-	for i, name := range q.None {
+	for _, name := range q.None {
 		if id, ok := ids[name]; ok {
-			branch += fmt.Sprintf(` AND NOT EXISTS (SELECT 1 FROM status_tags n WHERE n.status_id = st.status_id AND n.tag_id = :n%d)`, i)
-			args = append(args, named(fmt.Sprintf("n%d", i), id))
+			noneIDs = append(noneIDs, id)
 		}
 	}
-	branch += publicFilterCond(f, "s") + ` ORDER BY ` + order + ` LIMIT :limit`
-	parts := make([]string, len(anyIDs))
-	for i, id := range anyIDs {
-		parts[i] = `SELECT status_id FROM (SELECT ` + fmt.Sprintf(branch, i) + `)`
-		args = append(args, named(fmt.Sprintf("t%d", i), id))
-	}
-	_, _, outer := pageNamed(p, "s.id")
-	sqlText := `SELECT ` + statusColsS + ` FROM statuses s WHERE s.id IN (` + strings.Join(parts, ` UNION `) + `)
-		ORDER BY ` + outer + ` LIMIT :limit`
-	args = append(args, named("viewer", f.Viewer), named("limit", p.limit()))
+	sqlText, args := tagTimelineQuery(anyIDs, allIDs, noneIDs, f, p)
 	list, err := queryStatuses(ctx, db.read, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("tag timeline %v: %w", q.Any, err)
 	}
 	return reverseIfMin(p, list), nil
+}
+
+// tagTimelineQuery builds TagTimeline's statement from hashtag ids: one
+// branch per hashtag of anyIDs, each a range of the (tag_id, status_id)
+// index cut to the page size, merged and joined to statuses by id.
+func tagTimelineQuery(anyIDs, allIDs, noneIDs []int64, f PublicFilter, p Page) (string, []any) {
+	cond, args, order := pageNamed(p, "st.status_id")
+	branch := `SELECT st.status_id FROM status_tags st JOIN statuses s ON s.id = st.status_id
+		WHERE st.tag_id = :t%d AND s.visibility = 'public' AND s.deleted_at = 0 AND ` + cond
+	for i, id := range allIDs {
+		branch += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM status_tags a WHERE a.status_id = st.status_id AND a.tag_id = :a%d)`, i)
+		args = append(args, named(fmt.Sprintf("a%d", i), id))
+	}
+	for i, id := range noneIDs {
+		branch += fmt.Sprintf(` AND NOT EXISTS (SELECT 1 FROM status_tags n WHERE n.status_id = st.status_id AND n.tag_id = :n%d)`, i)
+		args = append(args, named(fmt.Sprintf("n%d", i), id))
+	}
+	branch += publicFilterCond(f, "s") + ` ORDER BY ` + order + ` LIMIT :limit`
+	parts := make([]string, len(anyIDs))
+	for i, id := range anyIDs {
+		parts[i] = `SELECT status_id FROM (` + fmt.Sprintf(branch, i) + `)`
+		args = append(args, named(fmt.Sprintf("t%d", i), id))
+	}
+	_, _, outer := pageNamed(p, "m.status_id")
+	q := `SELECT ` + statusColsS + ` FROM (` + strings.Join(parts, ` UNION `) + `) m JOIN statuses s ON s.id = m.status_id
+		ORDER BY ` + outer + ` LIMIT :limit`
+	return q, append(args, named("viewer", f.Viewer), named("limit", p.limit()))
 }
 
 // publicFilterCond is f's local, remote, media and viewer conditions on
