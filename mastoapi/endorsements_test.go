@@ -2,6 +2,7 @@ package mastoapi_test
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
@@ -118,9 +119,10 @@ func TestAccountExtrasScopesAndErrors(t *testing.T) {
 	}
 }
 
+// Removing a profile image reaches a remote follower as Update(Person);
 // remove_from_followers ends a local follower's follow at once and sends a
 // remote follower's server a Reject, which ends the follow there too.
-func TestRemoveFromFollowersFederates(t *testing.T) {
+func TestProfileImageDeletionAndFollowerRemovalFederate(t *testing.T) {
 	home := start(t)
 	remote := &env{servertest.Start(t, servertest.Options{CA: home.CA})}
 	alice, aTok := home.login(t, "alice", "read write follow")
@@ -140,6 +142,23 @@ func TestRemoveFromFollowersFederates(t *testing.T) {
 		return rels[0]
 	}
 	servertest.Eventually(t, 20*time.Second, "bob's follow accepted", func() bool { return relThere().Following })
+	avatarThere := func() string {
+		a, err := remote.DB.AccountByID(ctx, aliceThere.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.AvatarURL
+	}
+	uri := "data:image/png;base64," + base64.StdEncoding.EncodeToString(testPNG(t, 40, 40))
+	home.call(t, req{method: "PATCH", path: "/api/v1/accounts/update_credentials", token: aTok, json: map[string]any{"avatar": uri}}, 200, nil)
+	servertest.Eventually(t, 20*time.Second, "the new avatar reaches bob's server", func() bool {
+		return strings.Contains(avatarThere(), "/media/")
+	})
+	home.call(t, req{method: "DELETE", path: "/api/v1/profile/avatar", token: aTok}, 200, nil)
+	servertest.Eventually(t, 20*time.Second, "the removal reaches bob's server", func() bool {
+		return !strings.Contains(avatarThere(), "/media/")
+	})
+
 	bobHere, err := home.DB.AccountByURI(ctx, remote.URL+"/users/bob")
 	if err != nil {
 		t.Fatal(err)
