@@ -197,3 +197,19 @@ func TestInstanceExtras(t *testing.T) {
 		t.Fatalf("configured privacy policy %q", pp.Content)
 	}
 }
+
+// The actor's featured collection carries the pinned public posts, as
+// Mastodon's does, and leaves out the others.
+func TestFeaturedCollectionHasPinnedPosts(t *testing.T) {
+	e := start(t)
+	_, tok := e.login(t, "alice", "read write")
+	pinned := e.post(t, tok, "pinned")
+	e.post(t, tok, "not pinned")
+	e.call(t, req{method: "POST", path: "/api/v1/statuses/" + pinned["id"].(string) + "/pin", token: tok}, 200, nil)
+	coll := e.activity(t, "/users/alice/collections/featured")
+	items, _ := coll["orderedItems"].([]any)
+	if coll["totalItems"] != float64(1) || len(items) != 1 || items[0].(map[string]any)["id"] != pinned["uri"] ||
+		items[0].(map[string]any)["type"] != "Note" {
+		t.Fatalf("featured collection %v", coll)
+	}
+}
