@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
 // PostingDefaults are what a local user's new statuses get when the request
@@ -84,15 +83,4 @@ func (tx *Tx) UnpinAccount(ctx context.Context, accountID, targetID int64) error
 func (db *DB) EndorsementsOf(ctx context.Context, accountID int64, p Page) (KeyedIDs, error) {
 	return db.keyedList(ctx, "p.id", "p.target_account_id", "account_pins p JOIN accounts a ON a.id = p.target_account_id",
 		"p.account_id = ? AND a.deleted_at = 0 AND a.suspended_at = 0", p, accountID)
-}
-
-// FeaturedTag is a hashtag a local user features on their profile, with
-// the use the user made of it.
-type FeaturedTag struct {
-	ID            int64
-	AccountID     int64
-	Tag           Tag
-	StatusesCount int64     // the user's live public or unlisted posts with the tag
-	LastStatusAt  time.Time // zero when none
-	CreatedAt     time.Time
 }

@@ -5,9 +5,21 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
-// featuredTagUse counts the owner's live public and unlisted posts with
+// FeaturedTag is a hashtag a local user features on their profile, with
+// the use the user made of it.
+type FeaturedTag struct {
+	ID            int64
+	AccountID     int64
+	Tag           Tag
+	StatusesCount int64     // the user's live public or unlisted posts with the tag
+	LastStatusAt  time.Time // zero when none
+	CreatedAt     time.Time
+}
+
+// featuredTagCols counts the owner's live public and unlisted posts with
 // the tag and finds the newest, over the owner's (account_id, id) index.
 const featuredTagCols = `f.id, f.account_id, t.id, t.name, f.created_at,
 	(SELECT count(*) FROM statuses s JOIN status_tags st ON st.status_id = s.id AND st.tag_id = f.tag_id
