@@ -77,6 +77,11 @@ type Media struct {
 	MaxSide           int   `toml:"max_side"`
 	MaxFederatedBytes int   `toml:"max_federated_bytes"`
 	ThumbSide         int   `toml:"thumb_side"`
+	// Memory all concurrent image decodes may use together (uploads, avatars,
+	// generated images, the remote-media cache), and how long an upload
+	// waits for room before it gets 503.
+	DecodeMemory int64    `toml:"decode_memory"`
+	DecodeWait   Duration `toml:"decode_wait"`
 	// Remote media cache (media.RemoteCache).
 	RemoteMaxBytes     int64    `toml:"remote_max_bytes"`
 	RemoteFetchTimeout Duration `toml:"remote_fetch_timeout"`
@@ -166,6 +171,8 @@ func Default() File {
 			MaxSide:            2048,
 			MaxFederatedBytes:  1_000_000,
 			ThumbSide:          640,
+			DecodeMemory:       512 << 20,
+			DecodeWait:         Duration{10 * time.Second},
 			RemoteMaxBytes:     16 << 20,
 			RemoteFetchTimeout: Duration{30 * time.Second},
 			RemoteWorkers:      2,
@@ -266,6 +273,9 @@ func (f File) Validate() error {
 	m := f.Media
 	if m.MaxUploadBytes < 1024 || m.MaxPixels < 1 || m.MaxSide < 64 || m.MaxFederatedBytes < 10_000 || m.ThumbSide < 16 {
 		bad("media limits are too small")
+	}
+	if m.DecodeMemory < 16<<20 || m.DecodeWait.Duration < 0 {
+		bad("[media] decode_memory must be at least 16 MiB (16777216) and decode_wait not negative")
 	}
 	if m.RemoteMaxBytes < 1024 || m.RemoteFetchTimeout.Duration <= 0 || m.RemoteWorkers < 1 || m.RemoteCacheDays < 0 {
 		bad("[media] remote_max_bytes, remote_fetch_timeout, remote_workers or remote_cache_days is out of range")

@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"testing"
 )
@@ -11,7 +12,7 @@ import (
 func BenchmarkProcess1024(b *testing.B) {
 	in := encodePNGT(b, photoLike(1024, 1024))
 	for b.Loop() {
-		if _, err := Process(bytes.NewReader(in), DefaultLimits(), Options{}); err != nil {
+		if _, err := Process(context.Background(), bytes.NewReader(in), DefaultLimits(), Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -22,7 +23,7 @@ func BenchmarkProcess1024(b *testing.B) {
 func BenchmarkProcess1024JPEG(b *testing.B) {
 	in := encodeJPEGT(b, photoLike(1024, 1024))
 	for b.Loop() {
-		if _, err := Process(bytes.NewReader(in), DefaultLimits(), Options{}); err != nil {
+		if _, err := Process(context.Background(), bytes.NewReader(in), DefaultLimits(), Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -24,9 +24,21 @@ type Files struct {
 // fs.ErrNotExist, so callers can treat it as a missing file.
 var errBadName = fmt.Errorf("media file name: %w", fs.ErrNotExist)
 
+// Modes of the media directory and files: Pictor serves them itself, so no
+// other local user needs to read them (uploads may be followers-only posts).
+const (
+	dirMode  fs.FileMode = 0o700
+	fileMode fs.FileMode = 0o600
+)
+
 // NewFiles returns a Files rooted at dir, creating the directory if needed.
+// The directory is made private to the owner (0700) whatever the umask or
+// its earlier mode.
 func NewFiles(dir string) (*Files, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
+		return nil, fmt.Errorf("create media dir: %w", err)
+	}
+	if err := os.Chmod(dir, dirMode); err != nil {
 		return nil, fmt.Errorf("create media dir: %w", err)
 	}
 	return &Files{dir: dir}, nil
@@ -43,8 +55,8 @@ func NameFor(data []byte, mediaType string) string {
 	return hex.EncodeToString(sum[:]) + ext
 }
 
-// Put stores data and returns its name (sha256 hex + extension). The file
-// appears atomically: readers see either no file or all of it, never a
+// Put stores data and returns its name (sha256 hex + extension), in a file
+// only the owner can read (0600). The file appears atomically: readers see either no file or all of it, never a
 // partial write, because it is written to a temporary file, synced and then
 // renamed. Putting the same bytes again is a cheap no-op with the same name.
 // A media type without an extension (ExtFor) is an error.
@@ -77,7 +89,7 @@ func (f *Files) writeAtomic(final string, data []byte) (err error) {
 	if _, err = tmp.Write(data); err != nil {
 		return err
 	}
-	if err = tmp.Chmod(0o644); err != nil {
+	if err = tmp.Chmod(fileMode); err != nil {
 		return err
 	}
 	if err = tmp.Sync(); err != nil {

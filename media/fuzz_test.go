@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"net/http"
 	"testing"
@@ -50,7 +51,7 @@ func FuzzProcess(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := Process(bytes.NewReader(data), fuzzLimits, Options{KeepOriginal: true})
+		res, err := Process(context.Background(), bytes.NewReader(data), fuzzLimits, Options{KeepOriginal: true})
 		if err != nil {
 			if s := apperr.StatusOf(err); s != http.StatusUnprocessableEntity && s != http.StatusRequestEntityTooLarge {
 				t.Fatalf("internal error %v (status %d)", err, s)

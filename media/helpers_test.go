@@ -148,10 +148,13 @@ func pngChunk(typ string, body []byte) []byte {
 
 // pngBomb is a valid-looking PNG of a few dozen bytes whose header declares
 // w×h RGBA pixels.
-func pngBomb(w, h uint32) []byte {
+func pngBomb(w, h uint32) []byte { return pngBombDepth(w, h, 8) }
+
+// pngBombDepth is pngBomb with the given bit depth (8 or 16).
+func pngBombDepth(w, h uint32, depth byte) []byte {
 	ihdr := binary.BigEndian.AppendUint32(nil, w)
 	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
-	ihdr = append(ihdr, 8, 6, 0, 0, 0)
+	ihdr = append(ihdr, depth, 6, 0, 0, 0)
 	out := []byte("\x89PNG\r\n\x1a\n")
 	out = append(out, pngChunk("IHDR", ihdr)...)
 	out = append(out, pngChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)

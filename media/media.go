@@ -21,11 +21,14 @@ type Limits struct {
 	MaxSide           int   // web-sized derivative longest side (default 2048)
 	MaxFederatedBytes int   // web-sized derivative must be <= this (default 1_000_000, the Bluesky blob limit)
 	ThumbSide         int   // preview longest side (default 640)
+	MaxDecodeBytes    int64 // memory one image may need to be processed, estimated from its header (default 512 MiB)
 }
 
 // DefaultLimits returns Mastodon's current upload limits and the federation
 // target from interop.md §A.7 and §B.3: 16 MiB, 7680×4320 pixels, a derivative
-// of at most 2048 px and 1,000,000 bytes, and a 640 px preview.
+// of at most 2048 px and 1,000,000 bytes, a 640 px preview, and at most
+// 512 MiB of memory to process one image (a 7680×4320 16-bit PNG needs about
+// 350 MB).
 func DefaultLimits() Limits {
 	return Limits{
 		MaxUploadBytes:    16 << 20,
@@ -33,6 +36,7 @@ func DefaultLimits() Limits {
 		MaxSide:           2048,
 		MaxFederatedBytes: 1_000_000,
 		ThumbSide:         640,
+		MaxDecodeBytes:    512 << 20,
 	}
 }
 
@@ -53,6 +57,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.ThumbSide <= 0 {
 		l.ThumbSide = d.ThumbSide
+	}
+	if l.MaxDecodeBytes <= 0 {
+		l.MaxDecodeBytes = d.MaxDecodeBytes
 	}
 	return l
 }
@@ -86,6 +93,14 @@ type Result struct {
 // Options selects optional work in Process.
 type Options struct {
 	KeepOriginal bool // fill Result.Original with the input bytes
+	// Budget, shared by every caller that may run at the same time, admits
+	// this run against the memory all runs may use together; nil admits
+	// at once.
+	Budget *Budget
+	// Queue waits for the budget until ctx ends rather than for the
+	// budget's wait: for background work that must not fail because of
+	// load (a generated image that was already paid for).
+	Queue bool
 }
 
 // ExtFor returns the file extension (with the dot) for a media type the

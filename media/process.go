@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"io"
@@ -20,15 +21,20 @@ const thumbMaxBytes = 300_000
 const blurSide = 32
 
 // Process reads one image from r and returns its web derivative, preview and
-// blurhash. It is pure: no disk, no network, no shared state; safe for
+// blurhash. It is pure apart from opt.Budget: no disk, no network; safe for
 // concurrent use.
 //
 // It reads at most lim.MaxUploadBytes (apperr.TooLarge beyond). It accepts
 // JPEG, PNG, GIF (first frame) and WebP, chosen by magic bytes; anything else,
-// a damaged file, or a header declaring more than lim.MaxPixels pixels is
-// apperr.Invalid, the last checked before any pixel is decoded. Zero fields of
-// lim take DefaultLimits values. Other errors are internal.
-func Process(r io.Reader, lim Limits, opt Options) (Result, error) {
+// a damaged file, a header declaring more than lim.MaxPixels pixels, or an
+// image whose processing would need more than lim.MaxDecodeBytes of memory
+// (estimated from the header: size, colour model, bit depth, progressive or
+// interlaced coding) is apperr.Invalid, all checked before any pixel is
+// decoded. The estimate is then reserved from opt.Budget for the whole run;
+// when the budget stays full beyond its wait (unless opt.Queue) the error is
+// apperr.Unavailable, and when ctx ends first, ctx.Err(). Zero fields of lim take DefaultLimits
+// values. Other errors are internal.
+func Process(ctx context.Context, r io.Reader, lim Limits, opt Options) (Result, error) {
 	lim = lim.withDefaults()
 	data, err := readLimited(r, lim.MaxUploadBytes)
 	if err != nil {
@@ -38,6 +44,15 @@ func Process(r io.Reader, lim Limits, opt Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	need := processBytes(f, cfg, data, lim)
+	if need > lim.MaxDecodeBytes {
+		return Result{}, tooMuchMemory(need, lim.MaxDecodeBytes)
+	}
+	release, err := opt.Budget.acquire(ctx, need, opt.Queue)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
 	img, err := decodePixels(f, data, cfg)
 	if err != nil {
 		return Result{}, err
@@ -70,10 +85,9 @@ func readLimited(r io.Reader, maxBytes int64) ([]byte, error) {
 
 // derive builds the full, preview and blurhash from the decoded image.
 func derive(img image.Image, data []byte, f format, lim Limits) (Result, error) {
-	src := toRGBA(img)
-	transparent := !opaqueSource(img) && hasAlpha(src)
-	w, h := fitSize(src.Rect.Dx(), src.Rect.Dy(), lim.MaxSide)
-	full := resize(src, w, h)
+	b := img.Bounds()
+	w, h := fitSize(b.Dx(), b.Dy(), lim.MaxSide)
+	full, transparent := resizeFrom(img, w, h)
 	if f.mediaType == TypeJPEG {
 		full = orient(full, jpegOrientation(data))
 	}

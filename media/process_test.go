@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -67,7 +68,7 @@ func TestProcessFormats(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Process(bytes.NewReader(tc.in), DefaultLimits(), Options{KeepOriginal: true})
+			res, err := Process(context.Background(), bytes.NewReader(tc.in), DefaultLimits(), Options{KeepOriginal: true})
 			if err != nil {
 				t.Fatalf("Process: %v", err)
 			}
@@ -105,7 +106,7 @@ func checkBlurhash(t *testing.T, hash string) {
 }
 
 func TestProcessOriginalOnlyWhenAsked(t *testing.T) {
-	res, err := Process(bytes.NewReader(encodePNGT(t, gradient(8, 8))), DefaultLimits(), Options{})
+	res, err := Process(context.Background(), bytes.NewReader(encodePNGT(t, gradient(8, 8))), DefaultLimits(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestProcessErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Process(bytes.NewReader(tc.in), tc.lim, Options{})
+			_, err := Process(context.Background(), bytes.NewReader(tc.in), tc.lim, Options{})
 			if err == nil {
 				t.Fatal("Process accepted it")
 			}
@@ -164,7 +165,7 @@ func TestProcessBombAllocatesLittle(t *testing.T) {
 	bomb := pngBomb(100000, 100000)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := Process(bytes.NewReader(bomb), DefaultLimits(), Options{})
+	_, err := Process(context.Background(), bytes.NewReader(bomb), DefaultLimits(), Options{})
 	runtime.ReadMemStats(&after)
 	if apperr.StatusOf(err) != http.StatusUnprocessableEntity {
 		t.Fatalf("err = %v, want 422", err)
@@ -188,7 +189,7 @@ func TestProcessStripsMetadata(t *testing.T) {
 			if !bytes.Contains(tc.in, []byte(secret)) {
 				t.Fatal("fixture lacks the secret")
 			}
-			res, err := Process(bytes.NewReader(tc.in), DefaultLimits(), Options{})
+			res, err := Process(context.Background(), bytes.NewReader(tc.in), DefaultLimits(), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +226,7 @@ func TestProcessOrientation(t *testing.T) {
 	src := encodeJPEGT(t, quadrants(80, 40))
 	for _, tc := range cases {
 		t.Run(string(rune('0'+tc.orientation)), func(t *testing.T) {
-			res, err := Process(bytes.NewReader(withExif(src, tc.orientation, "x")), DefaultLimits(), Options{})
+			res, err := Process(context.Background(), bytes.NewReader(withExif(src, tc.orientation, "x")), DefaultLimits(), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -270,7 +271,7 @@ func TestProcessFitsFederatedBytes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Process(bytes.NewReader(tc.in), lim, Options{})
+			res, err := Process(context.Background(), bytes.NewReader(tc.in), lim, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -292,11 +293,11 @@ func TestProcessFitsFederatedBytes(t *testing.T) {
 // Files are content-addressed, so the same input must give the same bytes.
 func TestProcessDeterministic(t *testing.T) {
 	in := encodePNGT(t, gradient(700, 500))
-	a, err := Process(bytes.NewReader(in), DefaultLimits(), Options{})
+	a, err := Process(context.Background(), bytes.NewReader(in), DefaultLimits(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Process(bytes.NewReader(in), DefaultLimits(), Options{})
+	b, err := Process(context.Background(), bytes.NewReader(in), DefaultLimits(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +312,7 @@ func TestProcessConcurrent(t *testing.T) {
 	errs := make(chan error, 4)
 	for range 4 {
 		wg.Go(func() {
-			_, err := Process(bytes.NewReader(in), DefaultLimits(), Options{})
+			_, err := Process(context.Background(), bytes.NewReader(in), DefaultLimits(), Options{})
 			errs <- err
 		})
 	}

@@ -27,6 +27,7 @@ type RemoteOptions struct {
 	Poll        time.Duration // how often the queue is checked without a Poke [10 s]
 	CacheDays   int           // retention RunPrune applies; 0 keeps copies forever
 	Limits      Limits        // pipeline bounds; MaxUploadBytes is replaced by MaxBytes
+	Budget      *Budget       // decode memory shared with uploads (nil: none)
 }
 
 func (o RemoteOptions) withDefaults() RemoteOptions {
@@ -199,7 +200,7 @@ func (c *RemoteCache) cache(ctx context.Context, f store.MediaFetch) error {
 	case store.FetchHeader:
 		lim.MaxSide = headerSide
 	}
-	res, err := Process(bytes.NewReader(data), lim, Options{})
+	res, err := Process(ctx, bytes.NewReader(data), lim, Options{Budget: c.opts.Budget})
 	if err != nil {
 		return err
 	}

@@ -83,6 +83,8 @@ func (e *remoteEnv) serve(t *testing.T) func(http.ResponseWriter, *http.Request)
 			w.Write([]byte("<!doctype html><title>not an image</title>"))
 		case "/bomb.png":
 			w.Write(pngBomb(100_000, 100_000))
+		case "/bomb16.png": // under max_pixels, but 128 MB of 16-bit pixels
+			w.Write(pngBombDepth(4000, 4000, 16))
 		case "/slow.jpg":
 			<-r.Context().Done()
 		case "/gone.jpg":
@@ -197,6 +199,7 @@ func TestRemoteCachePermanentFailures(t *testing.T) {
 		{"/big-chunked.jpg", RemoteOptions{MaxBytes: 10_000}},
 		{"/page.html", RemoteOptions{}},
 		{"/bomb.png", RemoteOptions{}},
+		{"/bomb16.png", RemoteOptions{Limits: Limits{MaxDecodeBytes: 64 << 20}}},
 		{"/gone.jpg", RemoteOptions{}},
 		{"/missing.jpg", RemoteOptions{}},
 	} {
@@ -405,5 +408,40 @@ func TestRemoteCachePrune(t *testing.T) {
 	}
 	if !e.fileExists(localFile) || !e.fileExists(origFile) {
 		t.Error("local media deleted")
+	}
+}
+
+// A remote image waits for the decode budget it shares with uploads: while
+// the budget stays full the fetch is retried later, never decoded beside it.
+func TestRemoteCacheWaitsForDecodeBudget(t *testing.T) {
+	budget := NewBudget(64<<20, 10*time.Millisecond)
+	e := newRemoteEnv(t, RemoteOptions{Budget: budget, RetryBase: time.Minute}, nil)
+	ctx := context.Background()
+	m := e.remoteStatus(t, e.remote.URL+"/photo.jpg")
+	hold, err := budget.acquire(ctx, budget.Size(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.cache.drain(ctx); n != 1 {
+		t.Fatalf("claimed %d", n)
+	}
+	f, err := e.db.MediaFetchByTarget(ctx, store.FetchAttachment, m.ID)
+	if err != nil || f.Attempts != 1 || !strings.Contains(f.LastError, "busy") {
+		t.Fatalf("with the budget full: %+v %v", f, err)
+	}
+	if got := e.media(t, m.ID); got.FileName != "" {
+		t.Fatalf("cached %q while the budget was full", got.FileName)
+	}
+	hold()
+	next, _ := e.db.NextMediaFetchAt(ctx)
+	e.now.Store(next.UnixMilli())
+	if n := e.cache.drain(ctx); n != 1 {
+		t.Fatalf("retry claimed %d", n)
+	}
+	if got := e.media(t, m.ID); got.FileName == "" {
+		t.Fatal("not cached once the budget had room")
+	}
+	if n := budget.inUse(); n != 0 {
+		t.Fatalf("%d bytes still reserved", n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"image"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // weightBits is the fixed-point precision of filter weights: the weights of
@@ -89,26 +90,79 @@ func resize(src *image.RGBA, w, h int) *image.RGBA {
 
 // resizeRows filters rows [y0,y1) of src horizontally into dst.
 func resizeRows(dst, src *image.RGBA, xt [][]tap, y0, y1 int) {
-	const half = 1 << (weightBits - 1)
 	for y := y0; y < y1; y++ {
-		s := src.Pix[y*src.Stride:]
-		d := dst.Pix[y*dst.Stride:]
-		for x, taps := range xt {
-			var r, g, b, a uint32
-			for _, t := range taps {
-				p := s[4*t.src : 4*t.src+4 : 4*t.src+4]
-				r += uint32(p[0]) * t.weight
-				g += uint32(p[1]) * t.weight
-				b += uint32(p[2]) * t.weight
-				a += uint32(p[3]) * t.weight
-			}
-			q := d[4*x : 4*x+4 : 4*x+4]
-			q[0] = uint8((r + half) >> weightBits)
-			q[1] = uint8((g + half) >> weightBits)
-			q[2] = uint8((b + half) >> weightBits)
-			q[3] = uint8((a + half) >> weightBits)
-		}
+		filterRow(dst.Pix[y*dst.Stride:], src.Pix[y*src.Stride:], xt)
 	}
+}
+
+// filterRow filters one row of pixels s horizontally into d, one output
+// pixel per entry of xt.
+func filterRow(d, s []uint8, xt [][]tap) {
+	const half = 1 << (weightBits - 1)
+	for x, taps := range xt {
+		var r, g, b, a uint32
+		for _, t := range taps {
+			p := s[4*t.src : 4*t.src+4 : 4*t.src+4]
+			r += uint32(p[0]) * t.weight
+			g += uint32(p[1]) * t.weight
+			b += uint32(p[2]) * t.weight
+			a += uint32(p[3]) * t.weight
+		}
+		q := d[4*x : 4*x+4 : 4*x+4]
+		q[0] = uint8((r + half) >> weightBits)
+		q[1] = uint8((g + half) >> weightBits)
+		q[2] = uint8((b + half) >> weightBits)
+		q[3] = uint8((a + half) >> weightBits)
+	}
+}
+
+// resizeFrom returns the decoded image src converted to premultiplied 8-bit
+// RGBA and downscaled to w×h (clamped to its size, never upscaled), and
+// whether any source pixel is not fully opaque. It reads src a row at a time
+// (rowSource), filtering each row horizontally as it is converted, so besides
+// src and the result it holds only the w × source-height intermediate: never
+// a second full-size copy of src.
+func resizeFrom(src image.Image, w, h int) (*image.RGBA, bool) {
+	rs := newRowSource(src)
+	sw, sh := rs.width, rs.height
+	w, h = min(w, sw), min(h, sh)
+	tmp := image.NewRGBA(image.Rect(0, 0, w, sh))
+	var xt [][]tap
+	if w != sw {
+		xt = areaTaps(sw, w)
+	}
+	var transparent atomic.Bool
+	parallelRows(sh, func(y0, y1 int) {
+		var row []uint8
+		if xt != nil {
+			row = make([]uint8, 4*sw)
+		}
+		seen := false
+		for y := y0; y < y1; y++ {
+			d := tmp.Pix[y*tmp.Stride : y*tmp.Stride+4*w]
+			s := d
+			if xt != nil {
+				s = row
+			}
+			rs.row(s, y)
+			if rs.alpha && !seen && rowHasAlpha(s) {
+				seen = true
+			}
+			if xt != nil {
+				filterRow(d, s, xt)
+			}
+		}
+		if seen {
+			transparent.Store(true)
+		}
+	})
+	if h == sh {
+		return tmp, transparent.Load()
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	yt := areaTaps(sh, h)
+	parallelRows(h, func(y0, y1 int) { resizeCols(dst, tmp, yt, y0, y1) })
+	return dst, transparent.Load()
 }
 
 // resizeCols filters output rows [y0,y1) of dst vertically from src, a whole

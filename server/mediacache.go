@@ -14,7 +14,7 @@ func (s *Server) wireMediaCache() {
 	m := s.Cfg.Media
 	s.MediaCache = media.NewRemoteCache(s.DB, s.Files, s.Client, s.Log, media.RemoteOptions{
 		MaxBytes: m.RemoteMaxBytes, Timeout: m.RemoteFetchTimeout.Duration, Workers: m.RemoteWorkers,
-		CacheDays: m.RemoteCacheDays, Limits: mediaLimits(m),
+		CacheDays: m.RemoteCacheDays, Limits: mediaLimits(m), Budget: s.MediaBudget,
 	})
 }
 

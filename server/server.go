@@ -62,6 +62,9 @@ type Server struct {
 	Push   *push.Service
 	// MediaCache keeps local copies of remote media (server/mediacache.go).
 	MediaCache *media.RemoteCache
+	// MediaBudget is the one decode memory budget shared by uploads,
+	// avatars and headers, generated images and MediaCache.
+	MediaBudget *media.Budget
 
 	handler http.Handler
 }
@@ -73,8 +76,8 @@ func New(ctx context.Context, cfg config.File, opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: levelOf(cfg.LogLevel)}))
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data folder: %w", err)
+	if err := prepareDataDir(log, cfg.DataDir); err != nil {
+		return nil, err
 	}
 	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "pictor.db"), store.Options{Clock: opts.Clock})
 	if err != nil {
@@ -98,6 +101,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		return err
 	}
 	s.Files = files
+	s.MediaBudget = media.NewBudget(cfg.Media.DecodeMemory, cfg.Media.DecodeWait.Duration)
 	s.wireMediaCache()
 	fo := cfg.Federation
 	s.Fed, err = activitypub.New(s.DB, s.Client, s.Hub, s.Log, activitypub.Options{
@@ -115,7 +119,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		return fmt.Errorf("instance actor: %w", err)
 	}
 	s.Social = social.New(s.DB, s.Fed, s.Files, s.Hub, social.Options{Media: mediaLimits(cfg.Media),
-		AILabel: cfg.Generation.Label, AIHashtag: cfg.Generation.Hashtag})
+		MediaBudget: s.MediaBudget, AILabel: cfg.Generation.Label, AIHashtag: cfg.Generation.Hashtag})
 	if err := s.wireGeneration(ctx, opts); err != nil {
 		return err
 	}
@@ -139,7 +143,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 
 func mediaLimits(m config.Media) media.Limits {
 	return media.Limits{MaxUploadBytes: m.MaxUploadBytes, MaxPixels: m.MaxPixels, MaxSide: m.MaxSide,
-		MaxFederatedBytes: m.MaxFederatedBytes, ThumbSide: m.ThumbSide}
+		MaxFederatedBytes: m.MaxFederatedBytes, ThumbSide: m.ThumbSide, MaxDecodeBytes: m.DecodeMemory}
 }
 
 func levelOf(s string) slog.Level {

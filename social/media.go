@@ -33,7 +33,8 @@ func (s *Service) UploadMedia(ctx context.Context, accountID int64, r io.Reader,
 	if err := s.checkMediaMeta(in.Description, in.FocusX, in.FocusY); err != nil {
 		return store.MediaAttachment{}, err
 	}
-	res, err := media.Process(r, s.opts.Media, media.Options{KeepOriginal: in.Generated})
+	res, err := media.Process(ctx, r, s.opts.Media, media.Options{KeepOriginal: in.Generated,
+		Budget: s.opts.MediaBudget, Queue: in.Generated})
 	if err != nil {
 		return store.MediaAttachment{}, err
 	}

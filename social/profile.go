@@ -62,7 +62,7 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID int64, u ProfileU
 		}
 		lim := s.opts.Media
 		lim.MaxSide = img.side
-		res, err := media.Process(img.r, lim, media.Options{})
+		res, err := media.Process(ctx, img.r, lim, media.Options{Budget: s.opts.MediaBudget})
 		if err != nil {
 			return store.Account{}, err
 		}

@@ -27,6 +27,9 @@ type Options struct {
 	MaxMedia       int // attachments per status (default 4)
 	MaxDescription int // alt text length (default 1500)
 	Media          media.Limits
+	// MediaBudget admits image processing against the memory budget the
+	// server shares with the remote-media cache (nil: no admission control).
+	MediaBudget *media.Budget
 	// AILabel and AIHashtag mark every post that carries a generated image
 	// (config generation.label and generation.hashtag; product.md 4.1).
 	AILabel   string

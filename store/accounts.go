@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -132,45 +133,85 @@ func accountWhere(ctx context.Context, q querier, where string, args ...any) (Ac
 }
 
 // AccountByID returns the account with the given id, or ErrNotFound.
+// Reads on the DB go through the account cache (cache_accounts.go).
 func (db *DB) AccountByID(ctx context.Context, id int64) (Account, error) {
-	return accountWhere(ctx, db.read, `id = ?`, id)
+	if a, ok := db.accounts.get(id); ok {
+		return a.clone(), nil
+	}
+	return db.cachedAccountWhere(ctx, `id = ?`, id)
 }
 
 // AccountByURI returns the account whose actor id is uri, or ErrNotFound.
 func (db *DB) AccountByURI(ctx context.Context, uri string) (Account, error) {
-	return accountWhere(ctx, db.read, `uri = ?`, uri)
+	if a, ok := db.accounts.getURI(uri); ok {
+		return a.clone(), nil
+	}
+	return db.cachedAccountWhere(ctx, `uri = ?`, uri)
 }
 
 // AccountByKeyID returns the account owning the public key keyID, or ErrNotFound.
 func (db *DB) AccountByKeyID(ctx context.Context, keyID string) (Account, error) {
-	return accountWhere(ctx, db.read, `public_key_id = ?`, keyID)
+	if a, ok := db.accounts.getKeyID(keyID); ok {
+		return a.clone(), nil
+	}
+	return db.cachedAccountWhere(ctx, `public_key_id = ?`, keyID)
 }
 
 // AccountByHandle returns the account username@domain (domain "" for local),
 // matching the username case-insensitively, or ErrNotFound.
 func (db *DB) AccountByHandle(ctx context.Context, username, domain string) (Account, error) {
-	return accountWhere(ctx, db.read, `lower(username) = lower(?) AND domain = ?`, username, strings.ToLower(domain))
+	if a, ok := db.accounts.getHandle(username, domain); ok {
+		return a.clone(), nil
+	}
+	return db.cachedAccountWhere(ctx, `lower(username) = lower(?) AND domain = ?`, username, strings.ToLower(domain))
+}
+
+// cachedAccountWhere reads one account from the reader pool and caches it.
+func (db *DB) cachedAccountWhere(ctx context.Context, where string, args ...any) (Account, error) {
+	seq := db.accounts.snapshot()
+	a, err := accountWhere(ctx, db.read, where, args...)
+	if err == nil {
+		db.accounts.put(seq, a.clone())
+	}
+	return a, err
+}
+
+// clone copies the account's slices, so a caller's change never reaches
+// the cache.
+func (a Account) clone() Account {
+	a.Fields = slices.Clone(a.Fields)
+	return a
 }
 
 // AccountsByIDs returns the accounts with the given ids, keyed by id.
 func (db *DB) AccountsByIDs(ctx context.Context, ids []int64) (map[int64]Account, error) {
-	out := make(map[int64]Account, len(ids))
-	if len(ids) == 0 {
+	out, missing := db.accounts.byIDs(ids)
+	for id, a := range out {
+		out[id] = a.clone()
+	}
+	if len(missing) == 0 {
 		return out, nil
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	seq := db.accounts.snapshot()
+	rows, err := db.read.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id IN (`+placeholders(len(missing))+`)`, int64Args(missing)...)
 	if err != nil {
 		return nil, fmt.Errorf("accounts by ids: %w", err)
 	}
 	defer rows.Close()
+	var read []Account
 	for rows.Next() {
 		a, err := scanAccount(rows)
 		if err != nil {
 			return nil, fmt.Errorf("accounts by ids: %w", err)
 		}
 		out[a.ID] = a
+		read = append(read, a.clone())
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("accounts by ids: %w", err)
+	}
+	db.accounts.put(seq, read...)
+	return out, nil
 }
 
 // LocalAccounts returns local accounts ordered by id.
@@ -263,13 +304,16 @@ func (tx *Tx) MarkAccountDeleted(ctx context.Context, id int64) error {
 
 // CountLocalUsers returns the number of local user accounts.
 func (db *DB) CountLocalUsers(ctx context.Context) (int64, error) {
-	var n int64
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM users u JOIN accounts a ON a.id = u.account_id
-		WHERE a.suspended_at = 0`).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count users: %w", err)
-	}
-	return n, nil
+	return db.cachedCount(ctx, "local users", []string{"users", "accounts"}, func(ctx context.Context) (int64, error) {
+		var n int64
+		// CROSS JOIN keeps users outside: left to itself SQLite read every account.
+		err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM users u CROSS JOIN accounts a ON a.id = u.account_id
+			WHERE a.suspended_at = 0`).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("count users: %w", err)
+		}
+		return n, nil
+	})
 }
 
 // CountDomains returns the number of distinct remote domains known.

@@ -321,24 +321,30 @@ type AccountStats struct {
 	LastStatusAt                   time.Time
 }
 
-// LocalAccountStats counts followers, follows and statuses of local
-// accounts (remote accounts carry the counts their server published).
+// LocalAccountStats returns the followers, follows and statuses counts of
+// local accounts (remote accounts carry the counts their server published),
+// kept by triggers in account_counts (migration 0023).
 func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]AccountStats, error) {
 	out := make(map[int64]AccountStats, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	ph := placeholders(len(ids))
-	err := groupedCounts(ctx, db.read, out, int64Args(ids), []countQuery[AccountStats]{
-		{`SELECT target_account_id, count(*), 0 FROM follows WHERE accepted = 1 AND target_account_id IN (` + ph + `) GROUP BY target_account_id`,
-			func(s *AccountStats, n, _ int64) { s.Followers = n }},
-		{`SELECT account_id, count(*), 0 FROM follows WHERE accepted = 1 AND account_id IN (` + ph + `) GROUP BY account_id`,
-			func(s *AccountStats, n, _ int64) { s.Following = n }},
-		{`SELECT account_id, count(*), max(created_at) FROM statuses WHERE deleted_at = 0 AND reblog_of_id IS NULL
-			AND account_id IN (` + ph + `) GROUP BY account_id`,
-			func(s *AccountStats, n, last int64) { s.Statuses, s.LastStatusAt = n, fromMS(last) }},
-	})
+	rows, err := db.read.QueryContext(ctx, `SELECT account_id, followers, following, statuses, last_status_at
+		FROM account_counts WHERE account_id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
 	if err != nil {
+		return nil, fmt.Errorf("account stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, last int64
+		var s AccountStats
+		if err := rows.Scan(&id, &s.Followers, &s.Following, &s.Statuses, &last); err != nil {
+			return nil, fmt.Errorf("account stats: %w", err)
+		}
+		s.LastStatusAt = fromMS(last)
+		out[id] = s
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("account stats: %w", err)
 	}
 	return out, nil

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -35,6 +36,14 @@ type DB struct {
 	ids   *IDGen
 
 	writeMu sync.Mutex // serialises Write so a busy writer never spins
+
+	changes  *changeLog     // rows of cached tables the running Write changed
+	accounts *accountCache  // invalidated from changes after each Write
+	versions *tableVersions // bumped from changes after each Write
+	counts   countCache
+	tokens   tokenCache
+	// stopWatch ends watchOtherWriters.
+	stopWatch func()
 }
 
 // Options configures Open.
@@ -46,7 +55,8 @@ type Options struct {
 }
 
 // Open opens (creating if needed) the database file at path and applies
-// pending migrations.
+// pending migrations. The file and SQLite's companion files are readable by
+// the owner only (SecureFiles).
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -58,33 +68,46 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	w, r, err := openPools(abs)
+	if _, err := SecureFiles(abs); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	changes, accounts, versions := &changeLog{}, newAccountCache(), &tableVersions{}
+	w, r, err := openPools(abs, func(conn driver.Conn) {
+		if !changes.watch(conn) {
+			accounts.disable()
+			versions.disable()
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	db := &DB{write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen()}
+	db := &DB{write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen(), changes: changes, accounts: accounts,
+		versions: versions}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
+	db.stopWatch = db.watchOtherWriters(externalWritePoll)
 	return db, nil
 }
 
-// openPools opens the single-connection writer and the reader pool on path.
-func openPools(path string) (w, r *sql.DB, err error) {
+// openPools opens the single-connection writer and the reader pool on path;
+// every connection keeps its prepared statements (stmtcache.go), and
+// onWriter sees each writer connection as it opens.
+func openPools(path string, onWriter func(driver.Conn)) (w, r *sql.DB, err error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_txlock=immediate"
-	w, err = sql.Open("sqlite", dsn)
+	w, err = openCached("sqlite", dsn, onWriter)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	r, err = openCached("sqlite", dsn+"&_pragma=query_only(1)", nil)
 	if err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("open store: %w", err)
@@ -94,6 +117,9 @@ func openPools(path string) (w, r *sql.DB, err error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.stopWatch != nil {
+		db.stopWatch()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -134,6 +160,10 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	defer cancel()
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
+	// Whatever the outcome, the cached rows this transaction touched go once
+	// it has ended (dropping an unchanged row is harmless), before Write
+	// returns and before any after-commit hook runs.
+	defer db.dropChanged()
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -148,10 +178,18 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.dropChanged()
 	for _, f := range tx.afterCommit {
 		f()
 	}
 	return nil
+}
+
+// dropChanged removes from the caches the rows the last write changed.
+func (db *DB) dropChanged() {
+	ids, all, tables := db.changes.take()
+	db.accounts.invalidate(ids, all)
+	db.versions.bump(tables)
 }
 
 // ms converts a time to the stored Unix-millisecond form; the zero time is 0.

@@ -39,9 +39,9 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 	for _, m := range list {
 		// A new file migrated only as far as version m.
 		path := filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", m.version))
-		partial := &DB{clock: time.Now, ids: NewIDGen()}
+		partial := &DB{clock: time.Now, ids: NewIDGen(), changes: &changeLog{}, accounts: newAccountCache()}
 		var err error
-		partial.write, partial.read, err = openPools(path)
+		partial.write, partial.read, err = openPools(path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

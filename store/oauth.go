@@ -204,12 +204,6 @@ func oauthTokenByHash(ctx context.Context, q querier, tokenHash string) (OAuthTo
 	return t, nil
 }
 
-// OAuthTokenByHash returns the token with the given digest, revoked or not,
-// or ErrNotFound.
-func (db *DB) OAuthTokenByHash(ctx context.Context, tokenHash string) (OAuthToken, error) {
-	return oauthTokenByHash(ctx, db.read, tokenHash)
-}
-
 // OAuthTokenByHash returns the token inside the transaction, or ErrNotFound.
 func (tx *Tx) OAuthTokenByHash(ctx context.Context, tokenHash string) (OAuthToken, error) {
 	return oauthTokenByHash(ctx, tx.tx, tokenHash)

@@ -5,6 +5,8 @@
 //	go run ./cmd/pictor-bench fanout             one post to 10,000 followers with distinct inboxes
 //	go run ./cmd/pictor-bench fanout -shared     10,000 followers on 100 hosts with shared inboxes
 //	go run ./cmd/pictor-bench inbox              signed inbox POSTs accepted per second, and RSS
+//	go run ./cmd/pictor-bench decode             12 concurrent decode-bomb uploads: statuses and peak RSS
+//	go run ./cmd/pictor-bench read               CPU per request, rate and latency of the hot reads, and RSS
 //
 // Every run uses a fresh data folder in a temporary directory and loopback
 // sinks that verify each signature. Flags of each subcommand: -h.
@@ -29,6 +31,10 @@ func main() {
 		err = runFanout(ctx, os.Args[2:])
 	case "inbox":
 		err = runInbox(ctx, os.Args[2:])
+	case "decode":
+		err = runDecode(ctx, os.Args[2:])
+	case "read":
+		err = runRead(ctx, os.Args[2:])
 	default:
 		usage()
 	}
@@ -39,6 +45,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox [flags]")
+	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox|decode|read [flags]")
 	os.Exit(2)
 }

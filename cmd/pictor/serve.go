@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/server"
@@ -17,6 +19,13 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
 		return err
+	}
+	if path := os.Getenv("PICTOR_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	s, err := server.New(ctx, cfg, server.Options{})
 	if err != nil {
@@ -54,4 +63,19 @@ func runVersion(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "pictor %s\n", server.Version)
 	return nil
+}
+
+// startCPUProfile profiles the whole serve run into path (for
+// cmd/pictor-bench read -cpuprofile); the profile is complete once serve
+// returns after SIGINT or SIGTERM.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"container/list"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+)
+
+// Every query of the store goes through database/sql with its SQL text, and
+// most drivers (modernc's among them) parse and plan that text again on each
+// call: under load, a third of the CPU went to SQLite's parser (issue 9).
+// stmtCacheConnector keeps, per driver connection, the prepared statements of
+// the texts it ran most recently and runs each query on its prepared
+// statement, so every query of every file benefits without a change to it.
+// It sits between database/sql and the driver and uses only database/sql's
+// driver interfaces, so it serves any engine whose driver prepares
+// statements (a PostgreSQL driver as well as SQLite's).
+
+// stmtCacheSize bounds the statements kept per connection; the hot queries
+// are a few dozen, and texts built with a variable number of placeholders
+// come and go.
+const stmtCacheSize = 200
+
+// maxCachedQuery leaves long texts (migration scripts, multi-row inserts)
+// out of the cache: they run rarely and would only take memory.
+const maxCachedQuery = 8 << 10
+
+// stmtCacheConnector opens connections of drv to dsn that cache statements.
+type stmtCacheConnector struct {
+	drv       driver.Driver
+	dsn       string
+	onConnect func(driver.Conn) // nil, or sees each new driver connection
+}
+
+// openCached is sql.Open with a statement cache on every connection;
+// onConnect, if not nil, sees each driver connection as it opens.
+func openCached(driverName, dsn string, onConnect func(driver.Conn)) (*sql.DB, error) {
+	probe, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	drv := probe.Driver()
+	probe.Close()
+	return sql.OpenDB(&stmtCacheConnector{drv: drv, dsn: dsn, onConnect: onConnect}), nil
+}
+
+func (c *stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	var conn driver.Conn
+	var err error
+	if dc, ok := c.drv.(driver.DriverContext); ok {
+		var ctor driver.Connector
+		if ctor, err = dc.OpenConnector(c.dsn); err != nil {
+			return nil, err
+		}
+		conn, err = ctor.Connect(ctx)
+	} else {
+		conn, err = c.drv.Open(c.dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.onConnect != nil {
+		c.onConnect(conn)
+	}
+	if _, ok := conn.(driver.ConnPrepareContext); !ok {
+		return conn, nil // nothing to cache with
+	}
+	return &stmtCacheConn{Conn: conn, byQuery: map[string]*list.Element{}, lru: list.New()}, nil
+}
+
+func (c *stmtCacheConnector) Driver() driver.Driver { return c.drv }
+
+// stmtCacheConn is a driver connection with its statement cache. Like every
+// driver.Conn it is used by one goroutine at a time (database/sql holds the
+// connection's lock around each call, Rows.Close included), so the cache
+// needs no lock of its own.
+type stmtCacheConn struct {
+	driver.Conn
+	byQuery map[string]*list.Element // of *cachedStmt, most recent at the front of lru
+	lru     *list.List
+}
+
+// cachedStmt is one prepared statement. busy is set while a Rows reads from
+// it: a second query of the same text meanwhile (an outer loop inside a
+// transaction) runs unprepared rather than resetting the first one's rows.
+type cachedStmt struct {
+	query   string
+	stmt    driver.Stmt
+	busy    bool
+	evicted bool // left the cache while busy: closed when its rows close
+}
+
+// stmt returns the cached statement for query, preparing it on first use,
+// or nil when the query should run uncached.
+func (c *stmtCacheConn) stmt(ctx context.Context, query string) (*cachedStmt, error) {
+	if el, ok := c.byQuery[query]; ok {
+		c.lru.MoveToFront(el)
+		cs := el.Value.(*cachedStmt)
+		if cs.busy {
+			return nil, nil
+		}
+		return cs, nil
+	}
+	if len(query) > maxCachedQuery {
+		return nil, nil
+	}
+	st, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	cs := &cachedStmt{query: query, stmt: st}
+	c.byQuery[query] = c.lru.PushFront(cs)
+	for c.lru.Len() > stmtCacheSize {
+		old := c.lru.Remove(c.lru.Back()).(*cachedStmt)
+		delete(c.byQuery, old.query)
+		if old.busy {
+			old.evicted = true
+		} else {
+			old.stmt.Close()
+		}
+	}
+	return cs, nil
+}
+
+// QueryContext runs query on its prepared statement.
+func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	cs, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	sq, ok := stmtQueryer(cs)
+	if !ok {
+		if q, ok := c.Conn.(driver.QueryerContext); ok {
+			return q.QueryContext(ctx, query, args)
+		}
+		return nil, driver.ErrSkip
+	}
+	rows, err := sq.QueryContext(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	cs.busy = true
+	return &cachedRows{Rows: rows, cs: cs}, nil
+}
+
+// ExecContext runs query on its prepared statement.
+func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	cs, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if cs != nil {
+		if se, ok := cs.stmt.(driver.StmtExecContext); ok {
+			return se.ExecContext(ctx, args)
+		}
+	}
+	if e, ok := c.Conn.(driver.ExecerContext); ok {
+		return e.ExecContext(ctx, query, args)
+	}
+	return nil, driver.ErrSkip
+}
+
+func stmtQueryer(cs *cachedStmt) (driver.StmtQueryContext, bool) {
+	if cs == nil {
+		return nil, false
+	}
+	sq, ok := cs.stmt.(driver.StmtQueryContext)
+	return sq, ok
+}
+
+// Close closes the cached statements, then the connection.
+func (c *stmtCacheConn) Close() error {
+	var errs []error
+	for el := c.lru.Front(); el != nil; el = el.Next() {
+		errs = append(errs, el.Value.(*cachedStmt).stmt.Close())
+	}
+	c.lru.Init()
+	clear(c.byQuery)
+	return errors.Join(append(errs, c.Conn.Close())...)
+}
+
+// The optional interfaces database/sql looks for are passed through.
+
+func (c *stmtCacheConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+}
+
+func (c *stmtCacheConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
+		return b.BeginTx(ctx, opts)
+	}
+	return c.Conn.Begin() //nolint:staticcheck // drivers without BeginTx
+}
+
+func (c *stmtCacheConn) Ping(ctx context.Context) error {
+	if p, ok := c.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c *stmtCacheConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (c *stmtCacheConn) IsValid() bool {
+	if v, ok := c.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+// cachedRows releases its statement for the next query when closed.
+type cachedRows struct {
+	driver.Rows
+	cs *cachedStmt
+}
+
+func (r *cachedRows) Close() error {
+	err := r.Rows.Close()
+	r.cs.busy = false
+	if r.cs.evicted {
+		err = errors.Join(err, r.cs.stmt.Close())
+	}
+	return err
+}
