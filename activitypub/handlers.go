@@ -332,15 +332,30 @@ func (f *Federation) serveFollows(w http.ResponseWriter, r *http.Request, follow
 	return WriteJSON(w, http.StatusOK, page(id, r.URL.RawQuery, next, items))
 }
 
-// ServeFeatured serves the (empty) pinned-posts collection.
+// ServeFeatured serves a local user's pinned public and unlisted posts, as
+// Mastodon's featured collection: the Notes embedded, newest first.
 func (f *Federation) ServeFeatured(w http.ResponseWriter, r *http.Request) error {
-	a, err := f.localUser(r.Context(), r)
+	ctx := r.Context()
+	a, err := f.localUser(ctx, r)
 	if err != nil {
 		return err
 	}
-	zero := 0
+	pinned, err := f.db.AccountTimeline(ctx, a.ID, store.AccountFilter{Pinned: true,
+		Visibilities: []string{store.VisibilityPublic, store.VisibilityUnlisted}}, store.Page{Limit: 40})
+	if err != nil {
+		return err
+	}
+	items := Items{}
+	for _, st := range pinned {
+		d, err := f.NoteData(ctx, st, a)
+		if err != nil {
+			return err
+		}
+		items = append(items, Embed(f.RenderNote(d)))
+	}
+	n := len(items)
 	return WriteJSON(w, http.StatusOK, Collection{Context: Context(), ID: a.FeaturedURI, Type: "OrderedCollection",
-		TotalItems: &zero, OrderedItems: Items{}})
+		TotalItems: &n, OrderedItems: items})
 }
 
 func collection(id string, total int) Collection {

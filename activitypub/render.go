@@ -37,6 +37,8 @@ func (f *Federation) RenderActor(a store.Account) Actor {
 		// The instance actor follows nobody, is followed by nobody and posts
 		// nothing: it advertises only its (empty) outbox, as Mastodon's does.
 		act.Followers, act.Following, act.Featured = "", "", ""
+	} else if a.FeaturedURI != "" {
+		act.FeaturedTags = f.URLs.FeaturedTags(a.Username)
 	}
 	act.Icon = &Image{Type: "Image", MediaType: "image/png", URL: Href(f.URLs.Base + "/static/img/avatar.png")}
 	if a.AvatarFile != "" {

@@ -128,6 +128,7 @@ func Context() LDContext {
 			"movedTo":                   idRef("as:movedTo"),
 			"alsoKnownAs":               idRef("as:alsoKnownAs"),
 			"featured":                  idRef("toot:featured"),
+			"featuredTags":              idRef("toot:featuredTags"),
 			"discoverable":              "toot:discoverable",
 			"indexable":                 "toot:indexable",
 			"votersCount":               "toot:votersCount",

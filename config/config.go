@@ -45,6 +45,9 @@ type File struct {
 	InstanceDescription string     `toml:"instance_description"`
 	ContactEmail        string     `toml:"contact_email"`
 	Rules               []string   `toml:"rules"`
+	PrivacyPolicy       string     `toml:"privacy_policy"`
+	ShowDomainBlocks    string     `toml:"show_domain_blocks"`
+	ShowBlockRationale  string     `toml:"show_domain_blocks_rationale"`
 	Federation          Federation `toml:"federation"`
 	Media               Media      `toml:"media"`
 	Generation          Generation `toml:"generation"`
@@ -174,6 +177,8 @@ func Default() File {
 		InstanceTitle:       "Pictor",
 		InstanceDescription: "A small fediverse server for AI-generated images.",
 		Rules:               []string{"Label AI-generated images as such.", "No content that is illegal where this server runs."},
+		ShowDomainBlocks:    "all",
+		ShowBlockRationale:  "all",
 		Federation: Federation{
 			FetchTimeout:       Duration{10 * time.Second},
 			MaxFetchBytes:      1 << 20,
@@ -336,6 +341,12 @@ func (f File) Validate() error {
 	}
 	if g.OpenAI.PartialImages < 0 || g.OpenAI.PartialImages > 3 {
 		bad("generation.openai partial_images must be between 0 and 3")
+	}
+	for _, v := range []struct{ key, val string }{{"show_domain_blocks", f.ShowDomainBlocks},
+		{"show_domain_blocks_rationale", f.ShowBlockRationale}} {
+		if v.val != "disabled" && v.val != "users" && v.val != "all" {
+			bad("%s %q must be disabled, users or all", v.key, v.val)
+		}
 	}
 	if f.Metrics.Listen != "" {
 		if _, _, err := net.SplitHostPort(f.Metrics.Listen); err != nil {

@@ -52,12 +52,15 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	p, err := readParams(w, r, 2*h.mediaLimits().MaxUploadBytes+(1<<20))
+	maxImage := h.mediaLimits().MaxUploadBytes
+	// Two images, possibly as base64 data: URIs (a third larger), and the rest.
+	p, err := readParams(w, r, 3*maxImage+(1<<20))
 	if err != nil {
 		return err
 	}
 	u := social.ProfileUpdate{DisplayName: p.opt("display_name"), Note: p.opt("note"), Locked: p.optBool("locked"),
-		Bot: p.optBool("bot"), Discoverable: p.optBool("discoverable")}
+		Bot: p.optBool("bot"), Discoverable: p.optBool("discoverable"),
+		Privacy: p.opt("source[privacy]"), Sensitive: p.optBool("source[sensitive]"), Language: p.opt("source[language]")}
 	if fields := p.objects("fields_attributes"); len(fields) > 0 {
 		list := make([]store.Field, 0, len(fields))
 		for _, f := range fields {
@@ -66,16 +69,14 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) erro
 		u.Fields = &list
 	}
 	for name, dest := range map[string]*io.Reader{"avatar": &u.Avatar, "header": &u.Header} {
-		fh := p.files[name]
-		if fh == nil {
-			continue
-		}
-		f, err := fh.Open()
+		img, closer, err := p.image(name, maxImage)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		*dest = f
+		if closer != nil {
+			defer closer.Close()
+		}
+		*dest = img
 	}
 	a, err := h.social.UpdateProfile(r.Context(), g.AccountID, u)
 	if err != nil {

@@ -43,6 +43,9 @@ type Options struct {
 	Description         string
 	ContactEmail        string
 	Rules               []string
+	PrivacyPolicy       string // plain text; "" serves a built-in summary
+	ShowDomainBlocks    string // who may list admin domain blocks: disabled, users or all
+	ShowBlockRationale  string // who sees their reasons: disabled, users or all
 	SoftwareVersion     string // Pictor's version, shown in the Mastodon-compatible version string
 	RegistrationsOpen   bool
 	ImagineCommand      string // e.g. "/imagine"; "" disables the hook

@@ -2,6 +2,7 @@ package mastoapi
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -273,4 +274,38 @@ func pathID(s string) (int64, error) {
 		return 0, errNotFound()
 	}
 	return id, nil
+}
+
+// image returns the image sent as k: a multipart file, or a base64 data:
+// URI in a form or JSON field (go-mastodon sends avatars so), decoded up to
+// max bytes. It returns nil when k was not sent; the caller closes closer
+// when it is not nil. A malformed or oversize data: URI is a 422.
+func (p params) image(k string, max int64) (img io.Reader, closer io.Closer, err error) {
+	if fh := p.files[k]; fh != nil {
+		f, err := fh.Open()
+		if err != nil {
+			return nil, nil, err
+		}
+		return f, f, nil
+	}
+	v := p.str(k)
+	if v == "" {
+		return nil, nil, nil
+	}
+	rest, ok := strings.CutPrefix(v, "data:")
+	meta, data, hasComma := strings.Cut(rest, ",")
+	if !ok || !hasComma || !strings.HasSuffix(meta, ";base64") {
+		return nil, nil, apperr.Invalid("Validation failed: %s must be a file or a base64 data: URI", k)
+	}
+	if int64(base64.StdEncoding.DecodedLen(len(data))) > max+2 {
+		return nil, nil, apperr.Invalid("Validation failed: %s file size must be less than %d bytes", k, max)
+	}
+	raw, err := base64.StdEncoding.DecodeString(data)
+	if err != nil {
+		return nil, nil, apperr.Invalid("Validation failed: %s is not valid base64", k)
+	}
+	if int64(len(raw)) > max {
+		return nil, nil, apperr.Invalid("Validation failed: %s file size must be less than %d bytes", k, max)
+	}
+	return bytes.NewReader(raw), nil, nil
 }

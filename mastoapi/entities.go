@@ -84,7 +84,7 @@ type Account struct {
 type Source struct {
 	Privacy             string  `json:"privacy"`
 	Sensitive           bool    `json:"sensitive"`
-	Language            string  `json:"language"`
+	Language            *string `json:"language"` // null when unset
 	Note                string  `json:"note"`
 	Fields              []Field `json:"fields"`
 	FollowRequestsCount int64   `json:"follow_requests_count"`

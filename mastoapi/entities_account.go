@@ -127,14 +127,27 @@ func (h *Handler) credentialAccount(ctx context.Context, a store.Account) (Crede
 	if err != nil {
 		return CredentialAccount{}, err
 	}
+	def, err := h.social.PostingDefaults(ctx, a.ID)
+	if err != nil {
+		return CredentialAccount{}, err
+	}
 	srcFields := make([]Field, 0, len(a.Fields))
 	for _, f := range a.Fields {
 		srcFields = append(srcFields, Field{Name: f.Name, Value: social.PlainText(f.Value)})
 	}
 	return CredentialAccount{Account: e, Source: Source{
-		Privacy: "public", Note: a.NoteSource, Fields: srcFields, FollowRequestsCount: requests,
+		Privacy: def.Visibility, Sensitive: def.Sensitive, Language: nullString(def.Language),
+		Note: a.NoteSource, Fields: srcFields, FollowRequestsCount: requests,
 		Discoverable: a.Discoverable, Indexable: a.Indexable,
 	}, Role: Role{ID: "-99", Permissions: "0", Color: ""}}, nil
+}
+
+// nullString is nil for "", as Mastodon sends null for unset strings.
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // relationship renders a store relationship.
@@ -142,7 +155,7 @@ func relationshipEntity(id int64, r store.Relationship) Relationship {
 	return Relationship{ID: store.FormatID(id), Following: r.Following, ShowingReblogs: r.Following || r.Requested,
 		Notifying: false, Languages: nil, FollowedBy: r.FollowedBy, Blocking: r.Blocking, BlockedBy: r.BlockedBy,
 		Muting: r.Muting, MutingNotifications: r.MutingNotifications, Requested: r.Requested, RequestedBy: r.RequestedBy,
-		DomainBlocking: r.DomainBlocking}
+		DomainBlocking: r.DomainBlocking, Endorsed: r.Endorsed, Note: r.Note}
 }
 
 func uniq(ids []int64) []int64 {

@@ -18,6 +18,14 @@ import (
 // filterRoutes mounts the v1 and v2 filter endpoints (Mastodon 4.x).
 func (h *Handler) filterRoutes(route func(method, path string, fn handlerFunc)) {
 	const id = "/{id:[^/]+}"
+	// The keyword and status sub-resources live at /api/v2/filters/keywords/:id
+	// and /api/v2/filters/statuses/:id (Mastodon's namespace :filters); they
+	// are mounted before /api/v2/filters/:id/... so the literal segment wins.
+	route(http.MethodGet, "/api/v2/filters/keywords"+id, h.getFilterKeyword)
+	route(http.MethodPut, "/api/v2/filters/keywords"+id, h.updateFilterKeyword)
+	route(http.MethodDelete, "/api/v2/filters/keywords"+id, h.filterDelete((*social.Service).DeleteFilterKeyword))
+	route(http.MethodGet, "/api/v2/filters/statuses"+id, h.getFilterStatus)
+	route(http.MethodDelete, "/api/v2/filters/statuses"+id, h.filterDelete((*social.Service).DeleteFilterStatus))
 	route(http.MethodGet, "/api/v2/filters", h.listFilters)
 	route(http.MethodPost, "/api/v2/filters", h.createFilter)
 	route(http.MethodGet, "/api/v2/filters"+id, h.getFilter)
@@ -25,13 +33,8 @@ func (h *Handler) filterRoutes(route func(method, path string, fn handlerFunc)) 
 	route(http.MethodDelete, "/api/v2/filters"+id, h.filterDelete((*social.Service).DeleteFilter))
 	route(http.MethodGet, "/api/v2/filters"+id+"/keywords", h.listFilterKeywords)
 	route(http.MethodPost, "/api/v2/filters"+id+"/keywords", h.addFilterKeyword)
-	route(http.MethodGet, "/api/v2/filter_keywords"+id, h.getFilterKeyword)
-	route(http.MethodPut, "/api/v2/filter_keywords"+id, h.updateFilterKeyword)
-	route(http.MethodDelete, "/api/v2/filter_keywords"+id, h.filterDelete((*social.Service).DeleteFilterKeyword))
 	route(http.MethodGet, "/api/v2/filters"+id+"/statuses", h.listFilterStatuses)
 	route(http.MethodPost, "/api/v2/filters"+id+"/statuses", h.addFilterStatus)
-	route(http.MethodGet, "/api/v2/filter_statuses"+id, h.getFilterStatus)
-	route(http.MethodDelete, "/api/v2/filter_statuses"+id, h.filterDelete((*social.Service).DeleteFilterStatus))
 	route(http.MethodGet, "/api/v1/filters", h.listFiltersV1)
 	route(http.MethodPost, "/api/v1/filters", h.createFilterV1)
 	route(http.MethodGet, "/api/v1/filters"+id, h.getFilterV1)

@@ -69,18 +69,20 @@ func TestFiltersV2CRUD(t *testing.T) {
 	// The keyword sub-resource.
 	var kw struct{ ID, Keyword string }
 	e.call(t, req{method: "POST", path: "/api/v2/filters/" + f.ID + "/keywords", token: tok, form: url.Values{"keyword": {"sora"}}}, 200, &kw)
-	e.call(t, req{method: "PUT", path: "/api/v2/filter_keywords/" + kw.ID, token: tok, json: map[string]any{"keyword": "sora2", "whole_word": false}}, 200, &kw)
-	e.call(t, req{method: "GET", path: "/api/v2/filter_keywords/" + kw.ID, token: tok}, 200, &kw)
+	e.call(t, req{method: "PUT", path: "/api/v2/filters/keywords/" + kw.ID, token: tok, json: map[string]any{"keyword": "sora2", "whole_word": false}}, 200, &kw)
+	e.call(t, req{method: "GET", path: "/api/v2/filters/keywords/" + kw.ID, token: tok}, 200, &kw)
 	if kw.Keyword != "sora2" {
 		t.Fatalf("keyword %+v", kw)
 	}
+	// Mastodon has no /api/v2/filter_keywords or /api/v2/filter_statuses.
+	e.call(t, req{method: "GET", path: "/api/v2/filter_keywords/" + kw.ID, token: tok}, 404, nil)
 	var kws []map[string]any
 	e.call(t, req{method: "GET", path: "/api/v2/filters/" + f.ID + "/keywords", token: tok}, 200, &kws)
 	if len(kws) != 3 || kws[2]["whole_word"] != false {
 		t.Fatalf("keywords %v", kws)
 	}
-	e.call(t, req{method: "DELETE", path: "/api/v2/filter_keywords/" + kw.ID, token: tok}, 200, nil)
-	e.call(t, req{method: "GET", path: "/api/v2/filter_keywords/" + kw.ID, token: tok}, 404, nil)
+	e.call(t, req{method: "DELETE", path: "/api/v2/filters/keywords/" + kw.ID, token: tok}, 200, nil)
+	e.call(t, req{method: "GET", path: "/api/v2/filters/keywords/" + kw.ID, token: tok}, 404, nil)
 	// The status sub-resource.
 	st := e.post(t, tok, "hello")
 	var fs struct {
@@ -94,12 +96,12 @@ func TestFiltersV2CRUD(t *testing.T) {
 	e.call(t, req{method: "POST", path: "/api/v2/filters/" + f.ID + "/statuses", token: tok, json: map[string]any{"status_id": st["id"]}}, 422, nil)
 	var sts []map[string]any
 	e.call(t, req{method: "GET", path: "/api/v2/filters/" + f.ID + "/statuses", token: tok}, 200, &sts)
-	e.call(t, req{method: "GET", path: "/api/v2/filter_statuses/" + fs.ID, token: tok}, 200, nil)
+	e.call(t, req{method: "GET", path: "/api/v2/filters/statuses/" + fs.ID, token: tok}, 200, nil)
 	if len(sts) != 1 || sts[0]["id"] != fs.ID {
 		t.Fatalf("filter statuses %v", sts)
 	}
-	e.call(t, req{method: "DELETE", path: "/api/v2/filter_statuses/" + fs.ID, token: tok}, 200, nil)
-	e.call(t, req{method: "GET", path: "/api/v2/filter_statuses/" + fs.ID, token: tok}, 404, nil)
+	e.call(t, req{method: "DELETE", path: "/api/v2/filters/statuses/" + fs.ID, token: tok}, 200, nil)
+	e.call(t, req{method: "GET", path: "/api/v2/filters/statuses/" + fs.ID, token: tok}, 404, nil)
 	// Delete the filter.
 	e.call(t, req{method: "DELETE", path: "/api/v2/filters/" + f.ID, token: tok}, 200, nil)
 	e.call(t, req{method: "GET", path: "/api/v2/filters/" + f.ID, token: tok}, 404, nil)
@@ -195,12 +197,12 @@ func TestFilterScopesAndOwnership(t *testing.T) {
 		{method: "DELETE", path: "/api/v2/filters/" + f.ID},
 		{method: "GET", path: "/api/v2/filters/" + f.ID + "/keywords"},
 		{method: "POST", path: "/api/v2/filters/" + f.ID + "/keywords", json: map[string]any{"keyword": "x"}},
-		{method: "GET", path: "/api/v2/filter_keywords/" + kwID},
-		{method: "PUT", path: "/api/v2/filter_keywords/" + kwID, json: map[string]any{"keyword": "x"}},
-		{method: "DELETE", path: "/api/v2/filter_keywords/" + kwID},
+		{method: "GET", path: "/api/v2/filters/keywords/" + kwID},
+		{method: "PUT", path: "/api/v2/filters/keywords/" + kwID, json: map[string]any{"keyword": "x"}},
+		{method: "DELETE", path: "/api/v2/filters/keywords/" + kwID},
 		{method: "GET", path: "/api/v2/filters/" + f.ID + "/statuses"},
-		{method: "GET", path: "/api/v2/filter_statuses/" + fs.ID},
-		{method: "DELETE", path: "/api/v2/filter_statuses/" + fs.ID},
+		{method: "GET", path: "/api/v2/filters/statuses/" + fs.ID},
+		{method: "DELETE", path: "/api/v2/filters/statuses/" + fs.ID},
 		{method: "GET", path: "/api/v1/filters/" + kwID},
 		{method: "PUT", path: "/api/v1/filters/" + kwID, json: map[string]any{"phrase": "x", "context": []string{"home"}}},
 		{method: "DELETE", path: "/api/v1/filters/" + kwID},

@@ -127,7 +127,7 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) error {
 			"urls": map[string]any{"streaming": h.streamingURL(), "status": nil, "about": h.opts.BaseURL + "/about",
 				"privacy_policy": nil, "terms_of_service": nil},
 			"vapid": map[string]any{"public_key": h.vapidKey()},
-			"accounts": map[string]any{"max_featured_tags": 0, "max_pinned_statuses": social.MaxPins,
+			"accounts": map[string]any{"max_featured_tags": social.MaxFeaturedTags, "max_pinned_statuses": social.MaxPins,
 				"max_display_name_length": 30, "max_note_length": 500, "max_profile_fields": 4,
 				"profile_field_name_limit": 255, "profile_field_value_limit": 255},
 			"statuses":          h.statusesConfig(),
@@ -172,7 +172,7 @@ func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) error {
 		"thumbnail": h.thumbnailURL(), "languages": []string{"en"},
 		"registrations": h.opts.RegistrationsOpen, "approval_required": false, "invites_enabled": false,
 		"configuration": map[string]any{
-			"accounts":          map[string]any{"max_featured_tags": 0},
+			"accounts":          map[string]any{"max_featured_tags": social.MaxFeaturedTags},
 			"statuses":          h.statusesConfig(),
 			"media_attachments": h.mediaConfig(),
 			"polls":             pollsConfig(),

@@ -26,6 +26,10 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/api/v1/instance/peers", h.emptyList)
 	get("/api/v1/instance/activity", h.emptyList)
 	get("/api/v1/instance/extended_description", h.extendedDescription)
+	get("/api/v1/instance/privacy_policy", h.privacyPolicy) // instance_extras.go
+	get("/api/v1/instance/translation_languages", h.translationLanguages)
+	get("/api/v1/instance/domain_blocks", h.instanceDomainBlocks)
+	get("/api/v1/directory", h.directory) // directory.go
 
 	// Accounts (accounts.go, relationships.go).
 	get("/api/v1/accounts/verify_credentials", h.verifyCredentials)
@@ -37,7 +41,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/api/v1/accounts"+id+"/statuses", h.accountStatuses)
 	get("/api/v1/accounts"+id+"/followers", h.followers)
 	get("/api/v1/accounts"+id+"/following", h.following)
-	get("/api/v1/accounts"+id+"/featured_tags", h.emptyList)
+	get("/api/v1/accounts"+id+"/featured_tags", h.accountFeaturedTags)
 	get("/api/v1/accounts"+id+"/lists", h.accountLists)
 	post("/api/v1/accounts"+id+"/follow", h.follow)
 	post("/api/v1/accounts"+id+"/unfollow", h.unfollow)
@@ -45,6 +49,17 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/api/v1/accounts"+id+"/unblock", h.unblock)
 	post("/api/v1/accounts"+id+"/mute", h.mute)
 	post("/api/v1/accounts"+id+"/unmute", h.unmute)
+	post("/api/v1/accounts"+id+"/note", h.accountNote) // endorsements.go
+	post("/api/v1/accounts"+id+"/pin", h.pinAccount)
+	post("/api/v1/accounts"+id+"/unpin", h.unpinAccount)
+	post("/api/v1/accounts"+id+"/remove_from_followers", h.removeFromFollowers)
+	get("/api/v1/endorsements", h.endorsements)
+	route(http.MethodDelete, "/api/v1/profile/avatar", h.deleteProfileImage(false))
+	route(http.MethodDelete, "/api/v1/profile/header", h.deleteProfileImage(true))
+	get("/api/v1/featured_tags", h.featuredTags) // featured_tags.go
+	post("/api/v1/featured_tags", h.createFeaturedTag)
+	get("/api/v1/featured_tags/suggestions", h.featuredTagSuggestions)
+	route(http.MethodDelete, "/api/v1/featured_tags"+id, h.deleteFeaturedTag)
 	get("/api/v1/blocks", h.blocks)
 	get("/api/v1/mutes", h.mutes)
 	get("/api/v1/follow_requests", h.followRequests)
@@ -132,8 +147,6 @@ func (h *Handler) Routes(r *mux.Router) {
 	route(http.MethodDelete, "/api/v1/conversations"+id, h.deleteConversation)
 	post("/api/v1/conversations"+id+"/read", h.readConversation)
 	get("/api/v1/scheduled_statuses", h.emptyListUser)
-	get("/api/v1/endorsements", h.emptyListUser)
-	get("/api/v1/featured_tags", h.emptyListUser)
 	get("/api/v1/domain_blocks", h.domainBlocks) // domain_blocks.go
 	post("/api/v1/domain_blocks", h.changeDomainBlock)
 	route(http.MethodDelete, "/api/v1/domain_blocks", h.changeDomainBlock)

@@ -27,15 +27,21 @@ func (h *Handler) emptyListUser(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, []any{})
 }
 
-// preferences serves GET /api/v1/preferences (Ivory crashes without it).
+// preferences serves GET /api/v1/preferences (Ivory crashes without it);
+// the posting defaults are those set through update_credentials' source.
 func (h *Handler) preferences(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.user(r, auth.ScopeReadAccounts); err != nil {
+	g, err := h.user(r, auth.ScopeReadAccounts)
+	if err != nil {
+		return err
+	}
+	def, err := h.social.PostingDefaults(r.Context(), g.AccountID)
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{
-		"posting:default:visibility": "public", "posting:default:sensitive": false,
-		"posting:default:language": nil, "reading:expand:media": "default", "reading:expand:spoilers": false,
-		"reading:autoplay:gifs": false,
+		"posting:default:visibility": def.Visibility, "posting:default:sensitive": def.Sensitive,
+		"posting:default:language": nullString(def.Language), "reading:expand:media": "default",
+		"reading:expand:spoilers": false, "reading:autoplay:gifs": false,
 	})
 }
 

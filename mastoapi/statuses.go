@@ -23,7 +23,7 @@ const maxIdempotencyKey = 256
 // body, form and multipart bodies alike).
 func draftOf(p params) (social.Draft, error) {
 	d := social.Draft{Text: p.str("status"), SpoilerText: p.str("spoiler_text"), Sensitive: p.boolean("sensitive"),
-		Visibility: p.str("visibility"), Language: p.str("language")}
+		SensitiveUnset: !p.has("sensitive"), Visibility: p.str("visibility"), Language: p.str("language")}
 	if s := p.str("in_reply_to_id"); s != "" {
 		id, ok := store.ParseID(s)
 		if !ok {
@@ -70,6 +70,10 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) error {
 	}
 	d, err := draftOf(p)
 	if err != nil {
+		return err
+	}
+	// The defaults apply before the /imagine hook too, which posts later.
+	if d, err = h.social.WithPostingDefaults(r.Context(), g.AccountID, d); err != nil {
 		return err
 	}
 	key := r.Header.Get("Idempotency-Key")

@@ -1,9 +1,15 @@
 package mastoapi_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/pictor-social/pictor/store"
 )
 
 func TestFollowedTagBringsPostsIntoHome(t *testing.T) {
@@ -100,4 +106,90 @@ func TestFollowedTagsPaging(t *testing.T) {
 	if fmt.Sprint(got) != "[three two one]" {
 		t.Fatalf("all %v", got)
 	}
+}
+
+// Tag timelines take any[], all[] and none[] (Tusky's multi-hashtag tabs)
+// with local, remote and only_media, and page through the merged ranges.
+func TestTagTimelineAnyAllNone(t *testing.T) {
+	e := start(t)
+	alice, tok := e.login(t, "alice", "read write")
+	id := func(st map[string]any) string { return st["id"].(string) }
+	cats := id(e.post(t, tok, "only #cats"))
+	dogs := id(e.post(t, tok, "only #dogs"))
+	both := id(e.post(t, tok, "#cats and #dogs"))
+	nsfw := id(e.post(t, tok, "#cats #nsfw"))
+	var hidden map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: tok, json: map[string]any{"status": "#cats unlisted", "visibility": "unlisted"}}, 200, &hidden)
+	var withMedia map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: tok, json: map[string]any{"status": "#birds",
+		"media_ids": []string{e.upload(t, tok, "a bird")}}}, 200, &withMedia)
+	birds := id(withMedia)
+	_, remotePost := e.remoteWithPost(t, "rita", "remote.test", alice)
+	ctx := context.Background()
+	if err := e.DB.Write(ctx, func(tx *store.Tx) error { return tx.SetStatusTags(ctx, remotePost.ID, []string{"cats"}) }); err != nil {
+		t.Fatal(err)
+	}
+	far := store.FormatID(remotePost.ID)
+	cases := []struct {
+		query string
+		want  []string
+	}{
+		{"/cats", []string{far, nsfw, both, cats}},
+		{"/cats?any[]=dogs", []string{far, nsfw, both, dogs, cats}},
+		{"/cats?any[]=dogs&any[]=birds", []string{far, birds, nsfw, both, dogs, cats}},
+		{"/cats?all[]=dogs", []string{both}},
+		{"/cats?none[]=nsfw&none[]=dogs", []string{far, cats}},
+		{"/cats?any[]=dogs&none[]=cats", []string{dogs}},
+		{"/cats?all[]=neverused", nil},
+		{"/neverused?any[]=dogs", nil}, // Mastodon: an unknown hashtag's timeline is empty
+		{"/cats?local=true", []string{nsfw, both, cats}},
+		{"/cats?remote=true", []string{far}},
+		{"/cats?any[]=birds&only_media=true", []string{birds}},
+		{"/cats?any[]=%23Dogs&any[]=bad tag", []string{far, nsfw, both, dogs, cats}},
+	}
+	for _, c := range cases {
+		if got := e.idsAt(t, "", "/api/v1/timelines/tag"+strings.ReplaceAll(c.query, " ", "%20")); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.query, got, c.want)
+		}
+	}
+	if slices.Contains(e.idsAt(t, "", "/api/v1/timelines/tag/cats"), id(hidden)) {
+		t.Error("an unlisted post is in the tag timeline")
+	}
+	// Paging walks the merged ranges without gaps or repeats.
+	all := []string{far, birds, nsfw, both, dogs, cats}
+	var seen []string
+	path := "/api/v1/timelines/tag/cats?any[]=dogs&any[]=birds&limit=2"
+	for range 4 {
+		resp := e.do(t, req{method: "GET", path: path})
+		var list []map[string]any
+		json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		for _, st := range list {
+			seen = append(seen, id(st))
+		}
+		next := nextLink(resp.Header.Get("Link"))
+		if next == "" {
+			break
+		}
+		path = strings.TrimPrefix(next, e.URL)
+	}
+	if !slices.Equal(seen, all) {
+		t.Fatalf("paged %v, want %v", seen, all)
+	}
+	var newer []map[string]any
+	e.call(t, req{method: "GET", path: "/api/v1/timelines/tag/cats?any[]=dogs&min_id=" + both + "&limit=1"}, 200, &newer)
+	if len(newer) != 1 || id(newer[0]) != nsfw {
+		t.Fatalf("min_id page %v", newer)
+	}
+}
+
+// nextLink returns the rel="next" URL of a Link header, or "".
+func nextLink(h string) string {
+	for _, part := range strings.Split(h, ",") {
+		if strings.Contains(part, `rel="next"`) {
+			u, _, _ := strings.Cut(strings.TrimSpace(part), ">")
+			return strings.TrimPrefix(u, "<")
+		}
+	}
+	return ""
 }

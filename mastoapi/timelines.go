@@ -7,6 +7,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/pictor-social/pictor/auth"
+	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -45,17 +46,37 @@ func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) error {
 	return h.writeStatusesIn(w, r, viewer, filterPublic, page, list, statusKeys(list))
 }
 
-// tagTimeline serves public posts with a hashtag, to anyone.
+// tagTimeline serves public posts with a hashtag, to anyone; any[], all[]
+// and none[] widen and narrow it as Mastodon's (Tusky's multi-hashtag
+// tabs), at most tagsPerMode hashtags each.
 func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) error {
 	viewer, err := h.viewer(r, auth.ScopeReadStatuses)
 	if err != nil {
 		return err
 	}
-	tag := strings.ToLower(strings.TrimPrefix(mux.Vars(r)["tag"], "#"))
+	q, _ := readParams(nil, r, 0)
+	main := strings.ToLower(strings.TrimPrefix(mux.Vars(r)["tag"], "#"))
+	tq := store.TagQuery{Any: append([]string{main}, tagNames(q.list("any"))...), All: tagNames(q.list("all")),
+		None: tagNames(q.list("none"))}
 	page := pageOf(r, defaultLimit, maxLimit)
-	list, err := h.db.TagTimeline(r.Context(), tag, publicFilter(r, viewer), page)
+	list, err := h.db.TagTimeline(r.Context(), tq, publicFilter(r, viewer), page)
 	if err != nil {
 		return err
 	}
 	return h.writeStatusesIn(w, r, viewer, filterPublic, page, list, statusKeys(list))
+}
+
+// tagsPerMode bounds each of any[], all[] and none[], as Mastodon's
+// TagFeed::LIMIT_PER_MODE.
+const tagsPerMode = 4
+
+// tagNames normalizes hashtag parameters, skipping malformed ones.
+func tagNames(raw []string) []string {
+	var out []string
+	for _, s := range raw {
+		if name, ok := social.TagName(s); ok && len(out) < tagsPerMode {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -57,6 +57,7 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/users/{name}/followers", s.ap(f.ServeFollowers)).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/following", s.ap(f.ServeFollowing)).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/collections/featured", s.ap(f.ServeFeatured)).Methods("GET", "HEAD")
+	r.Handle("/users/{name}/collections/tags", s.ap(f.ServeFeaturedTags)).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/statuses/{id:[0-9]+}", s.negotiate(s.ap(f.ServeStatus), http.HandlerFunc(s.redirectToStatusPage))).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/statuses/{id:[0-9]+}/{activity:activity}", s.ap(f.ServeStatus)).Methods("GET", "HEAD")
 

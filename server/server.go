@@ -142,6 +142,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		VapidKey: s.Push.VAPIDKey()})
 	s.API = mastoapi.New(s.DB, s.OAuth, s.Social, s.Hub, s.Log, mastoapi.Options{BaseURL: cfg.BaseURL(),
 		Title: cfg.InstanceTitle, Description: cfg.InstanceDescription, ContactEmail: cfg.ContactEmail, Rules: cfg.Rules,
+		PrivacyPolicy: cfg.PrivacyPolicy, ShowDomainBlocks: cfg.ShowDomainBlocks, ShowBlockRationale: cfg.ShowBlockRationale,
 		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command, RateLimit: apiRateLimit(cfg.API.RateLimit)})
 	s.API.Imaginer = s.Gen
 	s.API.Push = s.Push

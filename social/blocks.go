@@ -9,6 +9,9 @@ import (
 	"github.com/pictor-social/pictor/store"
 )
 
+// errSelf is actOnAccount's answer when an account acts on itself.
+var errSelf = apperr.Invalid("you cannot do that to yourself")
+
 // actOnAccount loads the acting local account and the account it acts upon
 // (block, mute and their undo); a missing target is apperr.NotFound and
 // acting on oneself apperr.Invalid.
@@ -21,7 +24,7 @@ func (s *Service) actOnAccount(ctx context.Context, accountID, targetID int64) (
 		return me, store.Account{}, apperr.NotFound("Record not found")
 	}
 	if err == nil && target.ID == me.ID {
-		return me, store.Account{}, apperr.Invalid("you cannot do that to yourself")
+		return me, store.Account{}, errSelf
 	}
 	return me, target, err
 }

@@ -19,6 +19,12 @@ type ProfileUpdate struct {
 	Fields       *[]store.Field // names and plain-text values
 	Avatar       io.Reader
 	Header       io.Reader
+
+	// Posting defaults (Mastodon's source[privacy], source[sensitive] and
+	// source[language]).
+	Privacy   *string // public, unlisted or private
+	Sensitive *bool
+	Language  *string // ISO 639 code; "" for none
 }
 
 // Profile limits, as Mastodon reports them.
@@ -37,6 +43,13 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID int64, u ProfileU
 		return store.Account{}, err
 	}
 	if err := s.applyProfile(&a, u); err != nil {
+		return store.Account{}, err
+	}
+	defaults, err := s.PostingDefaults(ctx, a.ID)
+	if err != nil {
+		return store.Account{}, err
+	}
+	if err := applyPostingDefaults(&defaults, u); err != nil {
 		return store.Account{}, err
 	}
 	for _, img := range []struct {
@@ -61,12 +74,47 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID int64, u ProfileU
 		if err := tx.UpdateAccount(ctx, &a); err != nil {
 			return err
 		}
-		inboxes, err := tx.FollowerInboxes(ctx, a.ID)
-		if err != nil {
+		if err := tx.SetPostingDefaults(ctx, a.ID, defaults); err != nil {
 			return err
 		}
-		upd := s.fed.UpdateActor(a, tx.Now())
-		return s.fed.Enqueue(ctx, tx, a, upd.ID, "Update", upd, inboxes)
+		return s.sendProfileUpdate(ctx, tx, a)
+	})
+	return a, err
+}
+
+// sendProfileUpdate queues Update(Person) of local account a to its
+// followers.
+func (s *Service) sendProfileUpdate(ctx context.Context, tx *store.Tx, a store.Account) error {
+	inboxes, err := tx.FollowerInboxes(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	upd := s.fed.UpdateActor(a, tx.Now())
+	return s.fed.Enqueue(ctx, tx, a, upd.ID, "Update", upd, inboxes)
+}
+
+// DeleteProfileImage removes local account accountID's avatar (or, with
+// header, its header), so the default shows again, and sends Update(Person)
+// to its followers, as Mastodon's DELETE /api/v1/profile/avatar does.
+// Removing an image that is not set is harmless and sends nothing.
+func (s *Service) DeleteProfileImage(ctx context.Context, accountID int64, header bool) (store.Account, error) {
+	a, err := s.localAccount(ctx, accountID)
+	if err != nil {
+		return store.Account{}, err
+	}
+	dest := &a.AvatarFile
+	if header {
+		dest = &a.HeaderFile
+	}
+	if *dest == "" {
+		return a, nil
+	}
+	*dest = ""
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdateAccount(ctx, &a); err != nil {
+			return err
+		}
+		return s.sendProfileUpdate(ctx, tx, a)
 	})
 	return a, err
 }

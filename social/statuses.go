@@ -17,11 +17,14 @@ type Draft struct {
 	Text        string
 	SpoilerText string
 	Sensitive   bool
-	Visibility  string // public, unlisted, private, direct; "" means public
-	Language    string
-	InReplyToID int64
-	MediaIDs    []int64
-	Poll        *PollDraft // nil: no poll (polls.go)
+	Visibility  string // public, unlisted, private, direct; "" means the author's default
+	Language    string // "" means the author's default
+	// SensitiveUnset says the request did not say whether the media are
+	// sensitive: the author's default applies.
+	SensitiveUnset bool
+	InReplyToID    int64
+	MediaIDs       []int64
+	Poll           *PollDraft // nil: no poll (polls.go)
 }
 
 // prepared is a validated draft with its text rendered and mentions resolved.
@@ -133,6 +136,9 @@ func (s *Service) CreateStatus(ctx context.Context, accountID int64, d Draft) (s
 	if err != nil {
 		return store.Status{}, err
 	}
+	if d, err = s.WithPostingDefaults(ctx, author.ID, d); err != nil {
+		return store.Status{}, err
+	}
 	p, err := s.prepare(ctx, author, d, 0)
 	if err != nil {
 		return store.Status{}, err
@@ -231,6 +237,13 @@ func (s *Service) EditStatus(ctx context.Context, accountID, statusID int64, d D
 		return store.Status{}, err
 	}
 	d.Visibility, d.InReplyToID = old.Visibility, old.InReplyToID
+	// What the edit leaves out stays as it was (Mastodon's UpdateStatusService).
+	if d.SensitiveUnset {
+		d.Sensitive = old.Sensitive && old.SpoilerText == ""
+	}
+	if d.Language == "" {
+		d.Language = old.Language
+	}
 	p, err := s.prepare(ctx, author, d, old.ID)
 	if err != nil {
 		return store.Status{}, err

@@ -207,7 +207,9 @@ func (tx *Tx) DeleteMute(ctx context.Context, accountID, target int64) error {
 type Relationship struct {
 	Following, Requested, FollowedBy, RequestedBy    bool
 	Blocking, BlockedBy, Muting, MutingNotifications bool
-	DomainBlocking                                   bool // the account's domain is in the viewer's domain blocks
+	DomainBlocking                                   bool   // the account's domain is in the viewer's domain blocks
+	Endorsed                                         bool   // the viewer features the account on their profile
+	Note                                             string // the viewer's private note on the account
 }
 
 // Relationships returns viewer's relationship with each of ids.
@@ -234,6 +236,8 @@ func (db *DB) Relationships(ctx context.Context, viewer int64, ids []int64) (map
 			func(r *Relationship, n bool) { r.Muting, r.MutingNotifications = true, n }},
 		{`SELECT a.id, 1 FROM accounts a JOIN user_domain_blocks b ON b.domain = a.domain WHERE b.account_id = ? AND a.id IN (` + ph + `)`,
 			func(r *Relationship, _ bool) { r.DomainBlocking = true }},
+		{`SELECT target_account_id, 1 FROM account_pins WHERE account_id = ? AND target_account_id IN (` + ph + `)`,
+			func(r *Relationship, _ bool) { r.Endorsed = true }},
 	}
 	for _, q := range queries {
 		if err := db.scanFlags(ctx, q.sql, args, func(id int64, flag bool) {
@@ -244,7 +248,31 @@ func (db *DB) Relationships(ctx context.Context, viewer int64, ids []int64) (map
 			return nil, fmt.Errorf("relationships: %w", err)
 		}
 	}
+	if err := db.accountNotes(ctx, args, ph, out); err != nil {
+		return nil, fmt.Errorf("relationships: %w", err)
+	}
 	return out, nil
+}
+
+// accountNotes fills the viewer's private notes (args: viewer, then ids).
+func (db *DB) accountNotes(ctx context.Context, args []any, ph string, out map[int64]Relationship) error {
+	rows, err := db.read.QueryContext(ctx, `SELECT target_account_id, comment FROM account_notes
+		WHERE account_id = ? AND target_account_id IN (`+ph+`)`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var note string
+		if err := rows.Scan(&id, &note); err != nil {
+			return err
+		}
+		r := out[id]
+		r.Note = note
+		out[id] = r
+	}
+	return rows.Err()
 }
 
 func (db *DB) scanFlags(ctx context.Context, q string, args []any, f func(id int64, flag bool)) error {

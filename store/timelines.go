@@ -90,32 +90,127 @@ func (db *DB) PublicTimeline(ctx context.Context, f PublicFilter, p Page) ([]Sta
 	return reverseIfMin(p, list), nil
 }
 
-// TagTimeline lists public posts carrying the hashtag (lower-cased, no '#'),
-// newest first.
-func (db *DB) TagTimeline(ctx context.Context, tag string, f PublicFilter, p Page) ([]Status, error) {
-	cond, args, order := pageNamed(p, "st.status_id")
-	q := `SELECT ` + statusColsS + ` FROM tags t JOIN status_tags st ON st.tag_id = t.id
-		JOIN statuses s ON s.id = st.status_id
-		WHERE t.name = :tag AND s.visibility = 'public' AND s.deleted_at = 0 AND ` + cond
-	if f.Local {
-		q += ` AND s.local = 1`
-	}
-	if f.Remote {
-		q += ` AND s.local = 0`
-	}
-	if f.OnlyMedia {
-		q += ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)`
-	}
-	if f.Viewer != 0 {
-		q += viewerExclusions("s.account_id")
-	}
-	q += ` ORDER BY ` + order + ` LIMIT :limit`
-	args = append(args, named("tag", strings.ToLower(tag)), named("viewer", f.Viewer), named("limit", p.limit()))
-	list, err := queryStatuses(ctx, db.read, q, args...)
+// TagQuery names the hashtags (lower-cased, no '#') of a tag timeline, as
+// Mastodon's any[], all[] and none[]: a post matches when it carries one of
+// Any, every one of All and none of None. Any[0] is the timeline's own
+// hashtag: when no post ever used it, nothing matches, as Mastodon answers.
+type TagQuery struct {
+	Any, All, None []string
+}
+
+// TagTimeline lists public posts matching q, newest first. Each hashtag of
+// q.Any is read as its own range of the (tag_id, status_id) index, filtered
+// and cut to the page size, and the ranges are merged, so a page costs a
+// few index range scans however many posts the tags carry; All and None
+// are primary-key probes of status_tags. A hashtag no post ever used
+// matches nothing.
+func (db *DB) TagTimeline(ctx context.Context, q TagQuery, f PublicFilter, p Page) ([]Status, error) {
+	ids, err := db.tagIDs(ctx, append(append(append([]string{}, q.Any...), q.All...), q.None...))
 	if err != nil {
-		return nil, fmt.Errorf("tag timeline %s: %w", tag, err)
+		return nil, err
+	}
+	if len(q.Any) == 0 {
+		return nil, nil
+	}
+	if _, ok := ids[q.Any[0]]; !ok {
+		return nil, nil
+	}
+	var anyIDs, allIDs, noneIDs []int64
+	for _, name := range q.Any {
+		if id, ok := ids[name]; ok {
+			anyIDs = append(anyIDs, id)
+		}
+	}
+	for _, name := range q.All {
+		id, ok := ids[name]
+		if !ok {
+			return nil, nil
+		}
+		allIDs = append(allIDs, id)
+	}
+	for _, name := range q.None {
+		if id, ok := ids[name]; ok {
+			noneIDs = append(noneIDs, id)
+		}
+	}
+	sqlText, args := tagTimelineQuery(anyIDs, allIDs, noneIDs, f, p)
+	list, err := queryStatuses(ctx, db.read, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tag timeline %v: %w", q.Any, err)
 	}
 	return reverseIfMin(p, list), nil
+}
+
+// tagTimelineQuery builds TagTimeline's statement from hashtag ids: one
+// branch per hashtag of anyIDs, each a range of the (tag_id, status_id)
+// index cut to the page size, merged and joined to statuses by id.
+func tagTimelineQuery(anyIDs, allIDs, noneIDs []int64, f PublicFilter, p Page) (string, []any) {
+	cond, args, order := pageNamed(p, "st.status_id")
+	branch := `SELECT st.status_id FROM status_tags st JOIN statuses s ON s.id = st.status_id
+		WHERE st.tag_id = :t%d AND s.visibility = 'public' AND s.deleted_at = 0 AND ` + cond
+	for i, id := range allIDs {
+		branch += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM status_tags a WHERE a.status_id = st.status_id AND a.tag_id = :a%d)`, i)
+		args = append(args, named(fmt.Sprintf("a%d", i), id))
+	}
+	for i, id := range noneIDs {
+		branch += fmt.Sprintf(` AND NOT EXISTS (SELECT 1 FROM status_tags n WHERE n.status_id = st.status_id AND n.tag_id = :n%d)`, i)
+		args = append(args, named(fmt.Sprintf("n%d", i), id))
+	}
+	branch += publicFilterCond(f, "s") + ` ORDER BY ` + order + ` LIMIT :limit`
+	parts := make([]string, len(anyIDs))
+	for i, id := range anyIDs {
+		parts[i] = `SELECT status_id FROM (` + fmt.Sprintf(branch, i) + `)`
+		args = append(args, named(fmt.Sprintf("t%d", i), id))
+	}
+	_, _, outer := pageNamed(p, "m.status_id")
+	q := `SELECT ` + statusColsS + ` FROM (` + strings.Join(parts, ` UNION `) + `) m JOIN statuses s ON s.id = m.status_id
+		ORDER BY ` + outer + ` LIMIT :limit`
+	return q, append(args, named("viewer", f.Viewer), named("limit", p.limit()))
+}
+
+// publicFilterCond is f's local, remote, media and viewer conditions on
+// statuses aliased alias.
+func publicFilterCond(f PublicFilter, alias string) string {
+	var q string
+	if f.Local {
+		q += ` AND ` + alias + `.local = 1`
+	}
+	if f.Remote {
+		q += ` AND ` + alias + `.local = 0`
+	}
+	if f.OnlyMedia {
+		q += ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = ` + alias + `.id)`
+	}
+	if f.Viewer != 0 {
+		q += viewerExclusions(alias + ".account_id")
+	}
+	return q
+}
+
+// tagIDs returns the ids of the hashtags among names that exist.
+func (db *DB) tagIDs(ctx context.Context, names []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name FROM tags WHERE name IN (`+placeholders(len(names))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tag ids: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("scan tag id: %w", err)
+		}
+		out[name] = id
+	}
+	return out, rows.Err()
 }
 
 // AccountFilter selects an account's statuses, as the parameters of

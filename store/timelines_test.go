@@ -198,3 +198,27 @@ func TestRelationshipsAndFlags(t *testing.T) {
 		t.Fatalf("favourites = %+v, %v", favs, err)
 	}
 }
+
+// A multi-hashtag timeline reads one (tag_id, status_id) index range per
+// hashtag of any[] and probes status_tags by primary key for all[] and
+// none[]; nothing scans a whole table.
+func TestTagTimelineQueryPlan(t *testing.T) {
+	db := openTest(t)
+	q, args := tagTimelineQuery([]int64{1, 2, 3}, []int64{4}, []int64{5, 6}, PublicFilter{Viewer: 7, OnlyMedia: true},
+		Page{MaxID: 1 << 60, Limit: 20})
+	plan := queryPlan(t, db, q, args...)
+	branches := 0
+	for _, d := range plan {
+		// Scans of the branches' own (page-sized) results and of their
+		// merge are expected; a scan of a table is not.
+		if strings.HasPrefix(d, "SCAN") && !strings.Contains(d, "USING") && !strings.HasPrefix(d, "SCAN (subquery") && d != "SCAN m" {
+			t.Errorf("full scan %q in %v", d, plan)
+		}
+		if strings.Contains(d, "status_tags_tag") {
+			branches++
+		}
+	}
+	if branches != 3 {
+		t.Errorf("%d index ranges, want 3: %v", branches, plan)
+	}
+}

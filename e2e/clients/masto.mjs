@@ -3,8 +3,9 @@
 // with alt text, post it with a content warning, edit it, read the home and
 // public timelines, see a keyword filter's result on a post, subscribe to
 // Web Push and receive a like, follow an
-// account on a Fedify peer, see its reply as a notification, and stream a
-// new post. Driven by e2e/clientapi_test.go.
+// account on a Fedify peer, see its reply as a notification, set posting
+// defaults, note, endorse, feature a hashtag, browse the directory and a
+// multi-hashtag timeline, and stream a new post. Driven by e2e/clientapi_test.go.
 import { readFile } from "node:fs/promises";
 import WebSocket from "ws";
 import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient } from "masto";
@@ -127,6 +128,38 @@ const note = await waitEvent("mention notification on the stream", (e) => e.even
 check(note.payload.account.id === bob.id && note.payload.status.inReplyToId === status.id, "remote reply notification", note.payload);
 const notifications = await masto.v1.notifications.list({ types: ["mention"] });
 check(notifications.some((n) => n.status?.inReplyToId === status.id), "reply in notifications", notifications);
+
+// Posting defaults set as Tusky and Elk do (update_credentials' source, sent
+// by masto.js as multipart) show in verify_credentials and preferences and
+// apply to a post that names no visibility.
+const updated = await masto.v1.accounts.updateCredentials({ source: { privacy: "unlisted", sensitive: true, language: "de" } });
+check(updated.source?.privacy === "unlisted" && updated.source.sensitive && updated.source.language === "de",
+  "update_credentials source", updated.source);
+const prefs = await masto.v1.preferences.fetch();
+check((prefs["posting:default:visibility"] ?? prefs.postingDefaultVisibility) === "unlisted", "preferences", prefs);
+const plain = await masto.v1.statuses.create({ status: "No visibility given #pictor #defaults" });
+check(plain.visibility === "unlisted" && plain.sensitive && plain.language === "de", "posting defaults applied",
+  { visibility: plain.visibility, sensitive: plain.sensitive, language: plain.language });
+await masto.v1.accounts.updateCredentials({ source: { privacy: "public", sensitive: false } });
+
+// Private note and endorsement of the followed peer account, featured
+// hashtags, the directory and a multi-hashtag timeline (any[]).
+rel = await masto.v1.accounts.$select(bob.id).note.create({ comment: "Fedify test peer" });
+check(rel.note === "Fedify test peer", "private note", rel);
+rel = await masto.v1.accounts.$select(bob.id).pin();
+check(rel.endorsed, "endorse", rel);
+const endorsed = await masto.v1.endorsements.list();
+check(endorsed.some((a) => a.id === bob.id), "endorsements", endorsed.map((a) => a.acct));
+const featured = await masto.v1.featuredTags.create({ name: "pictor" });
+check(featured.name === "pictor" && Number(featured.statusesCount) >= 1, "featured tag", featured);
+const mine = await masto.v1.accounts.$select(me.id).featuredTags.list();
+check(mine.some((t) => t.id === featured.id), "account featured tags", mine);
+await masto.v1.featuredTags.$select(featured.id).remove();
+const dir = await masto.v1.directory.list({ local: true, order: "new" });
+check(dir.some((a) => a.id === me.id), "directory", dir.map((a) => a.acct));
+const multi = await masto.v1.timelines.tag.$select("defaults").list({ any: ["pictor"], none: ["nothing"] });
+check(multi.some((s) => s.id === status.id) && !multi.some((s) => s.id === plain.id),
+  "tag timeline with any[] (public posts only)", multi.map((s) => s.id));
 
 // A new post streams to the author.
 const fresh = await masto.v1.statuses.create({ status: "Streamed from masto.js", visibility: "public" });

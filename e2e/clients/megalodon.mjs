@@ -82,6 +82,20 @@ check(members.some((a) => a.id === bob.id), "list members", members);
 const listTimeline = (await client.getListTimeline(list.id, { limit: 20 })).data;
 check(listTimeline.some((s) => s.id === note.payload.status.id), "reply in list timeline", listTimeline.map((s) => s.id));
 
+// Posting defaults through update_credentials' source, as Whalebird sets
+// them: a post without visibility takes the default; preferences agree.
+const creds = (await client.updateCredentials({ source: { privacy: "private", language: "fr" } })).data;
+check(creds.source?.privacy === "private" && creds.source.language === "fr", "update_credentials source", creds.source);
+const prefs = (await client.getPreferences()).data;
+check(prefs["posting:default:visibility"] === "private", "preferences", prefs);
+const plain = (await client.postStatus("No visibility given")).data;
+check(plain.visibility === "private" && plain.language === "fr", "posting defaults applied", plain);
+await client.updateCredentials({ source: { privacy: "public" } });
+const pinned = (await client.pinAccount(bob.id)).data;
+check(pinned.endorsed, "endorse", pinned);
+const endorsements = (await client.getEndorsements()).data;
+check(endorsements.some((a) => a.id === bob.id), "endorsements", endorsements);
+
 // A new post streams to the author.
 const fresh = (await client.postStatus("Streamed from megalodon", { visibility: "public" })).data;
 await waitEvent("update event for the new post", (e) => e.event === "update" && e.payload.id === fresh.id);
