@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -89,5 +90,43 @@ func TestConditionalGETOnHotDocuments(t *testing.T) {
 	resp, _ = get("/nodeinfo/3.0", "", "")
 	if resp.StatusCode != 404 {
 		t.Errorf("unknown nodeinfo schema: %d", resp.StatusCode)
+	}
+}
+
+// NodeInfo is encoded once per change of its counts: the same bytes (and
+// ETag) until a local post is published, then the new count at once.
+func TestNodeInfoRenderedOncePerCount(t *testing.T) {
+	s := servertest.Start(t, servertest.Options{})
+	token := accessToken(t, s, "alice")
+	read := func() (string, float64) {
+		t.Helper()
+		resp, err := s.Client.Get(s.URL + "/nodeinfo/2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var doc struct {
+			Usage struct {
+				LocalPosts float64 `json:"localPosts"`
+			} `json:"usage"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
+		return resp.Header.Get("ETag"), doc.Usage.LocalPosts
+	}
+	etag, posts := read()
+	if again, _ := read(); again != etag || posts != 0 {
+		t.Fatalf("unchanged NodeInfo re-rendered: %q then %q, %v posts", etag, again, posts)
+	}
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/statuses?status=hello", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if r, err := s.Client.Do(req); err != nil || r.StatusCode != 200 {
+		t.Fatalf("post: %v %v", r, err)
+	} else {
+		r.Body.Close()
+	}
+	if now, posts := read(); now == etag || posts != 1 {
+		t.Fatalf("after a post: ETag %q (was %q), %v posts", now, etag, posts)
 	}
 }
