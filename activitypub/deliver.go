@@ -176,6 +176,9 @@ func (f *Federation) deliverOne(ctx context.Context, d store.Delivery) (outcome,
 	if err != nil && ctx.Err() != nil && status == 0 {
 		return outcome{}, false
 	}
+	if f.ObserveDelivery != nil {
+		f.ObserveDelivery(d.Host, status, err)
+	}
 	return outcome{d: d, status: status, err: err}, true
 }
 

@@ -31,7 +31,10 @@ type Options struct {
 	RetryFor           time.Duration
 	UnreachableAfter   time.Duration
 	ActorCacheFor      time.Duration
-	UserAgent          string
+	// InboxDedupeFor is how long an activity's record stops a resend with
+	// the same id and body from being applied again (DefaultInboxDedupeFor).
+	InboxDedupeFor time.Duration
+	UserAgent      string
 	// WebFingerScheme is the scheme used to WebFinger remote handles:
 	// "https" as Mastodon does; tests on plain http set "http".
 	WebFingerScheme string
@@ -41,6 +44,11 @@ type Options struct {
 	// SoftwareName and Version are reported by NodeInfo.
 	SoftwareName, Version string
 }
+
+// DefaultInboxDedupeFor bounds how long a received activity counts as seen.
+// Retries come within hours (Mastodon's first retries are minutes apart);
+// any activity applied twice after that is still applied idempotently.
+const DefaultInboxDedupeFor = 24 * time.Hour
 
 func (o *Options) setDefaults() {
 	def := func(d *time.Duration, v time.Duration) {
@@ -54,6 +62,7 @@ func (o *Options) setDefaults() {
 	def(&o.RetryFor, 72*time.Hour)
 	def(&o.UnreachableAfter, 7*24*time.Hour)
 	def(&o.ActorCacheFor, 24*time.Hour)
+	def(&o.InboxDedupeFor, DefaultInboxDedupeFor)
 	if o.MaxFetchBytes == 0 {
 		o.MaxFetchBytes = 1 << 20
 	}
@@ -103,6 +112,9 @@ type Federation struct {
 	verifier *Verifier
 	// Blocked reports whether a remote host is blocked by the admin; nil means none.
 	Blocked func(ctx context.Context, host string) bool
+	// ObserveDelivery, when set, hears each delivery attempt's result (the
+	// server's metrics); it must not block.
+	ObserveDelivery func(host string, status int, err error)
 
 	wakeDeliver chan struct{}
 	wakeInbox   chan struct{}
@@ -244,3 +256,7 @@ func notify(c chan struct{}) {
 // of at its next timer; tests that move the store clock call it, and so may a
 // command that enqueued deliveries from another process.
 func (f *Federation) WakeDelivery() { notify(f.wakeDeliver) }
+
+// WakeInbox makes the inbox worker look for acknowledged activities now; the
+// server calls it when another process has committed to the database.
+func (f *Federation) WakeInbox() { notify(f.wakeInbox) }

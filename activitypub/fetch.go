@@ -117,7 +117,8 @@ func (f *Federation) FetchActor(ctx context.Context, uri string, refresh bool) (
 
 var actorTypes = map[TypeName]bool{"Person": true, "Service": true, "Application": true, "Group": true, "Organization": true}
 
-// storeActor validates a remote actor document and inserts or updates its account.
+// storeActor validates a remote actor document and inserts or updates its
+// account, with the counts its collections publish (fetch_counts.go).
 func (f *Federation) storeActor(ctx context.Context, act Actor) (store.Account, error) {
 	if !actorTypes[act.Type] || act.PreferredUsername == "" || act.Inbox == "" {
 		return store.Account{}, fmt.Errorf("actor %s: not a usable actor (type %q)", act.ID, act.Type)
@@ -126,6 +127,7 @@ func (f *Federation) storeActor(ctx context.Context, act Actor) (store.Account, 
 	if host == "" || host == f.host {
 		return store.Account{}, fmt.Errorf("actor %s: bad host", act.ID)
 	}
+	counts := f.fetchActorCounts(ctx, act)
 	var a store.Account
 	err := f.db.Write(ctx, func(tx *store.Tx) error {
 		old, err := tx.AccountByURI(ctx, act.ID)
@@ -138,6 +140,7 @@ func (f *Federation) storeActor(ctx context.Context, act Actor) (store.Account, 
 			a = old
 		}
 		applyActor(&a, act, host)
+		counts.applyTo(&a)
 		a.FetchedAt = tx.Now()
 		a.DeletedAt = old.DeletedAt
 		if a.ID == 0 {

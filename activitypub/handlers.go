@@ -65,6 +65,17 @@ func (f *Federation) ServeInstanceActor(w http.ResponseWriter, r *http.Request) 
 	return WriteJSON(w, http.StatusOK, f.RenderActor(a))
 }
 
+// ServeInstanceOutbox serves the instance actor's outbox: always empty.
+func (f *Federation) ServeInstanceOutbox(w http.ResponseWriter, r *http.Request) error {
+	a, err := f.InstanceActor(r.Context())
+	if err != nil {
+		return err
+	}
+	zero := 0
+	return WriteJSON(w, http.StatusOK, Collection{Context: Context(), ID: a.OutboxURI, Type: "OrderedCollection",
+		TotalItems: &zero, OrderedItems: Items{}})
+}
+
 // ServeInbox handles POSTs to a personal inbox; the shared inbox passes no name.
 func (f *Federation) ServeInbox(w http.ResponseWriter, r *http.Request) error {
 	if mux.Vars(r)["name"] == "" {

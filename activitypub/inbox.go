@@ -20,6 +20,8 @@ import (
 // happens later in RunInbox, so what is acknowledged survives a crash
 // (architecture.md flow 2). Errors are answered with Mastodon's codes: 401
 // for signature problems, 400 for malformed JSON, 413 for oversize bodies.
+// A resend of a stored activity (same id and body within InboxDedupeFor,
+// not released by an Undo since) is answered 202 and not stored again.
 func (f *Federation) Inbox(w http.ResponseWriter, r *http.Request, account *store.Account) error {
 	if !isActivityJSON(r.Header.Get("Content-Type")) {
 		return apperr.Unsupported("content type must be application/activity+json")
@@ -41,6 +43,7 @@ func (f *Federation) Inbox(w http.ResponseWriter, r *http.Request, account *stor
 		return apperr.BadRequest("activity has no actor")
 	}
 	if f.Blocked != nil && f.Blocked(r.Context(), hostOf(actor)) {
+		f.log.Info("inbox refused: domain blocked", "actor", actor, "activity", act.ID, "type", act.Type)
 		return apperr.Forbidden("this domain is blocked")
 	}
 	if skipUnknownActorDeletion(r.Context(), f.db, act) {
@@ -57,18 +60,22 @@ func (f *Federation) Inbox(w http.ResponseWriter, r *http.Request, account *stor
 	if err := checkOrigin(act, v.Owner); err != nil {
 		return err
 	}
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:])
 	id := act.ID
 	if id == "" {
-		sum := sha256.Sum256(body)
-		id = "urn:sha256:" + hex.EncodeToString(sum[:])
+		id = "urn:sha256:" + hash
 	}
-	item := store.InboxItem{ActivityID: id, ActorURI: actor, Body: body}
+	item := store.InboxItem{ActivityID: id, ActorURI: actor, Body: body, BodyHash: hash}
+	if act.Type == "Undo" {
+		item.Undoes = act.Object.ID()
+	}
 	if account != nil {
 		item.InboxAccountID = account.ID
 	}
 	ctx := context.WithoutCancel(r.Context())
 	err = f.db.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertInboxItem(ctx, &item); err != nil {
+		if err := tx.InsertInboxItem(ctx, &item, f.opts.InboxDedupeFor); err != nil {
 			return err
 		}
 		tx.AfterCommit(func() { notify(f.wakeInbox) })

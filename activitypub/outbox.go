@@ -31,7 +31,7 @@ func (f *Federation) Enqueue(ctx context.Context, tx *store.Tx, signer store.Acc
 	if err := tx.InsertOutboxActivity(ctx, &act); err != nil {
 		return err
 	}
-	remote := inboxes[:0:0]
+	remote, refused := inboxes[:0:0], []string(nil)
 	seen := map[string]bool{}
 	for _, in := range inboxes {
 		if in == "" || seen[in] || f.IsLocalURI(in) {
@@ -39,9 +39,17 @@ func (f *Federation) Enqueue(ctx context.Context, tx *store.Tx, signer store.Acc
 		}
 		seen[in] = true
 		if f.Blocked != nil && f.Blocked(ctx, hostOf(in)) {
+			refused = append(refused, in)
 			continue
 		}
 		remote = append(remote, in)
+	}
+	if len(refused) > 0 {
+		// Said and kept, not silent: a Follow left out here stays "requested".
+		f.log.Info("delivery refused: domain blocked", "activity", id, "type", typ, "inboxes", len(refused))
+		if err := tx.InsertRefusedDeliveries(ctx, act.ID, refused, hostOf, "domain blocked"); err != nil {
+			return err
+		}
 	}
 	if len(remote) == 0 {
 		return nil

@@ -80,7 +80,12 @@ func (f *Federation) NotifyEdit(ctx context.Context, tx *store.Tx, st store.Stat
 // actor are applied in arrival order; different actors in parallel.
 func (f *Federation) RunInbox(ctx context.Context) error {
 	lease := 5 * time.Minute
+	var pruned time.Time
 	for {
+		if now := f.db.Now(); now.Sub(pruned) >= time.Hour {
+			f.pruneInbox(ctx, now)
+			pruned = now
+		}
 		var batch []store.InboxItem
 		err := f.db.Write(ctx, func(tx *store.Tx) (err error) {
 			batch, err = tx.ClaimInboxItems(ctx, f.opts.InboxWorkers*16, lease)
@@ -102,6 +107,18 @@ func (f *Federation) RunInbox(ctx context.Context) error {
 		case <-t.C:
 		}
 		t.Stop()
+	}
+}
+
+// pruneInbox deletes processed inbox items older than InboxDedupeFor: past
+// that they no longer count as seen, and the table stays small.
+func (f *Federation) pruneInbox(ctx context.Context, now time.Time) {
+	err := f.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.PruneInboxItems(ctx, now.Add(-f.opts.InboxDedupeFor))
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		f.log.Error("prune inbox items", "err", err)
 	}
 }
 

@@ -186,6 +186,9 @@ func remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
 
 // storeRemoteDetails records the media, mentions and hashtags of a remote note.
 func (f *Federation) storeRemoteDetails(ctx context.Context, tx *store.Tx, st store.Status, o Object, nf noteFacts) error {
+	if err := tx.SetInteractionPolicy(ctx, st.ID, storePolicy(o.InteractionPolicy)); err != nil {
+		return err
+	}
 	n := 0
 	for _, at := range o.Attachment {
 		if at.URL == "" || n == MaxAttachments {
@@ -199,7 +202,7 @@ func (f *Federation) storeRemoteDetails(ctx context.Context, tx *store.Tx, st st
 			continue
 		}
 		m := store.MediaAttachment{AccountID: st.AccountID, StatusID: st.ID, Position: n, RemoteURL: string(at.URL),
-			MediaType: mt, Description: firstNonEmpty(at.Name, at.Summary), Blurhash: validBlurhash(at.Blurhash),
+			MediaType: mt, Description: firstNonEmpty(at.Summary, at.Name), Blurhash: validBlurhash(at.Blurhash),
 			Width: at.Width, Height: at.Height}
 		if len(at.FocalPoint) == 2 {
 			m.FocusX, m.FocusY = clamp1(at.FocalPoint[0]), clamp1(at.FocalPoint[1])

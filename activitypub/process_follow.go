@@ -96,12 +96,29 @@ func (f *Federation) applyBlock(ctx context.Context, actor store.Account, act Ac
 		if _, err := tx.DeleteFollow(ctx, actor.ID, target.ID); err != nil {
 			return err
 		}
-		_, err = tx.DeleteFollow(ctx, target.ID, actor.ID)
-		return err
+		if _, err = tx.DeleteFollow(ctx, target.ID, actor.ID); err != nil {
+			return err
+		}
+		// Recorded as Mastodon does: the blocked user sees blocked_by, no
+		// longer sees the blocker's posts, and cannot follow, like, boost or
+		// reply to them, so nothing of that is sent to the blocker.
+		return tx.InsertBlock(ctx, &store.Block{AccountID: actor.ID, TargetAccountID: target.ID, URI: act.ID})
 	})
 }
 
-// applyUndo reverses a Follow, Like or Announce of the same actor. Mastodon
+// undoBlock lifts a remote actor's block of a local account.
+func (f *Federation) undoBlock(ctx context.Context, tx *store.Tx, actor store.Account, inner *Activity) error {
+	target, ok, err := f.localAccountByURI(ctx, tx, inner.Object.ID())
+	if err != nil || !ok {
+		return err
+	}
+	if _, err := tx.DeleteBlock(ctx, actor.ID, target.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// applyUndo reverses a Follow, Like, Announce or Block of the same actor. Mastodon
 // embeds the original; a bare id is looked up among stored activities.
 func (f *Federation) applyUndo(ctx context.Context, actor store.Account, act Activity) error {
 	inner := act.Object.Activity()
@@ -113,6 +130,9 @@ func (f *Federation) applyUndo(ctx context.Context, actor store.Account, act Act
 		typ := TypeName("")
 		if inner != nil {
 			typ = inner.Type
+		}
+		if typ == "Block" {
+			return f.undoBlock(ctx, tx, actor, inner)
 		}
 		if typ == "Follow" || typ == "" {
 			if done, err := f.undoFollow(ctx, tx, actor, inner, innerID); done || err != nil {

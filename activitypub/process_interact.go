@@ -82,9 +82,7 @@ func (f *Federation) applyAnnounce(ctx context.Context, actor store.Account, act
 		}
 		boost := store.Status{URI: act.ID, URL: act.ID, AccountID: actor.ID, ReblogOfID: orig.ID,
 			Visibility: visibilityOfActivity(act, actor), CreatedAt: act.Published.Time}
-		if err := tx.InsertStatus(ctx, &boost); errors.Is(err, store.ErrConflict) {
-			return nil
-		} else if err != nil {
+		if done, err := insertBoost(ctx, tx, &boost); done || err != nil {
 			return err
 		}
 		f.PublishStatus(tx, "create", boost.ID)
@@ -93,6 +91,27 @@ func (f *Federation) applyAnnounce(ctx context.Context, actor store.Account, act
 		}
 		return f.Notify(ctx, tx, store.Notification{AccountID: orig.AccountID, FromAccountID: actor.ID, Type: store.NotifyReblog, StatusID: orig.ID})
 	})
+}
+
+// insertBoost stores a remote boost; done reports that it was already
+// stored. A boost of the same actor and post that was undone gives up its
+// id first: snac reuses one Announce id for every boost of a post.
+func insertBoost(ctx context.Context, tx *store.Tx, boost *store.Status) (done bool, err error) {
+	err = tx.InsertStatus(ctx, boost)
+	if !errors.Is(err, store.ErrConflict) {
+		return false, err
+	}
+	old, err := tx.StatusByURI(ctx, boost.URI)
+	if err != nil {
+		return false, err
+	}
+	if old.DeletedAt.IsZero() || old.AccountID != boost.AccountID || old.ReblogOfID != boost.ReblogOfID {
+		return true, nil
+	}
+	if err := tx.ReleaseStatusURI(ctx, old.ID); err != nil {
+		return false, err
+	}
+	return false, tx.InsertStatus(ctx, boost)
 }
 
 // fetchBoosted stores a remote boosted post when the booster is followed here.

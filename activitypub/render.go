@@ -33,6 +33,11 @@ func (f *Federation) RenderActor(a store.Account) Actor {
 	if a.SharedInboxURI != "" {
 		act.Endpoints = &Endpoints{SharedInbox: a.SharedInboxURI}
 	}
+	if a.Username == InstanceActorUsername {
+		// The instance actor follows nobody, is followed by nobody and posts
+		// nothing: it advertises only its (empty) outbox, as Mastodon's does.
+		act.Followers, act.Following, act.Featured = "", "", ""
+	}
 	act.Icon = &Image{Type: "Image", MediaType: "image/png", URL: Href(f.URLs.Base + "/static/img/avatar.png")}
 	if a.AvatarFile != "" {
 		act.Icon = &Image{Type: "Image", MediaType: mediaTypeOfFile(a.AvatarFile), URL: Href(f.URLs.Media(a.AvatarFile))}

@@ -268,26 +268,45 @@ func (a *Actor) KeyByID(keyID string) (Key, bool) {
 // `digitalSourceType`). Other types (Page, Article, Question, Video, Tombstone)
 // decode into it as far as their properties overlap.
 type Object struct {
-	Context           LDContext         `json:"@context,omitempty"`
-	ID                string            `json:"id,omitempty"`
-	Type              TypeName          `json:"type,omitempty"`
-	AttributedTo      IRIOrObject       `json:"attributedTo,omitzero"`
-	Name              string            `json:"name,omitempty"`
-	Summary           string            `json:"summary,omitempty"`
-	Content           string            `json:"content,omitempty"`
-	ContentMap        map[string]string `json:"contentMap,omitempty"`
-	MediaType         string            `json:"mediaType,omitempty"`
-	Sensitive         bool              `json:"sensitive"`
-	InReplyTo         IRIOrObject       `json:"inReplyTo,omitzero"`
-	Published         Time              `json:"published,omitzero"`
-	Updated           Time              `json:"updated,omitzero"`
-	URL               Href              `json:"url,omitempty"`
-	To                IRIs              `json:"to,omitempty"`
-	Cc                IRIs              `json:"cc,omitempty"`
-	Tag               Tags              `json:"tag,omitempty"`
-	Attachment        Attachments       `json:"attachment,omitempty"`
-	Generator         IRIOrObject       `json:"generator,omitzero"`
-	DigitalSourceType string            `json:"digitalSourceType,omitempty"`
+	Context           LDContext          `json:"@context,omitempty"`
+	ID                string             `json:"id,omitempty"`
+	Type              TypeName           `json:"type,omitempty"`
+	AttributedTo      IRIOrObject        `json:"attributedTo,omitzero"`
+	Name              string             `json:"name,omitempty"`
+	Summary           string             `json:"summary,omitempty"`
+	Content           string             `json:"content,omitempty"`
+	ContentMap        map[string]string  `json:"contentMap,omitempty"`
+	MediaType         string             `json:"mediaType,omitempty"`
+	Sensitive         bool               `json:"sensitive"`
+	InReplyTo         IRIOrObject        `json:"inReplyTo,omitzero"`
+	Published         Time               `json:"published,omitzero"`
+	Updated           Time               `json:"updated,omitzero"`
+	URL               Href               `json:"url,omitempty"`
+	To                IRIs               `json:"to,omitempty"`
+	Cc                IRIs               `json:"cc,omitempty"`
+	Tag               Tags               `json:"tag,omitempty"`
+	Attachment        Attachments        `json:"attachment,omitempty"`
+	Generator         IRIOrObject        `json:"generator,omitzero"`
+	DigitalSourceType string             `json:"digitalSourceType,omitempty"`
+	InteractionPolicy *InteractionPolicy `json:"interactionPolicy,omitempty"`
+}
+
+// InteractionPolicy is GoToSocial's `interactionPolicy` of a post: who may
+// like, reply to and boost it. GoToSocial before 0.20 names the lists
+// `always` and `approvalRequired`, later versions `automaticApproval` and
+// `manualApproval`; both are read.
+type InteractionPolicy struct {
+	CanLike     *InteractionRule `json:"canLike,omitempty"`
+	CanReply    *InteractionRule `json:"canReply,omitempty"`
+	CanAnnounce *InteractionRule `json:"canAnnounce,omitempty"`
+}
+
+// InteractionRule is one entry of an InteractionPolicy.
+type InteractionRule struct {
+	Always            IRIs `json:"always,omitempty"`
+	ApprovalRequired  IRIs `json:"approvalRequired,omitempty"`
+	AutomaticApproval IRIs `json:"automaticApproval,omitempty"`
+	ManualApproval    IRIs `json:"manualApproval,omitempty"`
 }
 
 // Language returns the post's language as Mastodon derives it: the key of
@@ -347,7 +366,7 @@ type Collection struct {
 	Next         IRIOrObject `json:"next,omitzero"`
 	Prev         IRIOrObject `json:"prev,omitzero"`
 	PartOf       string      `json:"partOf,omitempty"`
-	OrderedItems Items       `json:"orderedItems,omitempty"`
+	OrderedItems Items       `json:"orderedItems,omitzero"`
 	Items        Items       `json:"items,omitempty"`
 }
 

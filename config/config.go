@@ -49,6 +49,7 @@ type File struct {
 	Moderation          Moderation `toml:"moderation"`
 	Web                 Web        `toml:"web"`
 	Push                Push       `toml:"push"`
+	Metrics             Metrics    `toml:"metrics"`
 }
 
 // Federation configures ActivityPub fetching, inbox and delivery.
@@ -133,6 +134,17 @@ type Push struct {
 	Workers     int      `toml:"workers"`
 	Timeout     Duration `toml:"timeout"`
 	MaxAttempts int      `toml:"max_attempts"`
+}
+
+// Metrics configures the Prometheus exposition at /metrics. It is off
+// unless Listen or Token is set.
+type Metrics struct {
+	// Listen is a separate address (e.g. "127.0.0.1:9090") serving only
+	// /metrics; "" serves none.
+	Listen string `toml:"listen"`
+	// Token, when set, is required as "Authorization: Bearer TOKEN", and
+	// /metrics is also served on the main listener.
+	Token string `toml:"token"`
 }
 
 // Default returns the built-in configuration: a local instance on
@@ -227,6 +239,9 @@ func Load(path string) (File, error) {
 
 // applyEnv lets secrets come from the environment instead of the file.
 func (f *File) applyEnv() {
+	if v := os.Getenv("PICTOR_METRICS_TOKEN"); v != "" && f.Metrics.Token == "" {
+		f.Metrics.Token = v
+	}
 	for _, k := range []string{"PICTOR_OPENAI_API_KEY", "OPENAI_API_KEY"} {
 		if v := os.Getenv(k); v != "" && f.Generation.OpenAI.APIKey == "" {
 			f.Generation.OpenAI.APIKey = v
@@ -293,6 +308,14 @@ func (f File) Validate() error {
 	}
 	if g.OpenAI.PartialImages < 0 || g.OpenAI.PartialImages > 3 {
 		bad("generation.openai partial_images must be between 0 and 3")
+	}
+	if f.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(f.Metrics.Listen); err != nil {
+			bad("[metrics] listen %q must be host:port", f.Metrics.Listen)
+		}
+	}
+	if t := f.Metrics.Token; t != "" && (len(t) < 16 || strings.ContainsAny(t, " \t\r\n")) {
+		bad("[metrics] token must be at least 16 characters without spaces")
 	}
 	switch f.Moderation.Backend {
 	case "auto", "openai", "wordlist", "off":

@@ -350,7 +350,81 @@ func TestInboxFixtures(t *testing.T) {
 			if _, ok := c.follower(t); ok {
 				t.Fatal("follow survived the Block")
 			}
+			// Recorded (issue 8): alice sees blocked_by, cannot like, boost or
+			// follow back, and an Undo Block lifts it.
+			ctx := context.Background()
+			blocker := c.account(t)
+			rel, err := c.env.srv.DB.Relationships(ctx, c.env.alice.ID, []int64{blocker.ID})
+			if err != nil || !rel[blocker.ID].BlockedBy {
+				t.Fatalf("relationship %+v, %v", rel[blocker.ID], err)
+			}
+			note := c.actor.ID + "/statuses/after-block"
+			c.createNote(t, note)
+			st, _ := c.statusByURI(t, note)
+			if _, err := c.env.srv.Social.Favourite(ctx, c.env.alice.ID, st.ID); err == nil {
+				t.Error("liked a post of an account that blocks her")
+			}
+			if _, err := c.env.srv.Social.Reblog(ctx, c.env.alice.ID, st.ID); err == nil {
+				t.Error("boosted a post of an account that blocks her")
+			}
+			if _, err := c.env.srv.Social.Follow(ctx, c.env.alice.ID, blocker.ID); err == nil {
+				t.Error("followed an account that blocks her")
+			}
+			c.sendFixture(t, "mastodon/undo-block.json")
+			rel, err = c.env.srv.DB.Relationships(ctx, c.env.alice.ID, []int64{blocker.ID})
+			if err != nil || rel[blocker.ID].BlockedBy {
+				t.Fatalf("after Undo Block: %+v, %v", rel[blocker.ID], err)
+			}
+			if _, err := c.env.srv.Social.Favourite(ctx, c.env.alice.ID, st.ID); err != nil {
+				t.Errorf("like after the Undo: %v", err)
+			}
 		}},
+		// snac reuses one Like (Announce) id for every like (boost) of a post,
+		// and its Undo id too: like, unlike, like again counts once (issue 14).
+		{"snac/like.json", snacRepl, nil, func(t testing.TB, c *fixCtx) {
+			wantFavourite(t, c)
+			for i := 0; i < 2; i++ {
+				c.sendFixture(t, "snac/undo-like.json")
+				if n := c.counts(t).Favourites; n != 0 {
+					t.Fatalf("round %d: %d favourites after the Undo", i, n)
+				}
+				c.send(t, c.body)
+				wantFavourite(t, c)
+			}
+		}},
+		{"snac/announce.json", snacRepl, nil, func(t testing.TB, c *fixCtx) {
+			wantReblog(t, c)
+			for i := 0; i < 2; i++ {
+				c.sendFixture(t, "snac/undo-announce.json")
+				if n := c.counts(t).Reblogs; n != 0 {
+					t.Fatalf("round %d: %d boosts after the Undo", i, n)
+				}
+				c.send(t, c.body)
+				wantReblog(t, c)
+			}
+		}},
+		// honk: alt text in summary, the file name in name.
+		{"honk/create-note-attachment.json", honkRepl, nil, func(t testing.TB, c *fixCtx) {
+			wantMention(t, c)
+			wantDescriptions(t, c, c.objectID(t), "A grey heron standing in shallow water")
+		}},
+		// honk gives every edit of a post the same Update id: both edits apply.
+		{"honk/update-note.json", honkRepl, func(t testing.TB, c *fixCtx) {
+			c.sendFixture(t, "honk/create-note-attachment.json")
+		}, func(t testing.TB, c *fixCtx) {
+			wantContent(t, c, "a grey heron for")
+			second := strings.ReplaceAll(string(c.body), "a grey heron for", "two grey herons for")
+			second = strings.ReplaceAll(second, "2026-11-30T09:20:05Z", "2026-11-30T09:31:40Z")
+			c.send(t, []byte(second))
+			wantContent(t, c, "two grey herons for")
+			c.send(t, []byte(second)) // a true retry changes nothing
+			wantContent(t, c, "two grey herons for")
+		}},
+		// Mastodon: alt text in name, no summary (a bare Note goes in a Create).
+		{"mastodon/note-image-blurhash-focalpoint-2024.json", map[string]string{"https://floss.social": "R"},
+			func(t testing.TB, c *fixCtx) { c.aliceFollows(t) }, func(t testing.TB, c *fixCtx) {
+				wantDescriptions(t, c, c.objectID(t), "The KDE dragons Katie and Konqi stand on either side of a pot filling up with gold coins. Donate!")
+			}},
 		{"pleroma/emojireact-unicode-ldsig.json", map[string]string{mastoHost: "R", pleroObj: "S"}, nil, wantIgnored},
 		{"lemmy/dislike-page.json", map[string]string{"http://ds9.lemmy.ml/post/1": "S", "http://enterprise.lemmy.ml": "R"}, nil, wantIgnored},
 		{"mastodon/flag-docs-example.json", nil, nil, wantIgnored},
@@ -373,6 +447,7 @@ func TestInboxFixtures(t *testing.T) {
 			if len(tc.repl) == 0 {
 				c.body = rehostGeneric(t, c.body, c.r.URL)
 			}
+			c.body = createOfBareObject(t, c.body)
 			act, err := activitypub.ParseActivity(c.body)
 			if err != nil {
 				t.Fatal(err)
@@ -388,6 +463,56 @@ func TestInboxFixtures(t *testing.T) {
 			c.send(t, c.body)
 			tc.check(t, c)
 		})
+	}
+}
+
+var (
+	snacRepl = map[string]string{"https://snac.example.org": "R", "{{LOCAL_POST_URL}}": "S", "{{LOCAL_ACTOR_URL}}": "A"}
+	honkRepl = map[string]string{"https://honk.example.org": "R", "{{LOCAL_ACTOR_URL}}": "A"}
+)
+
+// createOfBareObject wraps a fixture that is an object, not an activity,
+// in the public Create its author would send.
+func createOfBareObject(t testing.TB, body []byte) []byte {
+	t.Helper()
+	var d struct {
+		ID           string `json:"id"`
+		Actor        any    `json:"actor"`
+		AttributedTo string `json:"attributedTo"`
+	}
+	if err := json.Unmarshal(body, &d); err != nil || d.Actor != nil || d.AttributedTo == "" {
+		return body
+	}
+	return mustJSON(t, map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": d.ID + "/activity",
+		"type": "Create", "actor": d.AttributedTo, "to": []string{asPublic}, "object": json.RawMessage(body)})
+}
+
+// wantDescriptions checks the media descriptions of the stored note uri.
+func wantDescriptions(t testing.TB, c *fixCtx, uri string, want ...string) {
+	t.Helper()
+	st, ok := c.statusByURI(t, uri)
+	if !ok {
+		t.Fatalf("note %s not stored", uri)
+	}
+	media, err := c.env.srv.DB.MediaForStatuses(context.Background(), []int64{st.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range media[st.ID] {
+		got = append(got, m.Description)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("descriptions %q, want %q", got, want)
+	}
+}
+
+// wantContent checks that the case's note now contains text.
+func wantContent(t testing.TB, c *fixCtx, text string) {
+	t.Helper()
+	st, ok := c.statusByURI(t, c.objectID(t))
+	if !ok || !strings.Contains(st.Content, text) {
+		t.Fatalf("content %q, want %q", st.Content, text)
 	}
 }
 

@@ -40,6 +40,7 @@ func (s *Service) RunBot(ctx context.Context) error {
 	sub := s.hub.Subscribe(s.opts.NotificationStream)
 	defer sub.Close()
 	for ctx.Err() == nil {
+		wake := s.wakeChan()
 		n, err := s.botStep(ctx, bot)
 		if err != nil {
 			s.log.Error("generator bot", "err", err)
@@ -47,14 +48,14 @@ func (s *Service) RunBot(ctx context.Context) error {
 		if n == botBatch {
 			continue
 		}
-		s.waitForMention(ctx, sub, bot.ID)
+		s.waitForMention(ctx, sub, wake, bot.ID)
 	}
 	return nil
 }
 
-// waitForMention returns when a notification for the bot is published, the
-// poll interval passes, or ctx ends.
-func (s *Service) waitForMention(ctx context.Context, sub *pubsub.Subscription, botID int64) {
+// waitForMention returns when a notification for the bot is published, wake
+// is closed (Wake), the poll interval passes, or ctx ends.
+func (s *Service) waitForMention(ctx context.Context, sub *pubsub.Subscription, wake <-chan struct{}, botID int64) {
 	t := time.NewTimer(idlePoll)
 	defer t.Stop()
 	for {
@@ -62,6 +63,8 @@ func (s *Service) waitForMention(ctx context.Context, sub *pubsub.Subscription, 
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			return
+		case <-wake:
 			return
 		case ev := <-sub.C:
 			if n, ok := ev.Payload.(store.Notification); ok && n.AccountID == botID {

@@ -138,6 +138,11 @@ func (s *Service) Bot(ctx context.Context) (store.Account, error) {
 	return a, nil
 }
 
+// Wake makes the idle job workers and the generator bot look for work now:
+// the server calls it when another process (pictor imagine, a second
+// server) has committed to the database.
+func (s *Service) Wake() { s.notifyWorkers() }
+
 // notifyWorkers wakes every idle worker.
 func (s *Service) notifyWorkers() {
 	s.wakeMu.Lock()

@@ -70,6 +70,7 @@ type Handler struct {
 	limiter *rateLimiter
 	idem    keyedMutex
 	streams *streamCounter
+	live    *openStreams // streaming_shutdown.go
 }
 
 // New builds the API handler.
@@ -88,7 +89,8 @@ func New(db *store.DB, oauth *auth.OAuth, soc *social.Service, hub *pubsub.Hub, 
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	return &Handler{db: db, oauth: oauth, social: soc, fed: soc.Federation(), hub: hub, log: log, opts: opts,
-		limiter: newRateLimiter(opts.RateLimit, rateWindow), streams: newStreamCounter(opts.MaxStreamsPerPerson)}
+		limiter: newRateLimiter(opts.RateLimit, rateWindow), streams: newStreamCounter(opts.MaxStreamsPerPerson),
+		live: newOpenStreams()}
 }
 
 // handlerFunc is an API handler that returns its error for api to render.

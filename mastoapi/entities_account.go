@@ -16,8 +16,9 @@ const (
 	defaultHeaderPath = "/static/img/header.png"
 )
 
-// accountEntity renders an account; stats are used for local accounts,
-// remote ones carry the counts their server published.
+// accountEntity renders an account; stats give the counts of local
+// accounts (remote ones carry the counts their server published) and
+// last_status_at of every account from the posts seen here.
 func (h *Handler) accountEntity(a store.Account, stats store.AccountStats) Account {
 	e := Account{
 		ID: store.FormatID(a.ID), Username: a.Username, Acct: a.Acct(), DisplayName: a.DisplayName,
@@ -75,13 +76,11 @@ func (h *Handler) accountEntities(ctx context.Context, ids []int64) (map[int64]A
 }
 
 func (h *Handler) renderAccounts(ctx context.Context, accts map[int64]store.Account) (map[int64]Account, error) {
-	var local []int64
-	for id, a := range accts {
-		if a.Local() {
-			local = append(local, id)
-		}
+	ids := make([]int64, 0, len(accts))
+	for id := range accts {
+		ids = append(ids, id)
 	}
-	stats, err := h.db.LocalAccountStats(ctx, local)
+	stats, err := h.db.LocalAccountStats(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

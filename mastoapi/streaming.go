@@ -140,6 +140,11 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
+	leave, ok := h.live.enter()
+	if !ok {
+		return apperr.Unavailable("the server is shutting down")
+	}
+	defer leave()
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // streams outlive the server's write timeout
 	_ = rc.SetReadDeadline(time.Time{})
@@ -284,6 +289,8 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request, rc *http.Resp
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-h.live.closing:
+			return nil
 		case <-tick.C:
 			fmt.Fprint(w, ":thump\n\n")
 		case t := <-subs.out:
@@ -354,11 +361,16 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request, viewer 
 			}
 		}
 	}()
-	h.wsLoop(ctx, c, viewer, subs, control)
+	if h.wsLoop(ctx, c, viewer, subs, control) {
+		c.Close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
 	c.Close(websocket.StatusNormalClosure, "")
 }
 
-func (h *Handler) wsLoop(ctx context.Context, c *websocket.Conn, viewer int64, subs *subscriptions, control <-chan wsMessage) {
+// wsLoop serves the connection until it ends; shutdown reports that the
+// server is shutting down.
+func (h *Handler) wsLoop(ctx context.Context, c *websocket.Conn, viewer int64, subs *subscriptions, control <-chan wsMessage) (shutdown bool) {
 	write := func(v any) bool {
 		b, _ := json.Marshal(v)
 		wctx, cancel := context.WithTimeout(ctx, wsWriteTimeout)
@@ -370,13 +382,15 @@ func (h *Handler) wsLoop(ctx context.Context, c *websocket.Conn, viewer int64, s
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
+		case <-h.live.closing:
+			return true
 		case <-ping.C:
 			pctx, cancel := context.WithTimeout(ctx, wsWriteTimeout)
 			err := c.Ping(pctx)
 			cancel()
 			if err != nil {
-				return
+				return false
 			}
 		case m := <-control:
 			spec, err := resolveStream(m.Stream, cmp.Or(m.Tag, m.List), viewer)
@@ -386,12 +400,12 @@ func (h *Handler) wsLoop(ctx context.Context, c *websocket.Conn, viewer int64, s
 				subs.remove(spec)
 			}
 			if err != nil && !write(map[string]any{"error": apperr.MessageOf(err), "status": apperr.StatusOf(err)}) {
-				return
+				return false
 			}
 		case t := <-subs.out:
 			event, payload, ok := h.renderEvent(ctx, viewer, t)
 			if ok && !write(wsEvent{Stream: t.spec.name, Event: event, Payload: payload}) {
-				return
+				return false
 			}
 		}
 	}

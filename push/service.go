@@ -87,6 +87,10 @@ func (s *Service) subject() string {
 	return s.opts.BaseURL
 }
 
+// Wake makes the sender look at its queue now: notifications written by
+// another process (the CLI) queue pushes this process never heard of.
+func (s *Service) Wake() { s.poke() }
+
 func (s *Service) poke() {
 	select {
 	case s.wake <- struct{}{}:

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -73,6 +74,8 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		route := &routeHolder{}
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, route))
 		start := time.Now()
 		defer func() {
 			if p := recover(); p != nil {
@@ -83,8 +86,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if rec.status >= 400 {
 				level = s.Log.Info
 			}
+			elapsed := time.Since(start)
 			level("request", "req_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"ms", time.Since(start).Milliseconds())
+				"ms", elapsed.Milliseconds())
+			if s.metrics != nil {
+				s.metrics.observe(route.template, r.Method, rec.status, elapsed)
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})

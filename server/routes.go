@@ -26,6 +26,7 @@ func (s *Server) ap(h apHandler) http.HandlerFunc {
 // routes is the whole URL map of Pictor.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
+	r.Use(nameRoute) // the route template, for the access log and metrics (metrics.go)
 	f := s.Fed
 	wf := &webfinger.Handler{Host: f.Host(), BaseURL: f.URLs.Base, Lookup: s.webfingerLookup,
 		ActorPrefix: "/users/", ProfilePrefix: "/@"}
@@ -43,9 +44,17 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/nodeinfo/{version}", nodeinfoH).Methods("GET", "HEAD")
 	r.HandleFunc("/robots.txt", serveRobots).Methods("GET", "HEAD")
 
+	// Probes for supervisors and load balancers (health.go).
+	r.HandleFunc("/livez", s.serveLivez).Methods("GET", "HEAD")
+	r.HandleFunc("/readyz", s.serveReadyz).Methods("GET", "HEAD")
+	if s.metrics != nil && s.metrics.token != "" {
+		r.Handle("/metrics", s.metrics.Handler()).Methods("GET", "HEAD")
+	}
+
 	// ActivityPub.
 	r.Handle("/actor", s.ap(f.ServeInstanceActor)).Methods("GET", "HEAD")
 	r.Handle("/actor/inbox", s.ap(f.ServeInbox)).Methods("POST")
+	r.Handle("/actor/outbox", s.ap(f.ServeInstanceOutbox)).Methods("GET", "HEAD")
 	r.Handle("/inbox", s.ap(f.ServeInbox)).Methods("POST")
 	r.Handle("/users/{name}", actorH).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/inbox", s.ap(f.ServeInbox)).Methods("POST")

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pictor-social/pictor/activitypub"
@@ -67,6 +68,10 @@ type Server struct {
 	MediaBudget *media.Budget
 
 	handler http.Handler
+	workers workerSet // which background workers run (/readyz)
+	metrics *metrics  // nil when [metrics] is off (metrics.go)
+	// metricsAddr is the bound address of [metrics] listen (a string).
+	metricsAddr atomic.Value
 }
 
 // New opens the data folder and database (migrating it) and wires every
@@ -136,6 +141,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	if err := s.wireWeb(opts); err != nil {
 		return err
 	}
+	s.wireMetrics()
 	s.handler = s.routes()
 	return nil
 }
@@ -157,18 +163,32 @@ func levelOf(s string) slog.Level {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Workers runs the background workers (inbox processing, delivery,
-// generation jobs, the generator bot) until
-// ctx ends, and returns when all have stopped.
+// generation jobs, the generator bot, Web Push, the remote media cache and
+// the cross-process wake-ups) until ctx ends, and returns when all have
+// stopped. A worker that returns early is logged and makes /readyz fail.
 func (s *Server) Workers(ctx context.Context) {
-	workers := []func(context.Context) error{s.Fed.RunInbox, s.Fed.RunDelivery, s.API.RunStreaming, s.Gen.Run, s.Gen.RunBot,
-		s.Push.Run, s.runMediaCache}
+	workers := []struct {
+		name string
+		run  func(context.Context) error
+	}{{"inbox", s.Fed.RunInbox}, {"delivery", s.Fed.RunDelivery}, {"streaming", s.API.RunStreaming},
+		{"generation", s.Gen.Run}, {"generator_bot", s.Gen.RunBot}, {"push", s.Push.Run},
+		{"media_cache", s.runMediaCache}, {"wakeups", s.runExternalChanges}}
+	names := make([]string, len(workers))
+	for i, w := range workers {
+		names[i] = w.name
+	}
+	s.workers.start(names)
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := w(ctx); err != nil {
-				s.Log.Error("worker stopped", "err", err)
+			err := w.run(ctx)
+			if ctx.Err() == nil {
+				s.workers.stop(w.name)
+				s.Log.Error("worker stopped", "worker", w.name, "err", err)
+			} else if err != nil {
+				s.Log.Error("worker stopped", "worker", w.name, "err", err)
 			}
 		}()
 	}
@@ -184,23 +204,36 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	wctx, stopWorkers := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { s.Workers(wctx); close(done) }()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
 	s.Log.Info("pictor listening", "addr", ln.Addr().String(), "url", s.Cfg.BaseURL())
-	var err error
+	ms, err := s.serveMetrics(errc)
+	if err != nil {
+		stopWorkers()
+		hs.Close()
+		<-done
+		return err
+	}
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	// Streams end first: Shutdown would wait its whole deadline for an open
+	// event stream, and does not wait for hijacked WebSockets at all.
+	go s.API.CloseStreams(sctx)
 	shutdownErr := hs.Shutdown(sctx)
+	if ms != nil {
+		shutdownErr = errors.Join(shutdownErr, ms.Shutdown(sctx))
+	}
+	streamsErr := s.API.CloseStreams(sctx)
 	stopWorkers()
 	<-done
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return errors.Join(err, shutdownErr)
+	return errors.Join(err, shutdownErr, streamsErr)
 }
 
 // Close closes the database.

@@ -27,6 +27,11 @@ func (s *Service) Follow(ctx context.Context, accountID, targetID int64) (store.
 	if target.ID == me.ID {
 		return store.Follow{}, apperr.Invalid("you cannot follow yourself")
 	}
+	if blocked, err := s.db.Blocks(ctx, target.ID, me.ID); err != nil {
+		return store.Follow{}, err
+	} else if blocked {
+		return store.Follow{}, apperr.Forbidden("this account has blocked you")
+	}
 	var fl store.Follow
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		if existing, err := tx.FollowBetween(ctx, me.ID, target.ID); err == nil {

@@ -28,6 +28,13 @@ func (s *Service) visibleStatus(ctx context.Context, accountID, statusID int64) 
 	if ok, err := s.CanSee(ctx, accountID, st); err != nil || !ok {
 		return store.Status{}, store.Account{}, errors.Join(err, apperr.NotFound("status not found"))
 	}
+	// An author who blocks the viewer is not shown to them, so they cannot
+	// like, boost or reply (Mastodon's StatusPolicy#show?).
+	if accountID != 0 && author.ID != accountID {
+		if blocked, err := s.db.Blocks(ctx, author.ID, accountID); err != nil || blocked {
+			return store.Status{}, store.Account{}, errors.Join(err, apperr.NotFound("status not found"))
+		}
+	}
 	return st, author, nil
 }
 
@@ -76,6 +83,9 @@ func (s *Service) actOn(ctx context.Context, accountID, statusID int64) (me stor
 func (s *Service) Favourite(ctx context.Context, accountID, statusID int64) (store.Status, error) {
 	me, st, author, err := s.actOn(ctx, accountID, statusID)
 	if err != nil {
+		return store.Status{}, err
+	}
+	if err := s.checkInteraction(ctx, me, st, author, interactLike); err != nil {
 		return store.Status{}, err
 	}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
@@ -131,6 +141,9 @@ func (s *Service) Reblog(ctx context.Context, accountID, statusID int64) (store.
 	if st.Visibility != store.VisibilityPublic && st.Visibility != store.VisibilityUnlisted {
 		return store.Status{}, apperr.Forbidden("this status cannot be boosted")
 	}
+	if err := s.checkInteraction(ctx, me, st, author, interactBoost); err != nil {
+		return store.Status{}, err
+	}
 	var boost store.Status
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		if existing, err := tx.ReblogBy(ctx, me.ID, st.ID); err == nil {
@@ -146,8 +159,13 @@ func (s *Service) Reblog(ctx context.Context, accountID, statusID int64) (store.
 		}
 		s.publishStatus(tx, "create", boost.ID)
 		if author.Local() {
-			return s.notify(ctx, tx, store.Notification{AccountID: author.ID, FromAccountID: me.ID, Type: store.NotifyReblog, StatusID: st.ID})
+			err := s.notify(ctx, tx, store.Notification{AccountID: author.ID, FromAccountID: me.ID, Type: store.NotifyReblog, StatusID: st.ID})
+			if err != nil {
+				return err
+			}
 		}
+		// The booster's remote followers see the boost whoever wrote the
+		// post; a remote author is told as well (Enqueue skips local inboxes).
 		inboxes, err := tx.FollowerInboxes(ctx, me.ID)
 		if err != nil {
 			return err
@@ -177,7 +195,9 @@ func (s *Service) Unreblog(ctx context.Context, accountID, statusID int64) (stor
 		}
 		s.publishStatus(tx, "delete", boost.ID)
 		if author.Local() {
-			return tx.DeleteNotificationsFrom(ctx, author.ID, me.ID, store.NotifyReblog, st.ID)
+			if err := tx.DeleteNotificationsFrom(ctx, author.ID, me.ID, store.NotifyReblog, st.ID); err != nil {
+				return err
+			}
 		}
 		inboxes, err := tx.FollowerInboxes(ctx, me.ID)
 		if err != nil {

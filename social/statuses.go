@@ -69,8 +69,11 @@ func (s *Service) prepare(ctx context.Context, author store.Account, d Draft, ed
 	if d.InReplyToID != 0 {
 		// A status the author may not see is not found, as Mastodon answers;
 		// a reply to a boost answers the boosted status.
-		parent, _, err := s.visibleStatus(ctx, author.ID, d.InReplyToID)
+		parent, parentAuthor, err := s.visibleStatus(ctx, author.ID, d.InReplyToID)
 		if err != nil {
+			return p, err
+		}
+		if err := s.checkInteraction(ctx, author, parent, parentAuthor, interactReply); err != nil {
 			return p, err
 		}
 		p.parent = parent

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"time"
@@ -84,6 +85,33 @@ func (tx *Tx) UnblockDomain(ctx context.Context, domain string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// DomainBlocked reports whether host (lower-case, with an optional port),
+// its name without the port, or one of its parent domains is blocked,
+// reading the table itself: the check behind a cached refusal.
+func (db *DB) DomainBlocked(ctx context.Context, host string) (bool, error) {
+	names := []any{host}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = strings.Trim(h, "[]")
+		names = append(names, name)
+	}
+	for rest := name; ; {
+		i := strings.IndexByte(rest, '.')
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+		names = append(names, rest)
+	}
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM domain_blocks WHERE domain IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(names)), ",")+`)`, names...).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("domain blocked %s: %w", host, err)
+	}
+	return n > 0, nil
 }
 
 // DomainBlocks lists every block, by domain.

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -62,7 +64,20 @@ func TestActiveAnnouncementsWindowAndOrder(t *testing.T) {
 }
 
 func TestAnnouncementReadsAndReactions(t *testing.T) {
-	db := openTest(t)
+	// Reactions are ordered by when each was first given: a clock that moves
+	// a second per reading keeps two quick writes from sharing a millisecond.
+	var tick sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "pictor.db"), Options{Clock: func() time.Time {
+		tick.Lock()
+		defer tick.Unlock()
+		now = now.Add(time.Second)
+		return now
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	ctx := context.Background()
 	alice, bob := newJobAccount(t, db, "alice"), newJobAccount(t, db, "bob")
 	a := Announcement{Text: "hello", PublishedAt: db.Now()}

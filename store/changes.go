@@ -1,178 +1,137 @@
 package store
 
 import (
-	"database/sql/driver"
-	"sync"
+	"context"
+	"fmt"
 	"time"
-
-	"modernc.org/sqlite"
 )
 
-// changeLog collects, for the transaction running on the writer, the rows
-// of cached tables it changes: SQLite reports every row change of the
-// writer connection to it (the pre-update hook), including those made by
-// triggers and foreign-key cascades, so no write path can forget to
-// invalidate. DB.Write hands the ids to the caches once the transaction has
-// committed, and drops them if it rolls back.
-type changeLog struct {
-	mu       sync.Mutex
-	accounts []int64
-	all      bool                // too many to list: drop whole caches
-	tables   map[string]struct{} // every table changed
-
-	// statuses whose cached extras a change affects (cache_statuses.go).
-	statuses    []int64
-	statusesAll bool
-	statusCols  *statusColumns
+// ChangeFeed tells a process that another process (the CLI, a second
+// server) has committed to the database, so that it can look at its queues
+// and reload what it caches. It is the one place where wake-ups cross
+// processes: SQLite polls PRAGMA data_version (ExternalChanges); a
+// PostgreSQL store would LISTEN for a NOTIFY sent by each committing
+// transaction and satisfy the same interface.
+type ChangeFeed interface {
+	// Run calls changed after commits made by other processes, at most once
+	// per poll, until ctx ends; it then returns nil. changed runs on Run's
+	// goroutine and must not block for long.
+	Run(ctx context.Context, changed func()) error
 }
 
-// maxLoggedChanges bounds the list; past it a commit clears the caches.
-const maxLoggedChanges = 10_000
+// ExternalChanges returns the DB's ChangeFeed. One poller per DB
+// (watchOtherWriters, every Options.ExternalPoll) asks the writer
+// connection: SQLite's data_version changes only for commits made through
+// other connections, and every write of this process goes through that one
+// connection, so the process's own writes never wake it. The same poll
+// clears the store's own caches before subscribers hear of the change.
+func (db *DB) ExternalChanges() ChangeFeed { return subscriberFeed{db: db} }
 
-// preUpdateHooker is the method of modernc's connections that registers
-// SQLite's pre-update hook.
-type preUpdateHooker interface {
-	RegisterPreUpdateHook(sqlite.PreUpdateHookFn)
-}
+type subscriberFeed struct{ db *DB }
 
-// watch registers l on a writer connection; a driver without the hook gets
-// no cache invalidation, so the caches are turned off (DB.cachesOff).
-func (l *changeLog) watch(conn driver.Conn) bool {
-	h, ok := conn.(preUpdateHooker)
-	if !ok {
-		return false
-	}
-	h.RegisterPreUpdateHook(func(d sqlite.SQLitePreUpdateData) {
-		if d.TableName == "accounts" {
-			l.record(d.OldRowID, d.NewRowID)
-		}
-		l.touch(d.TableName)
-		l.recordStatusChange(&d)
-	})
-	return true
-}
-
-func (l *changeLog) record(ids ...int64) {
-	l.mu.Lock()
-	if !l.all {
-		l.accounts = append(l.accounts, ids...)
-		if len(l.accounts) > maxLoggedChanges {
-			l.accounts, l.all = nil, true
+func (f subscriberFeed) Run(ctx context.Context, changed func()) error {
+	ch := f.db.subscribe()
+	defer f.db.unsubscribe(ch)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ch:
+			changed()
 		}
 	}
-	l.mu.Unlock()
 }
 
-func (l *changeLog) touch(table string) {
-	l.mu.Lock()
-	if _, ok := l.tables[table]; !ok {
-		if l.tables == nil {
-			l.tables = map[string]struct{}{}
+// subscribe returns a channel that receives (coalesced) outside commits.
+func (db *DB) subscribe() chan struct{} {
+	ch := make(chan struct{}, 1)
+	db.subsMu.Lock()
+	db.subs[ch] = struct{}{}
+	db.subsMu.Unlock()
+	return ch
+}
+
+func (db *DB) unsubscribe(ch chan struct{}) {
+	db.subsMu.Lock()
+	delete(db.subs, ch)
+	db.subsMu.Unlock()
+}
+
+// externalChange clears every cache and pokes every subscriber; a
+// subscriber that has not yet taken the last poke gets no second one.
+func (db *DB) externalChange() {
+	db.accounts.invalidate(nil, true)
+	db.statusCache.invalidate(nil, true)
+	db.versions.bumpAll()
+	db.subsMu.Lock()
+	for ch := range db.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
 		}
-		l.tables[table] = struct{}{}
 	}
-	l.mu.Unlock()
+	db.subsMu.Unlock()
 }
 
-// take returns and forgets what was recorded.
-func (l *changeLog) take() (accounts []int64, all bool, tables map[string]struct{}) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	accounts, all, tables = l.accounts, l.all, l.tables
-	l.accounts, l.all, l.tables = nil, false, nil
-	return accounts, all, tables
-}
-
-// tableVersions counts the committed transactions that changed each table,
-// for caches of values computed from whole tables (cachedCount).
-type tableVersions struct {
-	mu       sync.Mutex
-	v        map[string]uint64
-	epoch    uint64 // bumped for changes of unknown tables
-	disabled bool
-}
-
-// bump records a transaction that changed tables.
-func (t *tableVersions) bump(tables map[string]struct{}) {
-	if len(tables) == 0 {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.v == nil {
-		t.v = map[string]uint64{}
-	}
-	for name := range tables {
-		t.v[name]++
-	}
-}
-
-// of returns a version of tables together: it changes whenever one of them
-// does. ok is false when the versions cannot be trusted (no change reports).
-func (t *tableVersions) of(tables ...string) (v uint64, ok bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	v = t.epoch << 40
-	for _, name := range tables {
-		v += t.v[name]
-	}
-	return v, !t.disabled
-}
-
-// bumpAll changes the version of every table, known or not yet.
-func (t *tableVersions) bumpAll() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.epoch++
-}
-
-func (t *tableVersions) disable() {
-	t.mu.Lock()
-	t.disabled = true
-	t.mu.Unlock()
-}
-
-// externalWritePoll is how often the store looks for commits made by other
-// processes on the same file (the pictor CLI while serve runs).
-const externalWritePoll = 500 * time.Millisecond
-
-// watchOtherWriters clears every cache when another connection than this
-// DB's writer has committed to the file: the writer's PRAGMA data_version
-// changes exactly then (this DB's readers never write). Such changes are
-// seen within one poll; this DB's own writes invalidate at commit. It
-// returns the function that stops the watch.
+// watchOtherWriters polls data_version every interval until the returned
+// stop function is called. Such changes are seen within one poll; this DB's
+// own writes invalidate its caches at commit.
 func (db *DB) watchOtherWriters(every time.Duration) (stop func()) {
-	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
 	finished := make(chan struct{})
-	var last int64 = -1
-	db.write.QueryRow(`PRAGMA data_version`).Scan(&last)
 	go func() {
 		defer close(finished)
+		last, err := db.dataVersion(ctx)
+		for err != nil {
+			// The database may be busy or briefly unreadable; keep trying.
+			if !sleepCtx(ctx, every) {
+				return
+			}
+			last, err = db.dataVersion(ctx)
+		}
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
-			case <-done:
+			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
-			db.writeMu.Lock()
-			var v int64
-			err := db.write.QueryRow(`PRAGMA data_version`).Scan(&v)
-			db.writeMu.Unlock()
+			v, err := db.dataVersion(ctx)
 			if err != nil {
 				continue // closing, or busy: the next tick tries again
 			}
-			if last >= 0 && v != last {
-				db.accounts.invalidate(nil, true)
-				db.statusCache.invalidate(nil, true)
-				db.versions.bumpAll()
+			if v != last {
+				last = v
+				db.externalChange()
 			}
-			last = v
 		}
 	}()
 	return func() {
-		close(done)
+		cancel()
 		<-finished
+	}
+}
+
+// dataVersion reads PRAGMA data_version on the writer connection.
+func (db *DB) dataVersion(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	var v int64
+	if err := db.write.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("data version: %w", err)
+	}
+	return v, nil
+}
+
+// sleepCtx waits d or until ctx ends; it reports whether ctx is still live.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }

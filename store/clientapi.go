@@ -174,6 +174,17 @@ func (db *DB) Blocked(ctx context.Context, a, b int64) (bool, error) {
 	return n > 0, nil
 }
 
+// Blocks reports whether blocker blocks target (one way).
+func (db *DB) Blocks(ctx context.Context, blocker, target int64) (bool, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM blocks WHERE account_id = ? AND target_account_id = ?)`,
+		blocker, target).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("blocks: %w", err)
+	}
+	return n > 0, nil
+}
+
 // UpsertMute mutes target for accountID (notifications: also hide its
 // notifications).
 func (tx *Tx) UpsertMute(ctx context.Context, accountID, target int64, notifications bool) error {
@@ -314,9 +325,11 @@ type AccountStats struct {
 	LastStatusAt                   time.Time
 }
 
-// LocalAccountStats returns the followers, follows and statuses counts of
-// local accounts (remote accounts carry the counts their server published),
-// kept by triggers in account_counts (migration 0023).
+// LocalAccountStats returns the followers, follows and statuses (boosts
+// included, as Mastodon counts them) counts of local accounts, kept by
+// triggers in account_counts (migrations 0023, 0118), and for every account
+// the time of its newest status seen here. Remote accounts carry the counts
+// their server published; only their LastStatusAt is set.
 func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]AccountStats, error) {
 	out := make(map[int64]AccountStats, len(ids))
 	if len(ids) == 0 {
@@ -340,7 +353,28 @@ func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]Acc
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("account stats: %w", err)
 	}
-	return out, nil
+	return out, db.remoteLastStatusAt(ctx, ids, out)
+}
+
+// remoteLastStatusAt sets LastStatusAt of the remote accounts among ids
+// from the newest of their statuses stored here.
+func (db *DB) remoteLastStatusAt(ctx context.Context, ids []int64, out map[int64]AccountStats) error {
+	rows, err := db.read.QueryContext(ctx, `SELECT account_id, max(created_at) FROM statuses
+		WHERE local = 0 AND deleted_at = 0 AND account_id IN (`+placeholders(len(ids))+`) GROUP BY account_id`, int64Args(ids)...)
+	if err != nil {
+		return fmt.Errorf("last status of remote accounts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, last int64
+		if err := rows.Scan(&id, &last); err != nil {
+			return fmt.Errorf("last status of remote accounts: %w", err)
+		}
+		s := out[id]
+		s.LastStatusAt = fromMS(last)
+		out[id] = s
+	}
+	return rows.Err()
 }
 
 // CountFollowRequests counts follow requests awaiting accountID's answer.

@@ -46,12 +46,18 @@ type DB struct {
 	tokens      tokenCache
 	// stopWatch ends watchOtherWriters.
 	stopWatch func()
+	subsMu    sync.Mutex
+	subs      map[chan struct{}]struct{} // ExternalChanges subscribers
 }
 
 // Options configures Open.
 type Options struct {
 	// Clock returns the current time; nil means time.Now. Tests fix it.
 	Clock func() time.Time
+	// ExternalPoll is how often the store looks for commits made by other
+	// processes on the same file (the pictor CLI while serve runs); 0 means
+	// 500 ms.
+	ExternalPoll time.Duration
 	// ReadConns bounds the reader pool; 0 means 2×GOMAXPROCS.
 	ReadConns int
 }
@@ -97,7 +103,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	db.stopWatch = db.watchOtherWriters(externalWritePoll)
+	if opts.ExternalPoll <= 0 {
+		opts.ExternalPoll = 500 * time.Millisecond
+	}
+	db.subs = map[chan struct{}]struct{}{}
+	db.stopWatch = db.watchOtherWriters(opts.ExternalPoll)
 	return db, nil
 }
 

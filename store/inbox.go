@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -13,30 +15,64 @@ type InboxItem struct {
 	ActorURI       string
 	InboxAccountID int64
 	Body           []byte
+	BodyHash       string // identifies the body for deduplication (hex SHA-256)
+	Undoes         string // for an Undo, the id of the activity it undoes
 	Attempts       int
 	ReceivedAt     time.Time
 }
 
-// InsertInboxItem stores an acknowledged activity. It returns ErrConflict if
-// the activity id was seen before (the inbox is idempotent by activity id).
-func (tx *Tx) InsertInboxItem(ctx context.Context, it *InboxItem) error {
+// InsertInboxItem stores an acknowledged activity. It returns ErrConflict
+// when the item is a retry of one already stored: the newest item of the
+// same actor with the same activity id has the same body hash, arrived less than window ago,
+// and was not freed since. Some servers reuse ids (snac for every Like or
+// Announce of one post, honk for every Update of one post), so an id alone
+// does not make a repeat: an Undo frees the record of the activity it undoes
+// (of the same actor), and an activity done again frees the record of the
+// Undo that undid it, so like, unlike, like again, unlike again all apply.
+func (tx *Tx) InsertInboxItem(ctx context.Context, it *InboxItem, window time.Duration) error {
 	if it.ReceivedAt.IsZero() {
 		it.ReceivedAt = tx.now
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO inbox_items (activity_id, actor_uri, inbox_account_id, body, received_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING`,
-		it.ActivityID, it.ActorURI, nullID(it.InboxAccountID), it.Body, ms(it.ReceivedAt))
-	if err != nil {
+	var hash string
+	var freed bool
+	var received int64
+	err := tx.tx.QueryRowContext(ctx, `SELECT body_hash, freed, received_at FROM inbox_items
+		WHERE activity_id = ? AND actor_uri = ? ORDER BY id DESC LIMIT 1`, it.ActivityID, it.ActorURI).Scan(&hash, &freed, &received)
+	switch {
+	case err == nil:
+		if !freed && hash == it.BodyHash && it.ReceivedAt.Sub(fromMS(received)) < window {
+			return ErrConflict
+		}
+	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("insert inbox item %s: %w", it.ActivityID, err)
 	}
-	n, _ := res.RowsAffected()
-	if n == 0 {
-		return ErrConflict
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO inbox_items (activity_id, actor_uri, inbox_account_id, body, body_hash, undoes, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		it.ActivityID, it.ActorURI, nullID(it.InboxAccountID), it.Body, it.BodyHash, it.Undoes, ms(it.ReceivedAt))
+	if err != nil {
+		return fmt.Errorf("insert inbox item %s: %w", it.ActivityID, err)
 	}
 	if it.ID, err = res.LastInsertId(); err != nil {
 		return fmt.Errorf("insert inbox item %s: %w", it.ActivityID, err)
 	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE inbox_items SET freed = 1
+		WHERE actor_uri = ?1 AND id < ?2 AND freed = 0 AND (undoes = ?3 OR (?4 <> '' AND activity_id = ?4))`,
+		it.ActorURI, it.ID, it.ActivityID, it.Undoes); err != nil {
+		return fmt.Errorf("free inbox records for %s: %w", it.ActivityID, err)
+	}
 	return nil
+}
+
+// PruneInboxItems deletes processed items (done or failed) received before
+// before, which ends their use as deduplication records; it returns how many
+// went.
+func (tx *Tx) PruneInboxItems(ctx context.Context, before time.Time) (int64, error) {
+	res, err := tx.tx.ExecContext(ctx, `DELETE FROM inbox_items WHERE state <> 'pending' AND received_at < ?`, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune inbox items: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // ClaimInboxItems leases up to n pending items until now+lease. A worker that
@@ -84,9 +120,11 @@ func (tx *Tx) FinishInboxItem(ctx context.Context, id int64, errText string, ret
 	return nil
 }
 
-// InboxItemState returns the state of the item with the given activity id.
+// InboxItemState returns the state of the newest item with the given
+// activity id.
 func (db *DB) InboxItemState(ctx context.Context, activityID string) (state, lastError string, err error) {
-	err = db.read.QueryRowContext(ctx, `SELECT state, last_error FROM inbox_items WHERE activity_id = ?`, activityID).
+	err = db.read.QueryRowContext(ctx, `SELECT state, last_error FROM inbox_items WHERE activity_id = ?
+		ORDER BY id DESC LIMIT 1`, activityID).
 		Scan(&state, &lastError)
 	if err != nil {
 		return "", "", notFound(err, "inbox item")

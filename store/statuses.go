@@ -239,6 +239,22 @@ func (tx *Tx) MarkStatusDeleted(ctx context.Context, id int64) error {
 	return nil
 }
 
+// ReleaseStatusURI renames the uri of the deleted status id (to
+// uri#released-ID) so that a new status may take it; snac gives every boost of
+// a post the same Announce id, so a boost undone and made again arrives with
+// the uri of the first. It returns ErrNotFound unless id is a deleted status.
+func (tx *Tx) ReleaseStatusURI(ctx context.Context, id int64) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE statuses SET uri = uri || '#released-' || id
+		WHERE id = ? AND deleted_at <> 0`, id)
+	if err != nil {
+		return fmt.Errorf("release status uri %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // StatusCounts are a status's public interaction counts.
 type StatusCounts struct {
 	Replies, Reblogs, Favourites int64
@@ -387,7 +403,8 @@ func (db *DB) CountAccountStatuses(ctx context.Context, accountID int64, visibil
 	return n, nil
 }
 
-// CountLocalStatuses counts local, not deleted, original statuses.
+// CountLocalStatuses counts local, not deleted statuses, boosts included
+// (Mastodon sums its accounts' statuses_count the same way).
 func (db *DB) CountLocalStatuses(ctx context.Context) (int64, error) {
 	return db.cachedCount(ctx, "local statuses", []string{"account_counts", "accounts"}, func(ctx context.Context) (int64, error) {
 		var n int64

@@ -11,8 +11,12 @@ import (
 
 // Blocklist is a cached view of the admin's domain blocks, read by federation
 // on every inbox POST and delivery. Blocks made through the admin pages take
-// effect at once (Invalidate); blocks made by the CLI, another process,
-// within the refresh interval. It is safe for concurrent use.
+// effect at once (Invalidate), and so do blocks made by the CLI or another
+// process: the server invalidates the cache when the store reports a commit
+// from outside (server/wakeups.go), and a host the cache calls blocked is
+// checked against the store before it is refused, so an unblock never
+// refuses anything. The refresh interval is only a safety net. It is safe
+// for concurrent use.
 type Blocklist struct {
 	db      *store.DB
 	refresh time.Duration
@@ -42,7 +46,21 @@ func (b *Blocklist) Blocked(ctx context.Context, host string) bool {
 	if host == "" {
 		return false
 	}
-	domains := b.current(ctx)
+	if !matches(b.current(ctx), host) {
+		return false
+	}
+	blocked, err := b.db.DomainBlocked(context.WithoutCancel(ctx), host)
+	if err != nil {
+		return true // the cache said blocked and the store cannot say otherwise
+	}
+	if !blocked {
+		b.Invalidate() // lifted since the cache was loaded
+	}
+	return blocked
+}
+
+// matches reports whether host or a parent domain of it is in domains.
+func matches(domains map[string]bool, host string) bool {
 	if len(domains) == 0 {
 		return false
 	}
@@ -68,6 +86,8 @@ func (b *Blocklist) Blocked(ctx context.Context, host string) bool {
 	}
 }
 
+// current returns the cached blocks, reloading them when they are older than
+// the refresh interval or invalidated.
 func (b *Blocklist) current(ctx context.Context) map[string]bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -11,8 +11,8 @@ import (
 
 // runAdmin serves "pictor admin block|unblock|suspend|unsuspend" (and
 // reports|resolve, in admin_reports.go): the same store changes the admin
-// pages make. A running server picks up blocks made here within a minute
-// (web.Blocklist refreshes its cache).
+// pages make. A running server applies blocks made here within a poll of its
+// change feed and unblocks at once (server/wakeups.go, web.Blocklist).
 func runAdmin(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errUsage

@@ -17,6 +17,8 @@
 //	pictor admin announce TEXT [--starts RFC3339] [--ends RFC3339]
 //	pictor imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT
 //	pictor media prune [--days N]
+//	pictor backup DIR [--config FILE]
+//	pictor restore DIR [--force] [--config FILE]
 package main
 
 import (
@@ -49,6 +51,8 @@ var commands = []command{
 	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME | admin reports | admin resolve ID | admin announce TEXT [--ends T]   moderate", runAdmin},
 	{"imagine", "imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT   generate an image", runImagine},
 	{"media", "media prune [--days N]                drop cached copies of remote media older than N days", runMedia},
+	{"backup", "backup DIR                            copy the database, media and a manifest into DIR (a running server is fine)", runBackup},
+	{"restore", "restore DIR [--force]                 bring a backup back into the data folder (stop the server first)", runRestore},
 }
 
 // errUsage makes main print the usage and exit 2.

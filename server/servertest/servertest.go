@@ -26,6 +26,7 @@ import (
 type Options struct {
 	CA        *tlstest.CA        // shared with peers; nil makes one
 	DataDir   string             // "" means a new t.TempDir()
+	Addr      string             // listen address; "" means a free loopback port
 	Configure func(*config.File) // adjusts the configuration before start
 	Plain     bool               // serve plain HTTP instead of HTTPS
 	// GenBackend replaces the configured image backend (tests that must
@@ -49,7 +50,11 @@ func Start(t testing.TB, opts Options) *Server {
 	if opts.CA == nil {
 		opts.CA = tlstest.New(t)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

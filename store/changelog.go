@@ -1,0 +1,132 @@
+package store
+
+import (
+	"database/sql/driver"
+	"sync"
+
+	"modernc.org/sqlite"
+)
+
+// changeLog collects, for the transaction running on the writer, the rows
+// of cached tables it changes: SQLite reports every row change of the
+// writer connection to it (the pre-update hook), including those made by
+// triggers and foreign-key cascades, so no write path can forget to
+// invalidate. DB.Write hands the ids to the caches once the transaction has
+// committed, and drops them if it rolls back.
+type changeLog struct {
+	mu       sync.Mutex
+	accounts []int64
+	all      bool                // too many to list: drop whole caches
+	tables   map[string]struct{} // every table changed
+
+	// statuses whose cached extras a change affects (cache_statuses.go).
+	statuses    []int64
+	statusesAll bool
+	statusCols  *statusColumns
+}
+
+// maxLoggedChanges bounds the list; past it a commit clears the caches.
+const maxLoggedChanges = 10_000
+
+// preUpdateHooker is the method of modernc's connections that registers
+// SQLite's pre-update hook.
+type preUpdateHooker interface {
+	RegisterPreUpdateHook(sqlite.PreUpdateHookFn)
+}
+
+// watch registers l on a writer connection; a driver without the hook gets
+// no cache invalidation, so the caches are turned off (DB.cachesOff).
+func (l *changeLog) watch(conn driver.Conn) bool {
+	h, ok := conn.(preUpdateHooker)
+	if !ok {
+		return false
+	}
+	h.RegisterPreUpdateHook(func(d sqlite.SQLitePreUpdateData) {
+		if d.TableName == "accounts" {
+			l.record(d.OldRowID, d.NewRowID)
+		}
+		l.touch(d.TableName)
+		l.recordStatusChange(&d)
+	})
+	return true
+}
+
+func (l *changeLog) record(ids ...int64) {
+	l.mu.Lock()
+	if !l.all {
+		l.accounts = append(l.accounts, ids...)
+		if len(l.accounts) > maxLoggedChanges {
+			l.accounts, l.all = nil, true
+		}
+	}
+	l.mu.Unlock()
+}
+
+func (l *changeLog) touch(table string) {
+	l.mu.Lock()
+	if _, ok := l.tables[table]; !ok {
+		if l.tables == nil {
+			l.tables = map[string]struct{}{}
+		}
+		l.tables[table] = struct{}{}
+	}
+	l.mu.Unlock()
+}
+
+// take returns and forgets what was recorded.
+func (l *changeLog) take() (accounts []int64, all bool, tables map[string]struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	accounts, all, tables = l.accounts, l.all, l.tables
+	l.accounts, l.all, l.tables = nil, false, nil
+	return accounts, all, tables
+}
+
+// tableVersions counts the committed transactions that changed each table,
+// for caches of values computed from whole tables (cachedCount).
+type tableVersions struct {
+	mu       sync.Mutex
+	v        map[string]uint64
+	epoch    uint64 // bumped for changes of unknown tables
+	disabled bool
+}
+
+// bump records a transaction that changed tables.
+func (t *tableVersions) bump(tables map[string]struct{}) {
+	if len(tables) == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.v == nil {
+		t.v = map[string]uint64{}
+	}
+	for name := range tables {
+		t.v[name]++
+	}
+}
+
+// of returns a version of tables together: it changes whenever one of them
+// does. ok is false when the versions cannot be trusted (no change reports).
+func (t *tableVersions) of(tables ...string) (v uint64, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v = t.epoch << 40
+	for _, name := range tables {
+		v += t.v[name]
+	}
+	return v, !t.disabled
+}
+
+// bumpAll changes the version of every table, known or not yet.
+func (t *tableVersions) bumpAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.epoch++
+}
+
+func (t *tableVersions) disable() {
+	t.mu.Lock()
+	t.disabled = true
+	t.mu.Unlock()
+}

@@ -1,0 +1,54 @@
+-- GoToSocial's interactionPolicy of a remote post: who may like, reply to and
+-- boost it without (or only with) the author's approval. One row per post
+-- that carries a policy; a post without one allows everything.
+CREATE TABLE status_interaction_policies (
+	status_id  INTEGER PRIMARY KEY REFERENCES statuses (id) ON DELETE CASCADE,
+	policy     TEXT    NOT NULL -- JSON of store.InteractionPolicy
+);
+
+-- statuses_count and last_status_at count boosts, as Mastodon's do (issue 14):
+-- the account_counts status triggers of 0023 drop their reblog_of_id condition.
+-- (This file must run after 0023_account_counts.sql.)
+DROP TRIGGER account_counts_status_insert;
+DROP TRIGGER account_counts_status_update;
+DROP TRIGGER account_counts_status_delete;
+DROP INDEX statuses_local_counted;
+CREATE INDEX statuses_local_counted ON statuses (account_id, created_at) WHERE local = 1 AND deleted_at = 0;
+
+CREATE TRIGGER account_counts_status_insert AFTER INSERT ON statuses
+	WHEN NEW.local = 1 AND NEW.deleted_at = 0
+BEGIN
+	INSERT OR IGNORE INTO account_counts (account_id) VALUES (NEW.account_id);
+	UPDATE account_counts SET statuses = statuses + 1, last_status_at = max(last_status_at, NEW.created_at)
+		WHERE account_id = NEW.account_id;
+END;
+
+CREATE TRIGGER account_counts_status_update AFTER UPDATE OF local, deleted_at, account_id, created_at ON statuses
+	WHEN (OLD.local = 1 AND OLD.deleted_at = 0) OR (NEW.local = 1 AND NEW.deleted_at = 0)
+BEGIN
+	UPDATE account_counts SET statuses = statuses - 1 WHERE account_id = OLD.account_id
+		AND OLD.local = 1 AND OLD.deleted_at = 0;
+	INSERT OR IGNORE INTO account_counts (account_id) SELECT NEW.account_id
+		WHERE NEW.local = 1 AND NEW.deleted_at = 0;
+	UPDATE account_counts SET statuses = statuses + 1 WHERE account_id = NEW.account_id
+		AND NEW.local = 1 AND NEW.deleted_at = 0;
+	UPDATE account_counts SET last_status_at = (SELECT ifnull(max(s.created_at), 0) FROM statuses s
+			WHERE s.account_id = account_counts.account_id AND s.local = 1 AND s.deleted_at = 0)
+		WHERE account_id IN (OLD.account_id, NEW.account_id);
+END;
+
+CREATE TRIGGER account_counts_status_delete AFTER DELETE ON statuses
+	WHEN OLD.local = 1 AND OLD.deleted_at = 0
+BEGIN
+	UPDATE account_counts SET statuses = statuses - 1,
+		last_status_at = (SELECT ifnull(max(s.created_at), 0) FROM statuses s
+			WHERE s.account_id = OLD.account_id AND s.local = 1 AND s.deleted_at = 0)
+		WHERE account_id = OLD.account_id;
+END;
+
+INSERT OR IGNORE INTO account_counts (account_id) SELECT DISTINCT account_id FROM statuses WHERE local = 1 AND deleted_at = 0;
+UPDATE account_counts SET
+	statuses = (SELECT count(*) FROM statuses s WHERE s.account_id = account_counts.account_id AND s.local = 1
+		AND s.deleted_at = 0),
+	last_status_at = (SELECT ifnull(max(s.created_at), 0) FROM statuses s WHERE s.account_id = account_counts.account_id
+		AND s.local = 1 AND s.deleted_at = 0);
