@@ -33,18 +33,29 @@ func (h *hotRoutes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p := r.URL.Path
 	if hd, ok := h.exact[p]; ok {
+		hotRoute(r, p)
 		hd.ServeHTTP(w, r)
 		return
 	}
 	if name, ok := strings.CutPrefix(p, "/users/"); ok && oneSegment(name) {
+		hotRoute(r, "/users/{name}")
 		h.users.ServeHTTP(w, mux.SetURLVars(r, map[string]string{"name": name}))
 		return
 	}
 	if v, ok := strings.CutPrefix(p, "/nodeinfo/"); ok && oneSegment(v) {
+		hotRoute(r, "/nodeinfo/{version}")
 		h.nodeinfo.ServeHTTP(w, mux.SetURLVars(r, map[string]string{"version": v}))
 		return
 	}
 	h.next.ServeHTTP(w, r)
+}
+
+// hotRoute records the route template for the access log and metrics, as
+// the router middleware nameRoute does for routes mux matches.
+func hotRoute(r *http.Request, template string) {
+	if h, ok := r.Context().Value(routeKey{}).(*routeHolder); ok {
+		h.template = template
+	}
 }
 
 // oneSegment reports whether s is what mux's default variable pattern
