@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pictor-social/pictor/internal/pubsub"
@@ -38,11 +39,16 @@ type Options struct {
 	// WebFingerScheme is the scheme used to WebFinger remote handles:
 	// "https" as Mastodon does; tests on plain http set "http".
 	WebFingerScheme string
-	// AllowPrivate mirrors the HTTP client's address policy; it is only used
-	// to decide whether loopback hosts count as remote in tests.
+	// AllowPrivate mirrors the HTTP client's address policy; it decides
+	// whether loopback hosts count as remote in tests and, with a BaseURL on
+	// plain http, whether http: URLs in remote documents are accepted (only
+	// https: otherwise).
 	AllowPrivate bool
 	// SoftwareName and Version are reported by NodeInfo.
 	SoftwareName, Version string
+	// PollUpdateDelay is how long after a vote on a local poll its Update
+	// goes out; votes meanwhile share it (Mastodon waits 3 minutes).
+	PollUpdateDelay time.Duration
 }
 
 // DefaultInboxDedupeFor bounds how long a received activity counts as seen.
@@ -81,6 +87,9 @@ func (o *Options) setDefaults() {
 	if o.WebFingerScheme == "" {
 		o.WebFingerScheme = "https"
 	}
+	if o.PollUpdateDelay <= 0 {
+		o.PollUpdateDelay = 3 * time.Minute
+	}
 	if o.SoftwareName == "" {
 		o.SoftwareName = "pictor"
 	}
@@ -99,6 +108,8 @@ type Federation struct {
 	log    *slog.Logger
 	hub    *pubsub.Hub
 	host   string
+	// allowHTTP accepts http: URLs from remote documents (see webURL).
+	allowHTTP bool
 
 	keysMu sync.Mutex
 	keys   map[int64]*rsa.PrivateKey // parsed private keys of local accounts
@@ -118,6 +129,8 @@ type Federation struct {
 
 	wakeDeliver chan struct{}
 	wakeInbox   chan struct{}
+
+	addresseeLookups atomic.Int64 // see AddresseeLookups
 }
 
 // New builds the federation component. client must be the safehttp client.
@@ -129,7 +142,7 @@ func New(db *store.DB, client *http.Client, hub *pubsub.Hub, log *slog.Logger, o
 	}
 	f := &Federation{
 		db: db, opts: opts, URLs: URLs{Base: strings.TrimSuffix(opts.BaseURL, "/")}, client: client, log: log, hub: hub,
-		host: strings.ToLower(u.Host), keys: map[int64]*rsa.PrivateKey{}, keyIDs: map[int64]string{},
+		host: strings.ToLower(u.Host), allowHTTP: opts.AllowPrivate || u.Scheme == "http", keys: map[int64]*rsa.PrivateKey{}, keyIDs: map[int64]string{},
 		wf:          &webfinger.Client{HTTP: client, Scheme: opts.WebFingerScheme},
 		wakeDeliver: make(chan struct{}, 1), wakeInbox: make(chan struct{}, 1),
 	}
@@ -145,14 +158,39 @@ func (f *Federation) IsLocalURI(uri string) bool {
 	return hostOf(uri) == f.host
 }
 
-// hostOf returns the lower-cased host[:port] of a URL, or "".
+// hostOf returns the lower-cased host[:port] of an http(s) URL, or "" for
+// anything else: "javascript://host/..." has a host too, and must never pass
+// a same-host check.
 func hostOf(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
 		return ""
 	}
 	return strings.ToLower(u.Host)
 }
+
+// webURL returns raw when it is a URL that apps and pages may link to or
+// load and that Pictor may fetch: absolute https, or http when this instance
+// allows plain http (AllowPrivate or a plain-http BaseURL, as in tests).
+// Anything else taken from a remote document (javascript:, data:, vbscript:,
+// file:, relative, whitespace-prefixed, over-long) gives "".
+func (f *Federation) webURL(raw string) string {
+	if raw == "" || len(raw) > maxURLLength {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return ""
+	}
+	if u.Scheme == "https" || (u.Scheme == "http" && f.allowHTTP) {
+		return raw
+	}
+	return ""
+}
+
+// maxURLLength bounds URLs kept from remote documents (Mastodon's columns
+// hold 2,048 characters).
+const maxURLLength = 2048
 
 // privateKey returns the parsed signing key of a local account, cached.
 func (f *Federation) privateKey(a store.Account) (*rsa.PrivateKey, error) {

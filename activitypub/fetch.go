@@ -120,7 +120,7 @@ var actorTypes = map[TypeName]bool{"Person": true, "Service": true, "Application
 // storeActor validates a remote actor document and inserts or updates its
 // account, with the counts its collections publish (fetch_counts.go).
 func (f *Federation) storeActor(ctx context.Context, act Actor) (store.Account, error) {
-	if !actorTypes[act.Type] || act.PreferredUsername == "" || act.Inbox == "" {
+	if !actorTypes[act.Type] || act.PreferredUsername == "" || f.webURL(act.Inbox) == "" || f.webURL(act.ID) == "" {
 		return store.Account{}, fmt.Errorf("actor %s: not a usable actor (type %q)", act.ID, act.Type)
 	}
 	host := hostOf(act.ID)
@@ -139,7 +139,7 @@ func (f *Federation) storeActor(ctx context.Context, act Actor) (store.Account, 
 		default:
 			a = old
 		}
-		applyActor(&a, act, host)
+		f.applyActor(&a, act, host)
 		counts.applyTo(&a)
 		a.FetchedAt = tx.Now()
 		a.DeletedAt = old.DeletedAt
@@ -158,30 +158,33 @@ func (f *Federation) storeActor(ctx context.Context, act Actor) (store.Account, 
 	return a, err
 }
 
-// applyActor copies an actor document's fields into an account record.
-func applyActor(a *store.Account, act Actor, host string) {
+// applyActor copies an actor document's fields into an account record. Every
+// URL is kept only when it passes webURL, so no other scheme reaches the
+// client API, the web pages or the mention links of local posts.
+func (f *Federation) applyActor(a *store.Account, act Actor, host string) {
 	a.Username, a.Domain, a.URI = act.PreferredUsername, host, act.ID
 	a.ActorType = string(act.Type)
 	a.Bot = act.Type == "Service" || act.Type == "Application"
 	a.DisplayName, a.Note = act.Name, htmlsan.Clean(act.Summary)
-	a.URL = string(act.URL)
+	a.URL = f.webURL(string(act.URL))
 	if hostOf(a.URL) != host { // Mastodon ignores a url on another host (interop.md A.2)
 		a.URL = act.ID
 	}
-	a.InboxURI, a.SharedInboxURI, a.OutboxURI = act.Inbox, act.SharedInboxURL(), act.Outbox
-	a.FollowersURI, a.FollowingURI, a.FeaturedURI = act.Followers, act.Following, act.Featured
+	a.InboxURI, a.SharedInboxURI, a.OutboxURI = f.webURL(act.Inbox), f.webURL(act.SharedInboxURL()), f.webURL(act.Outbox)
+	a.FollowersURI, a.FollowingURI = f.webURL(act.Followers), f.webURL(act.Following)
+	a.FeaturedURI = f.webURL(act.Featured)
 	if len(act.PublicKey) > 0 && act.PublicKey[0].PublicKeyPem != "" {
 		a.PublicKeyID, a.PublicKeyPEM = act.PublicKey[0].ID, act.PublicKey[0].PublicKeyPem
 	}
 	a.AvatarURL, a.HeaderURL = "", ""
 	if act.Icon != nil {
-		a.AvatarURL = string(act.Icon.URL)
+		a.AvatarURL = f.webURL(string(act.Icon.URL))
 	}
 	if act.Image != nil {
-		a.HeaderURL = string(act.Image.URL)
+		a.HeaderURL = f.webURL(string(act.Image.URL))
 	}
 	a.Locked, a.Discoverable, a.Indexable = act.ManuallyApprovesFollowers, act.Discoverable, act.Indexable
-	a.MovedToURI = act.MovedTo
+	a.MovedToURI = f.webURL(act.MovedTo)
 	a.Fields = nil
 	for _, at := range act.Attachment {
 		if at.Type == "PropertyValue" {

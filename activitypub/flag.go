@@ -99,9 +99,13 @@ func (f *Federation) applyFlag(ctx context.Context, actor store.Account, act Act
 func (f *Federation) flagTargets(ctx context.Context, tx *store.Tx, ids []string) (store.Account, []int64, error) {
 	var target store.Account
 	var found []store.Status
+	considered := 0
 	for _, id := range ids {
 		if !f.IsLocalURI(id) {
 			continue
+		}
+		if considered++; considered > MaxLocalAddressees { // a report names a few posts; bound the lookups
+			break
 		}
 		a, ok, err := f.localAccountByURI(ctx, tx, id)
 		if err != nil {

@@ -211,6 +211,11 @@ func (f *Federation) NoteData(ctx context.Context, st store.Status, author store
 			break
 		}
 	}
+	if p, err := f.db.PollByStatusID(ctx, st.ID); err == nil {
+		d.Poll = &p
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return NoteData{}, err
+	}
 	return d, nil
 }
 

@@ -161,8 +161,15 @@ type inboxOutcome struct {
 
 // processItem applies one item and says how it ended.
 func (f *Federation) processItem(ctx context.Context, it store.InboxItem) inboxOutcome {
-	err := f.apply(ctx, it)
+	var err error
+	if it.Body == nil { // claimed items come without their body (store.ClaimInboxItems)
+		it.Body, err = f.db.InboxItemBody(ctx, it.ID)
+	}
+	if err == nil {
+		err = f.apply(ctx, it)
+	}
 	o := inboxOutcome{item: it}
+	o.item.Body = nil // the batch keeps outcomes until it ends; bodies may be a megabyte each
 	if err != nil {
 		o.errText = err.Error()
 		o.retry = !errors.Is(err, errPermanent) && it.Attempts < maxInboxAttempts && ctx.Err() == nil

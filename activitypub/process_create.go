@@ -48,31 +48,16 @@ type noteFacts struct {
 	followedByUs bool
 }
 
-func (f *Federation) noteFacts(ctx context.Context, tx *store.Tx, author store.Account, o Object) (noteFacts, error) {
-	var nf noteFacts
+// noteFacts completes the facts about o inside the write transaction;
+// mentioned comes from localAddressees, resolved before it.
+func (f *Federation) noteFacts(ctx context.Context, tx *store.Tx, author store.Account, o Object, mentioned []store.Account) (noteFacts, error) {
+	nf := noteFacts{mentioned: mentioned}
 	if p := o.InReplyTo.ID(); p != "" {
 		st, err := tx.StatusByURI(ctx, p)
 		if err == nil {
 			nf.parent, nf.hasParent = st, true
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return nf, err
-		}
-	}
-	seen := map[int64]bool{}
-	candidates := append(append([]string{}, o.To...), o.Cc...)
-	for _, t := range o.Tag {
-		if t.Type == "Mention" {
-			candidates = append(candidates, t.Href)
-		}
-	}
-	for _, uri := range candidates {
-		a, ok, err := f.localAccountByURI(ctx, tx, uri)
-		if err != nil {
-			return nf, err
-		}
-		if ok && !seen[a.ID] {
-			seen[a.ID] = true
-			nf.mentioned = append(nf.mentioned, a)
 		}
 	}
 	followed, err := tx.HasLocalFollowerOf(ctx, author.ID)
@@ -113,15 +98,25 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 	if err := f.checkAuthor(actor, o); err != nil {
 		return err
 	}
+	if parent, ok, err := f.isVote(ctx, o); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return f.applyVote(ctx, actor, o, parent)
+	}
+	mentioned, err := f.localAddressees(ctx, o)
+	if err != nil {
+		return err
+	}
 	return f.db.Write(ctx, func(tx *store.Tx) error {
 		if _, err := tx.StatusByURI(ctx, o.ID); err == nil {
 			return nil // already known (or a tombstone): idempotent
 		}
-		nf, err := f.noteFacts(ctx, tx, actor, o)
+		nf, err := f.noteFacts(ctx, tx, actor, o, mentioned)
 		if err != nil || !nf.relevant() {
 			return err
 		}
-		st := remoteStatus(o, actor, nf)
+		st := f.remoteStatus(o, actor, nf)
 		if err := tx.InsertStatus(ctx, &st); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return nil
@@ -129,6 +124,9 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 			return err
 		}
 		if err := f.storeRemoteDetails(ctx, tx, st, o, nf); err != nil {
+			return err
+		}
+		if err := storeRemotePoll(ctx, tx, st, o); err != nil {
 			return err
 		}
 		if err := tx.AttachReplyParent(ctx, st); err != nil {
@@ -156,13 +154,15 @@ func (f *Federation) checkAuthor(actor store.Account, o Object) error {
 	if a := o.AttributedTo.ID(); a != "" && a != actor.URI {
 		return permanent("object attributed to %s, not to %s", a, actor.URI)
 	}
-	if hostOf(o.ID) != actor.Domain {
+	if f.webURL(o.ID) == "" || hostOf(o.ID) != actor.Domain {
 		return permanent("object %s is not on the actor's host", o.ID)
 	}
 	return nil
 }
 
-func remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
+// remoteStatus builds the status record of a remote note; its url is kept
+// only when webURL accepts it (else the id, which checkAuthor checked).
+func (f *Federation) remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
 	// Stored HTML is cleaned once here, as Mastodon does (interop.md A.6):
 	// apps render status content as HTML and trust the server for it.
 	content := htmlsan.Clean(o.Text())
@@ -170,9 +170,9 @@ func remoteStatus(o Object, actor store.Account, nf noteFacts) store.Status {
 		content = "<p>" + htmlEscape(o.Name) + "</p>"
 	}
 	st := store.Status{
-		URI: o.ID, URL: string(o.URL), AccountID: actor.ID, Content: content, SpoilerText: o.Summary,
+		URI: o.ID, URL: f.webURL(string(o.URL)), AccountID: actor.ID, Content: content, SpoilerText: o.Summary,
 		Sensitive: o.Sensitive, Visibility: visibilityOf(o, actor), Language: o.Language(),
-		InReplyToURI: o.InReplyTo.ID(), CreatedAt: o.Published.Time,
+		InReplyToURI: f.webURL(o.InReplyTo.ID()), CreatedAt: o.Published.Time,
 		Generated: o.DigitalSourceType == TrainedAlgorithmicMedia,
 	}
 	if st.URL == "" {
@@ -191,7 +191,7 @@ func (f *Federation) storeRemoteDetails(ctx context.Context, tx *store.Tx, st st
 	}
 	n := 0
 	for _, at := range o.Attachment {
-		if at.URL == "" || n == MaxAttachments {
+		if f.webURL(string(at.URL)) == "" || n == MaxAttachments {
 			continue
 		}
 		mt := at.MediaType
@@ -255,7 +255,11 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 		return err
 	}
 	if o.Updated.IsZero() {
-		return nil
+		return f.refreshRemotePoll(ctx, actor, o)
+	}
+	mentioned, err := f.localAddressees(ctx, o)
+	if err != nil {
+		return err
 	}
 	return f.db.Write(ctx, func(tx *store.Tx) error {
 		old, err := tx.StatusByURI(ctx, o.ID)
@@ -266,7 +270,9 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 			return err
 		}
 		if !old.EditedAt.IsZero() && !o.Updated.After(old.EditedAt) {
-			return nil // stale or repeated edit
+			// A repeated edit time: no new edit, but a Question's counts
+			// may have moved (Mastodon keeps `updated` on poll Updates).
+			return storeRemotePoll(ctx, tx, old, o)
 		}
 		st := old
 		st.Content, st.SpoilerText, st.Sensitive, st.EditedAt = htmlsan.Clean(o.Text()), o.Summary, o.Sensitive, o.Updated.Time
@@ -276,11 +282,14 @@ func (f *Federation) applyUpdate(ctx context.Context, actor store.Account, act A
 		if err := tx.DetachMedia(ctx, st.ID); err != nil {
 			return err
 		}
-		nf, err := f.noteFacts(ctx, tx, actor, o)
+		nf, err := f.noteFacts(ctx, tx, actor, o, mentioned)
 		if err != nil {
 			return err
 		}
 		if err := f.storeRemoteDetails(ctx, tx, st, o, nf); err != nil {
+			return err
+		}
+		if err := storeRemotePoll(ctx, tx, st, o); err != nil {
 			return err
 		}
 		f.PublishStatus(tx, "update", st.ID)

@@ -59,6 +59,9 @@ func (f *Federation) applyAnnounce(ctx context.Context, actor store.Account, act
 	if objID == "" {
 		return permanent("announce without object")
 	}
+	if f.webURL(act.ID) == "" {
+		return permanent("announce id %q is not an https URL", act.ID)
+	}
 	if !f.IsLocalURI(objID) {
 		if err := f.fetchBoosted(ctx, actor, objID); err != nil {
 			return err

@@ -80,7 +80,8 @@ type NoteData struct {
 	Media     []store.MediaAttachment
 	Mentions  []store.Account
 	Tags      []string
-	Generator *Generator // set for posts with generated images
+	Generator *Generator  // set for posts with generated images
+	Poll      *store.Poll // set for posts with a poll: rendered as a Question
 }
 
 // Audience returns the to and cc lists of a status as Mastodon addresses
@@ -137,6 +138,9 @@ func (f *Federation) RenderNote(d NoteData) Object {
 	if d.Generator != nil {
 		o.Generator = Embed(*d.Generator)
 		o.DigitalSourceType = TrainedAlgorithmicMedia
+	}
+	if d.Poll != nil {
+		renderQuestion(&o, *d.Poll, f.db.Now())
 	}
 	return o
 }

@@ -3,6 +3,7 @@ package activitypub
 import (
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // URLs builds the stable public URLs of local objects. They are part of the
@@ -55,3 +56,43 @@ func (u URLs) Tag(name string) string { return u.Base + "/tags/" + url.PathEscap
 
 // Media is the public URL of a stored media file.
 func (u URLs) Media(name string) string { return u.Base + "/media/" + name }
+
+// ParseLocal reads a local address a user may paste into search: a profile
+// page (/@name) or actor id (/users/name), or a post's page (/@name/ID) or id
+// (/users/name/statuses/ID), on this instance's scheme and host. It returns
+// the account name and, for a post, the status id; ok is false for anything
+// else.
+func (u URLs) ParseLocal(raw string) (name string, statusID int64, ok bool) {
+	base, err := url.Parse(u.Base)
+	if err != nil {
+		return "", 0, false
+	}
+	p, err := url.Parse(raw)
+	if err != nil || !strings.EqualFold(p.Scheme, base.Scheme) || !strings.EqualFold(p.Host, base.Host) ||
+		p.RawQuery != "" || p.Fragment != "" {
+		return "", 0, false
+	}
+	parts := strings.Split(strings.TrimSuffix(p.Path, "/"), "/")
+	var id string
+	switch {
+	case len(parts) == 2 && strings.HasPrefix(parts[1], "@"): // /@name
+		name = parts[1][1:]
+	case len(parts) == 3 && strings.HasPrefix(parts[1], "@"): // /@name/ID
+		name, id = parts[1][1:], parts[2]
+	case len(parts) == 3 && parts[1] == "users": // /users/name
+		name = parts[2]
+	case len(parts) == 5 && parts[1] == "users" && parts[3] == "statuses": // /users/name/statuses/ID
+		name, id = parts[2], parts[4]
+	default:
+		return "", 0, false
+	}
+	if name == "" || strings.Contains(name, "@") {
+		return "", 0, false
+	}
+	if id != "" {
+		if statusID, err = strconv.ParseInt(id, 10, 64); err != nil || statusID <= 0 {
+			return "", 0, false
+		}
+	}
+	return name, statusID, true
+}

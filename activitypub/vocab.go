@@ -289,6 +289,13 @@ type Object struct {
 	Generator         IRIOrObject        `json:"generator,omitzero"`
 	DigitalSourceType string             `json:"digitalSourceType,omitempty"`
 	InteractionPolicy *InteractionPolicy `json:"interactionPolicy,omitempty"`
+	// A Question's poll (vocab_question.go): oneOf for one choice, anyOf
+	// for several.
+	OneOf       []QuestionOption `json:"oneOf,omitempty"`
+	AnyOf       []QuestionOption `json:"anyOf,omitempty"`
+	EndTime     Time             `json:"endTime,omitzero"`
+	Closed      ClosedAt         `json:"closed,omitzero"`
+	VotersCount *int             `json:"votersCount,omitempty"`
 }
 
 // InteractionPolicy is GoToSocial's `interactionPolicy` of a post: who may

@@ -130,6 +130,7 @@ func Context() LDContext {
 			"featured":                  idRef("toot:featured"),
 			"discoverable":              "toot:discoverable",
 			"indexable":                 "toot:indexable",
+			"votersCount":               "toot:votersCount",
 			"blurhash":                  "toot:blurhash",
 			"focalPoint":                map[string]any{"@container": "@list", "@id": "toot:focalPoint"},
 			"Emoji":                     "toot:Emoji",

@@ -26,27 +26,32 @@ func CheckNewPassword(password string) error {
 }
 
 // VerifyPassword checks password against the stored hash of accountID's
-// user. A wrong password counts as a failed sign-in for the limiter (keyed
-// by ip and account) and is apperr.Invalid; apperr.RateLimited while the
-// limiter refuses.
+// user. It goes through the limiter as a sign-in of the account from ip
+// does (LoginLimiter.Begin): a wrong password counts as a failure and is
+// apperr.Invalid; apperr.RateLimited while the limiter refuses.
 func (p *PasswordLogin) VerifyPassword(ctx context.Context, accountID int64, password, ip string) error {
-	key := fmt.Sprintf("account:%d", accountID)
-	if err := p.limiter.Allow(ip, key); err != nil {
-		return err
-	}
 	u, err := p.db.UserByAccountID(ctx, accountID)
 	if err != nil {
 		return fmt.Errorf("verify password of %d: %w", accountID, err)
 	}
+	att, err := p.limiter.Begin(ctx, ip, accountKey(accountID))
+	if err != nil {
+		return err
+	}
+	if u.PasswordHash == "" {
+		att.Failed()
+		return apperr.Invalid("The current password is not right.")
+	}
 	err = CheckPassword(u.PasswordHash, password)
-	if errors.Is(err, ErrBadPassword) || u.PasswordHash == "" {
-		p.limiter.Failure(ip, key)
+	if errors.Is(err, ErrBadPassword) {
+		att.Failed()
 		return apperr.Invalid("The current password is not right.")
 	}
 	if err != nil {
+		att.Abandon()
 		return fmt.Errorf("verify password of %d: %w", accountID, err)
 	}
-	p.limiter.Success(ip, key)
+	att.Succeeded()
 	return nil
 }
 
@@ -64,7 +69,7 @@ func (p *PasswordLogin) ChangePassword(ctx context.Context, sess Session, curren
 	if err := CheckNewPassword(next); err != nil {
 		return err
 	}
-	hash, err := HashPassword(next)
+	hash, err := p.HashPassword(ctx, next)
 	if err != nil {
 		return err
 	}

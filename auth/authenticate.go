@@ -56,6 +56,10 @@ func (o *OAuth) Authenticate(r *http.Request, need Scope) (Grant, error) {
 		return Grant{}, apperr.Forbidden("Your login is currently disabled")
 	}
 	scopes, _ := Parse(tok.Scopes) // validated when issued
+	if !tok.AccountAdmin {
+		// Issued to an administrator since demoted, or to an app alone.
+		scopes = scopes.WithoutAdmin()
+	}
 	if need != "" && !scopes.Has(need) {
 		return Grant{}, apperr.Forbidden("This action is outside the authorized scopes")
 	}

@@ -116,10 +116,17 @@ func checkChallenge(challenge, method string) error {
 // Authorize records the signed-in account's consent and issues a
 // single-use code valid for OAuthOptions.CodeTTL, bound to the app, the
 // redirect URI, the scopes and the PKCE challenge. It fails as
-// ValidateAuthorizeRequest does.
+// ValidateAuthorizeRequest does. The admin:* scopes are granted only to
+// administrators: for anyone else they are left out of the grant (RFC 6749
+// §3.3 lets the server issue fewer scopes than asked; the token response's
+// scope tells the app), and a request for admin scopes alone is
+// apperr.Forbidden.
 func (o *OAuth) Authorize(ctx context.Context, req AuthorizeRequest, accountID int64) (Authorization, error) {
 	app, redirect, scopes, err := o.checkAuthorize(ctx, req)
 	if err != nil {
+		return Authorization{}, err
+	}
+	if scopes, err = o.GrantableScopes(ctx, scopes, accountID); err != nil {
 		return Authorization{}, err
 	}
 	now := o.now()
@@ -140,6 +147,24 @@ func (o *OAuth) Authorize(ctx context.Context, req AuthorizeRequest, accountID i
 	}
 	params := url.Values{"code": {plain}}
 	return resultFor(req, redirect, params, plain), nil
+}
+
+// GrantableScopes returns the scopes accountID's user may grant out of
+// scopes: all of them for an administrator, the others without admin:*.
+// Nothing grantable is apperr.Forbidden.
+func (o *OAuth) GrantableScopes(ctx context.Context, scopes Scopes, accountID int64) (Scopes, error) {
+	u, err := o.db.UserByAccountID(ctx, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("grantable scopes of %d: %w", accountID, err)
+	}
+	if u.Admin {
+		return scopes, nil
+	}
+	out := scopes.WithoutAdmin()
+	if len(out) == 0 {
+		return nil, apperr.Forbidden("Only administrators can grant the admin scopes.")
+	}
+	return out, nil
 }
 
 // Deny builds the access_denied answer for a user who refused consent. It

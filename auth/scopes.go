@@ -151,6 +151,18 @@ func (s Scopes) Covers(req Scopes) bool {
 	return true
 }
 
+// WithoutAdmin returns s without the admin:* scopes, which only an
+// administrator's token may carry.
+func (s Scopes) WithoutAdmin() Scopes {
+	out := make(Scopes, 0, len(s))
+	for _, sc := range s {
+		if !strings.HasPrefix(string(sc), "admin:") {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
 // String joins the scopes with single spaces, the wire form.
 func (s Scopes) String() string {
 	parts := make([]string, len(s))

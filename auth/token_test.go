@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/store"
 )
 
 func TestPKCE(t *testing.T) {
@@ -376,5 +377,64 @@ func TestAppsEndpointErrors(t *testing.T) {
 	status, body = e.do(t, http.MethodGet, "/api/v1/apps/verify_credentials", "", "", nil)
 	if status != http.StatusUnauthorized || body["error"] != "The access token is invalid" {
 		t.Fatalf("verify without token: %d %v", status, body)
+	}
+}
+
+// Admin scopes are granted to administrators only: a user's grant leaves
+// them out (the token response says so), a request for them alone is
+// refused, and only a token of a current administrator carries them.
+func TestAdminScopesOnlyForAdmins(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const cb = "https://app.test/cb"
+	app, secret := e.registerApp(t, "read write admin:read admin:write", cb)
+	exchange := func(account int64, scope string) (TokenResponse, error) {
+		t.Helper()
+		a, err := e.o.Authorize(ctx, AuthorizeRequest{ClientID: app.ClientID, RedirectURI: cb, Scope: scope}, account)
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		return e.o.Token(ctx, TokenRequest{GrantType: "authorization_code", Code: a.Code, ClientID: app.ClientID,
+			ClientSecret: secret, RedirectURI: cb})
+	}
+	resp, err := exchange(e.alice, "read admin:read admin:write:accounts")
+	if err != nil || resp.Scope != "read" {
+		t.Fatalf("a user's grant: scope %q, %v; want read", resp.Scope, err)
+	}
+	if _, err := exchange(e.alice, "admin:read"); apperr.StatusOf(err) != http.StatusForbidden {
+		t.Fatalf("admin scopes alone for a user: %v, want 403", err)
+	}
+	root := store.Account{Username: "root", URI: "https://pictor.test/users/root"}
+	err = e.db.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertAccount(ctx, &root); err != nil {
+			return err
+		}
+		return tx.InsertUser(ctx, &store.User{AccountID: root.ID, PasswordHash: "x", Admin: true})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = exchange(root.ID, "read admin:read")
+	if err != nil || resp.Scope != "read admin:read" {
+		t.Fatalf("an admin's grant: scope %q, %v", resp.Scope, err)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	bearer(resp.AccessToken)(req)
+	if _, err := e.o.Authenticate(req, "admin:read:accounts"); err != nil {
+		t.Fatalf("admin token: %v", err)
+	}
+	// An app-only token has no administrator behind it.
+	cc, err := e.o.Token(ctx, TokenRequest{GrantType: "client_credentials", ClientID: app.ClientID,
+		ClientSecret: secret, Scope: "read admin:read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req = httptest.NewRequest(http.MethodGet, "/", nil)
+	bearer(cc.AccessToken)(req)
+	if _, err := e.o.Authenticate(req, "admin:read:accounts"); apperr.StatusOf(err) != http.StatusForbidden {
+		t.Fatalf("app-only token with admin:read: %v, want 403", err)
+	}
+	if _, err := e.o.Authenticate(req, ScopeRead); err != nil {
+		t.Fatalf("its other scopes: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"regexp"
 	"strings"
@@ -37,6 +38,7 @@ type File struct {
 	Host                string     `toml:"host"`
 	Scheme              string     `toml:"scheme"`
 	Listen              string     `toml:"listen"`
+	TrustedProxies      []string   `toml:"trusted_proxies"`
 	DataDir             string     `toml:"data_dir"`
 	LogLevel            string     `toml:"log_level"`
 	InstanceTitle       string     `toml:"instance_title"`
@@ -49,6 +51,7 @@ type File struct {
 	Moderation          Moderation `toml:"moderation"`
 	Web                 Web        `toml:"web"`
 	Push                Push       `toml:"push"`
+	API                 API        `toml:"api"`
 	Metrics             Metrics    `toml:"metrics"`
 }
 
@@ -66,6 +69,7 @@ type Federation struct {
 	RetryFor              Duration `toml:"retry_for"`
 	UnreachableAfter      Duration `toml:"unreachable_after"`
 	ActorCacheFor         Duration `toml:"actor_cache_for"`
+	PollUpdateDelay       Duration `toml:"poll_update_delay"`
 }
 
 // Media bounds uploaded and generated images.
@@ -127,6 +131,16 @@ type Moderation struct {
 type Web struct {
 	SessionLifetime Duration `toml:"session_lifetime"`
 	TemplatesDir    string   `toml:"templates_dir"`
+	// MaxPasswordChecks bounds concurrent argon2id password checks (64 MiB
+	// each) for every sign-in and password confirmation.
+	MaxPasswordChecks int `toml:"max_password_checks"`
+}
+
+// API configures the Mastodon client API.
+type API struct {
+	// RateLimit is requests per 5 minutes per access token (or client
+	// address without one); 0 turns the limit off.
+	RateLimit int `toml:"rate_limit"`
 }
 
 // Push configures Web Push delivery to Mastodon apps.
@@ -154,6 +168,7 @@ func Default() File {
 		Host:                "localhost:8080",
 		Scheme:              "http",
 		Listen:              "127.0.0.1:8080",
+		TrustedProxies:      []string{},
 		DataDir:             "./data",
 		LogLevel:            "info",
 		InstanceTitle:       "Pictor",
@@ -171,6 +186,7 @@ func Default() File {
 			RetryFor:           Duration{72 * time.Hour},
 			UnreachableAfter:   Duration{7 * 24 * time.Hour},
 			ActorCacheFor:      Duration{24 * time.Hour},
+			PollUpdateDelay:    Duration{3 * time.Minute},
 		},
 		Media: Media{
 			MaxUploadBytes:     16 << 20,
@@ -207,8 +223,9 @@ func Default() File {
 			},
 		},
 		Moderation: Moderation{Backend: "auto", Model: "omni-moderation-latest"},
-		Web:        Web{SessionLifetime: Duration{30 * 24 * time.Hour}},
+		Web:        Web{SessionLifetime: Duration{30 * 24 * time.Hour}, MaxPasswordChecks: 2},
 		Push:       Push{Workers: 4, Timeout: Duration{10 * time.Second}, MaxAttempts: 5},
+		API:        API{RateLimit: 300},
 	}
 }
 
@@ -273,6 +290,17 @@ func (f File) Validate() error {
 	default:
 		bad("log_level %q must be debug, info, warn or error", f.LogLevel)
 	}
+	for _, c := range f.TrustedProxies {
+		if !validCIDR(c) {
+			bad("trusted_proxies entry %q must be an IP address or CIDR", c)
+		}
+	}
+	if f.Web.MaxPasswordChecks < 1 {
+		bad("[web] max_password_checks must be at least 1")
+	}
+	if f.API.RateLimit < 0 {
+		bad("[api] rate_limit must not be negative (0 turns it off)")
+	}
 	fed := f.Federation
 	if fed.InboxWorkers < 1 || fed.DeliveryWorkers < 1 || fed.PerHostConcurrency < 1 {
 		bad("federation workers and per_host_concurrency must be at least 1")
@@ -323,6 +351,14 @@ func (f File) Validate() error {
 		bad("moderation backend %q must be auto, openai, wordlist or off", f.Moderation.Backend)
 	}
 	return errors.Join(errs...)
+}
+
+func validCIDR(s string) bool {
+	if _, err := netip.ParsePrefix(s); err == nil {
+		return true
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 // BaseURL returns scheme://host, the prefix of every public URL.

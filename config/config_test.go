@@ -65,6 +65,9 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"bad hashtag", "[generation]\nhashtag = \"#AI art\"\n", "hashtag"},
 		{"bad listen", "listen = \"8080\"\n", "listen"},
 		{"not toml", "host = \n", "read config"},
+		{"bad trusted proxy", "trusted_proxies = [\"proxy.local\"]\n", "trusted_proxies"},
+		{"no password checks", "[web]\nmax_password_checks = 0\n", "max_password_checks"},
+		{"negative rate limit", "[api]\nrate_limit = -1\n", "rate_limit"},
 		{"partial_images out of range", "[generation.openai]\npartial_images = 4\n", "partial_images"},
 	}
 	for _, tc := range cases {

@@ -47,7 +47,7 @@ type Options struct {
 	RegistrationsOpen   bool
 	ImagineCommand      string // e.g. "/imagine"; "" disables the hook
 	MaxBodyBytes        int64  // JSON and form bodies; 0 means 1 MiB
-	RateLimit           int    // requests per token (or address) per 5 minutes; 0 means 300
+	RateLimit           int    // requests per token (or address) per 5 minutes; 0 means 300, negative turns it off
 	MaxStreamsPerPerson int    // concurrent streaming connections per account; 0 means 16
 }
 
@@ -78,7 +78,7 @@ func New(db *store.DB, oauth *auth.OAuth, soc *social.Service, hub *pubsub.Hub, 
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	if opts.RateLimit <= 0 {
+	if opts.RateLimit == 0 {
 		opts.RateLimit = 300
 	}
 	if opts.MaxStreamsPerPerson <= 0 {
@@ -100,7 +100,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // as Mastodon's {"error": "..."} with its status codes.
 func (h *Handler) api(fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h.limiter.allow(w, r); err != nil {
+		if err := h.limiter.allow(w, h.rateKey(r)); err != nil {
 			h.writeError(w, r, err)
 			return
 		}

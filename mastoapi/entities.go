@@ -186,7 +186,7 @@ type Status struct {
 	InReplyToID        *string           `json:"in_reply_to_id"`
 	InReplyToAccountID *string           `json:"in_reply_to_account_id"`
 	Reblog             *Status           `json:"reblog"`
-	Poll               *struct{}         `json:"poll"`
+	Poll               *Poll             `json:"poll"`
 	Card               *struct{}         `json:"card"`
 	Language           *string           `json:"language"`
 	Text               *string           `json:"text,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/pictor-social/pictor/internal/htmlsan"
 	"github.com/pictor-social/pictor/social"
 
 	"github.com/pictor-social/pictor/store"
@@ -24,7 +25,7 @@ func (h *Handler) accountEntity(a store.Account, stats store.AccountStats) Accou
 		ID: store.FormatID(a.ID), Username: a.Username, Acct: a.Acct(), DisplayName: a.DisplayName,
 		Locked: a.Locked, Bot: a.Bot || a.ActorType == "Service" || a.ActorType == "Application",
 		Discoverable: a.Discoverable, Indexable: a.Indexable, Group: a.ActorType == "Group",
-		CreatedAt: Time(a.CreatedAt.UTC().Truncate(24 * time.Hour)), Note: a.Note, URL: a.URL, URI: a.URI,
+		CreatedAt: Time(a.CreatedAt.UTC().Truncate(24 * time.Hour)), Note: a.Note, URL: htmlsan.URLOr(a.URL, ""), URI: a.URI,
 		Avatar: h.imageURL(a.AvatarFile, a.AvatarURL, defaultAvatarPath), Header: h.imageURL(a.HeaderFile, a.HeaderURL, defaultHeaderPath),
 		FollowersCount: a.FollowersCount, FollowingCount: a.FollowingCount, StatusesCount: a.StatusesCount,
 		Emojis: []Emoji{}, Roles: []any{}, Fields: fieldEntities(a.Fields), Noindex: !a.Indexable,
@@ -54,12 +55,13 @@ func fieldEntities(fields []store.Field) []Field {
 	return out
 }
 
-// imageURL picks a local file, else a remote URL, else the default image.
+// imageURL picks a local file, else a remote http(s) URL, else the default
+// image.
 func (h *Handler) imageURL(file, remote, fallback string) string {
 	switch {
 	case file != "":
 		return h.fed.URLs.Media(file)
-	case remote != "":
+	case htmlsan.SafeURL(remote):
 		return remote
 	}
 	return h.opts.BaseURL + fallback

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
+	"github.com/pictor-social/pictor/internal/htmlsan"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -22,6 +24,12 @@ type statusData struct {
 	flags    map[int64]store.ViewerFlags
 	filters  *social.FilterSet // the viewer's active filters
 	context  string            // filter context; "" shows everything (filters_apply.go)
+
+	// The statuses' polls, the viewer's choices and the time of rendering
+	// (polls.go).
+	polls       map[int64]store.Poll
+	pollChoices map[int64][]int
+	now         time.Time
 }
 
 // loadStatusData batch-loads the boosted statuses, authors, mentioned
@@ -60,6 +68,9 @@ func (h *Handler) loadStatusData(ctx context.Context, viewer int64, list []store
 		d.media[id], d.counts[id], d.mentions[id], d.tags[id] = e.Media, e.Counts, e.Mentions, e.Tags
 	}
 	if d.flags, err = h.db.StatusViewerFlags(ctx, viewer, all); err != nil {
+		return nil, err
+	}
+	if err := h.loadPolls(ctx, d, all); err != nil {
 		return nil, err
 	}
 	if d.filters, err = h.viewerFilters(ctx, viewer); err != nil {
@@ -128,7 +139,7 @@ func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 		return Status{}, false
 	}
 	e := Status{
-		ID: store.FormatID(st.ID), URI: st.URI, URL: strPtr(st.URL), CreatedAt: Time(st.CreatedAt),
+		ID: store.FormatID(st.ID), URI: st.URI, URL: strPtr(htmlsan.URLOr(st.URL, "")), CreatedAt: Time(st.CreatedAt),
 		EditedAt: timePtr(st.EditedAt), Account: author, Content: st.Content, Visibility: st.Visibility,
 		Sensitive: st.Sensitive, SpoilerText: st.SpoilerText, Language: strPtr(st.Language),
 		MediaAttachments: h.mediaEntities(d.media[st.ID]), Mentions: []Mention{}, Tags: []Tag{}, Emojis: []Emoji{},
@@ -160,6 +171,7 @@ func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 	if st.InReplyToAccountID != 0 {
 		e.InReplyToAccountID = strPtr(store.FormatID(st.InReplyToAccountID))
 	}
+	e.Poll = d.statusPoll(st.ID)
 	c := d.counts[st.ID]
 	e.RepliesCount, e.ReblogsCount, e.FavouritesCount = c.Replies, c.Reblogs, c.Favourites
 	for _, id := range d.mentions[st.ID] {
@@ -195,7 +207,8 @@ func (h *Handler) mediaEntity(m store.MediaAttachment) MediaAttachment {
 	if e.Type == "" {
 		e.Type = "image"
 	}
-	full, preview := m.RemoteURL, m.RemoteURL
+	remote := htmlsan.URLOr(m.RemoteURL, "")
+	full, preview := remote, remote
 	if m.FileName != "" {
 		full, preview = h.fed.URLs.Media(m.FileName), h.fed.URLs.Media(m.FileName)
 		e.RemoteURL = nil
@@ -203,8 +216,8 @@ func (h *Handler) mediaEntity(m store.MediaAttachment) MediaAttachment {
 			e.RemoteURL = strPtr(h.fed.URLs.Media(m.OriginalName))
 		}
 	}
-	if m.RemoteURL != "" { // a remote attachment, served from the local cache when FileName is set
-		e.RemoteURL = strPtr(m.RemoteURL)
+	if remote != "" { // a remote attachment, served from the local cache when FileName is set
+		e.RemoteURL = strPtr(remote)
 	}
 	if m.ThumbName != "" {
 		preview = h.fed.URLs.Media(m.ThumbName)

@@ -79,10 +79,11 @@ func (h *Handler) statusesConfig() map[string]any {
 		"max_media_attachments": h.social.Options().MaxMedia, "characters_reserved_per_url": 23}
 }
 
-// pollsConfig: polls are not supported, but Ice Cubes requires all four
-// limits when configuration is present (interop.md C.5).
+// pollsConfig is configuration.polls: Mastodon's default limits, which
+// social enforces (Ice Cubes requires all four; interop.md C.5).
 func pollsConfig() map[string]any {
-	return map[string]any{"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0}
+	return map[string]any{"max_options": social.PollMaxOptions, "max_characters_per_option": social.PollMaxOptionChars,
+		"min_expiration": int(social.PollMinExpiration.Seconds()), "max_expiration": int(social.PollMaxExpiration.Seconds())}
 }
 
 // contactAccount renders the first admin, or the first local account; nil

@@ -70,6 +70,10 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/api/v1/statuses"+id+"/pin", h.statusActionOf(auth.ScopeWriteAccounts, (*social.Service).Pin))
 	post("/api/v1/statuses"+id+"/unpin", h.statusActionOf(auth.ScopeWriteAccounts, (*social.Service).Unpin))
 	post("/api/v1/statuses"+id+"/mute", h.muteConversation)
+
+	// Polls (polls.go).
+	get("/api/v1/polls"+id, h.getPoll)
+	post("/api/v1/polls"+id+"/votes", h.votePoll)
 	post("/api/v1/statuses"+id+"/unmute", h.muteConversation)
 	get("/api/v1/bookmarks", h.bookmarks)
 	get("/api/v1/favourites", h.favourites)

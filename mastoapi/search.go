@@ -15,10 +15,12 @@ import (
 // maxSearchQuery bounds the search text.
 const maxSearchQuery = 500
 
-// search serves GET /api/v2/search. With resolve=true and a user token, an
-// @user@host handle is looked up by WebFinger and an https URL is fetched
-// as a post or an account (interop.md C.4, checklist 66); otherwise local
-// accounts and hashtags are matched by prefix.
+// search serves GET /api/v2/search. A URL naming a local post or profile
+// (page or id) or a known remote id is answered from the store; with
+// resolve=true and a user token, an @user@host handle is looked up by
+// WebFinger and any other http(s) URL is fetched as a post or an account
+// (interop.md C.4, checklist 66); otherwise local accounts and hashtags are
+// matched by prefix. A failed lookup is an empty result, never an error.
 func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
 	viewer, err := h.viewer(r, auth.ScopeReadSearch)
 	if err != nil {
@@ -53,64 +55,95 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if (typ == "" || typ == "hashtags") && offset == 0 && !strings.Contains(strings.TrimPrefix(q, "@"), "@") {
-		tags, err := h.db.SearchTags(ctx, q, limit)
-		if err != nil {
+		if res.Hashtags, err = h.searchTags(ctx, viewer, q, limit); err != nil {
 			return err
-		}
-		for _, t := range tags {
-			res.Hashtags = append(res.Hashtags, Tag{Name: t, URL: h.fed.URLs.Tag(t), History: []any{}})
 		}
 	}
 	return writeJSON(w, http.StatusOK, res)
 }
 
-// searchURL resolves an https URL to a post or, failing that, an account.
-// Unreachable or unknown URLs give empty results, not errors.
+// searchURL resolves a URL to a post or an account: a local address (page or
+// id) and a known remote id from the store, and with resolve any other
+// address through activitypub.LookupURL. Every lookup failure is an empty
+// result, never an error (Mastodon answers 200 with nothing found).
 func (h *Handler) searchURL(ctx context.Context, viewer int64, u string, resolve bool, typ string, res *SearchResults) error {
-	if typ == "" || typ == "statuses" {
-		var st store.Status
-		var err error
-		if resolve {
-			st, err = h.fed.FetchNote(ctx, u)
-		} else {
-			st, err = h.db.StatusByURI(ctx, u)
-		}
-		if err == nil && st.DeletedAt.IsZero() {
-			if ok, err := h.social.CanSee(ctx, viewer, st); err != nil || !ok {
-				return err
-			}
-			e, err := h.statusEntity(ctx, viewer, st)
-			if err != nil {
-				return err
-			}
-			res.Statuses = append(res.Statuses, e)
-			return nil
-		}
+	st, a, err := h.lookupURL(ctx, u, resolve)
+	if err != nil {
 		if !ignorableLookup(err) {
-			return err
+			h.log.Info("search lookup failed", "url", u, "err", err)
 		}
+		return nil
 	}
-	if typ == "" || typ == "accounts" {
-		var a store.Account
-		var err error
-		if resolve {
-			a, err = h.fed.FetchActor(ctx, u, false)
-		} else {
-			a, err = h.db.AccountByURI(ctx, u)
-		}
-		if err == nil {
-			e, err := h.account(ctx, a)
-			if err != nil {
-				return err
-			}
-			res.Accounts = append(res.Accounts, e)
-			return nil
-		}
-		if !ignorableLookup(err) {
+	if st.ID != 0 && st.DeletedAt.IsZero() && (typ == "" || typ == "statuses") {
+		if ok, err := h.social.CanSee(ctx, viewer, st); err != nil || !ok {
 			return err
 		}
+		e, err := h.statusEntity(ctx, viewer, st)
+		if err != nil {
+			return err
+		}
+		res.Statuses = append(res.Statuses, e)
+	}
+	if a.ID != 0 && a.DeletedAt.IsZero() && a.SuspendedAt.IsZero() && (typ == "" || typ == "accounts") {
+		e, err := h.account(ctx, a)
+		if err != nil {
+			return err
+		}
+		res.Accounts = append(res.Accounts, e)
 	}
 	return nil
+}
+
+// lookupURL finds what u names: a post (Status set) or an account (Account
+// set). Local addresses are never fetched.
+func (h *Handler) lookupURL(ctx context.Context, u string, resolve bool) (store.Status, store.Account, error) {
+	if name, id, ok := h.fed.URLs.ParseLocal(u); ok {
+		a, err := h.db.AccountByHandle(ctx, name, "")
+		if err != nil || id == 0 {
+			return store.Status{}, a, err
+		}
+		st, err := h.db.StatusByID(ctx, id)
+		if err == nil && st.AccountID != a.ID {
+			err = store.ErrNotFound
+		}
+		return st, store.Account{}, err
+	}
+	if st, err := h.db.StatusByURI(ctx, u); !errors.Is(err, store.ErrNotFound) {
+		return st, store.Account{}, err
+	}
+	if a, err := h.db.AccountByURI(ctx, u); !errors.Is(err, store.ErrNotFound) {
+		return store.Status{}, a, err
+	}
+	if !resolve || h.fed.IsLocalURI(u) {
+		return store.Status{}, store.Account{}, store.ErrNotFound
+	}
+	found, err := h.fed.LookupURL(ctx, u)
+	return found.Status, found.Account, err
+}
+
+// searchTags renders the hashtags whose names start with q as Mastodon's Tag
+// entity: id, week of history and, for a signed-in viewer, following.
+func (h *Handler) searchTags(ctx context.Context, viewer int64, q string, limit int) ([]Tag, error) {
+	names, err := h.db.SearchTags(ctx, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Tag, 0, len(names))
+	for _, name := range names {
+		t, err := h.db.TagByName(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			t, err = store.Tag{Name: name}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		e, err := h.tagEntity(ctx, viewer, t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // ignorableLookup reports whether a failed lookup just means "no result".
@@ -139,7 +172,9 @@ func (h *Handler) findAccounts(ctx context.Context, viewer int64, q string, reso
 			a, err = h.db.AccountByHandle(ctx, user, host)
 		}
 		if err != nil && !ignorableLookup(err) {
-			return nil, err
+			// A handle that cannot be resolved (refused address, unreachable
+			// host, bad document) is no result, as in Mastodon.
+			h.log.Info("search lookup failed", "handle", q, "err", err)
 		}
 		if err == nil && a.DeletedAt.IsZero() && a.SuspendedAt.IsZero() {
 			exact = &a

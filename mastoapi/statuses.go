@@ -39,10 +39,8 @@ func draftOf(p params) (social.Draft, error) {
 	if p.str("scheduled_at") != "" {
 		return d, apperr.Invalid("scheduled posts are not supported")
 	}
-	if len(p.list("poll[options]")) > 0 {
-		return d, apperr.Invalid("polls are not supported")
-	}
-	return d, nil
+	d.Poll, err = pollDraftOf(p)
+	return d, err
 }
 
 // imaginePrompt returns the prompt after the generation command, if text
@@ -84,6 +82,9 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) error {
 	}
 	st, _, err := h.social.CreateStatusOnce(ctx, g.AccountID, key, func() (store.Status, error) {
 		if prompt, ok := h.imaginePrompt(d.Text); ok {
+			if d.Poll != nil { // the generated image would come with the poll
+				return store.Status{}, apperr.Invalid("cannot attach both media and a poll to a status")
+			}
 			d.Text = prompt
 			return h.Imaginer.SubmitPost(ctx, g.AccountID, d, prompt)
 		}

@@ -135,7 +135,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) error {
 		}
 		initial = append(initial, spec)
 	}
-	release, err := h.streams.acquire(viewer)
+	release, err := h.streams.acquire(streamOwner(r, viewer))
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func (s *Server) routes() http.Handler {
 	})
 	hot := &hotRoutes{exact: map[string]http.Handler{"/.well-known/webfinger": webfingerH}, users: actorH,
 		nodeinfo: nodeinfoH, next: r}
-	return s.logRequests(cors(hot))
+	return s.logRequests(s.clientAddr.Middleware(cors(hot)))
 }
 
 // negotiate serves ActivityPub JSON to clients that ask for it and HTML to

@@ -21,6 +21,7 @@ import (
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/genimage"
+	"github.com/pictor-social/pictor/internal/clientip"
 	"github.com/pictor-social/pictor/internal/pubsub"
 	"github.com/pictor-social/pictor/internal/safehttp"
 	"github.com/pictor-social/pictor/mastoapi"
@@ -67,9 +68,10 @@ type Server struct {
 	// avatars and headers, generated images and MediaCache.
 	MediaBudget *media.Budget
 
-	handler http.Handler
-	workers workerSet // which background workers run (/readyz)
-	metrics *metrics  // nil when [metrics] is off (metrics.go)
+	clientAddr *clientip.Resolver // trusted_proxies: every per-client limit keys on clientip.Of
+	handler    http.Handler
+	workers    workerSet // which background workers run (/readyz)
+	metrics    *metrics  // nil when [metrics] is off (metrics.go)
 	// metricsAddr is the bound address of [metrics] listen (a string).
 	metricsAddr atomic.Value
 }
@@ -98,6 +100,10 @@ func New(ctx context.Context, cfg config.File, opts Options) (*Server, error) {
 
 func (s *Server) wire(ctx context.Context, opts Options) error {
 	cfg := s.Cfg
+	var err error
+	if s.clientAddr, err = clientip.New(cfg.TrustedProxies); err != nil {
+		return err
+	}
 	ua := fmt.Sprintf("Pictor/%s (+%s)", Version, cfg.BaseURL())
 	s.Client = safehttp.New(safehttp.Options{AllowPrivate: cfg.Federation.AllowPrivateAddresses,
 		Timeout: cfg.Federation.FetchTimeout.Duration, RootCAs: opts.RootCAs, UserAgent: ua})
@@ -116,6 +122,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		DeliveryTimeout: fo.DeliveryTimeout.Duration, RetryFor: fo.RetryFor.Duration,
 		UnreachableAfter: fo.UnreachableAfter.Duration, ActorCacheFor: fo.ActorCacheFor.Duration,
 		UserAgent: ua, AllowPrivate: fo.AllowPrivateAddresses, Version: Version,
+		PollUpdateDelay: fo.PollUpdateDelay.Duration,
 	})
 	if err != nil {
 		return err
@@ -135,7 +142,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		VapidKey: s.Push.VAPIDKey()})
 	s.API = mastoapi.New(s.DB, s.OAuth, s.Social, s.Hub, s.Log, mastoapi.Options{BaseURL: cfg.BaseURL(),
 		Title: cfg.InstanceTitle, Description: cfg.InstanceDescription, ContactEmail: cfg.ContactEmail, Rules: cfg.Rules,
-		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command})
+		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command, RateLimit: apiRateLimit(cfg.API.RateLimit)})
 	s.API.Imaginer = s.Gen
 	s.API.Push = s.Push
 	if err := s.wireWeb(opts); err != nil {
@@ -144,6 +151,15 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	s.wireMetrics()
 	s.handler = s.routes()
 	return nil
+}
+
+// apiRateLimit maps the config's rate_limit (0: off) to mastoapi's
+// RateLimit (0: default, negative: off).
+func apiRateLimit(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func mediaLimits(m config.Media) media.Limits {
@@ -172,7 +188,8 @@ func (s *Server) Workers(ctx context.Context) {
 		run  func(context.Context) error
 	}{{"inbox", s.Fed.RunInbox}, {"delivery", s.Fed.RunDelivery}, {"streaming", s.API.RunStreaming},
 		{"generation", s.Gen.Run}, {"generator_bot", s.Gen.RunBot}, {"push", s.Push.Run},
-		{"media_cache", s.runMediaCache}, {"wakeups", s.runExternalChanges}}
+		{"media_cache", s.runMediaCache}, {"wakeups", s.runExternalChanges},
+		{"polls", func(ctx context.Context) error { return s.Social.RunPolls(ctx, s.Log) }}}
 	names := make([]string, len(workers))
 	for i, w := range workers {
 		names[i] = w.name

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/web"
 )
 
@@ -19,6 +20,7 @@ func (s *Server) wireWeb(opts Options) error {
 		TemplatesDir: cfg.Web.TemplatesDir, SessionLifetime: cfg.Web.SessionLifetime.Duration,
 		MaxUploadBytes: cfg.Media.MaxUploadBytes, ImagesPerDay: cfg.Generation.ImagesPerDay,
 		Log: s.Log, Now: opts.Clock, Generator: gen,
+		Login: auth.LoginLimiterOptions{MaxConcurrentChecks: cfg.Web.MaxPasswordChecks},
 	})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pictor-social/pictor/activitypub"
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/htmlsan"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -20,6 +21,7 @@ type Draft struct {
 	Language    string
 	InReplyToID int64
 	MediaIDs    []int64
+	Poll        *PollDraft // nil: no poll (polls.go)
 }
 
 // prepared is a validated draft with its text rendered and mentions resolved.
@@ -30,6 +32,7 @@ type prepared struct {
 	tags     []string
 	media    []store.MediaAttachment
 	parent   store.Status
+	poll     *store.Poll // a new poll, validated (polls.go)
 }
 
 // prepare validates d for author and resolves mentions (which may fetch
@@ -49,6 +52,13 @@ func (s *Service) prepare(ctx context.Context, author store.Account, d Draft, ed
 	}
 	if n := textLength(d.Text) + textLength(d.SpoilerText); n > s.opts.MaxChars {
 		return p, apperr.Invalid("text is longer than %d characters", s.opts.MaxChars)
+	}
+	if d.Poll != nil {
+		poll, err := s.preparePoll(*d.Poll, len(d.MediaIDs) > 0)
+		if err != nil {
+			return p, err
+		}
+		p.poll = &poll
 	}
 	if len(d.MediaIDs) > s.opts.MaxMedia {
 		return p, apperr.Invalid("a status can have at most %d images", s.opts.MaxMedia)
@@ -88,8 +98,12 @@ func (s *Service) prepare(ctx context.Context, author store.Account, d Draft, ed
 		if err != nil {
 			return "", "", false
 		}
+		href := htmlsan.URLOr(a.URL, htmlsan.URLOr(a.URI, ""))
+		if href == "" { // a stored URL of another scheme never becomes a link that federates
+			return "", "", false
+		}
 		p.mentions = appendAccount(p.mentions, a)
-		return a.URL, a.Username, true
+		return href, a.Username, true
 	})
 	p.html, p.tags = f.HTML, f.Tags
 	if p.parent.ID != 0 && p.parent.AccountID != author.ID {
@@ -140,6 +154,9 @@ func (s *Service) CreateStatus(ctx context.Context, accountID int64, d Draft) (s
 		if err := s.storeDetails(ctx, tx, st, p); err != nil {
 			return err
 		}
+		if err := s.storePoll(ctx, tx, st, p.poll, d.Poll.expiresIn()); err != nil {
+			return err
+		}
 		for _, m := range p.mentions {
 			if m.Local() {
 				if err := s.notify(ctx, tx, store.Notification{AccountID: m.ID, FromAccountID: author.ID, Type: store.NotifyMention, StatusID: st.ID}); err != nil {
@@ -187,7 +204,7 @@ func (s *Service) storeDetails(ctx context.Context, tx *store.Tx, st store.Statu
 }
 
 func (s *Service) noteData(st store.Status, author store.Account, p prepared) activitypub.NoteData {
-	d := activitypub.NoteData{Status: st, Author: author, Media: p.media, Mentions: p.mentions, Tags: p.tags}
+	d := activitypub.NoteData{Status: st, Author: author, Media: p.media, Mentions: p.mentions, Tags: p.tags, Poll: p.poll}
 	for i := range d.Media {
 		d.Media[i].StatusID, d.Media[i].Position = st.ID, i
 		if d.Media[i].Generated() && d.Generator == nil {
@@ -236,6 +253,9 @@ func (s *Service) EditStatus(ctx context.Context, accountID, statusID int64, d D
 			return err
 		}
 		if err := s.storeDetails(ctx, tx, st, p); err != nil {
+			return err
+		}
+		if p.poll, err = s.editPoll(ctx, tx, st, p.poll, d.Poll.expiresIn()); err != nil {
 			return err
 		}
 		note := s.fed.RenderNote(s.noteData(st, author, p))

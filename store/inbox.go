@@ -76,11 +76,13 @@ func (tx *Tx) PruneInboxItems(ctx context.Context, before time.Time) (int64, err
 }
 
 // ClaimInboxItems leases up to n pending items until now+lease. A worker that
-// dies lets its lease lapse and another worker takes the items again.
+// dies lets its lease lapse and another worker takes the items again. The
+// items come without Body: bodies of up to a megabyte each are read later
+// with InboxItemBody, outside the write transaction.
 func (tx *Tx) ClaimInboxItems(ctx context.Context, n int, lease time.Duration) ([]InboxItem, error) {
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE inbox_items SET lease_until = ?1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM inbox_items WHERE state = 'pending' AND lease_until <= ?2 ORDER BY id LIMIT ?3)
-		RETURNING id, activity_id, actor_uri, ifnull(inbox_account_id, 0), body, attempts, received_at`,
+		RETURNING id, activity_id, actor_uri, ifnull(inbox_account_id, 0), attempts, received_at`,
 		ms(tx.now.Add(lease)), ms(tx.now), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim inbox items: %w", err)
@@ -90,13 +92,23 @@ func (tx *Tx) ClaimInboxItems(ctx context.Context, n int, lease time.Duration) (
 	for rows.Next() {
 		var it InboxItem
 		var received int64
-		if err := rows.Scan(&it.ID, &it.ActivityID, &it.ActorURI, &it.InboxAccountID, &it.Body, &it.Attempts, &received); err != nil {
+		if err := rows.Scan(&it.ID, &it.ActivityID, &it.ActorURI, &it.InboxAccountID, &it.Attempts, &received); err != nil {
 			return nil, fmt.Errorf("scan inbox item: %w", err)
 		}
 		it.ReceivedAt = fromMS(received)
 		out = append(out, it)
 	}
 	return out, rows.Err()
+}
+
+// InboxItemBody returns the stored body of the inbox item id, or ErrNotFound.
+func (db *DB) InboxItemBody(ctx context.Context, id int64) ([]byte, error) {
+	var body []byte
+	err := db.read.QueryRowContext(ctx, `SELECT body FROM inbox_items WHERE id = ?`, id).Scan(&body)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("inbox item %d", id))
+	}
+	return body, nil
 }
 
 // FinishInboxItem marks an item done, or failed with errText when it must not

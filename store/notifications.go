@@ -15,6 +15,7 @@ const (
 	NotifyReblog        = "reblog"
 	NotifyUpdate        = "update"
 	NotifyStatus        = "status"
+	NotifyPoll          = "poll"         // a poll the recipient made or voted in has ended
 	NotifyAdminReport   = "admin.report" // to admins, about a new report (ReportID)
 )
 

@@ -161,6 +161,9 @@ type OAuthToken struct {
 	// AccountDisabled is filled by OAuthTokenByHash: true when the token's
 	// user is disabled or its account suspended or deleted.
 	AccountDisabled bool
+	// AccountAdmin is filled by OAuthTokenByHash: true when the token's
+	// user is an administrator now.
+	AccountAdmin bool
 }
 
 // InsertOAuthToken stores a new token. A zero ID is assigned and a zero
@@ -191,12 +194,13 @@ func oauthTokenByHash(ctx context.Context, q querier, tokenHash string) (OAuthTo
 	err := q.QueryRowContext(ctx, `SELECT t.id, t.token_hash, t.app_id, ifnull(t.account_id, 0), t.scopes, t.code_hash,
 			t.created_at, t.last_used_at, t.revoked_at,
 			t.account_id IS NOT NULL AND (ifnull(u.disabled, 1) <> 0 OR ifnull(a.suspended_at, 1) <> 0
-				OR ifnull(a.deleted_at, 1) <> 0)
+				OR ifnull(a.deleted_at, 1) <> 0),
+			ifnull(u.admin, 0) <> 0
 		FROM oauth_tokens t
 		LEFT JOIN accounts a ON a.id = t.account_id
 		LEFT JOIN users u ON u.account_id = t.account_id
 		WHERE t.token_hash = ?`, tokenHash).Scan(&t.ID, &t.TokenHash, &t.AppID, &t.AccountID, &t.Scopes,
-		&t.CodeHash, &created, &used, &revoked, &t.AccountDisabled)
+		&t.CodeHash, &created, &used, &revoked, &t.AccountDisabled, &t.AccountAdmin)
 	if err != nil {
 		return OAuthToken{}, notFound(err, "oauth token")
 	}

@@ -148,7 +148,7 @@ func (h *Handler) createUser(ctx context.Context, name, password string, admin b
 	if len(password) < 8 {
 		return store.Account{}, apperr.Invalid("The password must have at least 8 characters.")
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := h.login.HashPassword(ctx, password)
 	if err != nil {
 		return store.Account{}, err
 	}

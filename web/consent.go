@@ -62,6 +62,11 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request, v *visitor
 		cv.SignIn = &signInForm{Action: r.URL.Path, Hidden: cv.Hidden}
 	} else {
 		cv.Account = h.accountView(v.Account)
+		grantable, err := h.oauth.GrantableScopes(r.Context(), scopes, v.Account.ID)
+		if err != nil {
+			return err
+		}
+		cv.Scopes = describeScopes(grantable) // what approving will grant
 	}
 	h.renderConsent(w, r, v, http.StatusOK, cv)
 	return nil

@@ -201,3 +201,35 @@ func TestConsentModesAndErrors(t *testing.T) {
 		}
 	})
 }
+
+// A user who is not an administrator is not offered the admin scopes an
+// app asks for, and cannot grant them alone.
+func TestConsentLeavesOutAdminScopesForUsers(t *testing.T) {
+	srv := servertest.Start(t, servertest.Options{})
+	srv.CreateUser(t, "alice", "")
+	form := url.Values{"client_name": {"Mod Tool"}, "redirect_uris": {"urn:ietf:wg:oauth:2.0:oob"},
+		"scopes": {"read admin:read admin:write"}}
+	resp, err := srv.Client.PostForm(srv.URL+"/api/v1/apps", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		ClientID string `json:"client_id"`
+	}
+	json.NewDecoder(resp.Body).Decode(&a)
+	resp.Body.Close()
+	b := newBrowser(t, srv)
+	b.signIn("alice")
+	q := url.Values{"client_id": {a.ClientID}, "redirect_uri": {"urn:ietf:wg:oauth:2.0:oob"}, "response_type": {"code"}}
+	q.Set("scope", "read admin:read admin:write")
+	p := b.get("/oauth/authorize?" + q.Encode())
+	if p.Status != http.StatusOK {
+		t.Fatalf("consent page: %d", p.Status)
+	}
+	mustContain(t, p, "Read everything in your account")
+	mustNotContain(t, p, "(admin)")
+	q.Set("scope", "admin:read")
+	if p := b.get("/oauth/authorize?" + q.Encode()); p.Status != http.StatusForbidden {
+		t.Fatalf("admin scopes alone: %d, want 403", p.Status)
+	}
+}

@@ -95,6 +95,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, v *visitor) error
 			return err
 		}
 		pv.Favourited, pv.Reblogged = flags[st.ID].Favourited, flags[st.ID].Reblogged
+		if err := h.visitorPoll(r.Context(), &pv.Status, v, pv.IsMine); err != nil {
+			return err
+		}
 		if !pv.IsMine {
 			pv.ReplyPrefill = "@" + author.Username + " "
 		}

@@ -16,3 +16,6 @@ func plainText(s string, n int) string { return htmlsan.PlainText(s, n) }
 
 // safeURL reports whether s is an absolute http(s) URL.
 func safeURL(s string) bool { return htmlsan.SafeURL(s) }
+
+// urlOr returns s when it is an absolute http(s) URL, else fallback.
+func urlOr(s, fallback string) string { return htmlsan.URLOr(s, fallback) }

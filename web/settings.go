@@ -13,6 +13,7 @@ import (
 
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/clientip"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -197,7 +198,7 @@ func (h *Handler) settingsPassword(w http.ResponseWriter, r *http.Request, v *vi
 	if next != r.PostFormValue("confirm_password") {
 		return h.settingsError(w, r, v, sv, apperr.Invalid("The new password and its confirmation differ."))
 	}
-	err := h.login.ChangePassword(r.Context(), v.Session, r.PostFormValue("current_password"), next, clientIP(r),
+	err := h.login.ChangePassword(r.Context(), v.Session, r.PostFormValue("current_password"), next, clientip.Of(r),
 		r.PostFormValue("revoke_apps") != "")
 	if err != nil {
 		return h.settingsError(w, r, v, sv, err)
@@ -228,7 +229,7 @@ func (h *Handler) settingsDelete(w http.ResponseWriter, r *http.Request, v *visi
 	if !strings.EqualFold(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("confirm_username")), "@"), v.Account.Username) {
 		return h.settingsError(w, r, v, sv, apperr.Invalid("Type your username to confirm."))
 	}
-	if err := h.login.VerifyPassword(r.Context(), v.Account.ID, r.PostFormValue("password"), clientIP(r)); err != nil {
+	if err := h.login.VerifyPassword(r.Context(), v.Account.ID, r.PostFormValue("password"), clientip.Of(r)); err != nil {
 		return h.settingsError(w, r, v, sv, err)
 	}
 	err := h.social.DeleteAccount(r.Context(), v.Account.ID)

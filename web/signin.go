@@ -1,11 +1,11 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"strings"
 
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/clientip"
 )
 
 // signInForm is what the sign-in form shows and posts back.
@@ -68,7 +68,7 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, v *visito
 // checkLogin checks the posted password of username (rate limited) and
 // refuses suspended accounts, which the password check alone lets through.
 func (h *Handler) checkLogin(r *http.Request, username string) (int64, error) {
-	id, err := h.login.Login(r.Context(), strings.TrimSpace(username), r.PostFormValue("password"), clientIP(r))
+	id, err := h.login.Login(r.Context(), strings.TrimSpace(username), r.PostFormValue("password"), clientip.Of(r))
 	if err != nil {
 		return 0, err
 	}
@@ -91,24 +91,4 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, v *visitor) er
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
-}
-
-// clientIP is the peer address used for sign-in rate limiting. The last
-// X-Forwarded-For entry is used only when the peer is on loopback, that is a
-// reverse proxy on the same machine (the README's setup); from anywhere else
-// the header could be forged.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if last := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(last) != nil {
-				return last
-			}
-		}
-	}
-	return host
 }

@@ -63,6 +63,7 @@ type statusView struct {
 	CreatedAt   time.Time
 	Counts      store.StatusCounts
 	ReplyToURL  string
+	Poll        *pollView // nil without a poll (polls.go)
 }
 
 func (h *Handler) accountView(a store.Account) accountView {
@@ -83,9 +84,7 @@ func (h *Handler) accountView(a store.Account) accountView {
 		}
 	} else {
 		v.Handle = "@" + a.Username + "@" + a.Domain
-		if v.URL == "" {
-			v.URL = a.URI
-		}
+		v.URL = urlOr(a.URL, urlOr(a.URI, ""))
 		switch { // the local copy of a remote avatar or header, if cached
 		case a.AvatarFile != "":
 			v.Avatar = "/media/" + a.AvatarFile
@@ -158,7 +157,7 @@ func (h *Handler) statusViews(ctx context.Context, list []store.Status) ([]statu
 		}
 		out = append(out, h.statusView(st, a, mediaByStatus[st.ID], counts[st.ID]))
 	}
-	return out, nil
+	return out, h.attachPolls(ctx, out, ids)
 }
 
 func (h *Handler) statusView(st store.Status, author store.Account, media []store.MediaAttachment, c store.StatusCounts) statusView {
@@ -168,10 +167,7 @@ func (h *Handler) statusView(st store.Status, author store.Account, media []stor
 	if st.Local {
 		v.URL = h.statusURL(author.Username, st.ID)
 	} else {
-		v.URL = st.URL
-		if !safeURL(v.URL) {
-			v.URL = st.URI
-		}
+		v.URL = urlOr(st.URL, urlOr(st.URI, ""))
 	}
 	for _, m := range media {
 		mv := h.mediaView(m)

@@ -112,6 +112,7 @@ func (h *Handler) Routes(r *mux.Router) {
 		Methods(http.MethodPost)
 	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/reply", h.page(h.userForm(h.reply))).Methods(http.MethodPost)
 	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/report", h.page(h.userForm(h.report))).Methods(http.MethodPost)
+	r.Handle("/@{name:[A-Za-z0-9_-]+}/{id:[0-9]+}/vote", h.page(h.userForm(h.vote))).Methods(http.MethodPost) // polls.go
 	r.Handle(authorizePath, h.page(h.authorizeInteraction)).Methods(get...)
 	r.Handle("/authorize_follow", h.page(h.authorizeInteraction)).Methods(get...) // older Mastodon's name
 	r.Handle(authorizePath+"/statuses/{id:[0-9]+}/{action:favourite|unfavourite|reblog|unreblog}", h.page(h.userForm(h.authorizeStatusAction))).

@@ -1,5 +1,5 @@
-// Command pictor-bench measures Pictor's federation throughput on this
-// machine, repeatably and outside the test suite:
+// Command pictor-bench measures Pictor's federation throughput and memory
+// bounds on this machine, repeatably and outside the test suite:
 //
 //	go run ./cmd/pictor-bench sign               RSA-2048 signatures per second, one core and all
 //	go run ./cmd/pictor-bench fanout             one post to 10,000 followers with distinct inboxes
@@ -7,6 +7,7 @@
 //	go run ./cmd/pictor-bench inbox              signed inbox POSTs accepted per second, and RSS
 //	go run ./cmd/pictor-bench decode             12 concurrent decode-bomb uploads: statuses and peak RSS
 //	go run ./cmd/pictor-bench read               CPU per request, rate and latency of the hot reads, and RSS
+//	go run ./cmd/pictor-bench signin             peak RSS under 60 parallel wrong-password sign-ins
 //
 // Every run uses a fresh data folder in a temporary directory and loopback
 // sinks that verify each signature. Flags of each subcommand: -h.
@@ -35,6 +36,8 @@ func main() {
 		err = runDecode(ctx, os.Args[2:])
 	case "read":
 		err = runRead(ctx, os.Args[2:])
+	case "signin":
+		err = runSignin(os.Args[2:])
 	default:
 		usage()
 	}
@@ -45,6 +48,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox|decode|read [flags]")
+	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox|decode|read|signin [flags]")
 	os.Exit(2)
 }

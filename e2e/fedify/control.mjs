@@ -53,6 +53,7 @@ export function controlAPI(federation, state, origin) {
     "POST delete": (_q, b) => deleteNote(ctx(), state, b),
     "POST lookup": (_q, b) => lookup(ctx(), b),
     "POST fetch": (_q, b) => fetchURL(ctx(), b),
+    "POST vote": (_q, b) => vote(ctx(), state, b),
   };
   return async (method, url, body) => {
     const name = url.pathname.slice("/_control/".length);
@@ -182,6 +183,26 @@ async function react(ctx, state, { as, object }, kind) {
   });
   await send(ctx, state, as, [author, ...followerRecipients(state, as)], announce, true);
   return { id: announce.id.href };
+}
+
+/** Votes on a poll as Mastodon does: a Create of a Note named after the option, replying to the Question, to its author only. */
+async function vote(ctx, state, { as, question, name }) {
+  local(as);
+  if (typeof question !== "string" || typeof name !== "string" || name === "") {
+    throw new ControlError(400, `"question" (a URL) and "name" (an option) are required`);
+  }
+  const target = await ctx.lookupObject(question);
+  if (target?.attributionId == null) throw new ControlError(404, `cannot resolve the author of ${question}`);
+  const author = await resolveActor(ctx, target.attributionId.href);
+  const me = ctx.getActorUri(as);
+  const id = new URL(`${me.href}#votes/${randomUUID()}`);
+  const note = new Note({ id, name, attribution: me, replyTarget: new URL(question), to: author.id });
+  const create = new Create({
+    id: new URL(`${me.href}/votes/${randomUUID()}`), actor: me, object: note, to: author.id,
+    published: Temporal.Now.instant(),
+  });
+  await send(ctx, state, as, [author], create, false);
+  return { id: id.href, activityId: create.id.href };
 }
 
 async function undo(ctx, state, { as, activityId }) {

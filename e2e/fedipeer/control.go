@@ -156,6 +156,14 @@ func (p *Peer) Delete(t testing.TB, as, noteID string) string {
 	return p.activity(t, "delete", map[string]string{"as": as, "object": noteID})
 }
 
+// Vote makes as vote for the option named name of the poll question (a
+// Question's id), as Mastodon votes: a Create of a named Note replying to
+// it, delivered to its author only. It returns the Note's id.
+func (p *Peer) Vote(t testing.TB, as, question, name string) string {
+	t.Helper()
+	return p.activity(t, "vote", map[string]string{"as": as, "question": question, "name": name})
+}
+
 func (p *Peer) activity(t testing.TB, path string, in map[string]string) string {
 	t.Helper()
 	var out struct{ ID string }

@@ -156,6 +156,16 @@ func SafeURL(s string) bool {
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
+// URLOr returns s when SafeURL accepts it, else fallback. Renderers pass every
+// URL that came from another server through it, so no stored value of another
+// scheme reaches an app, a page or an outgoing post.
+func URLOr(s, fallback string) string {
+	if SafeURL(s) {
+		return s
+	}
+	return fallback
+}
+
 var spaceRE = regexp.MustCompile(`\s+`)
 
 // blockTags become a space in plain text; other tags vanish.

@@ -102,37 +102,6 @@ func checkAddress(address string, allowPrivate bool) error {
 	return nil
 }
 
-// Allowed reports whether ip may be dialled under the policy.
-func Allowed(ip netip.Addr, allowPrivate bool) bool {
-	ip = ip.Unmap()
-	switch {
-	case !ip.IsValid(), ip.IsUnspecified(), ip.IsMulticast(), ip.IsInterfaceLocalMulticast(),
-		ip.IsLinkLocalMulticast(), ip.IsLinkLocalUnicast():
-		return false
-	case ip.IsLoopback(), ip.IsPrivate(), isSpecial(ip):
-		return allowPrivate
-	}
-	return ip.IsGlobalUnicast()
-}
-
-var specialPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),    // reserved
-	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
-	netip.MustParsePrefix("2001:db8::/32"),  // documentation
-}
-
-func isSpecial(ip netip.Addr) bool {
-	for _, p := range specialPrefixes {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
 // ReadAll reads at most limit bytes of r; a longer body gives ErrTooLarge.
 func ReadAll(r io.Reader, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))

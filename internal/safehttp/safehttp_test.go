@@ -27,6 +27,55 @@ func TestAllowed(t *testing.T) {
 		{"::ffff:127.0.0.1", false, true},
 		{"93.184.216.34", true, true},
 		{"2606:4700::1111", true, true},
+		// IPv4 special-purpose registry
+		{"0.1.2.3", false, false},
+		{"255.255.255.255", false, false},
+		{"192.0.0.8", false, true},
+		{"192.0.2.1", false, true},
+		{"192.31.196.1", false, true},
+		{"192.52.193.1", false, true},
+		{"192.88.99.1", false, true},
+		{"192.175.48.1", false, true},
+		{"198.18.0.1", false, true},
+		{"198.51.100.7", false, true},
+		{"203.0.113.9", false, true},
+		{"240.0.0.1", false, true},
+		// IPv6 special-purpose registry
+		{"::", false, false},
+		{"100::1", false, false},
+		{"100:0:0:1::1", false, false},
+		{"ff02::1", false, false},
+		{"fc00::1", false, true},
+		{"fd12:3456::1", false, true},
+		{"fec0::1", false, true},
+		{"2001:2::1", false, true},
+		{"2001:10::1", false, true},
+		{"2001:20::1", false, true},
+		{"2001:db8::1", false, true},
+		{"2620:4f:8000::1", false, true},
+		{"3fff::1", false, true},
+		{"5f00::1", false, true},
+		{"64:ff9b:1::a00:1", false, true},
+		{"4000::1", false, true}, // reserved outside 2000::/3
+		// IPv6 forms carrying an IPv4 address are judged by it
+		{"::ffff:10.0.0.1", false, true},
+		{"::ffff:169.254.169.254", false, false},
+		{"::ffff:0.0.0.0", false, false},
+		{"::ffff:93.184.216.34", true, true},
+		{"64:ff9b::7f00:1", false, true},              // NAT64 of 127.0.0.1
+		{"64:ff9b::a9fe:a9fe", false, false},          // NAT64 of 169.254.169.254
+		{"64:ff9b::c0a8:101", false, true},            // NAT64 of 192.168.1.1
+		{"64:ff9b::5db8:d822", true, true},            // NAT64 of 93.184.216.34 (DNS64)
+		{"2002:7f00:1::1", false, true},               // 6to4 of 127.0.0.1
+		{"2002:a9fe:a9fe::1", false, false},           // 6to4 of 169.254.169.254
+		{"2002:5db8:d822::1", false, true},            // 6to4 of a public address: deprecated, never public
+		{"2001:0:5db8:d822::80ff:fffe", false, true},  // Teredo, client 127.0.0.1
+		{"2001:0:5db8:d822::5601:5601", false, false}, // Teredo, client 169.254.169.254
+		{"2001:0:a00:1::a247:27dd", false, true},      // Teredo, server 10.0.0.1
+		{"::7f00:1", false, true},                     // IPv4-compatible 127.0.0.1
+		{"::a9fe:a9fe", false, false},                 // IPv4-compatible 169.254.169.254
+		{"::5db8:d822", false, true},                  // IPv4-compatible public: deprecated
+		{"fe80::1%eth0", false, false},
 	}
 	for _, tc := range cases {
 		ip := netip.MustParseAddr(tc.ip)
@@ -65,5 +114,19 @@ func TestReadAllLimit(t *testing.T) {
 	}
 	if b, err := ReadAll(strings.NewReader("1234"), 4); err != nil || string(b) != "1234" {
 		t.Fatalf("b = %q, err = %v", b, err)
+	}
+}
+
+func TestClientRefusesEmbeddedPrivateAddresses(t *testing.T) {
+	for _, u := range []string{
+		"http://[64:ff9b::7f00:1]:8080/",
+		"http://[2002:7f00:1::1]:8080/",
+		"http://[::ffff:a9fe:a9fe]/latest/meta-data/",
+		"http://[::7f00:1]:8080/",
+		"http://0.0.0.0:8080/",
+	} {
+		if _, err := New(Options{}).Get(u); !errors.Is(err, ErrForbiddenAddress) {
+			t.Errorf("GET %s: err = %v, want ErrForbiddenAddress", u, err)
+		}
 	}
 }
