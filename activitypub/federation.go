@@ -118,6 +118,8 @@ type Federation struct {
 	instanceMu sync.Mutex
 	instance   store.Account
 
+	nodeinfo nodeInfoDocs // NodeInfo rendered once per change of its counts (nodeinfo.go)
+
 	verifier *Verifier
 	// Blocked reports whether a remote host is blocked by the admin; nil means none.
 	Blocked func(ctx context.Context, host string) bool

@@ -3,6 +3,7 @@ package activitypub
 import (
 	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -36,11 +37,58 @@ func (f *Federation) ServeNodeInfo(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	body, err := f.nodeinfo.get(version, users, posts, func() ([]byte, error) {
+		return json.Marshal(f.nodeInfoDoc(version, users, posts))
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/`+version+`#"; charset=utf-8`)
+	_, err = w.Write(body)
+	return err
+}
+
+// nodeInfoDocs keeps the encoded NodeInfo documents, one per schema
+// version, each with the counts it shows: a document is encoded again
+// only when a count changes (the counts are cached by the store, exact on
+// write), and its generatedAt is the time it was.
+type nodeInfoDocs struct {
+	mu   sync.Mutex
+	docs map[string]nodeInfoDoc
+}
+
+type nodeInfoDoc struct {
+	users, posts int64
+	body         []byte // with a trailing newline, as json.Encoder wrote it
+}
+
+func (c *nodeInfoDocs) get(version string, users, posts int64, render func() ([]byte, error)) ([]byte, error) {
+	c.mu.Lock()
+	d, ok := c.docs[version]
+	c.mu.Unlock()
+	if ok && d.users == users && d.posts == posts {
+		return d.body, nil
+	}
+	body, err := render()
+	if err != nil {
+		return nil, err
+	}
+	body = append(body, '\n')
+	c.mu.Lock()
+	if c.docs == nil {
+		c.docs = map[string]nodeInfoDoc{}
+	}
+	c.docs[version] = nodeInfoDoc{users: users, posts: posts, body: body}
+	c.mu.Unlock()
+	return body, nil
+}
+
+func (f *Federation) nodeInfoDoc(version string, users, posts int64) map[string]any {
 	software := map[string]any{"name": f.opts.SoftwareName, "version": f.opts.Version}
 	if version == "2.1" {
 		software["repository"] = "https://github.com/pictor-social/pictor"
 	}
-	doc := map[string]any{
+	return map[string]any{
 		"version":           version,
 		"software":          software,
 		"protocols":         []string{"activitypub"},
@@ -52,6 +100,4 @@ func (f *Federation) ServeNodeInfo(w http.ResponseWriter, r *http.Request) error
 		},
 		"metadata": map[string]any{"nodeName": f.host, "generatedAt": f.db.Now().Format(time.RFC3339)},
 	}
-	w.Header().Set("Content-Type", `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/`+version+`#"; charset=utf-8`)
-	return json.NewEncoder(w).Encode(doc)
 }

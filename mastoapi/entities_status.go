@@ -54,17 +54,18 @@ func (h *Handler) loadStatusData(ctx context.Context, viewer int64, list []store
 	for _, st := range d.reblogs {
 		all, accountIDs = append(all, st.ID), append(accountIDs, st.AccountID)
 	}
-	if d.media, err = h.db.MediaForStatuses(ctx, all); err != nil {
+	// Media, counts, mentions and tags are the same for every viewer: the
+	// store's status cache answers them, exact on write (cache_statuses.go).
+	extras, err := h.db.StatusExtrasByIDs(ctx, all)
+	if err != nil {
 		return nil, err
 	}
-	if d.counts, err = h.db.StatusCountsByIDs(ctx, all); err != nil {
-		return nil, err
-	}
-	if d.mentions, err = h.db.MentionsForStatuses(ctx, all); err != nil {
-		return nil, err
-	}
-	if d.tags, err = h.db.TagsForStatuses(ctx, all); err != nil {
-		return nil, err
+	d.media = make(map[int64][]store.MediaAttachment, len(extras))
+	d.counts = make(map[int64]store.StatusCounts, len(extras))
+	d.mentions = make(map[int64][]int64, len(extras))
+	d.tags = make(map[int64][]string, len(extras))
+	for id, e := range extras {
+		d.media[id], d.counts[id], d.mentions[id], d.tags[id] = e.Media, e.Counts, e.Mentions, e.Tags
 	}
 	if d.flags, err = h.db.StatusViewerFlags(ctx, viewer, all); err != nil {
 		return nil, err

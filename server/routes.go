@@ -32,11 +32,16 @@ func (s *Server) routes() http.Handler {
 		ActorPrefix: "/users/", ProfilePrefix: "/@"}
 
 	// Discovery.
-	r.HandleFunc("/.well-known/webfinger", wf.ServeWebFinger).Methods("GET", "HEAD")
+	// The hottest GETs are rendered into pooled buffers with an ETag
+	// (conditional) and routed before mux as well (hotRoutes, fastpath.go).
+	webfingerH := conditional(http.HandlerFunc(wf.ServeWebFinger))
+	nodeinfoH := conditional(s.ap(f.ServeNodeInfo))
+	actorH := conditional(s.negotiate(s.ap(f.ServeActor), http.HandlerFunc(s.redirectToProfile)))
+	r.Handle("/.well-known/webfinger", webfingerH).Methods("GET", "HEAD")
 	r.HandleFunc("/.well-known/host-meta", wf.ServeHostMeta).Methods("GET", "HEAD")
 	r.HandleFunc("/.well-known/host-meta.json", wf.ServeHostMeta).Methods("GET", "HEAD")
 	r.Handle("/.well-known/nodeinfo", s.ap(f.ServeNodeInfoDiscovery)).Methods("GET", "HEAD")
-	r.Handle("/nodeinfo/{version}", s.ap(f.ServeNodeInfo)).Methods("GET", "HEAD")
+	r.Handle("/nodeinfo/{version}", nodeinfoH).Methods("GET", "HEAD")
 	r.HandleFunc("/robots.txt", serveRobots).Methods("GET", "HEAD")
 
 	// Probes for supervisors and load balancers (health.go).
@@ -51,7 +56,7 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/actor/inbox", s.ap(f.ServeInbox)).Methods("POST")
 	r.Handle("/actor/outbox", s.ap(f.ServeInstanceOutbox)).Methods("GET", "HEAD")
 	r.Handle("/inbox", s.ap(f.ServeInbox)).Methods("POST")
-	r.Handle("/users/{name}", s.negotiate(s.ap(f.ServeActor), http.HandlerFunc(s.redirectToProfile))).Methods("GET", "HEAD")
+	r.Handle("/users/{name}", actorH).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/inbox", s.ap(f.ServeInbox)).Methods("POST")
 	r.Handle("/users/{name}/outbox", s.ap(f.ServeOutbox)).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/followers", s.ap(f.ServeFollowers)).Methods("GET", "HEAD")
@@ -89,7 +94,9 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusMethodNotAllowed, "method not allowed")
 	})
-	return s.logRequests(s.clientAddr.Middleware(cors(r)))
+	hot := &hotRoutes{exact: map[string]http.Handler{"/.well-known/webfinger": webfingerH}, users: actorH,
+		nodeinfo: nodeinfoH, next: r}
+	return s.logRequests(s.clientAddr.Middleware(cors(hot)))
 }
 
 // negotiate serves ActivityPub JSON to clients that ask for it and HTML to

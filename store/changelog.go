@@ -18,6 +18,11 @@ type changeLog struct {
 	accounts []int64
 	all      bool                // too many to list: drop whole caches
 	tables   map[string]struct{} // every table changed
+
+	// statuses whose cached extras a change affects (cache_statuses.go).
+	statuses    []int64
+	statusesAll bool
+	statusCols  *statusColumns
 }
 
 // maxLoggedChanges bounds the list; past it a commit clears the caches.
@@ -41,6 +46,7 @@ func (l *changeLog) watch(conn driver.Conn) bool {
 			l.record(d.OldRowID, d.NewRowID)
 		}
 		l.touch(d.TableName)
+		l.recordStatusChange(&d)
 	})
 	return true
 }

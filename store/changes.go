@@ -61,6 +61,7 @@ func (db *DB) unsubscribe(ch chan struct{}) {
 // subscriber that has not yet taken the last poke gets no second one.
 func (db *DB) externalChange() {
 	db.accounts.invalidate(nil, true)
+	db.statusCache.invalidate(nil, true)
 	db.versions.bumpAll()
 	db.subsMu.Lock()
 	for ch := range db.subs {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -303,25 +305,44 @@ func (db *DB) StatusViewerFlags(ctx context.Context, viewer int64, ids []int64) 
 	if len(ids) == 0 || viewer == 0 {
 		return out, nil
 	}
-	ph := placeholders(len(ids))
-	args := append([]any{viewer}, int64Args(ids)...)
-	queries := []struct {
-		sql string
-		set func(f *ViewerFlags)
-	}{
-		{`SELECT status_id, 1 FROM favourites WHERE account_id = ? AND status_id IN (` + ph + `)`, func(f *ViewerFlags) { f.Favourited = true }},
-		{`SELECT reblog_of_id, 1 FROM statuses WHERE account_id = ? AND deleted_at = 0 AND reblog_of_id IN (` + ph + `)`, func(f *ViewerFlags) { f.Reblogged = true }},
-		{`SELECT status_id, 1 FROM bookmarks WHERE account_id = ? AND status_id IN (` + ph + `)`, func(f *ViewerFlags) { f.Bookmarked = true }},
-		{`SELECT status_id, 1 FROM status_pins WHERE account_id = ? AND status_id IN (` + ph + `)`, func(f *ViewerFlags) { f.Pinned = true }},
+	// One query for the four marks: the viewer is ?1, the ids ?2 onwards.
+	var ph strings.Builder
+	for i := range ids {
+		if i > 0 {
+			ph.WriteString(", ")
+		}
+		ph.WriteString("?" + strconv.Itoa(i+2))
 	}
-	for _, q := range queries {
-		if err := db.scanFlags(ctx, q.sql, args, func(id int64, _ bool) {
-			f := out[id]
-			q.set(&f)
-			out[id] = f
-		}); err != nil {
+	in := ph.String()
+	rows, err := db.read.QueryContext(ctx, `SELECT status_id, 0 FROM favourites WHERE account_id = ?1 AND status_id IN (`+in+`)
+		UNION ALL SELECT reblog_of_id, 1 FROM statuses WHERE account_id = ?1 AND deleted_at = 0 AND reblog_of_id IN (`+in+`)
+		UNION ALL SELECT status_id, 2 FROM bookmarks WHERE account_id = ?1 AND status_id IN (`+in+`)
+		UNION ALL SELECT status_id, 3 FROM status_pins WHERE account_id = ?1 AND status_id IN (`+in+`)`,
+		append([]any{viewer}, int64Args(ids)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("status flags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, kind int64
+		if err := rows.Scan(&id, &kind); err != nil {
 			return nil, fmt.Errorf("status flags: %w", err)
 		}
+		f := out[id]
+		switch kind {
+		case 0:
+			f.Favourited = true
+		case 1:
+			f.Reblogged = true
+		case 2:
+			f.Bookmarked = true
+		case 3:
+			f.Pinned = true
+		}
+		out[id] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("status flags: %w", err)
 	}
 	return out, nil
 }
@@ -364,10 +385,15 @@ func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]Acc
 }
 
 // remoteLastStatusAt sets LastStatusAt of the remote accounts among ids
-// from the newest of their statuses stored here.
+// from the newest of their statuses stored here. Status ids are made from
+// their creation time (clamped to the time received), so the newest is the
+// first one down statuses_account (account_id, id DESC): one index search
+// per remote account, where max(created_at) read every status of each,
+// local ones too (two thirds of a timeline's CPU at 1,000,000 statuses).
 func (db *DB) remoteLastStatusAt(ctx context.Context, ids []int64, out map[int64]AccountStats) error {
-	rows, err := db.read.QueryContext(ctx, `SELECT account_id, max(created_at) FROM statuses
-		WHERE local = 0 AND deleted_at = 0 AND account_id IN (`+placeholders(len(ids))+`) GROUP BY account_id`, int64Args(ids)...)
+	rows, err := db.read.QueryContext(ctx, `SELECT a.id, CASE WHEN a.domain <> '' THEN (SELECT s.created_at FROM statuses s
+		WHERE s.account_id = a.id AND s.local = 0 AND s.deleted_at = 0 ORDER BY s.id DESC LIMIT 1) END AS last
+		FROM accounts a WHERE a.id IN (`+placeholders(len(ids))+`) AND last IS NOT NULL`, int64Args(ids)...)
 	if err != nil {
 		return fmt.Errorf("last status of remote accounts: %w", err)
 	}

@@ -41,7 +41,9 @@ type DB struct {
 	accounts *accountCache  // invalidated from changes after each Write
 	versions *tableVersions // bumped from changes after each Write
 	counts   countCache
-	tokens   tokenCache
+	// statusCache keeps StatusExtras, invalidated from changes after each Write.
+	statusCache *statusCache
+	tokens      tokenCache
 	// stopWatch ends watchOtherWriters.
 	stopWatch func()
 	subsMu    sync.Mutex
@@ -78,10 +80,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	changes, accounts, versions := &changeLog{}, newAccountCache(), &tableVersions{}
+	statuses := newStatusCache(maxCachedStatuses)
 	w, r, err := openPools(abs, func(conn driver.Conn) {
 		if !changes.watch(conn) {
 			accounts.disable()
 			versions.disable()
+			statuses.disable()
 		}
 	})
 	if err != nil {
@@ -90,8 +94,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	db := &DB{write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen(), changes: changes, accounts: accounts,
-		versions: versions}
+		versions: versions, statusCache: statuses}
 	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.resolveStatusColumns(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -200,6 +208,7 @@ func (db *DB) dropChanged() {
 	ids, all, tables := db.changes.take()
 	db.accounts.invalidate(ids, all)
 	db.versions.bump(tables)
+	db.statusCache.invalidate(db.changes.takeStatuses())
 }
 
 // ms converts a time to the stored Unix-millisecond form; the zero time is 0.

@@ -1,0 +1,304 @@
+package store
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"sync"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// StatusExtras is the viewer-independent data of a status besides its row:
+// attachments, interaction counts, mentioned account ids and hashtags. The
+// slices are shared with the cache: callers must not modify them.
+type StatusExtras struct {
+	Media    []MediaAttachment
+	Counts   StatusCounts
+	Mentions []int64
+	Tags     []string
+}
+
+// StatusExtrasByIDs returns the extras of each status id, from the status
+// cache where it holds them and otherwise with one query each for media,
+// counts, mentions and tags over all the missing ids. The cache is exact:
+// every committed change of a row these are read from (media_attachments,
+// favourites, status_tags, mentions, and statuses for the status itself and
+// the reply and boost counts of its parent) drops the statuses concerned
+// before Write returns (changes.go), and extras read while such a change
+// committed are not kept (the seq check in put). It holds no visibility
+// decision: callers select the statuses a viewer may see first, and apply
+// viewer flags after.
+func (db *DB) StatusExtrasByIDs(ctx context.Context, ids []int64) (map[int64]StatusExtras, error) {
+	out := make(map[int64]StatusExtras, len(ids))
+	seq, missing := db.statusCache.getMany(ids, out)
+	if len(missing) == 0 {
+		return out, nil
+	}
+	media, err := db.MediaForStatuses(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := db.StatusCountsByIDs(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	mentions, err := db.MentionsForStatuses(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := db.TagsForStatuses(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	read := make(map[int64]StatusExtras, len(missing))
+	for _, id := range missing {
+		e := StatusExtras{Media: media[id], Counts: counts[id], Mentions: mentions[id], Tags: tags[id]}
+		read[id], out[id] = e, e
+	}
+	db.statusCache.put(seq, read)
+	return out, nil
+}
+
+// maxCachedStatuses bounds the status cache, least recently used out first:
+// a few hundred bytes to a few KB a status (its attachments' URLs and
+// descriptions), so a few tens of MB at most.
+const maxCachedStatuses = 20_000
+
+// statusCache keeps StatusExtras by status id, least recently used first
+// out.
+type statusCache struct {
+	mu       sync.Mutex
+	disabled bool
+	seq      uint64 // bumped by every invalidation
+	max      int
+	m        map[int64]*list.Element
+	lru      list.List // of *statusEntry, most recent at the front
+}
+
+type statusEntry struct {
+	id int64
+	e  StatusExtras
+}
+
+func newStatusCache(max int) *statusCache {
+	return &statusCache{max: max, m: map[int64]*list.Element{}}
+}
+
+// getMany copies the cached extras of ids into out and returns the ids
+// missing, with the sequence to pass to put for what is read for them.
+func (c *statusCache) getMany(ids []int64, out map[int64]StatusExtras) (seq uint64, missing []int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		if el, ok := c.m[id]; ok && !c.disabled {
+			c.lru.MoveToFront(el)
+			out[id] = el.Value.(*statusEntry).e
+			continue
+		}
+		if _, dup := out[id]; !dup {
+			missing = append(missing, id)
+		}
+	}
+	return c.seq, uniq64(missing)
+}
+
+// put keeps extras read after snapshot seq, unless a change committed since.
+func (c *statusCache) put(seq uint64, read map[int64]StatusExtras) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.disabled || seq != c.seq {
+		return
+	}
+	for id, e := range read {
+		if el, ok := c.m[id]; ok {
+			el.Value.(*statusEntry).e = e
+			c.lru.MoveToFront(el)
+			continue
+		}
+		c.m[id] = c.lru.PushFront(&statusEntry{id: id, e: e})
+		for c.lru.Len() > c.max {
+			last := c.lru.Back()
+			c.lru.Remove(last)
+			delete(c.m, last.Value.(*statusEntry).id)
+		}
+	}
+}
+
+// invalidate drops the given statuses, or every status when all is set.
+func (c *statusCache) invalidate(ids []int64, all bool) {
+	if len(ids) == 0 && !all {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	if all {
+		clear(c.m)
+		c.lru.Init()
+		return
+	}
+	for _, id := range ids {
+		if el, ok := c.m[id]; ok {
+			c.lru.Remove(el)
+			delete(c.m, id)
+		}
+	}
+}
+
+func (c *statusCache) disable() {
+	c.mu.Lock()
+	c.disabled = true
+	c.mu.Unlock()
+	c.invalidate(nil, true)
+}
+
+func (c *statusCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len()
+}
+
+func uniq64(ids []int64) []int64 {
+	if len(ids) < 2 {
+		return ids
+	}
+	seen := make(map[int64]struct{}, len(ids))
+	out := ids[:0]
+	for _, id := range ids {
+		if _, ok := seen[id]; !ok {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// statusColumns are the positions, in their tables' rows, of the columns
+// naming the statuses whose extras a row change affects. They are read from
+// the schema after migrating (resolveStatusColumns); until then, or when a
+// column is missing, a change of such a table drops every cached status.
+type statusColumns struct {
+	// table name → positions of the status id columns in its rows; the
+	// rowid of statuses itself is always one.
+	cols map[string][]int
+}
+
+// statusTables lists, per table, the columns holding ids of statuses whose
+// extras depend on its rows.
+var statusTables = map[string][]string{
+	"statuses":          {"in_reply_to_id", "reblog_of_id"}, // replies and boosts counts of the parent
+	"media_attachments": {"status_id"},
+	"favourites":        {"status_id"},
+	"status_tags":       {"status_id"},
+	"mentions":          {"status_id"},
+}
+
+// resolveStatusColumns reads the positions of statusTables' columns.
+func (db *DB) resolveStatusColumns(ctx context.Context) error {
+	sc := &statusColumns{cols: map[string][]int{}}
+	for table, names := range statusTables {
+		rows, err := db.write.QueryContext(ctx, `SELECT cid, name FROM pragma_table_info(?)`, table)
+		if err != nil {
+			return fmt.Errorf("columns of %s: %w", table, err)
+		}
+		pos := map[string]int{}
+		for rows.Next() {
+			var cid int
+			var name string
+			if err := rows.Scan(&cid, &name); err != nil {
+				rows.Close()
+				return fmt.Errorf("columns of %s: %w", table, err)
+			}
+			pos[name] = cid
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("columns of %s: %w", table, err)
+		}
+		for _, n := range names {
+			p, ok := pos[n]
+			if !ok {
+				return fmt.Errorf("columns of %s: no %s", table, n)
+			}
+			sc.cols[table] = append(sc.cols[table], p)
+		}
+	}
+	db.changes.mu.Lock()
+	db.changes.statusCols = sc
+	db.changes.mu.Unlock()
+	return nil
+}
+
+// recordStatusChange notes the statuses whose extras the row change d
+// affects; it runs inside SQLite's pre-update hook on the writer.
+func (l *changeLog) recordStatusChange(d *sqlite.SQLitePreUpdateData) {
+	if _, ok := statusTables[d.TableName]; !ok {
+		return
+	}
+	l.mu.Lock()
+	sc := l.statusCols
+	l.mu.Unlock()
+	var ids []int64
+	if d.TableName == "statuses" {
+		ids = append(ids, d.OldRowID, d.NewRowID)
+	}
+	cols := []int(nil)
+	if sc != nil {
+		cols = sc.cols[d.TableName]
+	}
+	if cols == nil {
+		l.recordStatuses(nil, true)
+		return
+	}
+	n := 0
+	for _, c := range cols {
+		n = max(n, c+1)
+	}
+	row := make([]any, n)
+	read := func(get func(...any) error) bool {
+		clear(row)
+		if err := get(row...); err != nil {
+			return false
+		}
+		for _, c := range cols {
+			if v, ok := row[c].(int64); ok && v != 0 {
+				ids = append(ids, v)
+			}
+		}
+		return true
+	}
+	ok := true
+	if d.Op != sqlite3.SQLITE_INSERT {
+		ok = read(d.Old)
+	}
+	if ok && d.Op != sqlite3.SQLITE_DELETE {
+		ok = read(d.New)
+	}
+	l.recordStatuses(ids, !ok)
+}
+
+func (l *changeLog) recordStatuses(ids []int64, all bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if all {
+		l.statuses, l.statusesAll = nil, true
+	}
+	if l.statusesAll {
+		return
+	}
+	l.statuses = append(l.statuses, ids...)
+	if len(l.statuses) > maxLoggedChanges {
+		l.statuses, l.statusesAll = nil, true
+	}
+}
+
+// takeStatuses returns and forgets the statuses recorded.
+func (l *changeLog) takeStatuses() (ids []int64, all bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids, all = l.statuses, l.statusesAll
+	l.statuses, l.statusesAll = nil, false
+	return ids, all
+}
