@@ -355,7 +355,7 @@ type AccountStats struct {
 
 // LocalAccountStats returns the followers, follows and statuses (boosts
 // included, as Mastodon counts them) counts of local accounts, kept by
-// triggers in account_counts (migrations 0023, 0118), and for every account
+// triggers in account_counts (migrations 0019, 0020), and for every account
 // the time of its newest status seen here. Remote accounts carry the counts
 // their server published; only their LastStatusAt is set.
 func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]AccountStats, error) {

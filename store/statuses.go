@@ -408,7 +408,7 @@ func (db *DB) CountAccountStatuses(ctx context.Context, accountID int64, visibil
 func (db *DB) CountLocalStatuses(ctx context.Context) (int64, error) {
 	return db.cachedCount(ctx, "local statuses", []string{"account_counts", "accounts"}, func(ctx context.Context) (int64, error) {
 		var n int64
-		// account_counts (migration 0023) counts exactly these per account;
+		// account_counts (migration 0019) counts exactly these per account;
 		// only local accounts have any, and accounts_domain finds them.
 		err := db.read.QueryRowContext(ctx, `SELECT ifnull(sum(c.statuses), 0) FROM accounts a
 			JOIN account_counts c ON c.account_id = a.id WHERE a.domain = ''`).Scan(&n)

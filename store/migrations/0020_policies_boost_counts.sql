@@ -7,8 +7,8 @@ CREATE TABLE status_interaction_policies (
 );
 
 -- statuses_count and last_status_at count boosts, as Mastodon's do (issue 14):
--- the account_counts status triggers of 0023 drop their reblog_of_id condition.
--- (This file must run after 0023_account_counts.sql.)
+-- the account_counts status triggers of 0019 drop their reblog_of_id condition.
+-- (This file must run after 0019_account_counts.sql.)
 DROP TRIGGER account_counts_status_insert;
 DROP TRIGGER account_counts_status_update;
 DROP TRIGGER account_counts_status_delete;
