@@ -83,7 +83,9 @@ func TestUserPasswordResetAndDelete(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "deleted @alice") {
 		t.Fatalf("delete: %d %q %q", code, out, stderr)
 	}
-	a, _ := db.AccountByID(ctx, alice.ID)
+	// db caches accounts and learns of another process's commits within a
+	// poll; a fresh handle reads what the command wrote.
+	a, _ := openDB(t, dataDir).AccountByID(ctx, alice.ID)
 	if a.DeletedAt.IsZero() || a.SuspendedAt.IsZero() {
 		t.Fatalf("account after delete: deleted %v suspended %v", a.DeletedAt, a.SuspendedAt)
 	}
