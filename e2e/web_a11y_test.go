@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -57,36 +54,13 @@ func TestWebAccessibility(t *testing.T) {
 	gated.Hold()
 	ctx, cancel := context.WithTimeout(ctx, 12*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "browser/a11y.mjs")
-	cmd.Env = append(os.Environ(), "PICTOR_URL="+srv.URL, "PICTOR_USER=alice", "PICTOR_PASSWORD=correct horse battery",
-		"PICTOR_GEN_POST="+genPath, "PICTOR_CW_POST="+cwPath, "PICTOR_AUTHORIZE="+authorizeURL(t, srv),
-		"PICTOR_SCREENSHOTS="+shots)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		out.WriteString(sc.Text() + "\n")
-		if sc.Text() == "pictor: open the generation gate" {
-			gated.Release()
-		}
-	}
-	err = cmd.Wait()
-	t.Logf("browser:\n%s%s", out.String(), stderr.String())
-	if err != nil {
-		t.Fatalf("browser script failed: %v", err)
-	}
+	out := runBrowserScript(t, ctx, node, "browser/a11y.mjs", gated, "PICTOR_URL="+srv.URL, "PICTOR_USER=alice",
+		"PICTOR_PASSWORD=correct horse battery", "PICTOR_GEN_POST="+genPath, "PICTOR_CW_POST="+cwPath,
+		"PICTOR_AUTHORIZE="+authorizeURL(t, srv), "PICTOR_SCREENSHOTS="+shots)
 	for _, want := range []string{"ok - axe: no violations on every page", "ok - keyboard: every page starts with a skip link",
 		"ok - keyboard: the running job's progress is in a polite live region",
 		"ok - keyboard: focus lands on the generated image", "ok - keyboard: the post is published by keyboard"} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Fatalf("the browser script did not reach %q", want)
 		}
 	}

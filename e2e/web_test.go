@@ -90,6 +90,38 @@ func seedPosts(t *testing.T, srv *servertest.Server, a store.Account) (genPath, 
 	return genPath, cwPath
 }
 
+// runBrowserScript runs one of e2e/browser's scripts under node with env
+// added, opens the generation gate when the script asks for it, logs what
+// it printed and fails the test if it failed. It returns its output.
+func runBrowserScript(t *testing.T, ctx context.Context, node, script string, gated *gatedBuiltin, env ...string) string {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, node, script)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if sc.Text() == "pictor: open the generation gate" {
+			gated.Release()
+		}
+	}
+	err = cmd.Wait()
+	t.Logf("%s:\n%s%s", script, out.String(), stderr.String())
+	if err != nil {
+		t.Fatalf("browser script %s failed: %v", script, err)
+	}
+	return out.String()
+}
+
 // gatedBuiltin is the builtin backend behind a gate: while the gate is
 // held, Generate waits for Release before drawing, so a test can see a
 // job's page while the job runs.
@@ -185,38 +217,15 @@ func TestWebInBrowser(t *testing.T) {
 	gated.Hold()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "browser/web.mjs")
-	cmd.Env = append(os.Environ(), "PICTOR_URL="+srv.URL, "PICTOR_USER=alice", "PICTOR_PASSWORD=correct horse battery",
-		"PICTOR_GEN_POST="+genPath, "PICTOR_CW_POST="+cwPath,
+	out := runBrowserScript(t, ctx, node, "browser/web.mjs", gated, "PICTOR_URL="+srv.URL, "PICTOR_USER=alice",
+		"PICTOR_PASSWORD=correct horse battery", "PICTOR_GEN_POST="+genPath, "PICTOR_CW_POST="+cwPath,
 		"PICTOR_AUTHORIZE="+authorizeURL(t, srv), "PICTOR_SCREENSHOTS="+shots,
 		"PICTOR_REMOTE_POST="+remotePost, "PICTOR_REMOTE_ACCT="+remoteHandle)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		out.WriteString(sc.Text() + "\n")
-		if sc.Text() == "pictor: open the generation gate" {
-			gated.Release()
-		}
-	}
-	err = cmd.Wait()
-	t.Logf("browser:\n%s%s", out.String(), stderr.String())
-	if err != nil {
-		t.Fatalf("browser script failed: %v", err)
-	}
 	for _, want := range []string{"ok - the job page polls its progress while the job runs", "ok - phone: two cards per row",
 		"ok - the content warning is shown once", "ok - a reply from the post page shows up in its thread",
 		"ok - a remote post is liked from /authorize_interaction", "ok - a remote account is followed from /authorize_interaction",
 		"ok - settings: the new display name shows on the profile"} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Fatalf("the browser script did not reach %q", want)
 		}
 	}
