@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -23,6 +24,16 @@ const (
 	argonKeyLen  = 32
 )
 
+// testCost, once set, replaces argonTime and argonMemory for new hashes.
+var testCost atomic.Bool
+
+// UseTestPasswordCost makes new hashes cheap (1 MiB, one pass) for the rest
+// of the process. Only test helpers call it: a test server signs in dozens of
+// times, and the real cost (about 0.4 s a hash under the race detector)
+// dominated the test suite. Hashes carry their parameters, so checking works
+// whatever made them, and the server binary never calls this.
+func UseTestPasswordCost() { testCost.Store(true) }
+
 // ErrBadPassword is returned when a password does not match its hash.
 var ErrBadPassword = errors.New("wrong password")
 
@@ -32,10 +43,14 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	passes, memory := uint32(argonTime), uint32(argonMemory)
+	if testCost.Load() {
+		passes, memory = 1, 1024
+	}
+	key := argon2.IDKey([]byte(password), salt, passes, memory, argonThreads, argonKeyLen)
 	collectHashMemory()
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memory, passes, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 

@@ -47,6 +47,7 @@ type Server struct {
 // Start starts a server and stops it when the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
+	auth.UseTestPasswordCost()
 	if opts.CA == nil {
 		opts.CA = tlstest.New(t)
 	}
