@@ -55,22 +55,9 @@ func TestCrashDuringFanOut(t *testing.T) {
 	const followers, hosts, workers = 2000, 8, 16
 	dir := t.TempDir()
 	bin := buildPictor(t, dir)
-	// The test holds the listening socket and hands it to each run through
-	// socket activation: a port closed and re-bound later may meanwhile be
-	// taken by another test's connection.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	sock, err := ln.(*net.TCPListener).File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close()
-	addr := ln.Addr().String()
+	addr, sock := heldSocket(t)
 	cfg := filepath.Join(dir, "pictor.toml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`host = %q
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`host = %q
 scheme = "http"
 listen = %q
 data_dir = %q
@@ -79,7 +66,9 @@ log_level = "warn"
 allow_private_addresses = true
 delivery_workers = %d
 per_host_concurrency = 4
-`, addr, addr, filepath.Join(dir, "data"), workers)), 0o600)
+`, addr, addr, filepath.Join(dir, "data"), workers)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	runPictor(t, bin, cfg, "user", "create", "alice")
 
 	ctx := context.Background()
@@ -189,4 +178,23 @@ func startPictor(t *testing.T, bin, cfg string, sock *os.File) *exec.Cmd {
 		t.Fatal(err)
 	}
 	return cmd
+}
+
+// heldSocket listens on a loopback port for the whole test and returns its
+// address and the socket as a file, to hand to each `pictor serve` through
+// socket activation: a port closed and re-bound later may meanwhile be taken
+// by another test's connection.
+func heldSocket(t *testing.T) (addr string, sock *os.File) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	sock, err = ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sock.Close() })
+	return ln.Addr().String(), sock
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,24 +25,16 @@ func TestServeSIGTERMWithStreamsOpen(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := buildPictor(t, dir)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	sock, err := ln.(*net.TCPListener).File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close()
-	addr := ln.Addr().String()
+	addr, sock := heldSocket(t)
 	cfg := filepath.Join(dir, "pictor.toml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`host = %q
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`host = %q
 scheme = "http"
 listen = %q
 data_dir = %q
 log_level = "warn"
-`, addr, addr, filepath.Join(dir, "data"))), 0o600)
+`, addr, addr, filepath.Join(dir, "data"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	runPictor(t, bin, cfg, "user", "create", "alice")
 	cmd := startPictor(t, bin, cfg, sock)
 	exited := make(chan error, 1)
