@@ -80,11 +80,8 @@ func decodeBench(ctx context.Context, o decodeFlags) (decodeResult, error) {
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	if o.pictor == "" {
-		o.pictor = filepath.Join(dir, "pictor")
-		if out, err := exec.Command("go", "build", "-o", o.pictor, "./cmd/pictor").CombinedOutput(); err != nil {
-			return res, fmt.Errorf("go build ./cmd/pictor (run from the repository root): %v\n%s", err, out)
-		}
+	if o.pictor, err = pictorBinary(o.pictor, dir); err != nil {
+		return res, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -260,6 +257,19 @@ func appendChunk(out []byte, typ string, body []byte) []byte {
 	out = append(out, typ...)
 	out = append(out, body...)
 	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(append([]byte(typ), body...)))
+}
+
+// pictorBinary returns bin, or when it is empty builds ./cmd/pictor into dir
+// (the benchmarks run from the repository root) and returns that path.
+func pictorBinary(bin, dir string) (string, error) {
+	if bin != "" {
+		return bin, nil
+	}
+	bin = filepath.Join(dir, "pictor")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/pictor").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/pictor (run from the repository root): %v\n%s", err, out)
+	}
+	return bin, nil
 }
 
 // procStatusKB reads one kB field (VmRSS, VmHWM) of /proc/PID/status.

@@ -42,11 +42,8 @@ func runInbox(ctx context.Context, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if o.pictor == "" {
-		o.pictor = filepath.Join(dir, "pictor")
-		if out, err := exec.Command("go", "build", "-o", o.pictor, "./cmd/pictor").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/pictor (run from the repository root): %v\n%s", err, out)
-		}
+	if o.pictor, err = pictorBinary(o.pictor, dir); err != nil {
+		return err
 	}
 	return inboxBench(ctx, dir, o)
 }
@@ -105,7 +102,7 @@ func inboxBench(ctx context.Context, dir string, o inboxFlags) error {
 		return err
 	}
 	time.Sleep(2 * time.Second)
-	idle := rssKB(cmd.Process.Pid)
+	idle := procStatusKB(cmd.Process.Pid, "VmRSS")
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conns, MaxConnsPerHost: o.conns}, Timeout: time.Minute}
 	// Warm-up: one activity per actor, so that every key is fetched once.
@@ -239,7 +236,7 @@ func blast(client *http.Client, reqs []preparedPost, conns, pid int, peak *atomi
 	if peak != nil {
 		go func() {
 			for {
-				if kb := rssKB(pid); kb > peak.Load() {
+				if kb := procStatusKB(pid, "VmRSS"); kb > peak.Load() {
 					peak.Store(kb)
 				}
 				select {
@@ -281,19 +278,4 @@ func blast(client *http.Client, reqs []preparedPost, conns, pid int, peak *atomi
 	elapsed := time.Since(start)
 	close(stop)
 	return elapsed, int(bad.Load())
-}
-
-// rssKB reads a process's resident set size in KB from /proc.
-func rssKB(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb
-		}
-	}
-	return 0
 }

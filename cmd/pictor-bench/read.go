@@ -55,11 +55,8 @@ func runRead(ctx context.Context, args []string) error {
 	if o.dir == "" {
 		o.dir = tmp
 	}
-	if o.pictor == "" {
-		o.pictor = filepath.Join(tmp, "pictor")
-		if out, err := exec.Command("go", "build", "-o", o.pictor, "./cmd/pictor").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/pictor (run from the repository root): %v\n%s", err, out)
-		}
+	if o.pictor, err = pictorBinary(o.pictor, tmp); err != nil {
+		return err
 	}
 	return readBench(ctx, o)
 }
@@ -115,7 +112,7 @@ func readBench(ctx context.Context, o readFlags) error {
 		return err
 	}
 	time.Sleep(2 * time.Second)
-	idle := rssKB(cmd.Process.Pid)
+	idle := procStatusKB(cmd.Process.Pid, "VmRSS")
 	eps, err := readEndpoints(base, addr, o.data.tokens)
 	if err != nil {
 		return err
@@ -140,7 +137,7 @@ func readBench(ctx context.Context, o readFlags) error {
 		}
 		fmt.Printf("%-22s %9.0f %9v %9v %10.0f µs %5d µs %s\n", ep.name, res.rps, res.p50, res.p99, res.cpuPerReq, ep.goal,
 			verdict(res.cpuPerReq, ep.goal))
-		peak = max(peak, rssKB(cmd.Process.Pid))
+		peak = max(peak, procStatusKB(cmd.Process.Pid, "VmRSS"))
 	}
 	fmt.Printf("resident memory of pictor serve: %d MB idle (goal ≤ 40 MB), %d MB after load\n", idle/1024, peak/1024)
 	return nil

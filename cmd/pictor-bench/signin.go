@@ -40,11 +40,8 @@ func runSignin(args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if o.pictor == "" {
-		o.pictor = filepath.Join(dir, "pictor")
-		if out, err := exec.Command("go", "build", "-o", o.pictor, "./cmd/pictor").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/pictor (run from the repository root): %v\n%s", err, out)
-		}
+	if o.pictor, err = pictorBinary(o.pictor, dir); err != nil {
+		return err
 	}
 	shapes := []struct {
 		name     string
