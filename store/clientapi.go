@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -393,18 +394,22 @@ func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]Acc
 func (db *DB) remoteLastStatusAt(ctx context.Context, ids []int64, out map[int64]AccountStats) error {
 	rows, err := db.read.QueryContext(ctx, `SELECT a.id, CASE WHEN a.domain <> '' THEN (SELECT s.created_at FROM statuses s
 		WHERE s.account_id = a.id AND s.local = 0 AND s.deleted_at = 0 ORDER BY s.id DESC LIMIT 1) END AS last
-		FROM accounts a WHERE a.id IN (`+placeholders(len(ids))+`) AND last IS NOT NULL`, int64Args(ids)...)
+		FROM accounts a WHERE a.id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
 	if err != nil {
 		return fmt.Errorf("last status of remote accounts: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, last int64
+		var id int64
+		var last sql.NullInt64 // NULL: local, or no status stored
 		if err := rows.Scan(&id, &last); err != nil {
 			return fmt.Errorf("last status of remote accounts: %w", err)
 		}
+		if !last.Valid {
+			continue
+		}
 		s := out[id]
-		s.LastStatusAt = fromMS(last)
+		s.LastStatusAt = fromMS(last.Int64)
 		out[id] = s
 	}
 	return rows.Err()

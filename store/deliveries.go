@@ -311,7 +311,7 @@ func (tx *Tx) ClaimDeliveriesPerHost(ctx context.Context, n int, lease time.Dura
 					WHERE state = 'pending' AND next_attempt_at <= ?2
 					AND host NOT IN (SELECT host FROM held WHERE n >= ?5)
 					ORDER BY next_attempt_at, id LIMIT ?6) d
-				LEFT JOIN held h ON h.host = d.host)
+				LEFT JOIN held h ON h.host = d.host) AS ranked
 			WHERE slot <= ?5 ORDER BY next_attempt_at, id LIMIT ?3)
 		RETURNING id, activity_id, inbox, host, attempts, created_at`,
 		ms(tx.now.Add(lease)), ms(tx.now), n, string(heldJSON), perHost, max(256, 8*n))

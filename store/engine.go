@@ -62,6 +62,8 @@ type engineQueries struct {
 	heldPairs func(n int) string
 	// joinSpaced aggregates text expr joined by single spaces.
 	joinSpaced func(expr string) string
+	// joinInOrder joins with the left table kept as the outer loop.
+	joinInOrder string
 	// insertOrder orders the rows of a table as they were inserted.
 	insertOrder string
 }

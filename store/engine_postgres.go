@@ -33,12 +33,12 @@ var postgresEngine = &engine{
 	createMigrations: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
 	migrationLock: `SELECT pg_advisory_xact_lock(7364584)`, // any number no one else uses
-	txOptions:    &sql.TxOptions{Isolation: sql.LevelSerializable},
-	retryable:    pgRetryable,
-	notifyCommit: `SELECT pg_notify('` + changesChannel + `', ?)`,
-	savepoint:    `SAVEPOINT pictor_guard`,
-	release:      `RELEASE SAVEPOINT pictor_guard`,
-	rollbackTo:   `ROLLBACK TO SAVEPOINT pictor_guard`,
+	txOptions:     &sql.TxOptions{Isolation: sql.LevelSerializable},
+	retryable:     pgRetryable,
+	notifyCommit:  `SELECT pg_notify('` + changesChannel + `', ?)`,
+	savepoint:     `SAVEPOINT pictor_guard`,
+	release:       `RELEASE SAVEPOINT pictor_guard`,
+	rollbackTo:    `ROLLBACK TO SAVEPOINT pictor_guard`,
 	watch: func(db *DB, _ time.Duration) func() {
 		return db.listenOtherWriters()
 	},
@@ -60,6 +60,7 @@ var postgresEngine = &engine{
 		joinSpaced: func(expr string) string { return `string_agg(` + expr + `, ' ')` },
 		// Rows of an insert-only table stay in insertion order on disk.
 		insertOrder: `ctid`,
+		joinInOrder: `JOIN`, // the planner orders joins by cost
 	},
 }
 

@@ -215,7 +215,7 @@ func (tx *Tx) FinishJob(ctx context.Context, id string, statusID int64) error {
 // not count as an attempt.
 func (tx *Tx) ReleaseJob(ctx context.Context, id string) error {
 	_, err := tx.tx.ExecContext(ctx, `UPDATE generation_jobs SET state = 'queued', lease_until = 0,
-		attempts = max(attempts - 1, 0) WHERE id = ? AND state = 'running'`, id)
+		attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = ? AND state = 'running'`, id)
 	if err != nil {
 		return fmt.Errorf("release job %s: %w", id, err)
 	}

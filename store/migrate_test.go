@@ -29,6 +29,7 @@ func schema(t *testing.T, db *DB) string {
 // A database built at each earlier version and then migrated has exactly
 // the schema of a fresh one (style.md §5).
 func TestMigrationsFromEveryVersion(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	fresh := openTest(t)
 	want := schema(t, fresh)

@@ -18,8 +18,12 @@ type numberedParams struct {
 	text string
 	// names maps each :name of the original text to its number.
 	names map[string]int
-	// n is the highest parameter number.
+	// n is the highest parameter number of the original text.
 	n int
+	// used lists, when the original text skips some numbers (SQLite
+	// ignores an unused argument, PostgreSQL cannot type it), the original
+	// number of each $N in text; nil when all of 1..n are used.
+	used []int
 }
 
 // rewriteParams rewrites query's parameters to `$N`, leaving string
@@ -31,6 +35,9 @@ func rewriteParams(query string) numberedParams {
 	b.Grow(len(query) + 16)
 	p := numberedParams{}
 	next := func() int { p.n++; return p.n }
+	// The text is written with the original numbers; params records where.
+	type param struct{ at, num int }
+	var params []param
 	for i := 0; i < len(query); {
 		c := query[i]
 		switch {
@@ -79,6 +86,7 @@ func rewriteParams(query string) numberedParams {
 				num = next()
 				p.names[name] = num
 			}
+			params = append(params, param{b.Len(), num})
 			b.WriteString("$" + strconv.Itoa(num))
 			i = j
 		case c == '?':
@@ -93,6 +101,7 @@ func rewriteParams(query string) numberedParams {
 			} else {
 				num = next()
 			}
+			params = append(params, param{b.Len(), num})
 			b.WriteString("$" + strconv.Itoa(num))
 			i = j
 		default:
@@ -101,6 +110,31 @@ func rewriteParams(query string) numberedParams {
 		}
 	}
 	p.text = b.String()
+	seen := make([]bool, p.n+1)
+	for _, q := range params {
+		seen[q.num] = true
+	}
+	renumber := make([]int, p.n+1)
+	for num := 1; num <= p.n; num++ {
+		if seen[num] {
+			p.used = append(p.used, num)
+			renumber[num] = len(p.used)
+		}
+	}
+	if len(p.used) == p.n {
+		p.used = nil
+		return p
+	}
+	// Number the used parameters 1..k; args passes only theirs.
+	var out strings.Builder
+	last := 0
+	for _, q := range params {
+		out.WriteString(p.text[last:q.at])
+		out.WriteString("$" + strconv.Itoa(renumber[q.num]))
+		last = q.at + 1 + len(strconv.Itoa(q.num))
+	}
+	out.WriteString(p.text[last:])
+	p.text = out.String()
 	return p
 }
 
@@ -141,21 +175,20 @@ func isIdentChar(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9')
 // args orders a call's arguments for the rewritten text: positional ones
 // by their ordinal, named ones by their name's number.
 func (p numberedParams) args(in []driver.NamedValue) ([]driver.NamedValue, error) {
-	if p.names == nil {
-		for _, a := range in {
-			if a.Name != "" {
-				return nil, fmt.Errorf("argument :%s is not in the statement", a.Name)
-			}
-		}
+	named := false
+	for _, a := range in {
+		named = named || a.Name != ""
+	}
+	if !named && p.used == nil {
 		return in, nil
 	}
-	out := make([]driver.NamedValue, max(p.n, len(in)))
+	out := make([]driver.NamedValue, p.n)
 	for _, a := range in {
 		pos := a.Ordinal
 		if a.Name != "" {
 			num, ok := p.names[a.Name]
 			if !ok {
-				return nil, fmt.Errorf("argument :%s is not in the statement", a.Name)
+				continue // SQLite ignores a named argument its text does not use
 			}
 			pos = num
 		}
@@ -163,6 +196,13 @@ func (p numberedParams) args(in []driver.NamedValue) ([]driver.NamedValue, error
 			return nil, fmt.Errorf("argument %d is out of range", pos)
 		}
 		out[pos-1] = driver.NamedValue{Ordinal: pos, Value: a.Value}
+	}
+	if p.used != nil {
+		picked := make([]driver.NamedValue, len(p.used))
+		for i, num := range p.used {
+			picked[i] = out[num-1]
+		}
+		out = picked
 	}
 	for i := range out {
 		out[i].Ordinal = i + 1

@@ -360,7 +360,7 @@ func (db *DB) NextPollWork(ctx context.Context) (time.Time, error) {
 	var next sql.NullInt64
 	err := db.read.QueryRowContext(ctx, `SELECT min(t) FROM (
 		SELECT min(update_due_at) AS t FROM polls WHERE update_due_at <> 0
-		UNION ALL SELECT min(expires_at) FROM polls WHERE expires_at <> 0 AND ended_at = 0)`).Scan(&next)
+		UNION ALL SELECT min(expires_at) FROM polls WHERE expires_at <> 0 AND ended_at = 0) AS due`).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next poll work: %w", err)
 	}

@@ -38,7 +38,7 @@ func (tx *Tx) UpsertFollow(ctx context.Context, f *Follow) error {
 	}
 	err := tx.tx.QueryRowContext(ctx, `INSERT INTO follows (`+followCols+`) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id, target_account_id) DO UPDATE SET uri = excluded.uri,
-			accepted = max(follows.accepted, excluded.accepted)
+			accepted = CASE WHEN excluded.accepted > follows.accepted THEN excluded.accepted ELSE follows.accepted END
 		RETURNING id, accepted`, f.ID, f.AccountID, f.TargetAccountID, f.URI, b2i(f.Accepted), ms(f.CreatedAt),
 	).Scan(&f.ID, &f.Accepted)
 	if err != nil {
@@ -254,7 +254,7 @@ func (tx *Tx) SetStatusTags(ctx context.Context, statusID int64, names []string)
 	for _, n := range names {
 		n = strings.ToLower(n)
 		var id int64
-		err := tx.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name
+		err := tx.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name
 			RETURNING id`, n).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert tag %s: %w", n, err)

@@ -339,7 +339,7 @@ func (p Page) where(col string) (cond string, args []any, order string) {
 		conds = append(conds, col+" > ?")
 		args = append(args, lower)
 	}
-	cond = "1"
+	cond = "1 = 1"
 	if len(conds) > 0 {
 		cond = strings.Join(conds, " AND ")
 	}

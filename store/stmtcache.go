@@ -271,7 +271,28 @@ func (c *paramConn) QueryContext(ctx context.Context, query string, args []drive
 	if err != nil {
 		return nil, err
 	}
-	return q.QueryContext(ctx, text, args)
+	rows, err := q.QueryContext(ctx, text, args)
+	if err != nil {
+		return nil, err
+	}
+	return intBoolRows{rows}, nil
+}
+
+// intBoolRows returns booleans as the integers 1 and 0, as SQLite does, so
+// that a boolean expression (EXISTS, a comparison) scans into an int on
+// either engine, and into a bool as before.
+type intBoolRows struct{ driver.Rows }
+
+func (r intBoolRows) Next(dest []driver.Value) error {
+	if err := r.Rows.Next(dest); err != nil {
+		return err
+	}
+	for i, v := range dest {
+		if b, ok := v.(bool); ok {
+			dest[i] = int64(b2i(b))
+		}
+	}
+	return nil
 }
 
 func (c *paramConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {

@@ -20,6 +20,32 @@ import (
 // otherwise they run on SQLite.
 var testEngine = os.Getenv("PICTOR_TEST_ENGINE")
 
+// pgTemplate is a migrated PostgreSQL database each test's is copied from.
+var pgTemplate string
+
+func TestMain(m *testing.M) {
+	if testEngine != "postgres" {
+		os.Exit(m.Run())
+	}
+	name, drop, err := pgtest.NewTemplate(func(url string) error {
+		db, err := OpenPostgres(context.Background(), url, Options{})
+		if err != nil {
+			return err
+		}
+		return db.Close()
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "migrated PostgreSQL template:", err)
+		os.Exit(1)
+	}
+	pgTemplate = name
+	code := m.Run()
+	if err := drop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
 func openTest(t *testing.T) *DB {
 	t.Helper()
 	return openTestOpts(t, Options{})
@@ -31,7 +57,7 @@ func openTestOpts(t *testing.T, opts Options) *DB {
 	var err error
 	switch testEngine {
 	case "postgres":
-		db, err = OpenPostgres(context.Background(), pgtest.NewDatabase(t), opts)
+		db, err = OpenPostgres(context.Background(), pgtest.NewDatabaseFrom(t, pgTemplate), opts)
 	case "", "sqlite":
 		db, err = Open(context.Background(), filepath.Join(t.TempDir(), "pictor.db"), opts)
 	default:
@@ -259,6 +285,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 // queryPlan returns the detail lines of SQLite's EXPLAIN QUERY PLAN for
 // query with args, for tests that a hot query stays on its indexes.
 func queryPlan(t *testing.T, db *DB, query string, args ...any) []string {
+	sqliteOnly(t)
 	t.Helper()
 	rows, err := db.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {

@@ -24,7 +24,7 @@ func (db *DB) TagByName(ctx context.Context, name string) (Tag, error) {
 // EnsureTag returns the hashtag with the (lower-cased) name, creating it.
 func (tx *Tx) EnsureTag(ctx context.Context, name string) (Tag, error) {
 	t := Tag{Name: name}
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name
 		RETURNING id`, name).Scan(&t.ID)
 	if err != nil {
 		return Tag{}, fmt.Errorf("ensure tag %s: %w", name, err)
