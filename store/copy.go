@@ -357,8 +357,18 @@ func pgCopyTables(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, tables []copyTab
 // as COPY sends them, so memory stays bounded whatever the table's size.
 func pgCopyTable(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, t copyTable, types map[string]string) (int64, error) {
 	quoted := make([]string, len(t.cols))
+	var blobs []int // columns whose NULL-ness is read apart
 	for i, c := range t.cols {
 		quoted[i] = `"` + c + `"`
+		if types[c] == "bytea" {
+			blobs = append(blobs, i)
+		}
+	}
+	// The driver returns an empty BLOB as a nil []byte, which pgx sends as
+	// NULL: the BLOB columns are read
+	// with whether they are NULL, so that x'' stays an empty value.
+	for _, i := range blobs {
+		quoted = append(quoted, `"`+t.cols[i]+`" IS NULL`)
 	}
 	q := `SELECT ` + strings.Join(quoted, ", ") + ` FROM "` + t.name + `"`
 	if t.byRowid {
@@ -372,10 +382,14 @@ func pgCopyTable(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, t copyTable, type
 	}
 	defer rows.Close()
 	src := &sqliteRowSource{rows: rows, table: t.name, cols: t.cols, vals: make([]any, len(t.cols)),
-		ptrs: make([]any, len(t.cols)), types: make([]string, len(t.cols))}
+		ptrs: make([]any, len(t.cols)+len(blobs)), types: make([]string, len(t.cols)), blobs: blobs,
+		isNull: make([]bool, len(blobs))}
 	for i, c := range t.cols {
 		src.ptrs[i] = &src.vals[i]
 		src.types[i] = types[c]
+	}
+	for j := range blobs {
+		src.ptrs[len(t.cols)+j] = &src.isNull[j]
 	}
 	n, err := ptx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, src)
 	if err != nil {
@@ -392,8 +406,11 @@ type sqliteRowSource struct {
 	cols  []string
 	types []string // PostgreSQL data types by column
 	vals  []any
-	ptrs  []any
-	err   error
+	// blobs are the indexes of BYTEA columns, isNull whether each is NULL.
+	blobs  []int
+	isNull []bool
+	ptrs   []any
+	err    error
 }
 
 func (s *sqliteRowSource) Next() bool {
@@ -411,6 +428,11 @@ func (s *sqliteRowSource) Next() bool {
 			return false
 		}
 		s.vals[i] = c
+	}
+	for j, i := range s.blobs {
+		if b, _ := s.vals[i].([]byte); b == nil && !s.isNull[j] {
+			s.vals[i] = []byte{}
+		}
 	}
 	return true
 }

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pictor-social/pictor/internal/testkit/pgtest"
 )
@@ -42,8 +44,17 @@ func copySource(t *testing.T) (path string, w world, poll Poll, st Status) {
 		if err := tx.InsertOutboxActivity(ctx0, &act); err != nil {
 			return err
 		}
-		_, err := tx.InsertDeliveries(ctx0, act.ID, []string{"https://there.test/inbox", "https://else.test/inbox"}, hostOfURL)
-		return err
+		if _, err := tx.InsertDeliveries(ctx0, act.ID, []string{"https://there.test/inbox", "https://else.test/inbox"}, hostOfURL); err != nil {
+			return err
+		}
+		for i, body := range []string{`{"type":"Like"}`, ``} {
+			it := InboxItem{ActivityID: fmt.Sprintf("https://there.test/like/%d", i), ActorURI: w.bob.URI, Body: []byte(body),
+				BodyHash: fmt.Sprint(i)}
+			if err := tx.InsertInboxItem(ctx0, &it, time.Hour); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -67,7 +78,7 @@ func TestCopyToPostgres(t *testing.T) {
 		t.Fatalf("report %+v, progress %v", rep, seen)
 	}
 	for _, name := range []string{"accounts", "users", "statuses", "home_feed", "polls", "poll_votes", "favourites",
-		"tags", "outbox_activities", "deliveries", "follows"} {
+		"tags", "outbox_activities", "deliveries", "follows", "inbox_items"} {
 		i := slices.IndexFunc(rep.Tables, func(ct CopyTable) bool { return ct.Name == name })
 		if i < 0 || rep.Tables[i].Source == 0 || rep.Tables[i].Source != rep.Tables[i].Target {
 			t.Errorf("table %s in the report: %+v", name, rep.Tables)
@@ -122,9 +133,17 @@ func TestCopyToPostgres(t *testing.T) {
 		if err := tx.InsertOutboxActivity(ctx, &act); err != nil {
 			return err
 		}
-		_, err := tx.InsertDeliveries(ctx, act.ID, []string{"https://there.test/inbox"}, hostOfURL)
-		return err
+		if _, err := tx.InsertDeliveries(ctx, act.ID, []string{"https://there.test/inbox"}, hostOfURL); err != nil {
+			return err
+		}
+		it := InboxItem{ActivityID: "https://there.test/like/new", ActorURI: w.bob.URI, Body: []byte(`{}`), BodyHash: "new"}
+		return tx.InsertInboxItem(ctx, &it, time.Hour)
 	})
+	// Empty bodies stay empty (the driver reads an empty BLOB as nil).
+	var empty int
+	if err := pg.read.QueryRowContext(ctx, `SELECT count(*) FROM inbox_items WHERE body = ''::bytea`).Scan(&empty); err != nil || empty != 1 {
+		t.Errorf("empty inbox bodies on PostgreSQL: %d %v", empty, err)
+	}
 
 	// The target now has rows: a second copy is refused and changes nothing.
 	if _, err := CopyToPostgres(ctx, path, url, nil); err == nil || !strings.Contains(err.Error(), "not empty") {
