@@ -270,3 +270,30 @@ func TestDBCopyThenServeOnPostgres(t *testing.T) {
 		t.Errorf("statuses_count after a new post: %v, was %v", field(me, "statuses_count"), was[1])
 	}
 }
+
+// `pictor db copy` refuses clearly without a target or a database, and
+// never prints the target's password.
+func TestDBCopyRefusals(t *testing.T) {
+	t.Setenv("PICTOR_DATABASE_URL", "")
+	cfg, _ := testConfig(t)
+	for _, args := range [][]string{{"db"}, {"db", "move"}, {"db", "copy", "extra", "--config", cfg}} {
+		if code, _, stderr := runCLI(t, "", args...); code != 2 || !strings.Contains(stderr, "usage: pictor db copy") {
+			t.Errorf("%v: %d %q", args, code, stderr)
+		}
+	}
+	if code, _, stderr := runCLI(t, "", "db", "copy", "--config", cfg); code != 1 || !strings.Contains(stderr, "--to postgres://") {
+		t.Errorf("no target: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "", "db", "copy", "--to", "postgres://127.0.0.1:1/x", "--config", cfg); code != 1 ||
+		!strings.Contains(stderr, "no SQLite database") {
+		t.Errorf("no database: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "", "user", "create", "alice", "--config", cfg); code != 0 {
+		t.Fatalf("user create: %q", stderr)
+	}
+	t.Setenv("PICTOR_DATABASE_URL", "postgres://pictor:s3cret-pw@127.0.0.1:1/x")
+	code, out, stderr := runCLI(t, "", "db", "copy", "--config", cfg)
+	if code != 1 || !strings.Contains(out+stderr, "127.0.0.1:1") || strings.Contains(out+stderr, "s3cret-pw") {
+		t.Errorf("unreachable target (from PICTOR_DATABASE_URL): %d\n%s%s", code, out, stderr)
+	}
+}
