@@ -528,6 +528,31 @@ func TestPostgresTriggersMatchSQLite(t *testing.T) {
 			"polls":   {"120 | 0"},
 			"options": {"120 | 0 | 0", "120 | 1 | 0"},
 		},
+	}, {
+		name: "follows of accounts that posted already; a remote account's media",
+		stmts: []string{
+			`INSERT INTO follows (id, account_id, target_account_id, accepted, created_at) VALUES (13, 1, 4, 1, 13)`,
+			`INSERT INTO follows (id, account_id, target_account_id, accepted, created_at) VALUES (14, 2, 1, 0, 14)`,
+			`UPDATE follows SET accepted = 1 WHERE id = 14`,
+			`INSERT INTO accounts (id, username, domain, uri, avatar_url, created_at, updated_at) VALUES
+				(5, 'erin', 'remote.example', 'https://remote.example/users/erin', 'https://remote.example/e.png', 1, 1)`,
+			`UPDATE accounts SET header_url = 'https://remote.example/eh.png' WHERE id = 5`,
+			`INSERT INTO media_attachments (id, account_id, remote_url, created_at) VALUES
+				(70, 5, 'https://remote.example/m.png', 1)`,
+			`INSERT INTO media_attachments (id, account_id, file_name, created_at) VALUES (71, 1, 'local.png', 1)`,
+		},
+		want: map[string][]string{
+			"counts": {"1 | 1 | 1 | 2 | 120", "2 | 0 | 1 | 0 | 0", "4 | 1 | 0 | 0 | 0"},
+			"home": {"1 | 103 | 4", "1 | 110 | 1", "1 | 111 | 2", "1 | 120 | 1",
+				"2 | 103 | 4", "2 | 110 | 1", "2 | 111 | 2", "2 | 120 | 1"},
+			"fetches": {
+				"attachment | 70 | https://remote.example/m.png |  | 0 | 0",
+				"avatar | 3 | https://remote.example/a2.png | a1.png | 0 | 0",
+				"avatar | 5 | https://remote.example/e.png |  | 0 | 0",
+				"header | 3 | https://remote.example/h1.png |  | 2 | 50",
+				"header | 5 | https://remote.example/eh.png |  | 0 | 0",
+			},
+		},
 	}}
 	ctx := context.Background()
 	for _, st := range steps {
