@@ -262,7 +262,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a *Account) error {
 		a.ActorType = "Person"
 	}
 	a.Domain = strings.ToLower(a.Domain)
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (`+placeholders(36)+`)`, a.args()...)
+	_, err := tx.execGuarded(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (`+placeholders(36)+`)`, a.args()...)
 	if isUnique(err) {
 		return ErrConflict
 	}

@@ -78,7 +78,7 @@ func (tx *Tx) SetMarker(ctx context.Context, accountID int64, timeline, lastRead
 
 // InsertBookmark bookmarks a status; bookmarking twice is harmless.
 func (tx *Tx) InsertBookmark(ctx context.Context, accountID, statusID int64) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO bookmarks (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?)`,
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		tx.NewID(tx.now), accountID, statusID, ms(tx.now))
 	if err != nil {
 		return fmt.Errorf("insert bookmark: %w", err)
@@ -96,7 +96,7 @@ func (tx *Tx) DeleteBookmark(ctx context.Context, accountID, statusID int64) err
 
 // InsertPin pins a status to its author's profile; pinning twice is harmless.
 func (tx *Tx) InsertPin(ctx context.Context, accountID, statusID int64) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO status_pins (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?)`,
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO status_pins (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		tx.NewID(tx.now), accountID, statusID, ms(tx.now))
 	if err != nil {
 		return fmt.Errorf("insert pin: %w", err)

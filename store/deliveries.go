@@ -37,15 +37,14 @@ func (tx *Tx) InsertOutboxActivity(ctx context.Context, a *OutboxActivity) error
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = tx.now
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO outbox_activities (uri, account_id, type, body, created_at)
-		VALUES (?, ?, ?, ?, ?)`, a.URI, a.AccountID, a.Type, a.Body, ms(a.CreatedAt))
+	err := tx.guard(ctx, func() error {
+		return tx.tx.QueryRowContext(ctx, `INSERT INTO outbox_activities (uri, account_id, type, body, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, a.URI, a.AccountID, a.Type, a.Body, ms(a.CreatedAt)).Scan(&a.ID)
+	})
 	if isUnique(err) {
 		return ErrConflict
 	}
 	if err != nil {
-		return fmt.Errorf("insert outbox activity %s: %w", a.URI, err)
-	}
-	if a.ID, err = res.LastInsertId(); err != nil {
 		return fmt.Errorf("insert outbox activity %s: %w", a.URI, err)
 	}
 	return nil
@@ -245,7 +244,7 @@ func (db *DB) DeliveryStats(ctx context.Context) (DeliveryStats, error) {
 // zero time when none is pending.
 func (db *DB) NextDeliveryDue(ctx context.Context) (time.Time, error) {
 	var next int64
-	err := db.read.QueryRowContext(ctx, `SELECT ifnull(min(next_attempt_at), 0) FROM deliveries WHERE state = 'pending'`).Scan(&next)
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(min(next_attempt_at), 0) FROM deliveries WHERE state = 'pending'`).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next delivery: %w", err)
 	}
@@ -302,12 +301,12 @@ func (tx *Tx) ClaimDeliveriesPerHost(ctx context.Context, n int, lease time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	rows, err := tx.tx.QueryContext(ctx, `WITH held (host, n) AS MATERIALIZED (SELECT key, value FROM json_each(?4))
+	rows, err := tx.tx.QueryContext(ctx, `WITH held (host, n) AS MATERIALIZED (`+tx.db.eng.q.heldPairs(4)+`)
 		UPDATE deliveries SET lease_until = ?1, next_attempt_at = ?1, attempts = attempts + 1
 		WHERE id IN (
 			SELECT id FROM (
 				SELECT d.id, d.next_attempt_at,
-					row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) + ifnull(h.n, 0) AS slot
+					row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) + COALESCE(h.n, 0) AS slot
 				FROM (SELECT id, host, next_attempt_at FROM deliveries
 					WHERE state = 'pending' AND next_attempt_at <= ?2
 					AND host NOT IN (SELECT host FROM held WHERE n >= ?5)

@@ -46,13 +46,10 @@ func (tx *Tx) InsertInboxItem(ctx context.Context, it *InboxItem, window time.Du
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("insert inbox item %s: %w", it.ActivityID, err)
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO inbox_items (activity_id, actor_uri, inbox_account_id, body, body_hash, undoes, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		it.ActivityID, it.ActorURI, nullID(it.InboxAccountID), it.Body, it.BodyHash, it.Undoes, ms(it.ReceivedAt))
+	err = tx.tx.QueryRowContext(ctx, `INSERT INTO inbox_items (activity_id, actor_uri, inbox_account_id, body, body_hash, undoes, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		it.ActivityID, it.ActorURI, nullID(it.InboxAccountID), it.Body, it.BodyHash, it.Undoes, ms(it.ReceivedAt)).Scan(&it.ID)
 	if err != nil {
-		return fmt.Errorf("insert inbox item %s: %w", it.ActivityID, err)
-	}
-	if it.ID, err = res.LastInsertId(); err != nil {
 		return fmt.Errorf("insert inbox item %s: %w", it.ActivityID, err)
 	}
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE inbox_items SET freed = 1
@@ -82,7 +79,7 @@ func (tx *Tx) PruneInboxItems(ctx context.Context, before time.Time) (int64, err
 func (tx *Tx) ClaimInboxItems(ctx context.Context, n int, lease time.Duration) ([]InboxItem, error) {
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE inbox_items SET lease_until = ?1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM inbox_items WHERE state = 'pending' AND lease_until <= ?2 ORDER BY id LIMIT ?3)
-		RETURNING id, activity_id, actor_uri, ifnull(inbox_account_id, 0), attempts, received_at`,
+		RETURNING id, activity_id, actor_uri, COALESCE(inbox_account_id, 0), attempts, received_at`,
 		ms(tx.now.Add(lease)), ms(tx.now), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim inbox items: %w", err)

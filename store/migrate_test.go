@@ -11,7 +11,7 @@ import (
 
 // schema returns the database's DDL, normalised, for comparison.
 func schema(t *testing.T, db *DB) string {
-	rows, err := db.read.QueryContext(context.Background(), `SELECT type, name, ifnull(sql, '') FROM sqlite_master
+	rows, err := db.read.QueryContext(context.Background(), `SELECT type, name, COALESCE(sql, '') FROM sqlite_master
 		WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name`)
 	if err != nil {
 		t.Fatal(err)
@@ -32,14 +32,14 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 	ctx := context.Background()
 	fresh := openTest(t)
 	want := schema(t, fresh)
-	list, err := loadMigrations()
+	list, err := loadMigrations(sqliteEngine.migrations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range list {
 		// A new file migrated only as far as version m.
 		path := filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", m.version))
-		partial := &DB{clock: time.Now, ids: NewIDGen(), changes: &changeLog{}, accounts: newAccountCache()}
+		partial := &DB{eng: sqliteEngine, clock: time.Now, ids: NewIDGen(), changes: &changeLog{}, accounts: newAccountCache()}
 		var err error
 		partial.write, partial.read, err = openPools(path, nil)
 		if err != nil {

@@ -34,7 +34,7 @@ func (tx *Tx) EnsureTag(ctx context.Context, name string) (Tag, error) {
 
 // FollowTag makes accountID follow the hashtag; following again is harmless.
 func (tx *Tx) FollowTag(ctx context.Context, accountID, tagID int64) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO tag_follows (id, account_id, tag_id, created_at) VALUES (?, ?, ?, ?)`,
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO tag_follows (id, account_id, tag_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		tx.NewID(tx.now), accountID, tagID, ms(tx.now))
 	if err != nil {
 		return fmt.Errorf("follow tag %d: %w", tagID, err)

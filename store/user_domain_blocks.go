@@ -16,8 +16,8 @@ func domainBlockedIDs(viewerExpr string) string {
 // InsertUserDomainBlock records that accountID blocks domain (lower-case
 // host); inserted is false when it was blocked already.
 func (tx *Tx) InsertUserDomainBlock(ctx context.Context, accountID int64, domain string) (inserted bool, err error) {
-	res, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_domain_blocks (id, account_id, domain, created_at)
-		VALUES (?, ?, ?, ?)`, tx.NewID(tx.now), accountID, domain, ms(tx.now))
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO user_domain_blocks (id, account_id, domain, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, tx.NewID(tx.now), accountID, domain, ms(tx.now))
 	if err != nil {
 		return false, fmt.Errorf("insert domain block %s: %w", domain, err)
 	}
