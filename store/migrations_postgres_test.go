@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/pictor-social/pictor/internal/testkit/pgtest"
 )
 
 // The PostgreSQL schema (migrations_postgres/) translates the SQLite one
@@ -62,20 +62,6 @@ func TestPostgresMigrationFilesMatchSQLite(t *testing.T) {
 	}
 }
 
-// pgSchemaURL returns PICTOR_TEST_POSTGRES, skipping the test without it
-// (failing it under PICTOR_E2E=1, where e2e/test.sh starts a server).
-func pgSchemaURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("PICTOR_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("PICTOR_E2E") == "1" {
-			t.Fatal("PICTOR_E2E=1 but PICTOR_TEST_POSTGRES is not set: the PostgreSQL schema is untested")
-		}
-		t.Skip("PICTOR_TEST_POSTGRES is not set")
-	}
-	return u
-}
-
 // pgSchemaDatabases returns an SQLite database in a temp file and a fresh
 // PostgreSQL database, each migrated by its own folder's files in order.
 func pgSchemaDatabases(t *testing.T) (lite, pg *sql.DB) {
@@ -86,33 +72,16 @@ func pgSchemaDatabases(t *testing.T) (lite, pg *sql.DB) {
 }
 
 // pgSchemaEmptyDatabases returns an empty SQLite database in a temp file and
-// a fresh, empty PostgreSQL database, dropped when the test ends.
+// a fresh, empty PostgreSQL database (pgtest.NewDatabase: skipped without
+// PICTOR_TEST_POSTGRES, failed under PICTOR_E2E=1).
 func pgSchemaEmptyDatabases(t *testing.T) (lite, pg *sql.DB) {
 	t.Helper()
-	ctx := context.Background()
-	cfg, err := pgx.ParseConfig(pgSchemaURL(t))
+	cfg, err := pgx.ParseConfig(pgtest.NewDatabase(t))
 	if err != nil {
-		t.Fatalf("PICTOR_TEST_POSTGRES: %v", err)
-	}
-	admin := stdlib.OpenDB(*cfg)
-	t.Cleanup(func() { admin.Close() })
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)
 	}
-	name := "pictor_schema_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Database = name
 	pg = stdlib.OpenDB(*cfg)
-	t.Cleanup(func() {
-		pg.Close()
-		if _, err := admin.ExecContext(context.Background(), `DROP DATABASE `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-
+	t.Cleanup(func() { pg.Close() })
 	lite, err = sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "schema.db")+"?_pragma=foreign_keys(1)")
 	if err != nil {
 		t.Fatal(err)
