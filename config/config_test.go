@@ -72,6 +72,10 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"bad database driver", "[database]\ndriver = \"mysql\"\n", "driver"},
 		{"postgres without url", "[database]\ndriver = \"postgres\"\n", "postgres:// URL"},
 		{"negative pool", "[database]\npool_size = -1\n", "pool_size"},
+		{"bad assistant backend", "[assistant]\nbackend = \"gpt\"\n", "[assistant] backend"},
+		{"bad assistant profile", "[assistant]\nprofile = \"localai\"\n", "[assistant] profile"},
+		{"negative assistant quota", "[assistant]\nsuggestions_per_day = -1\n", "quotas"},
+		{"no assistant timeout", "[assistant]\ntimeout = \"0s\"\n", "timeout"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -91,8 +95,8 @@ func TestAPIKeyFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Generation.OpenAI.APIKey != "sk-test" {
-		t.Fatalf("key = %q", f.Generation.OpenAI.APIKey)
+	if f.Generation.OpenAI.APIKey != "sk-test" || f.Assistant.APIKey != "sk-test" {
+		t.Fatalf("keys = %q, %q", f.Generation.OpenAI.APIKey, f.Assistant.APIKey)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -40,6 +41,9 @@ type DB struct {
 	ids   *IDGen
 
 	writeMu sync.Mutex // serialises Write so a busy writer never spins
+	// writeRetries counts Write functions run again after a serialization
+	// failure (PostgreSQL, with other processes writing).
+	writeRetries atomic.Int64
 
 	changes  *changeLog     // rows of cached tables the running Write changed
 	accounts *accountCache  // invalidated from changes after each Write
@@ -78,6 +82,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := seedFromTemplate(ctx, abs); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if _, err := SecureFiles(abs); err != nil {
@@ -223,6 +230,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		if err == nil || db.eng.retryable == nil || !db.eng.retryable(err) || attempt == maxWriteAttempts {
 			return err
 		}
+		db.writeRetries.Add(1)
 		if !sleepCtx(ctx, jitter(time.Duration(attempt)*10*time.Millisecond)) {
 			return err
 		}
@@ -230,7 +238,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // maxWriteAttempts bounds the runs of one Write's function.
-const maxWriteAttempts = 8
+const maxWriteAttempts = 10
 
 func (db *DB) writeOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	// Whatever the outcome, the cached rows this transaction touched go once
@@ -297,6 +305,10 @@ func (tx *Tx) guard(ctx context.Context, f func() error) error {
 	}
 	return nil
 }
+
+// WriteRetries returns how many times a Write's function ran again after a
+// serialization failure since the DB was opened.
+func (db *DB) WriteRetries() int64 { return db.writeRetries.Load() }
 
 // dropChanged removes from the caches the rows the last write changed.
 func (db *DB) dropChanged() {

@@ -79,7 +79,8 @@ func (tx *Tx) InsertDeliveries(ctx context.Context, activityID int64, inboxes []
 // never drops them.
 func (tx *Tx) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]Delivery, error) {
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?1, next_attempt_at = ?1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?2 ORDER BY next_attempt_at, id LIMIT ?3)
+		WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?2 ORDER BY next_attempt_at, id LIMIT ?3`+
+		tx.db.eng.q.skipLocked+`)
 		RETURNING id, activity_id, inbox, host, attempts, created_at`, ms(tx.now.Add(lease)), ms(tx.now), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
@@ -310,7 +311,7 @@ func (tx *Tx) ClaimDeliveriesPerHost(ctx context.Context, n int, lease time.Dura
 				FROM (SELECT id, host, next_attempt_at FROM deliveries
 					WHERE state = 'pending' AND next_attempt_at <= ?2
 					AND host NOT IN (SELECT host FROM held WHERE n >= ?5)
-					ORDER BY next_attempt_at, id LIMIT ?6) d
+					ORDER BY next_attempt_at, id LIMIT ?6`+tx.db.eng.q.skipLocked+`) d
 				LEFT JOIN held h ON h.host = d.host) AS ranked
 			WHERE slot <= ?5 ORDER BY next_attempt_at, id LIMIT ?3)
 		RETURNING id, activity_id, inbox, host, attempts, created_at`,

@@ -62,6 +62,10 @@ type engineQueries struct {
 	heldPairs func(n int) string
 	// joinSpaced aggregates text expr joined by single spaces.
 	joinSpaced func(expr string) string
+	// skipLocked ends the SELECT (with its LIMIT) that picks queue rows to
+	// claim: on PostgreSQL, rows another process's open claim holds are
+	// passed over instead of waited for.
+	skipLocked string
 	// joinInOrder joins with the left table kept as the outer loop.
 	joinInOrder string
 	// insertOrder orders the rows of a table as they were inserted.

@@ -60,6 +60,7 @@ var postgresEngine = &engine{
 		joinSpaced: func(expr string) string { return `string_agg(` + expr + `, ' ')` },
 		// Rows of an insert-only table stay in insertion order on disk.
 		insertOrder: `ctid`,
+		skipLocked:  ` FOR UPDATE SKIP LOCKED`,
 		joinInOrder: `JOIN`, // the planner orders joins by cost
 	},
 }

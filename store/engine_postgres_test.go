@@ -58,7 +58,7 @@ func TestPostgresWriteRetriesSerializationFailures(t *testing.T) {
 	if err := a.read.QueryRowContext(ctx, `SELECT reason FROM domain_blocks WHERE domain = ?`, "x.example").Scan(&reason); err != nil {
 		t.Fatal(err)
 	}
-	if attempts != 2 || hooks != 1 || reason != "start+b+a" {
+	if attempts != 2 || hooks != 1 || reason != "start+b+a" || a.WriteRetries() != 1 {
 		t.Fatalf("attempts %d, after-commit hooks %d, reason %q; want 2, 1, start+b+a", attempts, hooks, reason)
 	}
 	// A function's own error is not retried.
@@ -116,10 +116,114 @@ func TestPostgresRefusesSQLiteTools(t *testing.T) {
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"postgres://u:secret@db.example:5432/pictor?sslmode=require": "postgres://u@db.example:5432/pictor?sslmode=require",
-		"postgres://db.example/pictor?password=secret&sslmode=off":  "postgres://db.example/pictor?sslmode=off",
+		"postgres://db.example/pictor?password=secret&sslmode=off":   "postgres://db.example/pictor?sslmode=off",
 	} {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Several processes claim from the same queues: a claim held open by one
+// does not block another's, which takes other rows (FOR UPDATE SKIP
+// LOCKED), and two handles claiming at once until a queue is drained never
+// get the same item and leave none behind.
+func TestPostgresConcurrentClaimsNeverShareAnItem(t *testing.T) {
+	const items = 120
+	ctx := context.Background()
+	ids := func(ds []Delivery) []int64 {
+		out := make([]int64, len(ds))
+		for i, d := range ds {
+			out[i] = d.ID
+		}
+		return out
+	}
+	var inboxes []string
+	for i := range items {
+		inboxes = append(inboxes, fmt.Sprintf("https://h%d.example/inbox/%d", i%7, i))
+	}
+	queues := []struct {
+		name  string
+		fill  func(t *testing.T, db *DB)
+		claim func(tx *Tx) ([]int64, error)
+	}{
+		{"deliveries", func(t *testing.T, db *DB) { queueDeliveries(t, db, inboxes) }, func(tx *Tx) ([]int64, error) {
+			ds, err := tx.ClaimDeliveries(ctx, 5, time.Hour)
+			return ids(ds), err
+		}},
+		{"deliveries per host", func(t *testing.T, db *DB) { queueDeliveries(t, db, inboxes) }, func(tx *Tx) ([]int64, error) {
+			ds, err := tx.ClaimDeliveriesPerHost(ctx, 5, time.Hour, 3, nil)
+			return ids(ds), err
+		}},
+		{"inbox", func(t *testing.T, db *DB) {
+			mustWrite(t, db, func(tx *Tx) error {
+				for i := range items {
+					it := InboxItem{ActivityID: fmt.Sprintf("https://x.example/a/%d", i), ActorURI: "https://x.example/u",
+						Body: []byte("{}"), BodyHash: fmt.Sprint(i)}
+					if err := tx.InsertInboxItem(ctx, &it, time.Hour); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}, func(tx *Tx) ([]int64, error) {
+			its, err := tx.ClaimInboxItems(ctx, 5, time.Hour)
+			out := make([]int64, len(its))
+			for i, it := range its {
+				out[i] = it.ID
+			}
+			return out, err
+		}},
+	}
+	for _, q := range queues {
+		t.Run(q.name, func(t *testing.T) {
+			a, b := openPostgresPair(t)
+			q.fill(t, a)
+			seen := map[int64]string{}
+			take := func(who string, got []int64) {
+				for _, id := range got {
+					if prev, ok := seen[id]; ok {
+						t.Errorf("item %d claimed by %s and %s", id, prev, who)
+					}
+					seen[id] = who
+				}
+			}
+			// Both drain the rest at once.
+			results := make(chan []int64)
+			errs := make(chan error, 2)
+			for _, db := range []*DB{a, b} {
+				go func() {
+					var mine []int64
+					for {
+						var got []int64
+						err := db.Write(ctx, func(tx *Tx) error {
+							var err error
+							got, err = q.claim(tx)
+							return err
+						})
+						if err != nil {
+							errs <- err
+							results <- mine
+							return
+						}
+						if len(got) == 0 {
+							results <- mine
+							return
+						}
+						mine = append(mine, got...)
+					}
+				}()
+			}
+			take("a", <-results)
+			take("b", <-results)
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			if len(seen) != items {
+				t.Fatalf("%d of %d items claimed", len(seen), items)
+			}
+			t.Logf("claims rerun after serialization failures: %d + %d", a.WriteRetries(), b.WriteRetries())
+		})
 	}
 }

@@ -33,6 +33,7 @@ var sqliteEngine = &engine{
 		heldPairs:   func(n int) string { return fmt.Sprintf(`SELECT key, value FROM json_each(?%d)`, n) },
 		joinSpaced:  func(expr string) string { return `group_concat(` + expr + `, ' ')` },
 		insertOrder: `rowid`,
+		skipLocked:  ``,           // one writer at a time: nothing to skip
 		joinInOrder: `CROSS JOIN`, // SQLite's planner never reorders a CROSS JOIN
 	},
 }

@@ -78,7 +78,8 @@ func (tx *Tx) PruneInboxItems(ctx context.Context, before time.Time) (int64, err
 // with InboxItemBody, outside the write transaction.
 func (tx *Tx) ClaimInboxItems(ctx context.Context, n int, lease time.Duration) ([]InboxItem, error) {
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE inbox_items SET lease_until = ?1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM inbox_items WHERE state = 'pending' AND lease_until <= ?2 ORDER BY id LIMIT ?3)
+		WHERE id IN (SELECT id FROM inbox_items WHERE state = 'pending' AND lease_until <= ?2 ORDER BY id LIMIT ?3`+
+		tx.db.eng.q.skipLocked+`)
 		RETURNING id, activity_id, actor_uri, COALESCE(inbox_account_id, 0), attempts, received_at`,
 		ms(tx.now.Add(lease)), ms(tx.now), n)
 	if err != nil {

@@ -140,13 +140,13 @@ func (db *DB) JobByID(ctx context.Context, id string) (Job, error) {
 // ErrNotFound when nothing is due.
 func (tx *Tx) ClaimJob(ctx context.Context, lease time.Duration) (Job, error) {
 	return tx.claimJob(ctx, `SELECT id FROM generation_jobs WHERE state IN ('queued', 'running') AND lease_until <= ?2
-		ORDER BY created_at, id LIMIT 1`, lease)
+		ORDER BY created_at, id LIMIT 1`+tx.db.eng.q.skipLocked, lease)
 }
 
 // ClaimJobByID leases the job id like ClaimJob, if it is due; else ErrNotFound.
 func (tx *Tx) ClaimJobByID(ctx context.Context, id string, lease time.Duration) (Job, error) {
 	return tx.claimJob(ctx, `SELECT id FROM generation_jobs WHERE id = ?3 AND state IN ('queued', 'running')
-		AND lease_until <= ?2`, lease, id)
+		AND lease_until <= ?2`+tx.db.eng.q.skipLocked, lease, id)
 }
 
 func (tx *Tx) claimJob(ctx context.Context, pick string, lease time.Duration, args ...any) (Job, error) {

@@ -2,20 +2,21 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/pictor-social/pictor/internal/testkit/pgtest"
 )
 
 // The PostgreSQL schema (migrations_postgres/) translates the SQLite one
@@ -61,60 +62,54 @@ func TestPostgresMigrationFilesMatchSQLite(t *testing.T) {
 	}
 }
 
-// pgSchemaURL returns PICTOR_TEST_POSTGRES, skipping the test without it
-// (failing it under PICTOR_E2E=1, where e2e/test.sh starts a server).
-func pgSchemaURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("PICTOR_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("PICTOR_E2E") == "1" {
-			t.Fatal("PICTOR_E2E=1 but PICTOR_TEST_POSTGRES is not set: the PostgreSQL schema is untested")
-		}
-		t.Skip("PICTOR_TEST_POSTGRES is not set")
-	}
-	return u
-}
-
 // pgSchemaDatabases returns an SQLite database in a temp file and a fresh
 // PostgreSQL database, each migrated by its own folder's files in order.
 func pgSchemaDatabases(t *testing.T) (lite, pg *sql.DB) {
 	t.Helper()
-	ctx := context.Background()
-	cfg, err := pgx.ParseConfig(pgSchemaURL(t))
-	if err != nil {
-		t.Fatalf("PICTOR_TEST_POSTGRES: %v", err)
-	}
-	admin := stdlib.OpenDB(*cfg)
-	t.Cleanup(func() { admin.Close() })
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	name := "pictor_schema_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Database = name
-	pg = stdlib.OpenDB(*cfg)
-	t.Cleanup(func() {
-		pg.Close()
-		if _, err := admin.ExecContext(context.Background(), `DROP DATABASE `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
+	lite, pg = pgSchemaEmptyDatabases(t)
+	pgSchemaMigrate(t, lite, pg, 0, 1<<30)
+	return lite, pg
+}
 
+// pgSchemaEmptyDatabases returns an empty SQLite database in a temp file and
+// a fresh, empty PostgreSQL database (pgtest.NewDatabase: skipped without
+// PICTOR_TEST_POSTGRES, failed under PICTOR_E2E=1).
+func pgSchemaEmptyDatabases(t *testing.T) (lite, pg *sql.DB) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg = stdlib.OpenDB(*cfg)
+	t.Cleanup(func() { pg.Close() })
 	lite, err = sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "schema.db")+"?_pragma=foreign_keys(1)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	lite.SetMaxOpenConns(1)
 	t.Cleanup(func() { lite.Close() })
+	return lite, pg
+}
 
+// pgSchemaMigrate applies the migrations numbered from through to (both
+// included) to each database from its own folder, in order, each file in
+// its own transaction as the store applies them.
+func pgSchemaMigrate(t *testing.T, lite, pg *sql.DB, from, to int) {
+	t.Helper()
+	ctx := context.Background()
 	for _, m := range []struct {
 		db  *sql.DB
 		dir string
 	}{{lite, "migrations"}, {pg, "migrations_postgres"}} {
 		for _, f := range pgSchemaFiles(t, m.dir) {
+			num, _, _ := strings.Cut(f, "_")
+			v, err := strconv.Atoi(num)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", m.dir, f, err)
+			}
+			if v < from || v > to {
+				continue
+			}
 			body, err := os.ReadFile(filepath.Join(m.dir, f))
 			if err != nil {
 				t.Fatal(err)
@@ -133,7 +128,6 @@ func pgSchemaDatabases(t *testing.T) (lite, pg *sql.DB) {
 			}
 		}
 	}
-	return lite, pg
 }
 
 // pgSchemaRows runs q and returns its rows, each as " | "-joined text.
@@ -528,27 +522,125 @@ func TestPostgresTriggersMatchSQLite(t *testing.T) {
 			"polls":   {"120 | 0"},
 			"options": {"120 | 0 | 0", "120 | 1 | 0"},
 		},
+	}, {
+		name: "follows of accounts that posted already; a remote account's media",
+		stmts: []string{
+			`INSERT INTO follows (id, account_id, target_account_id, accepted, created_at) VALUES (13, 1, 4, 1, 13)`,
+			`INSERT INTO follows (id, account_id, target_account_id, accepted, created_at) VALUES (14, 2, 1, 0, 14)`,
+			`UPDATE follows SET accepted = 1 WHERE id = 14`,
+			`INSERT INTO accounts (id, username, domain, uri, avatar_url, created_at, updated_at) VALUES
+				(5, 'erin', 'remote.example', 'https://remote.example/users/erin', 'https://remote.example/e.png', 1, 1)`,
+			`UPDATE accounts SET header_url = 'https://remote.example/eh.png' WHERE id = 5`,
+			`INSERT INTO media_attachments (id, account_id, remote_url, created_at) VALUES
+				(70, 5, 'https://remote.example/m.png', 1)`,
+			`INSERT INTO media_attachments (id, account_id, file_name, created_at) VALUES (71, 1, 'local.png', 1)`,
+		},
+		want: map[string][]string{
+			"counts": {"1 | 1 | 1 | 2 | 120", "2 | 0 | 1 | 0 | 0", "4 | 1 | 0 | 0 | 0"},
+			"home": {"1 | 103 | 4", "1 | 110 | 1", "1 | 111 | 2", "1 | 120 | 1",
+				"2 | 103 | 4", "2 | 110 | 1", "2 | 111 | 2", "2 | 120 | 1"},
+			"fetches": {
+				"attachment | 70 | https://remote.example/m.png |  | 0 | 0",
+				"avatar | 3 | https://remote.example/a2.png | a1.png | 0 | 0",
+				"avatar | 5 | https://remote.example/e.png |  | 0 | 0",
+				"header | 3 | https://remote.example/h1.png |  | 2 | 50",
+				"header | 5 | https://remote.example/eh.png |  | 0 | 0",
+			},
+		},
 	}}
-	ctx := context.Background()
 	for _, st := range steps {
-		for _, q := range st.stmts {
-			for _, e := range []struct {
-				name string
-				db   *sql.DB
-			}{{"SQLite", lite}, {"PostgreSQL", pg}} {
-				if _, err := e.db.ExecContext(ctx, q); err != nil {
-					t.Fatalf("%s: %s: %s: %v", st.name, e.name, q, err)
-				}
-			}
-		}
-		for _, p := range pgSchemaProbes {
-			l, g := pgSchemaRows(t, lite, p.query), pgSchemaRows(t, pg, p.query)
-			if !slices.Equal(l, g) {
-				t.Errorf("after %q, %s differ:\nSQLite:     %q\nPostgreSQL: %q", st.name, p.name, l, g)
-			}
-			if want, ok := st.want[p.name]; ok && !slices.Equal(l, want) {
-				t.Errorf("after %q, %s = %q, want %q", st.name, p.name, l, want)
+		pgSchemaExec(t, lite, pg, st.name, st.stmts)
+		pgSchemaCompare(t, lite, pg, st.name, st.want)
+	}
+}
+
+// pgSchemaExec runs each statement on both databases.
+func pgSchemaExec(t *testing.T, lite, pg *sql.DB, step string, stmts []string) {
+	t.Helper()
+	for _, q := range stmts {
+		for _, e := range []struct {
+			name string
+			db   *sql.DB
+		}{{"SQLite", lite}, {"PostgreSQL", pg}} {
+			if _, err := e.db.ExecContext(context.Background(), q); err != nil {
+				t.Fatalf("%s: %s: %s: %v", step, e.name, q, err)
 			}
 		}
 	}
+}
+
+// pgSchemaCompare asks both databases every probe and reports where they
+// differ, or where SQLite's answer is not the wanted one.
+func pgSchemaCompare(t *testing.T, lite, pg *sql.DB, step string, want map[string][]string) {
+	t.Helper()
+	for _, p := range pgSchemaProbes {
+		l, g := pgSchemaRows(t, lite, p.query), pgSchemaRows(t, pg, p.query)
+		if !slices.Equal(l, g) {
+			t.Errorf("after %q, %s differ:\nSQLite:     %q\nPostgreSQL: %q", step, p.name, l, g)
+		}
+		if w, ok := want[p.name]; ok && !slices.Equal(l, w) {
+			t.Errorf("after %q, %s = %q, want %q", step, p.name, l, w)
+		}
+	}
+}
+
+// TestPostgresBackfillsMatchSQLite fills the tables that later migrations
+// derive rows from (home feeds in 0003, the media queue in 0011, direct
+// threads and conversations in 0012, the inbox copy in 0018, account counts
+// in 0019 and 0020), applies those migrations on both engines and compares
+// the rows they wrote; an inbox item stored after 0018 gets the next id on
+// both.
+func TestPostgresBackfillsMatchSQLite(t *testing.T) {
+	lite, pg := pgSchemaEmptyDatabases(t)
+	pgSchemaMigrate(t, lite, pg, 0, 2)
+	pgSchemaExec(t, lite, pg, "data before 0003", []string{
+		`INSERT INTO accounts (id, username, domain, uri, created_at, updated_at) VALUES
+			(1, 'alice', '', 'https://local.example/users/alice', 1, 1),
+			(2, 'bob', '', 'https://local.example/users/bob', 1, 1)`,
+		`INSERT INTO accounts (id, username, domain, uri, avatar_url, header_url, avatar_file, created_at, updated_at) VALUES
+			(3, 'carol', 'remote.example', 'https://remote.example/users/carol', 'https://remote.example/a.png',
+				'https://remote.example/h.png', '', 1, 1),
+			(4, 'dave', 'other.example', 'https://other.example/users/dave', 'https://other.example/a.png', '',
+				'cached.png', 1, 1)`,
+		`INSERT INTO users (account_id, password_hash, created_at) VALUES (1, 'x', 1), (2, 'x', 1)`,
+		`INSERT INTO follows (id, account_id, target_account_id, accepted, created_at) VALUES
+			(10, 1, 3, 1, 1), (11, 2, 1, 1, 1), (12, 3, 1, 1, 1), (13, 2, 4, 0, 1)`,
+		`INSERT INTO statuses (id, uri, account_id, local, visibility, in_reply_to_id, reblog_of_id, created_at,
+			deleted_at) VALUES
+			(100, 'https://remote.example/s/100', 3, 0, 'public', NULL, NULL, 100, 0),
+			(101, 'https://local.example/s/101', 1, 1, 'public', NULL, NULL, 101, 0),
+			(102, 'https://local.example/s/102', 1, 1, 'direct', NULL, NULL, 102, 0),
+			(103, 'https://local.example/s/103', 2, 1, 'direct', 102, NULL, 103, 0),
+			(104, 'https://local.example/s/104', 1, 1, 'public', NULL, 100, 104, 0),
+			(105, 'https://local.example/s/105', 1, 1, 'public', NULL, NULL, 105, 500),
+			(106, 'https://remote.example/s/106', 3, 0, 'direct', NULL, NULL, 106, 0)`,
+		`INSERT INTO mentions (status_id, account_id) VALUES (102, 2), (103, 1), (106, 1)`,
+	})
+	pgSchemaMigrate(t, lite, pg, 3, 17)
+	pgSchemaExec(t, lite, pg, "an inbox item before 0018", []string{
+		`INSERT INTO inbox_items (id, activity_id, actor_uri, body, received_at) VALUES
+			(5, 'https://remote.example/a/1', 'https://remote.example/users/carol', 'x', 1)`,
+	})
+	pgSchemaMigrate(t, lite, pg, 18, 1<<30)
+	pgSchemaExec(t, lite, pg, "an inbox item after 0018", []string{
+		`INSERT INTO inbox_items (activity_id, actor_uri, body, received_at) VALUES
+			('https://remote.example/a/2', 'https://remote.example/users/carol', 'y', 2)`,
+	})
+	const inbox = `SELECT id, activity_id, body_hash, undoes, freed, state FROM inbox_items ORDER BY id`
+	l, g := pgSchemaRows(t, lite, inbox), pgSchemaRows(t, pg, inbox)
+	want := []string{"5 | https://remote.example/a/1 |  |  | 0 | pending", "6 | https://remote.example/a/2 |  |  | 0 | pending"}
+	if !slices.Equal(l, want) || !slices.Equal(g, want) {
+		t.Errorf("inbox items:\nSQLite:     %q\nPostgreSQL: %q\nwant:       %q", l, g, want)
+	}
+	pgSchemaCompare(t, lite, pg, "all migrations over existing rows", map[string][]string{
+		"home": {"1 | 100 | 3", "1 | 101 | 1", "1 | 102 | 1", "1 | 104 | 1", "1 | 105 | 1",
+			"2 | 101 | 1", "2 | 103 | 2", "2 | 104 | 1", "2 | 105 | 1"},
+		"threads":       {"102 | 102", "103 | 102", "106 | 106"},
+		"conversations": {"1 | 102 | 103 | 0", "1 | 106 | 106 | 0", "2 | 102 | 103 | 0"},
+		"counts":        {"1 | 2 | 1 | 3 | 104", "2 | 0 | 1 | 1 | 103", "3 | 1 | 1 | 0 | 0", "4 | 0 | 0 | 0 | 0"},
+		"fetches": {
+			"avatar | 3 | https://remote.example/a.png |  | 0 | 0",
+			"header | 3 | https://remote.example/h.png |  | 0 | 0",
+		},
+	})
 }

@@ -143,7 +143,8 @@ type PushDelivery struct {
 // due again, so a crash delays a push but does not drop it.
 func (tx *Tx) ClaimPushDeliveries(ctx context.Context, n int, lease time.Duration) ([]PushDelivery, error) {
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE push_deliveries SET next_at = ?1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM push_deliveries WHERE next_at <= ?2 ORDER BY next_at, id LIMIT ?3)
+		WHERE id IN (SELECT id FROM push_deliveries WHERE next_at <= ?2 ORDER BY next_at, id LIMIT ?3`+
+		tx.db.eng.q.skipLocked+`)
 		RETURNING id, subscription_id, notification_id, attempts`, ms(tx.now.Add(lease)), ms(tx.now), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim push deliveries: %w", err)

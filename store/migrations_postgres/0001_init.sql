@@ -25,6 +25,12 @@
 --   - INSERT OR IGNORE is ON CONFLICT DO NOTHING, ifnull is coalesce, scalar
 --     max(a, b) is GREATEST, instr is strpos, IS NOT is IS DISTINCT FROM.
 --   - WITHOUT ROWID tables are plain tables.
+--   - Text compares and sorts by the database's collation, and lower() folds
+--     by its LC_CTYPE. SQLite compares bytes and lower() folds ASCII only, so
+--     a database created with LC_COLLATE 'C' and LC_CTYPE 'C' (or C.UTF-8
+--     for the order) behaves as SQLite does; under C.UTF-8 lower() also folds
+--     non-ASCII letters, so accounts_username_domain treats 'Ä' and 'ä' as
+--     one, which SQLite does not.
 
 -- Core schema: accounts (local and remote), statuses, media, social graph,
 -- notifications, the inbox and the delivery queue.
