@@ -43,8 +43,9 @@ var ErrDatabaseInUse = errors.New("the database is in use by another process")
 //
 // During the copy the target's own triggers are disabled (the rows they
 // would derive, such as denormalised counters and home feeds, are copied
-// as they are) and its foreign keys are deferred and checked once every
-// table is in; identity sequences are then moved past the largest id.
+// as they are) and its foreign keys are dropped, then added again (and so
+// checked) once every table is in; identity sequences are then moved past
+// the largest id.
 func CopyToPostgres(ctx context.Context, path, dstURL string, progress func(CopyTable)) (CopyReport, error) {
 	var rep CopyReport
 	// Before this process opens the file: closing any descriptor of it
@@ -228,8 +229,8 @@ func pgColumns(ctx context.Context, tx pgx.Tx, table string) (map[string]string,
 	return types, nil
 }
 
-// pgForeignKey is a foreign key that the copy defers.
-type pgForeignKey struct{ table, name string }
+// pgForeignKey is a foreign key that the copy drops and adds again.
+type pgForeignKey struct{ table, name, def string }
 
 // pgCopyTables copies tables from stx into ptx and verifies the counts.
 func pgCopyTables(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, tables []copyTable, rep *CopyReport,
@@ -258,17 +259,19 @@ func pgCopyTables(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, tables []copyTab
 		}
 	}
 
-	// Foreign keys are checked once, at the end: statuses refer to
-	// statuses, so no table order satisfies them row by row.
-	rows, err := ptx.Query(ctx, `SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c
-		WHERE c.contype = 'f' AND NOT c.condeferrable AND c.connamespace = current_schema()::regnamespace
+	// Foreign keys are dropped for the copy and added again once every
+	// table is in, as pg_restore does: adding one checks the whole table
+	// in one join instead of a trigger per row, and statuses refer to
+	// statuses, so no table order would satisfy them row by row anyway.
+	rows, err := ptx.Query(ctx, `SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+		FROM pg_constraint c WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace
 		ORDER BY 1, 2`)
 	if err != nil {
 		return fmt.Errorf("copy: list foreign keys: %w", err)
 	}
 	var fks []pgForeignKey
 	var fk pgForeignKey
-	if _, err := pgx.ForEachRow(rows, []any{&fk.table, &fk.name}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&fk.table, &fk.name, &fk.def}, func() error {
 		fks = append(fks, fk)
 		return nil
 	}); err != nil {
@@ -276,9 +279,8 @@ func pgCopyTables(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, tables []copyTab
 	}
 	for _, fk := range fks {
 		// conrelid::regclass::text is already quoted where needed.
-		if _, err := ptx.Exec(ctx, `ALTER TABLE `+fk.table+` ALTER CONSTRAINT `+pgx.Identifier{fk.name}.Sanitize()+
-			` DEFERRABLE INITIALLY DEFERRED`); err != nil {
-			return fmt.Errorf("copy: defer foreign key %s: %w", fk.name, err)
+		if _, err := ptx.Exec(ctx, `ALTER TABLE `+fk.table+` DROP CONSTRAINT `+pgx.Identifier{fk.name}.Sanitize()); err != nil {
+			return fmt.Errorf("copy: drop foreign key %s for the copy: %w", fk.name, err)
 		}
 	}
 	// The copied rows already hold what the triggers would derive.
@@ -315,13 +317,10 @@ func pgCopyTables(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, tables []copyTab
 		rep.Rows += n
 	}
 
-	if _, err := ptx.Exec(ctx, `SET CONSTRAINTS ALL IMMEDIATE`); err != nil {
-		return fmt.Errorf("copy: the copied rows break a foreign key: %w", err)
-	}
 	for _, fk := range fks {
-		if _, err := ptx.Exec(ctx, `ALTER TABLE `+fk.table+` ALTER CONSTRAINT `+pgx.Identifier{fk.name}.Sanitize()+
-			` NOT DEFERRABLE`); err != nil {
-			return fmt.Errorf("copy: restore foreign key %s: %w", fk.name, err)
+		if _, err := ptx.Exec(ctx, `ALTER TABLE `+fk.table+` ADD CONSTRAINT `+pgx.Identifier{fk.name}.Sanitize()+
+			` `+fk.def); err != nil {
+			return fmt.Errorf("copy: the copied rows break foreign key %s (%s): %w", fk.name, fk.def, err)
 		}
 	}
 	for _, t := range tables {
