@@ -194,6 +194,51 @@ func TestCopyToPostgresLeavesNothingOnFailure(t *testing.T) {
 	}
 }
 
+// TestCopyToPostgresChecksForeignKeys: a favourite of a status that does
+// not exist (left by SQLite with foreign keys off) fails the copy when the
+// keys are added back, naming the key, and leaves no rows.
+func TestCopyToPostgresChecksForeignKeys(t *testing.T) {
+	ctx := context.Background()
+	path, w, _, _ := copySource(t)
+	lite, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := lite.write.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`PRAGMA foreign_keys = OFF`,
+		`INSERT INTO favourites (id, account_id, status_id, uri, created_at) VALUES (1, ` + fmt.Sprint(w.dave.ID) + `, 12345, '', 1)`,
+		`PRAGMA foreign_keys = ON`} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	conn.Close()
+	lite.Close()
+	url := pgtest.NewDatabase(t)
+	if _, err := CopyToPostgres(ctx, path, url, nil); err == nil || !strings.Contains(err.Error(), "favourites") ||
+		!strings.Contains(err.Error(), "foreign key") {
+		t.Fatalf("copy of a dangling reference: %v", err)
+	}
+	pg, err := OpenPostgres(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	var n int
+	if err := pg.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM favourites)`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("rows left after a failed copy: %d %v", n, err)
+	}
+	// The foreign keys are all still there after the rollback.
+	var fks int
+	if err := pg.read.QueryRowContext(ctx, `SELECT count(*) FROM pg_constraint WHERE contype = 'f'
+		AND connamespace = current_schema()::regnamespace`).Scan(&fks); err != nil || fks < 50 {
+		t.Fatalf("foreign keys after a failed copy: %d %v", fks, err)
+	}
+}
+
 // TestCopyRefusesADatabaseInUse: while another process (here this test
 // binary run as a helper) has the SQLite file open, as pictor serve does,
 // the copy is refused before anything is read or written.
