@@ -283,6 +283,29 @@ func pgCopyTables(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, tables []copyTab
 			return fmt.Errorf("copy: drop foreign key %s for the copy: %w", fk.name, err)
 		}
 	}
+	// Likewise the indexes that back no constraint: building one from the
+	// full table is faster than inserting every row into it.
+	rows, err = ptx.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+		JOIN pg_class c ON c.oid = i.indexrelid
+		WHERE c.relnamespace = current_schema()::regnamespace
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+		ORDER BY 1`)
+	if err != nil {
+		return fmt.Errorf("copy: list indexes: %w", err)
+	}
+	var indexes [][2]string
+	var ix [2]string
+	if _, err := pgx.ForEachRow(rows, []any{&ix[0], &ix[1]}, func() error {
+		indexes = append(indexes, ix)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("copy: list indexes: %w", err)
+	}
+	for _, ix := range indexes {
+		if _, err := ptx.Exec(ctx, `DROP INDEX `+ix[0]); err != nil {
+			return fmt.Errorf("copy: drop index %s for the copy: %w", ix[0], err)
+		}
+	}
 	// The copied rows already hold what the triggers would derive.
 	// (Not session_replication_role, which needs a superuser; the table
 	// owner, who just migrated them, may disable its triggers.)
@@ -317,6 +340,11 @@ func pgCopyTables(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, tables []copyTab
 		rep.Rows += n
 	}
 
+	for _, ix := range indexes {
+		if _, err := ptx.Exec(ctx, ix[1]); err != nil {
+			return fmt.Errorf("copy: build index %s: %w", ix[0], err)
+		}
+	}
 	for _, fk := range fks {
 		if _, err := ptx.Exec(ctx, `ALTER TABLE `+fk.table+` ADD CONSTRAINT `+pgx.Identifier{fk.name}.Sanitize()+
 			` `+fk.def); err != nil {
