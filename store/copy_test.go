@@ -116,6 +116,15 @@ func TestCopyToPostgres(t *testing.T) {
 			t.Errorf("%s: bob's status counts %+v %v", db.Engine(), c, err)
 		}
 	}
+	// The copy put back every index, key and trigger it set aside.
+	fresh0, err := OpenPostgres(ctx, pgtest.NewDatabase(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh0.Close()
+	if got, want := pgSchemaDump(t, pg), pgSchemaDump(t, fresh0); got != want {
+		t.Errorf("schema after the copy differs from a freshly migrated one:\n%s\nwant\n%s", got, want)
+	}
 	// Identity sequences were moved: PostgreSQL numbers new rows past the copied ones.
 	var old, fresh Tag
 	mustWrite(t, pg, func(tx *Tx) (err error) {
@@ -292,4 +301,30 @@ func TestHoldDatabaseOpen(t *testing.T) {
 	defer db.Close()
 	os.Stdout.WriteString("open\n")
 	bufio.NewReader(os.Stdin).ReadString('\n')
+}
+
+// pgSchemaDump lists a PostgreSQL database's indexes, constraints and
+// triggers (with whether each is enabled).
+func pgSchemaDump(t *testing.T, db *DB) string {
+	t.Helper()
+	rows, err := db.read.QueryContext(context.Background(), `
+		SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = current_schema()
+		UNION ALL SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+			FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+		UNION ALL SELECT 'trigger ' || tgrelid::regclass::text || ' ' || tgname || ' ' || tgenabled
+			FROM pg_trigger WHERE NOT tgisinternal
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
 }
