@@ -311,7 +311,7 @@ func pgSchemaDump(t *testing.T, db *DB) string {
 		SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = current_schema()
 		UNION ALL SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
 			FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
-		UNION ALL SELECT 'trigger ' || tgrelid::regclass::text || ' ' || tgname || ' ' || tgenabled
+		UNION ALL SELECT 'trigger ' || tgrelid::regclass::text || ' ' || tgname || ' ' || tgenabled::text
 			FROM pg_trigger WHERE NOT tgisinternal
 		ORDER BY 1`)
 	if err != nil {
