@@ -39,7 +39,8 @@ var ErrDatabaseInUse = errors.New("the database is in use by another process")
 // target with its schema but no rows and the copy can simply run again.
 // SQLite's write lock is held for the whole copy, so the copy is one
 // consistent state and nothing can write meanwhile. progress, when set, is
-// called after each table.
+// called as each table is copied (Target is then the rows COPY wrote; the
+// report's counts are read back once everything is in).
 //
 // During the copy the target's own triggers are disabled (the rows they
 // would derive, such as denormalised counters and home feeds, are copied
@@ -338,6 +339,9 @@ func pgCopyTables(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, tables []copyTab
 		}
 		rep.Tables = append(rep.Tables, ct)
 		rep.Rows += n
+		if progress != nil {
+			progress(CopyTable{Name: t.name, Source: ct.Source, Target: n})
+		}
 	}
 
 	for _, ix := range indexes {
@@ -363,9 +367,6 @@ func pgCopyTables(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, tables []copyTab
 	for i, t := range rep.Tables {
 		if err := ptx.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{t.Name}.Sanitize()).Scan(&rep.Tables[i].Target); err != nil {
 			return fmt.Errorf("copy: count %s in PostgreSQL: %w", t.Name, err)
-		}
-		if progress != nil {
-			progress(rep.Tables[i])
 		}
 	}
 	var bad []string
