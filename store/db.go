@@ -196,9 +196,10 @@ func (db *DB) NewID(t time.Time) int64 { return db.ids.Next(t) }
 // Tx is a write transaction. Its methods may be called only inside the
 // function passed to DB.Write.
 type Tx struct {
-	tx  *sql.Tx
-	db  *DB
-	now time.Time
+	tx   *sql.Tx
+	conn *sql.Conn // the connection tx runs on
+	db   *DB
+	now  time.Time
 	// afterCommit hooks run once the transaction has committed.
 	afterCommit []func()
 }
@@ -245,11 +246,16 @@ func (db *DB) writeOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	// it has ended (dropping an unchanged row is harmless), before Write
 	// returns and before any after-commit hook runs.
 	defer db.dropChanged()
-	sqlTx, err := db.write.BeginTx(ctx, db.eng.txOptions)
+	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, db: db, now: db.Now()}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, db.eng.txOptions)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, conn: conn, db: db, now: db.Now()}
 	if err := fn(tx); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
@@ -268,6 +274,31 @@ func (db *DB) writeOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	db.dropChanged()
 	for _, f := range tx.afterCommit {
 		f()
+	}
+	return nil
+}
+
+// claimFirst lowers the isolation of a transaction whose first statement is
+// a queue claim to what the claim needs (engine.claimIsolation); later in a
+// transaction it does nothing.
+func (tx *Tx) claimFirst(ctx context.Context) error {
+	if tx.db.eng.q.claimIsolation == "" {
+		return nil
+	}
+	fresh := false
+	if err := tx.conn.Raw(func(dc any) error {
+		if pc, ok := dc.(*paramConn); ok {
+			fresh = pc.fresh
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("claim: %w", err)
+	}
+	if !fresh {
+		return nil
+	}
+	if _, err := tx.tx.ExecContext(ctx, tx.db.eng.q.claimIsolation); err != nil {
+		return fmt.Errorf("claim isolation: %w", err)
 	}
 	return nil
 }

@@ -78,6 +78,9 @@ func (tx *Tx) InsertDeliveries(ctx context.Context, activityID int64, inboxes []
 // another worker then retries the rows, so a crash delays deliveries but
 // never drops them.
 func (tx *Tx) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]Delivery, error) {
+	if err := tx.claimFirst(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?1, next_attempt_at = ?1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?2 ORDER BY next_attempt_at, id LIMIT ?3`+
 		tx.db.eng.q.skipLocked+`)
@@ -301,6 +304,9 @@ func (tx *Tx) ClaimDeliveriesPerHost(ctx context.Context, n int, lease time.Dura
 	heldJSON, err := json.Marshal(held)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	if err := tx.claimFirst(ctx); err != nil {
+		return nil, err
 	}
 	rows, err := tx.tx.QueryContext(ctx, `WITH held (host, n) AS MATERIALIZED (`+tx.db.eng.q.heldPairs(4)+`)
 		UPDATE deliveries SET lease_until = ?1, next_attempt_at = ?1, attempts = attempts + 1

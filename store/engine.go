@@ -62,6 +62,11 @@ type engineQueries struct {
 	heldPairs func(n int) string
 	// joinSpaced aggregates text expr joined by single spaces.
 	joinSpaced func(expr string) string
+	// claimIsolation, when set, runs before a queue claim that is its
+	// transaction's first statement: a claim that passes over locked rows
+	// needs no more than READ COMMITTED, and SERIALIZABLE would make
+	// concurrent claimers fail (and rerun) on each other's reads.
+	claimIsolation string
 	// skipLocked ends the SELECT (with its LIMIT) that picks queue rows to
 	// claim: on PostgreSQL, rows another process's open claim holds are
 	// passed over instead of waited for.

@@ -59,9 +59,10 @@ var postgresEngine = &engine{
 		},
 		joinSpaced: func(expr string) string { return `string_agg(` + expr + `, ' ')` },
 		// Rows of an insert-only table stay in insertion order on disk.
-		insertOrder: `ctid`,
-		skipLocked:  ` FOR UPDATE SKIP LOCKED`,
-		joinInOrder: `JOIN`, // the planner orders joins by cost
+		insertOrder:    `ctid`,
+		skipLocked:     ` FOR UPDATE SKIP LOCKED`,
+		claimIsolation: `SET TRANSACTION ISOLATION LEVEL READ COMMITTED`,
+		joinInOrder:    `JOIN`, // the planner orders joins by cost
 	},
 }
 

@@ -129,7 +129,9 @@ func TestRedactURL(t *testing.T) {
 // LOCKED), and two handles claiming at once until a queue is drained never
 // get the same item and leave none behind.
 func TestPostgresConcurrentClaimsNeverShareAnItem(t *testing.T) {
-	const items = 120
+	// More than the per-host claim's window of candidates (256), which an
+	// open claim holds until it commits.
+	const items = 300
 	ctx := context.Background()
 	ids := func(ds []Delivery) []int64 {
 		out := make([]int64, len(ds))
@@ -148,11 +150,11 @@ func TestPostgresConcurrentClaimsNeverShareAnItem(t *testing.T) {
 		claim func(tx *Tx) ([]int64, error)
 	}{
 		{"deliveries", func(t *testing.T, db *DB) { queueDeliveries(t, db, inboxes) }, func(tx *Tx) ([]int64, error) {
-			ds, err := tx.ClaimDeliveries(ctx, 5, time.Hour)
+			ds, err := tx.ClaimDeliveries(ctx, 10, time.Hour)
 			return ids(ds), err
 		}},
 		{"deliveries per host", func(t *testing.T, db *DB) { queueDeliveries(t, db, inboxes) }, func(tx *Tx) ([]int64, error) {
-			ds, err := tx.ClaimDeliveriesPerHost(ctx, 5, time.Hour, 3, nil)
+			ds, err := tx.ClaimDeliveriesPerHost(ctx, 10, time.Hour, 3, nil)
 			return ids(ds), err
 		}},
 		{"inbox", func(t *testing.T, db *DB) {
@@ -167,7 +169,7 @@ func TestPostgresConcurrentClaimsNeverShareAnItem(t *testing.T) {
 				return nil
 			})
 		}, func(tx *Tx) ([]int64, error) {
-			its, err := tx.ClaimInboxItems(ctx, 5, time.Hour)
+			its, err := tx.ClaimInboxItems(ctx, 10, time.Hour)
 			out := make([]int64, len(its))
 			for i, it := range its {
 				out[i] = it.ID
@@ -188,6 +190,21 @@ func TestPostgresConcurrentClaimsNeverShareAnItem(t *testing.T) {
 					seen[id] = who
 				}
 			}
+			// b claims while a's claim is still open, and takes other rows.
+			var held, other []int64
+			mustWrite(t, a, func(tx *Tx) error {
+				var err error
+				if held, err = q.claim(tx); err != nil {
+					return err
+				}
+				mustWrite(t, b, func(tx *Tx) error { other, err = q.claim(tx); return err })
+				return nil
+			})
+			if len(held) == 0 || len(other) == 0 {
+				t.Fatalf("open claim got %v, the other handle's %v", held, other)
+			}
+			take("a (open)", held)
+			take("b (beside)", other)
 			// Both drain the rest at once.
 			results := make(chan []int64)
 			errs := make(chan error, 2)

@@ -77,6 +77,9 @@ func (tx *Tx) PruneInboxItems(ctx context.Context, before time.Time) (int64, err
 // items come without Body: bodies of up to a megabyte each are read later
 // with InboxItemBody, outside the write transaction.
 func (tx *Tx) ClaimInboxItems(ctx context.Context, n int, lease time.Duration) ([]InboxItem, error) {
+	if err := tx.claimFirst(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE inbox_items SET lease_until = ?1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM inbox_items WHERE state = 'pending' AND lease_until <= ?2 ORDER BY id LIMIT ?3`+
 		tx.db.eng.q.skipLocked+`)

@@ -150,6 +150,9 @@ func (tx *Tx) ClaimJobByID(ctx context.Context, id string, lease time.Duration) 
 }
 
 func (tx *Tx) claimJob(ctx context.Context, pick string, lease time.Duration, args ...any) (Job, error) {
+	if err := tx.claimFirst(ctx); err != nil {
+		return Job{}, err
+	}
 	q := `UPDATE generation_jobs SET state = 'running', lease_until = ?1, attempts = attempts + 1,
 		started_at = CASE WHEN started_at = 0 THEN ?2 ELSE started_at END
 		WHERE id = (` + pick + `) RETURNING ` + jobCols

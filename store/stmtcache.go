@@ -242,6 +242,9 @@ func (r *cachedRows) Close() error {
 type paramConn struct {
 	driver.Conn
 	texts map[string]numberedParams
+	// fresh is set while the open transaction has run no statement yet
+	// (Tx.claimFirst may still choose its isolation).
+	fresh bool
 }
 
 // maxRewrittenTexts bounds paramConn's memory of texts; past it, it starts over.
@@ -267,6 +270,7 @@ func (c *paramConn) QueryContext(ctx context.Context, query string, args []drive
 	if !ok {
 		return nil, driver.ErrSkip
 	}
+	c.fresh = false
 	text, args, err := c.rewrite(query, args)
 	if err != nil {
 		return nil, err
@@ -300,6 +304,7 @@ func (c *paramConn) ExecContext(ctx context.Context, query string, args []driver
 	if !ok {
 		return nil, driver.ErrSkip
 	}
+	c.fresh = false
 	text, args, err := c.rewrite(query, args)
 	if err != nil {
 		return nil, err
@@ -318,7 +323,9 @@ func (c *paramConn) PrepareContext(ctx context.Context, query string) (driver.St
 }
 
 func (c *paramConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	tx, err := c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	c.fresh = err == nil
+	return tx, err
 }
 
 func (c *paramConn) Ping(ctx context.Context) error {
