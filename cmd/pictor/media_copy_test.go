@@ -114,6 +114,15 @@ func TestMediaCopyToS3(t *testing.T) {
 			t.Fatalf("%s after the switch: %d, %d bytes (was %d)", u, code, len(body), len(before[u]))
 		}
 	}
+
+	// A backup of an instance on S3 names the bucket instead of warning
+	// that every file is missing.
+	appendFile(t, cfg, "[media]\nstorage = \"s3\"\n")
+	backupDir := filepath.Join(t.TempDir(), "backup")
+	if code, out, errOut := runCLI(t, "", "backup", backupDir, "--config", cfg); code != 0 ||
+		!strings.Contains(out, "S3 bucket \""+b.Name+"\"") || strings.Contains(out, "missing") {
+		t.Fatalf("backup on s3: %d %q %q", code, out, errOut)
+	}
 }
 
 func appendFile(t *testing.T, path, text string) {
