@@ -30,10 +30,10 @@ var storageFactories = []struct {
 	{"s3", func(t *testing.T) Storage { return newS3(t) }},
 }
 
-func newS3(t *testing.T) *S3 {
+func newS3(t testing.TB) *S3 {
 	t.Helper()
 	b := s3test.New(t)
-	s, err := NewS3(t.Context(), S3Options{Endpoint: b.Endpoint, Region: b.Region, Bucket: b.Name,
+	s, err := NewS3(context.Background(), S3Options{Endpoint: b.Endpoint, Region: b.Region, Bucket: b.Name,
 		PathStyle: true, AccessKey: b.AccessKey, SecretKey: b.SecretKey, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
