@@ -78,6 +78,10 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			"PICTOR_S3_SECRET_KEY"},
 		{"s3 bad public_url", "[media]\nstorage = \"s3\"\n[media.s3]\nendpoint = \"https://s3.example\"\nbucket = \"b\"\n" +
 			"access_key = \"a\"\nsecret_key = \"b\"\npublic_url = \"cdn.example\"\n", "public_url"},
+		{"bad assistant backend", "[assistant]\nbackend = \"gpt\"\n", "[assistant] backend"},
+		{"bad assistant profile", "[assistant]\nprofile = \"localai\"\n", "[assistant] profile"},
+		{"negative assistant quota", "[assistant]\nsuggestions_per_day = -1\n", "quotas"},
+		{"no assistant timeout", "[assistant]\ntimeout = \"0s\"\n", "timeout"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,7 +120,7 @@ func TestAPIKeyFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Generation.OpenAI.APIKey != "sk-test" {
-		t.Fatalf("key = %q", f.Generation.OpenAI.APIKey)
+	if f.Generation.OpenAI.APIKey != "sk-test" || f.Assistant.APIKey != "sk-test" {
+		t.Fatalf("keys = %q, %q", f.Generation.OpenAI.APIKey, f.Assistant.APIKey)
 	}
 }
