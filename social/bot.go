@@ -128,6 +128,16 @@ func (b *Bot) TakeMentions(ctx context.Context, hub *pubsub.Hub, wake func() <-c
 	return nil
 }
 
+// TakeNew is one round of TakeMentions: it hands the mentions after the
+// cursor (at most a batch) to take and returns how many it read.
+func (b *Bot) TakeNew(ctx context.Context, take func(context.Context, Mention) error) (int, error) {
+	bot, err := b.Account(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return b.mentionStep(ctx, bot, take)
+}
+
 func (b *Bot) waitForMention(ctx context.Context, sub *pubsub.Subscription, wake <-chan struct{}, botID int64) {
 	t := time.NewTimer(botPoll)
 	defer t.Stop()
