@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/internal/pubsub"
 	"github.com/pictor-social/pictor/store"
 )
@@ -41,9 +42,14 @@ type Bot struct {
 	s    *Service
 	spec BotSpec
 
-	mu   sync.Mutex
-	acct store.Account
+	mu       sync.Mutex
+	acct     store.Account
+	failures map[int64]int // mention notification id -> failed takes in a row
 }
+
+// maxTakeFailures is how often taking one mention may fail before the bot
+// moves past it.
+const maxTakeFailures = 3
 
 // botBatch is how many mentions a bot reads at once.
 const botBatch = 20
@@ -58,7 +64,7 @@ func (s *Service) NewBot(spec BotSpec) *Bot {
 	if spec.Log == nil {
 		spec.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Bot{s: s, spec: spec}
+	return &Bot{s: s, spec: spec, failures: make(map[int64]int)}
 }
 
 // Username returns the bot's username.
@@ -184,8 +190,22 @@ func (b *Bot) mentionStep(ctx context.Context, bot store.Account, take func(cont
 			if ctx.Err() != nil {
 				return 0, ctx.Err() // stopping: take it again on the next start
 			}
-			b.spec.Log.Warn("bot mention", "bot", b.spec.Username, "status_id", n.StatusID, "err", err)
+			// An internal failure (the store) is likely passing: the mention is
+			// taken again on the next round, and skipped only after it failed
+			// maxTakeFailures times in a row, so one bad mention cannot stop
+			// the bot for good. A refusal (an apperr) is final at once.
+			b.mu.Lock()
+			b.failures[n.ID]++
+			tries := b.failures[n.ID]
+			b.mu.Unlock()
+			b.spec.Log.Warn("bot mention", "bot", b.spec.Username, "status_id", n.StatusID, "tries", tries, "err", err)
+			if _, permanent := apperr.As(err); !permanent && tries < maxTakeFailures {
+				return 0, err
+			}
 		}
+		b.mu.Lock()
+		delete(b.failures, n.ID)
+		b.mu.Unlock()
 		wctx := context.WithoutCancel(ctx)
 		err = b.s.db.Write(wctx, func(tx *store.Tx) error {
 			return tx.SetSetting(wctx, b.spec.CursorKey, strconv.FormatInt(n.ID, 10))
