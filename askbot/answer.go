@@ -156,33 +156,50 @@ const system = `You are the assistant bot of a fediverse (Mastodon-compatible) s
 	`{"answer": "...", "draw": "..."}.`
 
 // request builds the chat request: the thread the requester may see, oldest
-// first, then the question.
+// first, then the question, each post with its images' descriptions.
 func (s *Service) request(ctx context.Context, q question, text string) (assistant.Request, error) {
 	ancestors, err := s.db.Ancestors(ctx, q.st, s.opts.ThreadPosts)
 	if err != nil {
 		return assistant.Request{}, err
 	}
-	req := assistant.Request{System: fmt.Sprintf(system, s.answerLimit(q, 0)), JSON: true, MaxTokens: answerTokens}
+	var posts []store.Status
 	for _, a := range ancestors {
 		ok, err := s.visible(ctx, q.requester.ID, a)
 		if err != nil {
 			return assistant.Request{}, err
 		}
-		if !ok {
+		if ok {
+			posts = append(posts, a)
+		}
+	}
+	q.st.Text = text
+	posts = append(posts, q.st)
+	ids := make([]int64, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
+	}
+	extras, err := s.db.StatusExtrasByIDs(ctx, ids)
+	if err != nil {
+		return assistant.Request{}, err
+	}
+	req := assistant.Request{System: fmt.Sprintf(system, s.answerLimit(q, 0)), JSON: true, MaxTokens: answerTokens}
+	for _, p := range posts {
+		var alts []string
+		for _, m := range extras[p.ID].Media {
+			if d := strings.TrimSpace(m.Description); d != "" {
+				alts = append(alts, d)
+			}
+		}
+		if p.AccountID == q.bot.ID {
+			req.Messages = append(req.Messages, assistant.Message{Role: assistant.RoleAssistant, Text: postText(p, "", alts)})
 			continue
 		}
-		if a.AccountID == q.bot.ID {
-			req.Messages = append(req.Messages, assistant.Message{Role: assistant.RoleAssistant, Text: postText(a, "")})
-			continue
-		}
-		author, err := s.db.AccountByID(ctx, a.AccountID)
+		author, err := s.db.AccountByID(ctx, p.AccountID)
 		if err != nil {
 			return assistant.Request{}, err
 		}
-		req.Messages = append(req.Messages, assistant.Message{Role: assistant.RoleUser, Text: postText(a, "@"+author.Acct())})
+		req.Messages = append(req.Messages, assistant.Message{Role: assistant.RoleUser, Text: postText(p, "@"+author.Acct(), alts)})
 	}
-	q.st.Text = text
-	req.Messages = append(req.Messages, assistant.Message{Role: assistant.RoleUser, Text: postText(q.st, "@"+q.requester.Acct())})
 	return req, nil
 }
 
@@ -197,8 +214,9 @@ func (s *Service) visible(ctx context.Context, requesterID int64, st store.Statu
 	return !blocked, err
 }
 
-// postText renders a post for the model: its author, content warning and text.
-func postText(st store.Status, author string) string {
+// postText renders a post for the model: its author, content warning, text
+// and image descriptions.
+func postText(st store.Status, author string, alts []string) string {
 	var b strings.Builder
 	if author != "" {
 		b.WriteString(author + ": ")
@@ -211,6 +229,9 @@ func postText(st store.Status, author string) string {
 		text = social.PlainText(st.Content)
 	}
 	b.WriteString(strings.TrimSpace(text))
+	for _, d := range alts {
+		b.WriteString(" [image: " + d + "]")
+	}
 	return b.String()
 }
 

@@ -359,6 +359,20 @@ func TestDrawThis(t *testing.T) {
 	// The question is answered once: a second round changes nothing.
 	e.work(t, e.bot)
 	e.one(t, q)
+
+	// A follow-up in the thread sends the bot's answer as the assistant's
+	// turn, with the image's description.
+	q2 := e.post(t, alice, social.Draft{Text: "@ask nice, what breed is it?", Visibility: store.VisibilityUnlisted,
+		InReplyToID: r.ID})
+	e.fake.QueueChat(fakeopenai.AskAnswer("A red fox is a wild canid, not a breed.", ""))
+	e.work(t, e.bot)
+	calls := e.fake.RequestsTo(fakeopenai.ChatPath)
+	got := calls[len(calls)-1].Chat()
+	if len(got.Texts) != 3 || !strings.Contains(got.Texts[1], "Here is a red fox") ||
+		!strings.Contains(got.Texts[1], "[image: AI-generated image") || !strings.HasPrefix(got.Texts[2], "@alice: nice, what breed") {
+		t.Errorf("follow-up request texts %q", got.Texts)
+	}
+	e.one(t, q2)
 }
 
 // A process that dies while answering leaves its lease; after it lapses a
