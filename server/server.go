@@ -55,7 +55,9 @@ type Server struct {
 	DB     *store.DB
 	Fed    *activitypub.Federation
 	Social *social.Service
-	Files  *media.Files
+	// Files is where media files live: data_dir/media or the S3 bucket
+	// ([media] storage, server/storage.go).
+	Files  media.Storage
 	Hub    *pubsub.Hub
 	Gen    *genimage.Service
 	Log    *slog.Logger
@@ -127,11 +129,9 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	ua := fmt.Sprintf("Pictor/%s (+%s)", Version, cfg.BaseURL())
 	s.Client = safehttp.New(safehttp.Options{AllowPrivate: cfg.Federation.AllowPrivateAddresses,
 		Timeout: cfg.Federation.FetchTimeout.Duration, RootCAs: opts.RootCAs, UserAgent: ua})
-	files, err := media.NewFiles(filepath.Join(cfg.DataDir, "media"))
-	if err != nil {
+	if s.Files, err = openStorage(ctx, cfg, opts.RootCAs); err != nil {
 		return err
 	}
-	s.Files = files
 	s.MediaBudget = media.NewBudget(cfg.Media.DecodeMemory, cfg.Media.DecodeWait.Duration)
 	s.wireMediaCache()
 	fo := cfg.Federation
@@ -142,7 +142,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		DeliveryTimeout: fo.DeliveryTimeout.Duration, RetryFor: fo.RetryFor.Duration,
 		UnreachableAfter: fo.UnreachableAfter.Duration, ActorCacheFor: fo.ActorCacheFor.Duration,
 		UserAgent: ua, AllowPrivate: fo.AllowPrivateAddresses, Version: Version,
-		PollUpdateDelay: fo.PollUpdateDelay.Duration,
+		PollUpdateDelay: fo.PollUpdateDelay.Duration, MediaURL: mediaBaseURL(cfg),
 	})
 	if err != nil {
 		return err
