@@ -20,7 +20,7 @@ func (s *Service) generate(ctx context.Context, j *store.Job) error {
 	defer cancel()
 	req := Request{Prompt: j.Prompt, NegativePrompt: j.NegativePrompt, Seed: j.Seed, Size: j.Size,
 		User: fmt.Sprintf("pictor-%d", j.AccountID)}
-	res, err := s.backend.Generate(gctx, req, func(p Progress) {
+	res, err := s.render(gctx, j, req, func(p Progress) {
 		e := Event{State: store.JobRunning, Stage: p.Stage, Fraction: p.Fraction}
 		if p.Partial != nil {
 			e.PreviewSeq = s.keepPreview(j.ID, *p.Partial)
@@ -58,7 +58,12 @@ func (s *Service) generate(ctx context.Context, j *store.Job) error {
 		}
 		out.MediaIDs = append(out.MediaIDs, m.ID)
 	}
-	if err := s.write(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.SetJobOutput(ctx, j.ID, out) }); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.SetJobOutput(ctx, j.ID, out); err != nil {
+			return err
+		}
+		return s.recordRemixMedia(ctx, tx, j.ID, out.MediaIDs)
+	}); err != nil {
 		return err
 	}
 	j.MediaIDs, j.Backend, j.Model, j.RevisedPrompt = out.MediaIDs, out.Backend, out.Model, out.RevisedPrompt

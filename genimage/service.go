@@ -66,6 +66,7 @@ type Deps struct {
 	Log       *slog.Logger
 	Backend   Backend
 	Moderator Moderator
+	Sources   SourceImages // loads remix source images; nil: remixes from the prompt alone
 }
 
 // Service turns prompts into images and posts: Submit queues a job after
@@ -79,6 +80,7 @@ type Service struct {
 	log     *slog.Logger
 	backend Backend
 	mod     Moderator
+	sources SourceImages
 	opts    Options
 
 	wakeMu sync.Mutex
@@ -105,7 +107,7 @@ func New(d Deps, opts Options) (*Service, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: d.DB, social: d.Social, hub: d.Hub, log: d.Log, backend: d.Backend, mod: d.Moderator,
-		opts: opts, wake: make(chan struct{}), previews: make(map[string]Preview)}, nil
+		sources: d.Sources, opts: opts, wake: make(chan struct{}), previews: make(map[string]Preview)}, nil
 }
 
 // Options returns the options in force.

@@ -31,8 +31,9 @@ type SubmitRequest struct {
 	Seed           int64  // 0 picks a random seed, stored so a re-run repeats it
 	Size           string // "" means the configured default
 	Draft          store.PostDraft
-	SourceStatusID int64  // JobReply: the mention answered; a second job for it is apperr.Conflict
-	Source         string // Source* constant, for the moderation log
+	SourceStatusID int64       // JobReply: the mention answered; a second job for it is apperr.Conflict
+	Source         string      // Source* constant, for the moderation log
+	Remix          *RemixInput // a remix of a post or image (remix.go); nil for a new image
 }
 
 // Submit checks a request and queues it. It fails fast, before anything is
@@ -52,6 +53,10 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (store.Job, err
 	if err := s.screen(ctx, req); err != nil {
 		return store.Job{}, err
 	}
+	src, err := s.checkRemix(ctx, req)
+	if err != nil {
+		return store.Job{}, err
+	}
 	j, err := s.newJob(ctx, req)
 	if err != nil {
 		return store.Job{}, err
@@ -60,7 +65,10 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (store.Job, err
 		if err := s.checkQuota(ctx, tx, requester); err != nil {
 			return err
 		}
-		return tx.InsertJob(ctx, &j)
+		if err := tx.InsertJob(ctx, &j); err != nil || src == nil {
+			return err
+		}
+		return tx.SetJobSource(ctx, j.ID, *src)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return store.Job{}, apperr.Conflict("this request was already taken")
