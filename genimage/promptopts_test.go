@@ -31,6 +31,10 @@ func TestSplitPromptOptions(t *testing.T) {
 		{in: "fox --ar 10:1", err: "at most 4:1"},
 		{in: "fox --ar wide", err: "ratio"},
 		{in: "fox --chaos 80", err: "unknown option --chaos"},
+		{in: "make it night --from https://b.example/@ann/123 --seed 2", prompt: "make it night",
+			want: promptOptions{Seed: 2, From: "https://b.example/@ann/123"}},
+		{in: "night --from my cat", err: "--from takes the address"},
+		{in: "night --from javascript:alert(1)", err: "--from takes the address"},
 	}
 	for _, tc := range cases {
 		prompt, got, err := splitPromptOptions(tc.in)

@@ -26,11 +26,12 @@ import (
 // RemixInput asks for a remix. At least one of StatusID, MediaID and URL is
 // set.
 type RemixInput struct {
-	StatusID   int64  // the post to remix; its first image is the source unless MediaID or PromptOnly says otherwise
-	MediaID    int64  // the image to start from: an attachment of a visible post, or the requester's own upload
-	URL        string // the address of a post or of one of its images (/imagine … --from URL)
-	PromptOnly bool   // keep the lineage, generate from the prompt alone
-	Mask       []byte // optional PNG of the source's size; transparent pixels may change
+	StatusID    int64  // the post to remix; its first image is the source unless MediaID or PromptOnly says otherwise
+	MediaID     int64  // the image to start from: an attachment of a visible post, or the requester's own upload
+	URL         string // the address of a post or of one of its images (/imagine … --from URL)
+	PromptOnly  bool   // keep the lineage, generate from the prompt alone
+	Mask        []byte // optional PNG of the source's size; transparent pixels may change
+	MaskMediaID int64  // or the requester's own uploaded mask
 }
 
 // SourceImages loads the bytes of an attachment, local or remote
@@ -95,8 +96,12 @@ func (s *Service) checkRemix(ctx context.Context, req SubmitRequest) (*store.Job
 	if in.PromptOnly {
 		src.MediaID = 0
 	}
+	mask, err := s.maskOf(ctx, req.AccountID, in)
+	if err != nil {
+		return nil, err
+	}
 	if src.MediaID == 0 {
-		if len(in.Mask) > 0 {
+		if len(mask) > 0 {
 			return nil, apperr.Invalid("a mask needs a source image")
 		}
 		return &src, nil
@@ -104,11 +109,30 @@ func (s *Service) checkRemix(ctx context.Context, req SubmitRequest) (*store.Job
 	if !CanEdit(s.backend) {
 		return nil, CannotEdit(nil)
 	}
-	if err := checkMask(in.Mask, m); err != nil {
+	if err := checkMask(mask, m); err != nil {
 		return nil, err
 	}
-	src.Mask = in.Mask
+	src.Mask = mask
 	return &src, nil
+}
+
+// maskOf returns the mask sent with in, or the bytes of the requester's
+// uploaded mask named by in.MaskMediaID.
+func (s *Service) maskOf(ctx context.Context, accountID int64, in *RemixInput) ([]byte, error) {
+	if in.MaskMediaID == 0 {
+		return in.Mask, nil
+	}
+	m, err := s.db.MediaByID(ctx, in.MaskMediaID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (m.AccountID != accountID || m.FileName == "")) {
+		return nil, apperr.NotFound("mask not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.sources == nil {
+		return nil, apperr.Unavailable("masks cannot be read on this server")
+	}
+	return s.sources.SourceImage(ctx, m)
 }
 
 // checkMask requires a PNG of the source's size (when the source's size is
@@ -201,4 +225,28 @@ func (s *Service) recordRemixMedia(ctx context.Context, tx *store.Tx, jobID stri
 		}
 	}
 	return tx.DropJobMask(ctx, jobID)
+}
+
+// replyRemix is the remix a mention of the bot asks for by replying to a
+// post with an image ("@imagine make it night"): that image as the source,
+// or, when the backend cannot edit, the lineage with the prompt alone. It
+// returns nil for a mention that replies to nothing or to a post without an
+// image.
+func (s *Service) replyRemix(ctx context.Context, mention store.Status) (*RemixInput, error) {
+	if mention.InReplyToID == 0 {
+		return nil, nil
+	}
+	parent, err := s.db.StatusByID(ctx, mention.InReplyToID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !parent.DeletedAt.IsZero()) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.db.SourceImageOf(ctx, parent.ID); errors.Is(err, store.ErrNoSourceImage) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &RemixInput{StatusID: parent.ID, PromptOnly: !CanEdit(s.backend)}, nil
 }

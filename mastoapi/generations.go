@@ -123,9 +123,13 @@ func (g generations) create(w http.ResponseWriter, r *http.Request) error {
 			return apperr.Invalid("seed must be a positive whole number")
 		}
 	}
+	remix, err := g.remixInput(p)
+	if err != nil {
+		return err
+	}
 	j, err := g.gen.Submit(r.Context(), genimage.SubmitRequest{AccountID: me.AccountID, Kind: store.JobDraft,
 		Prompt: p.str("prompt"), NegativePrompt: p.str("negative_prompt"), Seed: seed, Size: p.str("size"),
-		Source: genimage.SourceAPI})
+		Source: genimage.SourceAPI, Remix: remix})
 	if err != nil {
 		return err
 	}
