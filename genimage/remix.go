@@ -250,3 +250,7 @@ func (s *Service) replyRemix(ctx context.Context, mention store.Status) (*RemixI
 	}
 	return &RemixInput{StatusID: parent.ID, PromptOnly: !CanEdit(s.backend)}, nil
 }
+
+// CanEdit reports whether remixes may start from an image (the backend
+// edits images as configured).
+func (s *Service) CanEdit() bool { return CanEdit(s.backend) }

@@ -36,6 +36,7 @@ type composeView struct {
 	CanGenerate bool
 	Prompt      string
 	RemixOf     string
+	Remix       *composeRemix // the post being remixed (remix.go)
 	Quota       quotaView
 	Jobs        []store.Job
 	Upload      uploadForm
@@ -61,6 +62,7 @@ func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, v *visitor
 	}
 	q := r.URL.Query()
 	cv := composeView{Prompt: q.Get("prompt"), RemixOf: q.Get("remix"), Upload: uploadForm{Visibility: "public"}}
+	cv.Remix = h.remixSource(r.Context(), v, cv.RemixOf)
 	return h.renderCompose(w, r, v, http.StatusOK, cv)
 }
 
@@ -91,12 +93,18 @@ func (h *Handler) composeGenerate(w http.ResponseWriter, r *http.Request, v *vis
 		return apperr.Unavailable("Image generation is not enabled on this server.")
 	}
 	prompt := strings.TrimSpace(r.PostFormValue("prompt"))
-	job, err := h.opts.Generator.Submit(r.Context(), genimage.SubmitRequest{AccountID: v.Account.ID,
-		Kind: store.JobDraft, Prompt: prompt, Source: genimage.SourceAPI})
+	remix, err := remixInput(r)
+	var job store.Job
+	if err == nil {
+		job, err = h.opts.Generator.Submit(r.Context(), genimage.SubmitRequest{AccountID: v.Account.ID,
+			Kind: store.JobDraft, Prompt: prompt, Source: genimage.SourceAPI, Remix: remix})
+	}
 	if err != nil {
 		if _, ok := apperr.As(err); ok {
-			return h.renderCompose(w, r, v, apperr.StatusOf(err), composeView{Prompt: prompt,
-				Error: apperr.MessageOf(err), Upload: uploadForm{Visibility: "public"}})
+			cv := composeView{Prompt: prompt, RemixOf: r.PostFormValue("remix"),
+				Error: apperr.MessageOf(err), Upload: uploadForm{Visibility: "public"}}
+			cv.Remix = h.remixSource(r.Context(), v, cv.RemixOf)
+			return h.renderCompose(w, r, v, apperr.StatusOf(err), cv)
 		}
 		return err
 	}
