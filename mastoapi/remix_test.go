@@ -186,3 +186,43 @@ func getPage(t *testing.T, e *env, path string) string {
 	}
 	return string(b)
 }
+
+// TestRemixFromImagineAndBot: "/imagine … --from URL" in an app and a
+// mention of the generator bot in reply to an image post both remix that
+// post, and its local author is notified.
+func TestRemixFromImagineAndBot(t *testing.T) {
+	e := start(t)
+	_, aliceTok := e.login(t, "alice", "read write")
+	_, bobTok := e.login(t, "bob", "read write")
+	src := e.imagePost(t, aliceTok, "a kite over the dunes")
+
+	var st map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: bobTok,
+		json: map[string]any{"status": "/imagine the kite at night --from " + src["url"].(string)}}, 200, &st)
+	if ro, _ := st["pictor"].(map[string]any)["remix_of"].(map[string]any); ro == nil || ro["id"] != src["id"] {
+		t.Fatalf("/imagine --from: pictor = %+v", st["pictor"])
+	}
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: bobTok,
+		json: map[string]any{"status": "/imagine x --from https://" + e.Cfg.Host + "/@alice/1"}}, 404, nil)
+
+	var mention map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: bobTok,
+		json: map[string]any{"status": "@imagine make it stormy", "in_reply_to_id": src["id"]}}, 200, &mention)
+	var reply map[string]any
+	servertest.Eventually(t, 30*time.Second, "the bot replied", func() bool {
+		var ctx struct{ Descendants []map[string]any }
+		e.call(t, req{method: "GET", path: "/api/v1/statuses/" + mention["id"].(string) + "/context", token: bobTok}, 200, &ctx)
+		if len(ctx.Descendants) > 0 {
+			reply = ctx.Descendants[0]
+		}
+		return reply != nil
+	})
+	if ro, _ := reply["pictor"].(map[string]any); ro == nil || ro["remix_of"].(map[string]any)["id"] != src["id"] {
+		t.Fatalf("bot reply pictor = %+v", reply["pictor"])
+	}
+	var notes []map[string]any
+	e.call(t, req{method: "GET", path: "/api/v1/notifications?types[]=pictor.remix", token: aliceTok}, 200, &notes)
+	if len(notes) != 2 {
+		t.Fatalf("alice has %d remix notifications, want 2 (imagine and bot)", len(notes))
+	}
+}
