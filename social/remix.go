@@ -115,8 +115,12 @@ func (s *Service) remixLine(src *remixSource) string {
 	if href == "" {
 		href = src.status.URI
 	}
+	handle := src.author.Acct()
+	if src.author.Local() {
+		handle += "@" + s.fed.Host()
+	}
 	return `<p>Remix of <a href="` + html.EscapeString(href) + `" class="pictor-remix-of">@` +
-		html.EscapeString(src.author.Acct()) + `</a></p>`
+		html.EscapeString(handle) + `</a></p>`
 }
 
 // storeRemix records the lineage of st in tx, notifies a local source
