@@ -19,6 +19,7 @@ import (
 //	--ar W:H     aspect ratio: landscape is 1536x1024, portrait 1024x1536,
 //	             square the configured default (the GPT image models' sizes)
 //	--no TEXT    negative prompt: what the image should not show
+//	--n N        make N images (1-4) and post them all in one status
 //
 // An option's value runs to the next option; an unknown option is an error,
 // so a typo is not drawn into the picture.
@@ -34,6 +35,7 @@ type promptOptions struct {
 	Seed           int64
 	Size           string
 	NegativePrompt string
+	N              int
 }
 
 // splitPromptOptions separates a typed prompt into the prompt and its
@@ -63,7 +65,7 @@ func splitPromptOptions(text string) (string, promptOptions, error) {
 }
 
 // knownOptions are the option names; see the package comment above.
-var knownOptions = map[string]bool{"--seed": true, "--size": true, "--ar": true, "--aspect": true, "--no": true}
+var knownOptions = map[string]bool{"--seed": true, "--size": true, "--ar": true, "--aspect": true, "--no": true, "--n": true}
 
 // optionName reports whether a word is an option name and returns it
 // lower-cased with two hyphens. Any "--word" is one (so a typo is reported);
@@ -104,8 +106,14 @@ func (o *promptOptions) set(name, value string) error {
 		o.Size = size
 	case "--no":
 		o.NegativePrompt = value
+	case "--n":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 || n > MaxVariants {
+			return apperr.Invalid("--n takes a number of images from 1 to %d, such as --n 4", MaxVariants)
+		}
+		o.N = n
 	default:
-		return apperr.Invalid("unknown option %s: use --seed N, --size WxH, --ar W:H or --no TEXT", name)
+		return apperr.Invalid("unknown option %s: use --seed N, --size WxH, --ar W:H, --no TEXT or --n N", name)
 	}
 	return nil
 }
@@ -145,6 +153,9 @@ func (req *SubmitRequest) TakePromptOptions() error {
 	}
 	if req.NegativePrompt == "" {
 		req.NegativePrompt = o.NegativePrompt
+	}
+	if req.N == 0 {
+		req.N = o.N
 	}
 	return nil
 }

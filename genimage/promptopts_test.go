@@ -31,6 +31,11 @@ func TestSplitPromptOptions(t *testing.T) {
 		{in: "fox --ar 10:1", err: "at most 4:1"},
 		{in: "fox --ar wide", err: "ratio"},
 		{in: "fox --chaos 80", err: "unknown option --chaos"},
+		{in: "fox --n 4", prompt: "fox", want: promptOptions{N: 4}},
+		{in: "fox —n 2 --seed 5", prompt: "fox", want: promptOptions{N: 2, Seed: 5}},
+		{in: "fox --n 5", err: "from 1 to 4"},
+		{in: "fox --n 0", err: "from 1 to 4"},
+		{in: "fox --n two", err: "from 1 to 4"},
 	}
 	for _, tc := range cases {
 		prompt, got, err := splitPromptOptions(tc.in)
