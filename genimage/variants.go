@@ -38,7 +38,7 @@ func (s *Service) checkCount(req *SubmitRequest) error {
 		req.N = s.opts.Variants
 	}
 	if req.N < 1 || req.N > MaxVariants {
-		return apperr.Invalid("a job makes 1 to %d images; %d were asked for", MaxVariants, req.N)
+		return apperr.Invalid("a job makes 1 to %d images", MaxVariants)
 	}
 	return nil
 }
