@@ -39,19 +39,19 @@ import (
 
 // Generation is a generation job as the API shows it.
 type Generation struct {
-	ID               string            `json:"id"`
-	State            string            `json:"state"` // queued, running, done, failed
-	Prompt           string            `json:"prompt"`
-	NegativePrompt   string            `json:"negative_prompt"`
-	Seed             string            `json:"seed"`
-	Size             string            `json:"size"`
-	Backend          string            `json:"backend"`
-	Model            string            `json:"model"`
-	RevisedPrompt    string            `json:"revised_prompt"`
-	Error            *string           `json:"error"`
-	CreatedAt        string            `json:"created_at"`
-	FinishedAt       *string           `json:"finished_at"`
-	MediaAttachments []MediaAttachment `json:"media_attachments"`
+	ID               string                `json:"id"`
+	State            string                `json:"state"` // queued, running, done, failed
+	Prompt           string                `json:"prompt"`
+	NegativePrompt   string                `json:"negative_prompt"`
+	Seed             string                `json:"seed"`
+	Size             string                `json:"size"`
+	Backend          string                `json:"backend"`
+	Model            string                `json:"model"`
+	RevisedPrompt    string                `json:"revised_prompt"`
+	Error            *string               `json:"error"`
+	CreatedAt        string                `json:"created_at"`
+	FinishedAt       *string               `json:"finished_at"`
+	MediaAttachments []MediaAttachment     `json:"media_attachments"`
 	N                int                   `json:"n"`          // images asked for
 	Candidates       []GenerationCandidate `json:"candidates"` // the images made that still exist
 }
