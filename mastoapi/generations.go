@@ -39,21 +39,20 @@ import (
 
 // Generation is a generation job as the API shows it.
 type Generation struct {
-	ID               string                `json:"id"`
-	State            string                `json:"state"` // queued, running, done, failed
-	Prompt           string                `json:"prompt"`
-	NegativePrompt   string                `json:"negative_prompt"`
-	Seed             string                `json:"seed"`
-	Size             string                `json:"size"`
-	Backend          string                `json:"backend"`
-	Model            string                `json:"model"`
-	RevisedPrompt    string                `json:"revised_prompt"`
-	Error            *string               `json:"error"`
-	CreatedAt        string                `json:"created_at"`
-	FinishedAt       *string               `json:"finished_at"`
-	MediaAttachments []MediaAttachment     `json:"media_attachments"`
-	N                int                   `json:"n"`          // images asked for
-	Candidates       []GenerationCandidate `json:"candidates"` // the images made that still exist
+	ID               string            `json:"id"`
+	State            string            `json:"state"` // queued, running, done, failed
+	Prompt           string            `json:"prompt"`
+	NegativePrompt   string            `json:"negative_prompt"`
+	Seed             string            `json:"seed"`
+	Size             string            `json:"size"`
+	Backend          string            `json:"backend"`
+	Model            string            `json:"model"`
+	RevisedPrompt    string            `json:"revised_prompt"`
+	Error            *string           `json:"error"`
+	CreatedAt        string            `json:"created_at"`
+	FinishedAt       *string           `json:"finished_at"`
+	MediaAttachments []MediaAttachment `json:"media_attachments"`
+	GenerationImages
 }
 
 // GenerationRoutes mounts the generation job API on r, served by gen.
@@ -211,7 +210,8 @@ func (g generations) entity(ctx context.Context, j store.Job) (Generation, error
 	e := Generation{ID: j.ID, State: j.State, Prompt: j.Prompt, NegativePrompt: j.NegativePrompt,
 		Seed: strconv.FormatInt(j.Seed, 10), Size: j.Size, Backend: j.Backend, Model: j.Model,
 		RevisedPrompt: j.RevisedPrompt, CreatedAt: j.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"),
-		MediaAttachments: []MediaAttachment{}, N: max(j.ImageCount, 1)}
+		MediaAttachments: []MediaAttachment{}}
+	e.N = max(j.ImageCount, 1)
 	if j.State == store.JobFailed {
 		e.Error = &j.Error
 	}

@@ -137,3 +137,9 @@ func countParam(p params) (int, error) {
 	}
 	return n, nil
 }
+
+// GenerationImages are the Generation fields of variants.
+type GenerationImages struct {
+	N          int                   `json:"n"`          // images asked for
+	Candidates []GenerationCandidate `json:"candidates"` // the images made that still exist, in order
+}
