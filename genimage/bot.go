@@ -131,6 +131,9 @@ func (s *Service) answerMention(ctx context.Context, bot store.Account, n store.
 	req := SubmitRequest{AccountID: n.FromAccountID, Kind: store.JobReply, Prompt: prompt,
 		Draft: draft, SourceStatusID: st.ID, Source: SourceBot}
 	err = req.TakePromptOptions()
+	if err == nil && req.Remix == nil {
+		req.Remix, err = s.replyRemix(ctx, st)
+	}
 	if err == nil {
 		_, err = s.Submit(ctx, req)
 	}

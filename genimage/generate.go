@@ -20,7 +20,7 @@ func (s *Service) generate(ctx context.Context, j *store.Job) error {
 	defer cancel()
 	req := Request{Prompt: j.Prompt, NegativePrompt: j.NegativePrompt, Seed: j.Seed, Size: j.Size,
 		N: max(j.ImageCount, 1), User: fmt.Sprintf("pictor-%d", j.AccountID)}
-	res, err := s.backend.Generate(gctx, req, func(p Progress) {
+	res, err := s.render(gctx, j, req, func(p Progress) {
 		e := Event{State: store.JobRunning, Stage: p.Stage, Fraction: p.Fraction}
 		if p.Partial != nil {
 			e.PreviewSeq = s.keepPreview(j.ID, *p.Partial)
@@ -64,7 +64,10 @@ func (s *Service) generate(ctx context.Context, j *store.Job) error {
 		if err := tx.SetJobOutput(ctx, j.ID, out); err != nil {
 			return err
 		}
-		return tx.InsertCandidates(ctx, j.ID, out.MediaIDs)
+		if err := tx.InsertCandidates(ctx, j.ID, out.MediaIDs); err != nil {
+			return err
+		}
+		return s.recordRemixMedia(ctx, tx, j.ID, out.MediaIDs)
 	})
 	if err != nil {
 		return err

@@ -36,6 +36,10 @@ func TestSplitPromptOptions(t *testing.T) {
 		{in: "fox --n 5", err: "from 1 to 4"},
 		{in: "fox --n 0", err: "from 1 to 4"},
 		{in: "fox --n two", err: "from 1 to 4"},
+		{in: "make it night --from https://b.example/@ann/123 --seed 2", prompt: "make it night",
+			want: promptOptions{Seed: 2, From: "https://b.example/@ann/123"}},
+		{in: "night --from my cat", err: "--from takes the address"},
+		{in: "night --from javascript:alert(1)", err: "--from takes the address"},
 	}
 	for _, tc := range cases {
 		prompt, got, err := splitPromptOptions(tc.in)

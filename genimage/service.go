@@ -75,6 +75,7 @@ type Deps struct {
 	Log       *slog.Logger
 	Backend   Backend
 	Moderator Moderator
+	Sources   SourceImages // loads remix source images; nil: remixes from the prompt alone
 }
 
 // Service turns prompts into images and posts: Submit queues a job after
@@ -89,6 +90,7 @@ type Service struct {
 	log     *slog.Logger
 	backend Backend
 	mod     Moderator
+	sources SourceImages
 	opts    Options
 
 	wakeMu sync.Mutex
@@ -116,8 +118,8 @@ func New(d Deps, opts Options) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: d.DB, files: d.Files, social: d.Social, hub: d.Hub, log: d.Log, backend: d.Backend, mod: d.Moderator,
-		opts: opts, wake: make(chan struct{}), previews: make(map[string]Preview)}, nil
+	return &Service{db: d.DB, files: d.Files, social: d.Social, hub: d.Hub, log: d.Log, backend: d.Backend,
+		mod: d.Moderator, sources: d.Sources, opts: opts, wake: make(chan struct{}), previews: make(map[string]Preview)}, nil
 }
 
 // Options returns the options in force.

@@ -32,8 +32,9 @@ type SubmitRequest struct {
 	Size           string // "" means the configured default
 	N              int    // images to make, 1-MaxVariants; 0 means Options.Variants
 	Draft          store.PostDraft
-	SourceStatusID int64  // JobReply: the mention answered; a second job for it is apperr.Conflict
-	Source         string // Source* constant, for the moderation log
+	SourceStatusID int64       // JobReply: the mention answered; a second job for it is apperr.Conflict
+	Source         string      // Source* constant, for the moderation log
+	Remix          *RemixInput // a remix of a post or image (remix.go); nil for a new image
 }
 
 // Submit checks a request and queues it. It fails fast, before anything is
@@ -53,6 +54,10 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (store.Job, err
 	if err := s.screen(ctx, req); err != nil {
 		return store.Job{}, err
 	}
+	src, err := s.checkRemix(ctx, req)
+	if err != nil {
+		return store.Job{}, err
+	}
 	j, err := s.newJob(ctx, req)
 	if err != nil {
 		return store.Job{}, err
@@ -61,7 +66,10 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (store.Job, err
 		if err := s.checkQuota(ctx, tx, requester, req.N); err != nil {
 			return err
 		}
-		return tx.InsertJob(ctx, &j)
+		if err := tx.InsertJob(ctx, &j); err != nil || src == nil {
+			return err
+		}
+		return tx.SetJobSource(ctx, j.ID, *src)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return store.Job{}, apperr.Conflict("this request was already taken")

@@ -126,13 +126,17 @@ func (g generations) create(w http.ResponseWriter, r *http.Request) error {
 			return apperr.Invalid("seed must be a positive whole number")
 		}
 	}
+	remix, err := g.remixInput(p)
+	if err != nil {
+		return err
+	}
 	n, err := countParam(p)
 	if err != nil {
 		return err
 	}
 	j, err := g.gen.Submit(r.Context(), genimage.SubmitRequest{AccountID: me.AccountID, Kind: store.JobDraft,
 		Prompt: p.str("prompt"), NegativePrompt: p.str("negative_prompt"), Seed: seed, Size: p.str("size"),
-		N: n, Source: genimage.SourceAPI})
+		N: n, Source: genimage.SourceAPI, Remix: remix})
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,7 @@ type composeView struct {
 	N           int   // images to make, preselected
 	Counts      []int // the choices, 1 to genimage.MaxVariants
 	RemixOf     string
+	Remix       *composeRemix // the post being remixed (remix.go)
 	Quota       quotaView
 	Jobs        []store.Job
 	Upload      uploadForm
@@ -68,6 +69,7 @@ func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, v *visitor
 	}
 	q := r.URL.Query()
 	cv := composeView{Prompt: q.Get("prompt"), RemixOf: q.Get("remix"), Upload: uploadForm{Visibility: "public"}}
+	cv.Remix = h.remixSource(r.Context(), v, cv.RemixOf)
 	return h.renderCompose(w, r, v, http.StatusOK, cv)
 }
 
@@ -106,12 +108,18 @@ func (h *Handler) composeGenerate(w http.ResponseWriter, r *http.Request, v *vis
 	if r.PostFormValue("n") != "" && n == 0 {
 		n = -1
 	}
-	job, err := h.opts.Generator.Submit(r.Context(), genimage.SubmitRequest{AccountID: v.Account.ID,
-		Kind: store.JobDraft, Prompt: prompt, N: n, Source: genimage.SourceAPI})
+	remix, err := remixInput(r)
+	var job store.Job
+	if err == nil {
+		job, err = h.opts.Generator.Submit(r.Context(), genimage.SubmitRequest{AccountID: v.Account.ID,
+			Kind: store.JobDraft, Prompt: prompt, N: n, Source: genimage.SourceAPI, Remix: remix})
+	}
 	if err != nil {
 		if _, ok := apperr.As(err); ok {
-			return h.renderCompose(w, r, v, apperr.StatusOf(err), composeView{Prompt: prompt, N: max(n, 0),
-				Error: apperr.MessageOf(err), Upload: uploadForm{Visibility: "public"}})
+			cv := composeView{Prompt: prompt, RemixOf: r.PostFormValue("remix"), N: max(n, 0),
+				Error: apperr.MessageOf(err), Upload: uploadForm{Visibility: "public"}}
+			cv.Remix = h.remixSource(r.Context(), v, cv.RemixOf)
+			return h.renderCompose(w, r, v, apperr.StatusOf(err), cv)
 		}
 		return err
 	}

@@ -74,7 +74,7 @@ func New(t testing.TB) *Server {
 	s := &Server{
 		done:     make(chan struct{}),
 		queues:   make(map[string][]Reply),
-		defaults: map[string]Reply{ImagesPath: defaultImages(), ModerationsPath: NotFlagged()},
+		defaults: map[string]Reply{ImagesPath: defaultImages(), ModerationsPath: NotFlagged(), EditsPath: defaultEdits()},
 		files:    make(map[string][]byte),
 		arrivals: make(chan Request, 64),
 	}
@@ -166,7 +166,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, FilesPrefix) && r.Method == http.MethodGet:
 		s.serveFile(w, strings.TrimPrefix(r.URL.Path, FilesPrefix))
-	case (r.URL.Path == ImagesPath || r.URL.Path == ModerationsPath) && r.Method == http.MethodPost:
+	case (r.URL.Path == ImagesPath || r.URL.Path == ModerationsPath || r.URL.Path == EditsPath) && r.Method == http.MethodPost:
 		s.next(r.URL.Path)(s, w, r)
 	default:
 		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", "Invalid URL ("+r.Method+" "+r.URL.Path+")")
