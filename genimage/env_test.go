@@ -68,7 +68,7 @@ func newEnvWith(t testing.TB, dir string, b genimage.Backend, mod genimage.Moder
 	}
 	soc := social.New(db, fed, files, hub, socOpts)
 	opts.NotificationStream = activitypub.StreamNotifications
-	svc, err := genimage.New(genimage.Deps{DB: db, Social: soc, Hub: hub, Log: log, Backend: b, Moderator: mod}, opts)
+	svc, err := genimage.New(genimage.Deps{DB: db, Files: files, Social: soc, Hub: hub, Log: log, Backend: b, Moderator: mod}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
