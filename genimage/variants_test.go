@@ -114,7 +114,9 @@ func TestPostCandidatesPicksSeveral(t *testing.T) {
 		return e.svc.PostCandidates(ctx, account, j.ID, genimage.CandidatePost{Picks: picks, Text: "two kites",
 			Visibility: store.VisibilityPublic})
 	}
-	pick := func(i int, alt string) genimage.Pick { return genimage.Pick{MediaID: cands[i].Media.ID, Description: alt} }
+	pick := func(i int, alt string) genimage.Pick {
+		return genimage.Pick{MediaID: cands[i].Media.ID, Description: alt}
+	}
 	bad := []struct {
 		name    string
 		account int64
