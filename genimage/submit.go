@@ -30,6 +30,7 @@ type SubmitRequest struct {
 	NegativePrompt string
 	Seed           int64  // 0 picks a random seed, stored so a re-run repeats it
 	Size           string // "" means the configured default
+	N              int    // images to make, 1-MaxVariants; 0 means Options.Variants
 	Draft          store.PostDraft
 	SourceStatusID int64       // JobReply: the mention answered; a second job for it is apperr.Conflict
 	Source         string      // Source* constant, for the moderation log
@@ -47,7 +48,7 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (store.Job, err
 	if err != nil {
 		return store.Job{}, err
 	}
-	if err := s.checkQuota(ctx, nil, requester); err != nil {
+	if err := s.checkQuota(ctx, nil, requester, req.N); err != nil {
 		return store.Job{}, err
 	}
 	if err := s.screen(ctx, req); err != nil {
@@ -62,7 +63,7 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (store.Job, err
 		return store.Job{}, err
 	}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		if err := s.checkQuota(ctx, tx, requester); err != nil {
+		if err := s.checkQuota(ctx, tx, requester, req.N); err != nil {
 			return err
 		}
 		if err := tx.InsertJob(ctx, &j); err != nil || src == nil {
@@ -95,6 +96,9 @@ func (s *Service) checkRequest(ctx context.Context, req *SubmitRequest) (store.A
 	}
 	if req.Size == "" || req.Size == "auto" {
 		req.Size = s.opts.Size
+	}
+	if err := s.checkCount(req); err != nil {
+		return store.Account{}, err
 	}
 	if w, h, ok := ParseSize(req.Size); req.Size != "auto" && (!ok || w > 4096 || h > 4096 || w < 64 || h < 64) {
 		return store.Account{}, apperr.Invalid("size must be WIDTHxHEIGHT between 64 and 4096 pixels a side")
@@ -163,7 +167,7 @@ func (s *Service) newJob(ctx context.Context, req SubmitRequest) (store.Job, err
 	}
 	j := store.Job{ID: id.String(), AccountID: req.AccountID, AuthorID: req.AccountID, Kind: req.Kind,
 		Prompt: req.Prompt, NegativePrompt: req.NegativePrompt, Seed: req.Seed, Size: req.Size,
-		Backend: s.backend.Name(), Model: s.backend.Model(), Draft: req.Draft, SourceStatusID: req.SourceStatusID}
+		Backend: s.backend.Name(), Model: s.backend.Model(), Draft: req.Draft, SourceStatusID: req.SourceStatusID, ImageCount: req.N}
 	if j.Seed == 0 {
 		j.Seed = rand.Int64N(1<<31-1) + 1
 	}

@@ -16,17 +16,6 @@ import (
 	"github.com/pictor-social/pictor/store"
 )
 
-// waitGeneration polls a job of tok until it finishes.
-func (e *env) waitGeneration(t *testing.T, tok, id string) map[string]any {
-	t.Helper()
-	var g map[string]any
-	servertest.Eventually(t, 30*time.Second, "generation "+id+" finished", func() bool {
-		e.call(t, req{method: "GET", path: "/api/v1/pictor/generations/" + id, token: tok}, 200, &g)
-		return g["state"] == "done" || g["state"] == "failed"
-	})
-	return g
-}
-
 // imagePost posts an image with text and returns the status JSON.
 func (e *env) imagePost(t *testing.T, tok, text string) map[string]any {
 	t.Helper()
