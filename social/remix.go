@@ -156,3 +156,23 @@ func appendInboxes(inboxes, extra []string) []string {
 	}
 	return inboxes
 }
+
+// existingRemix returns, for an edit of status id, the lineage line its
+// content keeps and the source Note's id; both "" when it remixes nothing.
+func (s *Service) existingRemix(ctx context.Context, id int64) (line, uri string, err error) {
+	r, err := s.db.RemixOf(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if r.SourceID != 0 {
+		if st, err := s.db.StatusByID(ctx, r.SourceID); err == nil {
+			if a, err := s.db.AccountByID(ctx, st.AccountID); err == nil {
+				return s.remixLine(&remixSource{status: st, author: a}), r.SourceURI, nil
+			}
+		}
+	}
+	return `<p>Remix of <a href="` + html.EscapeString(r.SourceURI) + `" class="pictor-remix-of">another post</a></p>`, r.SourceURI, nil
+}

@@ -265,6 +265,11 @@ func (s *Service) EditStatus(ctx context.Context, accountID, statusID int64, d D
 	if err != nil {
 		return store.Status{}, err
 	}
+	remixLine, remixOf, err := s.existingRemix(ctx, old.ID)
+	if err != nil {
+		return store.Status{}, err
+	}
+	p.html += remixLine
 	var st store.Status
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		prev, err := tx.MediaForStatus(ctx, old.ID)
@@ -288,7 +293,9 @@ func (s *Service) EditStatus(ctx context.Context, accountID, statusID int64, d D
 		if p.poll, err = s.editPoll(ctx, tx, st, p.poll, d.Poll.expiresIn()); err != nil {
 			return err
 		}
-		note := s.fed.RenderNote(s.noteData(st, author, p))
+		nd := s.noteData(st, author, p)
+		nd.RemixOf = remixOf
+		note := s.fed.RenderNote(nd)
 		inboxes, err := s.fed.Recipients(ctx, tx, st, author, p.mentions)
 		if err != nil {
 			return err
