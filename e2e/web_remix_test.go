@@ -33,7 +33,7 @@ func TestWebRemixInBrowser(t *testing.T) {
 	out := runBrowserScript(t, bctx, node, "browser/remix.mjs", nil, "PICTOR_URL="+srv.URL, "PICTOR_USER=bob",
 		"PICTOR_PASSWORD=correct horse battery", "PICTOR_SOURCE_POST=/@alice/"+store.FormatID(j.StatusID),
 		"PICTOR_SOURCE_PROMPT="+prompt)
-	if !strings.Contains(out, "ok - the chain can be walked back to the remix") {
+	if !strings.Contains(out, "ok - the painted mask is sent as a PNG") || !strings.Contains(out, "ok - the chain can be walked back to the remix") {
 		t.Fatal("the browser script did not finish")
 	}
 	list, n, err := srv.DB.PublicRemixes(ctx, j.StatusID, 10)

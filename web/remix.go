@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -104,6 +105,9 @@ type composeRemix struct {
 	Handle   string
 	ImageURL string // thumbnail of the source image; "" for a post without one
 	CanEdit  bool   // the image backend can start from the image
+	// Width and Height of the source image, for a mask drawn on the page
+	// (local sources only: a remote one's size is known only once fetched).
+	Width, Height int
 }
 
 // remixSource loads the post the compose page remixes, when the visitor
@@ -128,6 +132,9 @@ func (h *Handler) remixSource(ctx context.Context, v *visitor, rawID string) *co
 		case safeURL(m.RemoteURL):
 			cr.ImageURL = m.RemoteURL
 		}
+		if st.Local && m.FileName != "" {
+			cr.Width, cr.Height = m.Width, m.Height
+		}
 	}
 	if e, ok := h.opts.Generator.(interface{ CanEdit() bool }); ok {
 		cr.CanEdit = e.CanEdit()
@@ -135,8 +142,9 @@ func (h *Handler) remixSource(ctx context.Context, v *visitor, rawID string) *co
 	return cr
 }
 
-// remixInput reads the compose form's remix fields: remix (the post id)
-// and use_image ("1" to start from its image).
+// remixInput reads the compose form's remix fields: remix (the post id),
+// use_image ("1" to start from its image) and mask (a PNG data: URI drawn
+// on the page by pictor.js, transparent where the image may change).
 func remixInput(r *http.Request) (*genimage.RemixInput, error) {
 	raw := strings.TrimSpace(r.PostFormValue("remix"))
 	if raw == "" {
@@ -146,5 +154,14 @@ func remixInput(r *http.Request) (*genimage.RemixInput, error) {
 	if !ok {
 		return nil, apperr.NotFound("The post to remix was not found.")
 	}
-	return &genimage.RemixInput{StatusID: id, PromptOnly: r.PostFormValue("use_image") != "1"}, nil
+	in := &genimage.RemixInput{StatusID: id, PromptOnly: r.PostFormValue("use_image") != "1"}
+	if mask := r.PostFormValue("mask"); mask != "" && !in.PromptOnly {
+		data, ok := strings.CutPrefix(mask, "data:image/png;base64,")
+		b, err := base64.StdEncoding.DecodeString(data)
+		if !ok || err != nil {
+			return nil, apperr.Invalid("The mask could not be read.")
+		}
+		in.Mask = b
+	}
+	return in, nil
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Remixes a post from its page in headless Chromium, as e2e/web_remix_test.go
 // asks (issue 12): sign in, open another user's generated post, press Remix,
-// keep its image but change the prompt, generate, post the result, and walk
+// keep its image, paint a mask over part of it and change the prompt, generate, post the result, and walk
 // the lineage both ways (the remix's "Remix of" link, the source's
 // "Remixed 1 time" list).
 //
@@ -39,9 +39,20 @@ try {
   check((await page.locator('textarea[name="prompt"]').inputValue()) === env("PICTOR_SOURCE_PROMPT"), "Remix opens compose with the prompt");
   check(await page.locator(".remix-source img").evaluate((i) => i.complete && i.naturalWidth > 0), "compose shows the image being remixed");
   check(await page.locator('input[name="use_image"]').isChecked(), "starting from the image is the default");
+  const canvas = page.locator(".mask-editor canvas");
+  check(await canvas.isVisible(), "compose offers a mask to paint on the image");
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 8 });
+  await page.mouse.up();
   const prompt = "the same lighthouse in a thunderstorm at night";
   await page.fill('textarea[name="prompt"]', prompt);
+  const sent = page.waitForRequest((r) => r.url().endsWith("/compose/generate") && r.method() === "POST");
   await Promise.all([page.waitForURL(/\/compose\/jobs\/[A-Za-z0-9-]+$/), page.click('form[action="/compose/generate"] button[type="submit"]')]);
+  const body = (await sent).postData() || "";
+  check(new URLSearchParams(body).get("mask").startsWith("data:image/png;base64,"), "the painted mask is sent as a PNG");
   const pick = page.locator('input[name="media"]').first();
   await pick.waitFor({ timeout: 120000 }); // the job page reloads itself when the remix is ready
   await pick.check();
