@@ -53,6 +53,7 @@ type Generation struct {
 	FinishedAt       *string           `json:"finished_at"`
 	MediaAttachments []MediaAttachment `json:"media_attachments"`
 	GenerationImages
+	GenerationRemix // generations_remix.go
 }
 
 // GenerationRoutes mounts the generation job API on r, served by gen.
@@ -216,6 +217,9 @@ func (g generations) entity(ctx context.Context, j store.Job) (Generation, error
 		RevisedPrompt: j.RevisedPrompt, CreatedAt: j.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"),
 		MediaAttachments: []MediaAttachment{}}
 	e.N = max(j.ImageCount, 1)
+	if err := g.remixFields(ctx, j.ID, &e.GenerationRemix); err != nil {
+		return Generation{}, err
+	}
 	if j.State == store.JobFailed {
 		e.Error = &j.Error
 	}

@@ -1,10 +1,13 @@
 package mastoapi
 
 import (
+	"context"
+	"errors"
 	"io"
 
 	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/store"
 )
 
 // Remix parameters of POST /api/v1/pictor/generations (issue 12):
@@ -61,4 +64,31 @@ func (g generations) remixInput(p params) (*genimage.RemixInput, error) {
 		return nil, nil
 	}
 	return &in, nil
+}
+
+// GenerationRemix is what a Generation says about its source: the post it
+// remixes and the image it starts from (null for a new image, or a
+// prompt-only remix's image).
+type GenerationRemix struct {
+	SourceStatusID *string `json:"source_status_id"`
+	SourceMediaID  *string `json:"source_media_id"`
+}
+
+func (g generations) remixFields(ctx context.Context, jobID string, out *GenerationRemix) error {
+	src, err := g.h.db.JobSourceOf(ctx, jobID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if src.RemixStatusID != 0 {
+		id := store.FormatID(src.RemixStatusID)
+		out.SourceStatusID = &id
+	}
+	if src.MediaID != 0 {
+		id := store.FormatID(src.MediaID)
+		out.SourceMediaID = &id
+	}
+	return nil
 }

@@ -49,7 +49,7 @@ func TestRemixAcrossServers(t *testing.T) {
 	b.call(t, req{method: "POST", path: "/api/v1/pictor/generations", token: bobTok,
 		json: map[string]any{"prompt": "the same harbour at night", "source_status_id": srcOnB}}, 202, &g)
 	g = b.waitGeneration(t, bobTok, g["id"].(string))
-	if g["state"] != "done" {
+	if g["state"] != "done" || g["source_status_id"] != srcOnB || g["source_media_id"] == nil {
 		t.Fatalf("remix job: %+v", g)
 	}
 	mediaID := g["media_attachments"].([]any)[0].(map[string]any)["id"].(string)
