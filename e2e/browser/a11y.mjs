@@ -176,6 +176,9 @@ async function composeByKeyboard(page) {
   await tabTo(page, 'textarea[name="prompt"]', "the prompt");
   await page.keyboard.type("a heron standing in a misty river, ink wash");
   await page.keyboard.press("Tab");
+  check(await page.evaluate(() => document.activeElement.matches('select[name="n"]')),
+    "keyboard: Tab goes from the prompt to the number of images");
+  await page.keyboard.press("Tab");
   check(await page.evaluate(() => document.activeElement.matches('form[action="/compose/generate"] button[type="submit"]')),
     "keyboard: Tab goes from the prompt to Generate");
   await Promise.all([page.waitForURL(/\/compose\/jobs\/[A-Za-z0-9-]+$/), page.keyboard.press("Enter")]);
