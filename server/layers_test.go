@@ -24,8 +24,9 @@ var allowed = map[string][]string{
 	"social":      {"store", "media", "activitypub", "webfinger", "internal/"},
 	"genimage":    {"store", "media", "social", "genimage", "internal/"},
 	"push":        {"store", "internal/"},
-	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "webfinger", "push", "internal/"},
-	"web":         {"store", "auth", "media", "social", "genimage", "static", "activitypub", "internal/"},
+	"assistant":   {"store", "internal/"}, // the chat model; callers pass what it needs (social.CanSee, media files)
+	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "webfinger", "push", "assistant", "internal/"},
+	"web":         {"store", "auth", "media", "social", "genimage", "static", "activitypub", "assistant", "internal/"},
 	"config":      {},
 	"server":      {""}, // the composition root may import everything
 	"cmd":         {"server", "config", "store", "social", "genimage", "auth", "activitypub", "internal/"},

@@ -13,6 +13,7 @@ import (
 	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/pictor-social/pictor/genimage"
+	"github.com/pictor-social/pictor/internal/openaihttp"
 )
 
 // CanEdit reports whether the configured server takes image edits: OpenAI's
@@ -123,18 +124,18 @@ func (b *Backend) editOnce(ctx context.Context, body []byte, ctype string, limit
 	if b.opts.APIKey != "" {
 		hreq.Header.Set("Authorization", "Bearer "+b.opts.APIKey)
 	}
-	doer := &recordingDoer{c: b.http, limit: limit}
+	doer := openaihttp.NewDoer(b.http, limit)
 	resp, err := doer.Do(hreq)
 	if err != nil {
 		return out, attempt{}, fmt.Errorf("post edit request: %w", err)
 	}
 	defer resp.Body.Close()
-	last := doer.last
+	last := doer.Last()
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
 		return out, last, genimage.CannotEdit(fmt.Errorf("edits answered %d", resp.StatusCode))
 	case resp.StatusCode >= http.StatusBadRequest:
-		return out, last, &streamFailure{status: resp.StatusCode, code: errorCode(last.errBody), body: last.errBody}
+		return out, last, &streamFailure{status: resp.StatusCode, code: errorCode(last.ErrBody), body: last.ErrBody}
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		return out, last, fmt.Errorf("decode edit answer: %w", err)
