@@ -76,8 +76,8 @@ func New(t testing.TB) *Server {
 	s := &Server{
 		done:   make(chan struct{}),
 		queues: make(map[string][]Reply),
-		defaults: map[string]Reply{ImagesPath: defaultImages(), ModerationsPath: NotFlagged(), ChatPath: Chat("OK"),
-			EditsPath: defaultEdits()},
+		defaults: map[string]Reply{ImagesPath: defaultImages(), ModerationsPath: NotFlagged(), EditsPath: defaultEdits(),
+			ChatPath: Chat("OK")},
 		files:    make(map[string][]byte),
 		arrivals: make(chan Request, 64),
 	}
@@ -194,7 +194,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == ChatPath && r.Method == http.MethodPost && !s.jsonMode() && req.Chat().JSONMode:
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "response_format is not supported",
 			"type": "invalid_request_error", "param": "response_format", "code": nil}})
-	case (r.URL.Path == ImagesPath || r.URL.Path == ModerationsPath || r.URL.Path == ChatPath || r.URL.Path == EditsPath) &&
+	case (r.URL.Path == ImagesPath || r.URL.Path == ModerationsPath || r.URL.Path == EditsPath || r.URL.Path == ChatPath) &&
 		r.Method == http.MethodPost:
 		s.next(r.URL.Path)(s, w, r)
 	default:
