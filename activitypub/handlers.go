@@ -216,6 +216,11 @@ func (f *Federation) NoteData(ctx context.Context, st store.Status, author store
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return NoteData{}, err
 	}
+	if r, err := f.db.RemixOf(ctx, st.ID); err == nil {
+		d.RemixOf = r.SourceURI
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return NoteData{}, err
+	}
 	return d, nil
 }
 

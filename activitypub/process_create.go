@@ -46,6 +46,7 @@ type noteFacts struct {
 	hasParent    bool
 	mentioned    []store.Account // local accounts mentioned or addressed
 	followedByUs bool
+	remix        remixFacts // pictor:remixOf (process_remix.go)
 }
 
 // noteFacts completes the facts about o inside the write transaction;
@@ -60,6 +61,9 @@ func (f *Federation) noteFacts(ctx context.Context, tx *store.Tx, author store.A
 			return nf, err
 		}
 	}
+	if err := f.remixFacts(ctx, tx, o, &nf.remix); err != nil {
+		return nf, err
+	}
 	followed, err := tx.HasLocalFollowerOf(ctx, author.ID)
 	nf.followedByUs = followed
 	return nf, err
@@ -69,7 +73,7 @@ func (f *Federation) noteFacts(ctx context.Context, tx *store.Tx, author store.A
 // post, addressed to a local account, or by an account someone here follows
 // (interop.md A.6 "related to local activity").
 func (nf noteFacts) relevant() bool {
-	return (nf.hasParent && nf.parent.Local) || len(nf.mentioned) > 0 || nf.followedByUs
+	return (nf.hasParent && nf.parent.Local) || len(nf.mentioned) > 0 || nf.followedByUs || nf.remix.ofLocal()
 }
 
 // visibilityOf derives Mastodon's visibility from addressing (interop.md A.8).
@@ -130,6 +134,9 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 			return err
 		}
 		if err := tx.AttachReplyParent(ctx, st); err != nil {
+			return err
+		}
+		if err := f.storeRemoteRemix(ctx, tx, actor, st, nf.remix); err != nil {
 			return err
 		}
 		notified := map[int64]bool{}

@@ -84,6 +84,7 @@ type NoteData struct {
 	Tags      []string
 	Generator *Generator  // set for posts with generated images
 	Poll      *store.Poll // set for posts with a poll: rendered as a Question
+	RemixOf   string      // the id of the Note this post remixes (pictor:remixOf), or ""
 }
 
 // Audience returns the to and cc lists of a status as Mastodon addresses
@@ -143,6 +144,9 @@ func (f *Federation) RenderNote(d NoteData) Object {
 	}
 	if d.Poll != nil {
 		renderQuestion(&o, *d.Poll, f.db.Now())
+	}
+	if d.RemixOf != "" {
+		o.RemixOf = IRI(d.RemixOf)
 	}
 	return o
 }

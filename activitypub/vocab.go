@@ -296,6 +296,9 @@ type Object struct {
 	EndTime     Time             `json:"endTime,omitzero"`
 	Closed      ClosedAt         `json:"closed,omitzero"`
 	VotersCount *int             `json:"votersCount,omitempty"`
+	// RemixOf is Pictor's extension (pictor:remixOf, docs/federation.md):
+	// the Note whose image or prompt this post was made from.
+	RemixOf IRIOrObject `json:"remixOf,omitzero"`
 }
 
 // InteractionPolicy is GoToSocial's `interactionPolicy` of a post: who may

@@ -140,6 +140,7 @@ func Context() LDContext {
 			"digitalSourceType":         idRef("schema:digitalSourceType"),
 			"pictor":                    "https://pictor.social/ns#",
 			"originalUrl":               idRef("pictor:originalUrl"),
+			"remixOf":                   idRef("pictor:remixOf"),
 		},
 	}
 }

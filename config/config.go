@@ -141,6 +141,8 @@ type Generation struct {
 	ImagesPerDay       int      `toml:"images_per_day"`
 	RemoteImagesPerDay int      `toml:"remote_images_per_day"`
 	MaxConcurrentJobs  int      `toml:"max_concurrent_jobs"`
+	Variants           int      `toml:"variants"`        // images per job when the request does not say (1-4)
+	CandidatesKeep     Duration `toml:"candidates_keep"` // how long unpicked images of a job are kept
 	OpenAI             OpenAI   `toml:"openai"`
 }
 
@@ -282,6 +284,8 @@ func Default() File {
 			ImagesPerDay:       50,
 			RemoteImagesPerDay: 5,
 			MaxConcurrentJobs:  2,
+			Variants:           1,
+			CandidatesKeep:     Duration{72 * time.Hour},
 			OpenAI: OpenAI{
 				Model:             "gpt-image-1",
 				Profile:           "openai",
@@ -440,6 +444,12 @@ func (f File) Validate() error {
 	}
 	if g.Workers < 1 || g.MaxConcurrentJobs < 1 || g.ImagesPerDay < 0 || g.RemoteImagesPerDay < 0 {
 		bad("generation workers and max_concurrent_jobs must be at least 1, quotas not negative")
+	}
+	if g.Variants < 1 || g.Variants > 4 {
+		bad("generation variants must be between 1 and 4")
+	}
+	if g.CandidatesKeep.Duration < time.Minute {
+		bad("generation candidates_keep must be at least 1m")
 	}
 	if g.OpenAI.PartialImages < 0 || g.OpenAI.PartialImages > 3 {
 		bad("generation.openai partial_images must be between 0 and 3")

@@ -37,6 +37,9 @@ func (s *Service) answerMention(ctx context.Context, m social.Mention) error {
 	req := SubmitRequest{AccountID: m.From.ID, Kind: store.JobReply, Prompt: prompt,
 		Draft: draft, SourceStatusID: st.ID, Source: SourceBot}
 	err := req.TakePromptOptions()
+	if err == nil && req.Remix == nil {
+		req.Remix, err = s.replyRemix(ctx, st)
+	}
 	if err == nil {
 		_, err = s.Submit(ctx, req)
 	}

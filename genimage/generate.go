@@ -19,8 +19,8 @@ func (s *Service) generate(ctx context.Context, j *store.Job) error {
 	gctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	req := Request{Prompt: j.Prompt, NegativePrompt: j.NegativePrompt, Seed: j.Seed, Size: j.Size,
-		User: fmt.Sprintf("pictor-%d", j.AccountID)}
-	res, err := s.backend.Generate(gctx, req, func(p Progress) {
+		N: max(j.ImageCount, 1), User: fmt.Sprintf("pictor-%d", j.AccountID)}
+	res, err := s.render(gctx, j, req, func(p Progress) {
 		e := Event{State: store.JobRunning, Stage: p.Stage, Fraction: p.Fraction}
 		if p.Partial != nil {
 			e.PreviewSeq = s.keepPreview(j.ID, *p.Partial)
@@ -45,6 +45,8 @@ func (s *Service) generate(ctx context.Context, j *store.Job) error {
 	out := store.JobOutput{Backend: prov.Backend, Model: prov.Model, RevisedPrompt: res.RevisedPrompt,
 		InputTokens: res.Usage.InputTokens, OutputTokens: res.Usage.OutputTokens, TotalTokens: res.Usage.TotalTokens,
 		CostUnits: len(res.Images)}
+	s.filesMu.RLock() // until the media rows reference the files (see sweepBatch)
+	defer s.filesMu.RUnlock()
 	for _, img := range res.Images {
 		m, err := s.social.UploadMedia(ctx, j.AuthorID, bytes.NewReader(img.Data), social.MediaInput{
 			Description: AltText(prov, j.Prompt), Generated: true, GeneratorBackend: prov.Backend,
@@ -58,7 +60,16 @@ func (s *Service) generate(ctx context.Context, j *store.Job) error {
 		}
 		out.MediaIDs = append(out.MediaIDs, m.ID)
 	}
-	if err := s.write(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.SetJobOutput(ctx, j.ID, out) }); err != nil {
+	err = s.write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.SetJobOutput(ctx, j.ID, out); err != nil {
+			return err
+		}
+		if err := tx.InsertCandidates(ctx, j.ID, out.MediaIDs); err != nil {
+			return err
+		}
+		return s.recordRemixMedia(ctx, tx, j.ID, out.MediaIDs)
+	})
+	if err != nil {
 		return err
 	}
 	j.MediaIDs, j.Backend, j.Model, j.RevisedPrompt = out.MediaIDs, out.Backend, out.Model, out.RevisedPrompt

@@ -92,7 +92,12 @@ func (s *Service) sameRequest(j store.Job, req SubmitRequest) bool {
 	if size == "" || size == "auto" {
 		size = s.opts.Size
 	}
-	return j.NegativePrompt == req.NegativePrompt && j.Size == size && (req.Seed == 0 || j.Seed == req.Seed)
+	n := req.N
+	if n == 0 {
+		n = s.opts.Variants
+	}
+	return j.NegativePrompt == req.NegativePrompt && j.Size == size && (req.Seed == 0 || j.Seed == req.Seed) &&
+		max(j.ImageCount, 1) == n
 }
 
 // SubmitPost is Imagine for the client API (the mastoapi.Imaginer hook):

@@ -19,6 +19,9 @@ import (
 //	--ar W:H     aspect ratio: landscape is 1536x1024, portrait 1024x1536,
 //	             square the configured default (the GPT image models' sizes)
 //	--no TEXT    negative prompt: what the image should not show
+//	--n N        make N images (1-4) and post them all in one status
+//	--from URL   remix a post: the address of a post (here or on another
+//	             server) or of one of its images; its image is the source
 //
 // An option's value runs to the next option; an unknown option is an error,
 // so a typo is not drawn into the picture.
@@ -34,6 +37,8 @@ type promptOptions struct {
 	Seed           int64
 	Size           string
 	NegativePrompt string
+	N              int
+	From           string // --from: the post or image to remix (remix.go)
 }
 
 // splitPromptOptions separates a typed prompt into the prompt and its
@@ -63,7 +68,8 @@ func splitPromptOptions(text string) (string, promptOptions, error) {
 }
 
 // knownOptions are the option names; see the package comment above.
-var knownOptions = map[string]bool{"--seed": true, "--size": true, "--ar": true, "--aspect": true, "--no": true}
+var knownOptions = map[string]bool{"--seed": true, "--size": true, "--ar": true, "--aspect": true, "--no": true,
+	"--from": true, "--n": true}
 
 // optionName reports whether a word is an option name and returns it
 // lower-cased with two hyphens. Any "--word" is one (so a typo is reported);
@@ -104,8 +110,19 @@ func (o *promptOptions) set(name, value string) error {
 		o.Size = size
 	case "--no":
 		o.NegativePrompt = value
+	case "--n":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 || n > MaxVariants {
+			return apperr.Invalid("--n takes a number of images from 1 to %d, such as --n 4", MaxVariants)
+		}
+		o.N = n
+	case "--from":
+		if strings.ContainsAny(value, " \t") || !(strings.HasPrefix(value, "https://") || strings.HasPrefix(value, "http://")) {
+			return apperr.Invalid("--from takes the address of a post or of its image, such as --from https://example.com/@ann/123")
+		}
+		o.From = value
 	default:
-		return apperr.Invalid("unknown option %s: use --seed N, --size WxH, --ar W:H or --no TEXT", name)
+		return apperr.Invalid("unknown option %s: use --seed N, --size WxH, --ar W:H, --no TEXT, --from URL or --n N", name)
 	}
 	return nil
 }
@@ -145,6 +162,12 @@ func (req *SubmitRequest) TakePromptOptions() error {
 	}
 	if req.NegativePrompt == "" {
 		req.NegativePrompt = o.NegativePrompt
+	}
+	if req.N == 0 {
+		req.N = o.N
+	}
+	if o.From != "" && req.Remix == nil {
+		req.Remix = &RemixInput{URL: o.From}
 	}
 	return nil
 }

@@ -31,6 +31,15 @@ func TestSplitPromptOptions(t *testing.T) {
 		{in: "fox --ar 10:1", err: "at most 4:1"},
 		{in: "fox --ar wide", err: "ratio"},
 		{in: "fox --chaos 80", err: "unknown option --chaos"},
+		{in: "fox --n 4", prompt: "fox", want: promptOptions{N: 4}},
+		{in: "fox —n 2 --seed 5", prompt: "fox", want: promptOptions{N: 2, Seed: 5}},
+		{in: "fox --n 5", err: "from 1 to 4"},
+		{in: "fox --n 0", err: "from 1 to 4"},
+		{in: "fox --n two", err: "from 1 to 4"},
+		{in: "make it night --from https://b.example/@ann/123 --seed 2", prompt: "make it night",
+			want: promptOptions{Seed: 2, From: "https://b.example/@ann/123"}},
+		{in: "night --from my cat", err: "--from takes the address"},
+		{in: "night --from javascript:alert(1)", err: "--from takes the address"},
 	}
 	for _, tc := range cases {
 		prompt, got, err := splitPromptOptions(tc.in)

@@ -13,9 +13,10 @@ import (
 const quotaWindow = 24 * time.Hour
 
 // checkQuota returns apperr.RateLimited when requester may not start another
-// job now. With tx it reads inside that transaction, so the check and the
+// job of n images now: the daily quota counts images, so a job asking for
+// more than are left is refused before any provider call. With tx it reads inside that transaction, so the check and the
 // insert it allows are atomic; without, it is a fast pre-check.
-func (s *Service) checkQuota(ctx context.Context, tx *store.Tx, requester store.Account) error {
+func (s *Service) checkQuota(ctx context.Context, tx *store.Tx, requester store.Account, n int) error {
 	limit := s.opts.ImagesPerDay
 	if !requester.Local() {
 		limit = s.opts.RemoteImagesPerDay
@@ -41,6 +42,10 @@ func (s *Service) checkQuota(ctx context.Context, tx *store.Tx, requester store.
 	if limit > 0 && u.Since >= limit {
 		return apperr.RateLimited("quota exceeded: %d images per day, resets at %s",
 			limit, u.Oldest.Add(quotaWindow).UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	if limit > 0 && u.Since+max(n, 1) > limit {
+		return apperr.RateLimited("quota exceeded: this asks for %d images but only %d of your %d images per day are left; ask for fewer",
+			n, limit-u.Since, limit)
 	}
 	return nil
 }

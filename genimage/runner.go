@@ -21,10 +21,15 @@ func (s *Service) lease() time.Duration { return s.opts.Timeout + 2*time.Minute 
 // Run works the job queue with Options.Workers workers until ctx ends. Each
 // worker claims one job at a time with a lease. A worker stopped by ctx puts
 // its job back in the queue; a process that dies leaves the lease to lapse,
-// and the job then runs again, here or after a restart. Run returns nil when
-// ctx ends.
+// and the job then runs again, here or after a restart. Run also sweeps
+// unpicked candidates (SweepCandidates). It returns nil when ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.runSweep(ctx) // unpicked candidates (variants.go)
+	}()
 	for range s.opts.Workers {
 		wg.Add(1)
 		go func() {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/media"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -28,6 +29,8 @@ type Options struct {
 	SyncWait           time.Duration // how long Imagine waits for the post before answering (default 20s)
 	MaxAttempts        int           // runs of one job (crash restarts) before it fails (default 3)
 	NotificationStream string        // pubsub stream carrying store.Notification events (activitypub.StreamNotifications)
+	Variants           int           // images a job makes when the request does not say (1-MaxVariants; default 1)
+	CandidatesKeep     time.Duration // how long unpicked candidates are kept (default 72h)
 }
 
 func (o *Options) setDefaults() {
@@ -40,6 +43,11 @@ func (o *Options) setDefaults() {
 	def(&o.MaxConcurrentJobs, 2)
 	def(&o.MaxPromptChars, 1000)
 	def(&o.MaxAttempts, 3)
+	def(&o.Variants, 1)
+	o.Variants = min(o.Variants, MaxVariants)
+	if o.CandidatesKeep <= 0 {
+		o.CandidatesKeep = DefaultCandidatesKeep
+	}
 	if o.Command == "" {
 		o.Command = "/imagine"
 	}
@@ -61,11 +69,13 @@ func (o *Options) setDefaults() {
 // are then not screened (moderation "off").
 type Deps struct {
 	DB        *store.DB
+	Files     media.Storage // for the candidate sweep; nil: swept candidates' files stay on disk
 	Social    *social.Service
 	Hub       *pubsub.Hub
 	Log       *slog.Logger
 	Backend   Backend
 	Moderator Moderator
+	Sources   SourceImages // loads remix source images; nil: remixes from the prompt alone
 }
 
 // Service turns prompts into images and posts: Submit queues a job after
@@ -74,17 +84,21 @@ type Deps struct {
 // safe for concurrent use.
 type Service struct {
 	db      *store.DB
+	files   media.Storage
 	social  *social.Service
 	hub     *pubsub.Hub
 	log     *slog.Logger
 	backend Backend
 	mod     Moderator
+	sources SourceImages
 	opts    Options
 
 	wakeMu sync.Mutex
 	wake   chan struct{} // closed and replaced to wake every idle worker
 
 	bot *social.Bot // the generator bot (social/bot.go)
+
+	filesMu sync.RWMutex // generate's uploads (read) against the candidate sweep's file deletion (write)
 
 	previewMu sync.Mutex
 	previews  map[string]Preview // newest partial image per running job
@@ -109,8 +123,9 @@ func New(d Deps, opts Options) (*Service, error) {
 	}
 	bot := d.Social.NewBot(social.BotSpec{Username: opts.BotUsername, DisplayName: "Image generator", Note: note,
 		CursorKey: botCursorKey, Stream: opts.NotificationStream, Log: d.Log})
-	return &Service{db: d.DB, social: d.Social, hub: d.Hub, log: d.Log, backend: d.Backend, mod: d.Moderator,
-		opts: opts, bot: bot, wake: make(chan struct{}), previews: make(map[string]Preview)}, nil
+	return &Service{db: d.DB, files: d.Files, social: d.Social, hub: d.Hub, log: d.Log, backend: d.Backend,
+		mod: d.Moderator, sources: d.Sources, opts: opts, bot: bot, wake: make(chan struct{}),
+		previews: make(map[string]Preview)}, nil
 }
 
 // Options returns the options in force.

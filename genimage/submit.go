@@ -30,6 +30,7 @@ type SubmitRequest struct {
 	NegativePrompt string
 	Seed           int64  // 0 picks a random seed, stored so a re-run repeats it
 	Size           string // "" means the configured default
+	N              int    // images to make, 1-MaxVariants; 0 means Options.Variants
 	Draft          store.PostDraft
 	SourceStatusID int64 // JobReply: the mention answered; a second job for it is apperr.Conflict
 	// AuthorID posts a JobReply: 0 is the generator bot; another local bot
@@ -37,7 +38,8 @@ type SubmitRequest struct {
 	// sets Draft.Text to the whole reply text (mentions included), which the
 	// image's label line follows.
 	AuthorID int64
-	Source   string // Source* constant, for the moderation log
+	Source   string      // Source* constant, for the moderation log
+	Remix    *RemixInput // a remix of a post or image (remix.go); nil for a new image
 }
 
 // Submit checks a request and queues it. It fails fast, before anything is
@@ -51,10 +53,14 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (store.Job, err
 	if err != nil {
 		return store.Job{}, err
 	}
-	if err := s.checkQuota(ctx, nil, requester); err != nil {
+	if err := s.checkQuota(ctx, nil, requester, req.N); err != nil {
 		return store.Job{}, err
 	}
 	if err := s.screen(ctx, req); err != nil {
+		return store.Job{}, err
+	}
+	src, err := s.checkRemix(ctx, req)
+	if err != nil {
 		return store.Job{}, err
 	}
 	j, err := s.newJob(ctx, req)
@@ -62,10 +68,13 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (store.Job, err
 		return store.Job{}, err
 	}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		if err := s.checkQuota(ctx, tx, requester); err != nil {
+		if err := s.checkQuota(ctx, tx, requester, req.N); err != nil {
 			return err
 		}
-		return tx.InsertJob(ctx, &j)
+		if err := tx.InsertJob(ctx, &j); err != nil || src == nil {
+			return err
+		}
+		return tx.SetJobSource(ctx, j.ID, *src)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return store.Job{}, apperr.Conflict("this request was already taken")
@@ -92,6 +101,9 @@ func (s *Service) checkRequest(ctx context.Context, req *SubmitRequest) (store.A
 	}
 	if req.Size == "" || req.Size == "auto" {
 		req.Size = s.opts.Size
+	}
+	if err := s.checkCount(req); err != nil {
+		return store.Account{}, err
 	}
 	if w, h, ok := ParseSize(req.Size); req.Size != "auto" && (!ok || w > 4096 || h > 4096 || w < 64 || h < 64) {
 		return store.Account{}, apperr.Invalid("size must be WIDTHxHEIGHT between 64 and 4096 pixels a side")
@@ -160,7 +172,7 @@ func (s *Service) newJob(ctx context.Context, req SubmitRequest) (store.Job, err
 	}
 	j := store.Job{ID: id.String(), AccountID: req.AccountID, AuthorID: req.AccountID, Kind: req.Kind,
 		Prompt: req.Prompt, NegativePrompt: req.NegativePrompt, Seed: req.Seed, Size: req.Size,
-		Backend: s.backend.Name(), Model: s.backend.Model(), Draft: req.Draft, SourceStatusID: req.SourceStatusID}
+		Backend: s.backend.Name(), Model: s.backend.Model(), Draft: req.Draft, SourceStatusID: req.SourceStatusID, ImageCount: req.N}
 	if j.Seed == 0 {
 		j.Seed = rand.Int64N(1<<31-1) + 1
 	}

@@ -196,6 +196,7 @@ type Status struct {
 	Bookmarked         bool              `json:"bookmarked"`
 	Pinned             *bool             `json:"pinned,omitempty"`
 	Filtered           []any             `json:"filtered"`
+	Pictor             *StatusPictor     `json:"pictor,omitempty"` // Pictor's additions (entities_remix.go)
 }
 
 // StatusSource is GET /api/v1/statuses/:id/source.

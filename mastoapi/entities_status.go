@@ -30,6 +30,8 @@ type statusData struct {
 	polls       map[int64]store.Poll
 	pollChoices map[int64][]int
 	now         time.Time
+
+	remix remixData // pictor.remix_of (entities_remix.go)
 }
 
 // loadStatusData batch-loads the boosted statuses, authors, mentioned
@@ -78,6 +80,9 @@ func (h *Handler) loadStatusData(ctx context.Context, viewer int64, list []store
 	}
 	for _, ids := range d.mentions {
 		accountIDs = append(accountIDs, ids...)
+	}
+	if err := h.loadRemixes(ctx, d, all, &accountIDs); err != nil {
+		return nil, err
 	}
 	if d.accounts, err = h.accountEntities(ctx, accountIDs); err != nil {
 		return nil, err
@@ -172,6 +177,7 @@ func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 		e.InReplyToAccountID = strPtr(store.FormatID(st.InReplyToAccountID))
 	}
 	e.Poll = d.statusPoll(st.ID)
+	e.Pictor = d.pictorExtras(st.ID)
 	c := d.counts[st.ID]
 	e.RepliesCount, e.ReblogsCount, e.FavouritesCount = c.Replies, c.Reblogs, c.Favourites
 	for _, id := range d.mentions[st.ID] {

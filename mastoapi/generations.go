@@ -21,10 +21,11 @@ import (
 // The generation job API lets front ends (the web composer, apps that know
 // Pictor) make an image, watch it being made, and post it themselves:
 //
-//	POST /api/v1/pictor/generations              prompt, negative_prompt, seed, size → 202 Generation
+//	POST /api/v1/pictor/generations              prompt, negative_prompt, seed, size, n → 202 Generation
 //	GET  /api/v1/pictor/generations/{id}         → Generation (poll)
 //	GET  /api/v1/pictor/generations/{id}/stream  → server-sent events "progress" until done or failed
 //	GET  /api/v1/pictor/generations/{id}/preview → the newest partial image while the job runs, else 404
+//	POST /api/v1/pictor/generations/{id}/post    candidate_ids[], descriptions[] → 200 Status (generations_candidates.go)
 //
 // A provider that streams partial images (OpenAI with partial_images set)
 // gives previews: a "progress" event then carries preview_url, which changes
@@ -51,6 +52,8 @@ type Generation struct {
 	CreatedAt        string            `json:"created_at"`
 	FinishedAt       *string           `json:"finished_at"`
 	MediaAttachments []MediaAttachment `json:"media_attachments"`
+	GenerationImages
+	GenerationRemix // generations_remix.go
 }
 
 // GenerationRoutes mounts the generation job API on r, served by gen.
@@ -61,6 +64,7 @@ func (h *Handler) GenerationRoutes(r *mux.Router, gen *genimage.Service) {
 	r.Handle(base+"/{id}", h.api(g.get)).Methods(http.MethodGet)
 	r.Handle(base+"/{id}/stream", h.api(g.stream)).Methods(http.MethodGet)
 	r.Handle(base+"/{id}/preview", h.api(g.preview)).Methods(http.MethodGet)
+	r.Handle(base+"/{id}/post", h.api(g.post)).Methods(http.MethodPost)
 }
 
 // progressEvent is a "progress" event: the runner's event plus the address
@@ -123,9 +127,17 @@ func (g generations) create(w http.ResponseWriter, r *http.Request) error {
 			return apperr.Invalid("seed must be a positive whole number")
 		}
 	}
+	remix, err := g.remixInput(p)
+	if err != nil {
+		return err
+	}
+	n, err := countParam(p)
+	if err != nil {
+		return err
+	}
 	j, err := g.gen.Submit(r.Context(), genimage.SubmitRequest{AccountID: me.AccountID, Kind: store.JobDraft,
 		Prompt: p.str("prompt"), NegativePrompt: p.str("negative_prompt"), Seed: seed, Size: p.str("size"),
-		Source: genimage.SourceAPI})
+		N: n, Source: genimage.SourceAPI, Remix: remix})
 	if err != nil {
 		return err
 	}
@@ -204,6 +216,10 @@ func (g generations) entity(ctx context.Context, j store.Job) (Generation, error
 		Seed: strconv.FormatInt(j.Seed, 10), Size: j.Size, Backend: j.Backend, Model: j.Model,
 		RevisedPrompt: j.RevisedPrompt, CreatedAt: j.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"),
 		MediaAttachments: []MediaAttachment{}}
+	e.N = max(j.ImageCount, 1)
+	if err := g.remixFields(ctx, j.ID, &e.GenerationRemix); err != nil {
+		return Generation{}, err
+	}
 	if j.State == store.JobFailed {
 		e.Error = &j.Error
 	}
@@ -211,12 +227,12 @@ func (g generations) entity(ctx context.Context, j store.Job) (Generation, error
 		f := j.FinishedAt.UTC().Format("2006-01-02T15:04:05.000Z")
 		e.FinishedAt = &f
 	}
-	for _, id := range j.MediaIDs {
-		m, err := g.h.db.MediaByID(ctx, id)
-		if err != nil {
-			return Generation{}, err
-		}
-		e.MediaAttachments = append(e.MediaAttachments, g.h.mediaEntity(m))
+	var err error
+	if e.Candidates, err = g.candidates(ctx, j); err != nil {
+		return Generation{}, err
+	}
+	for _, c := range e.Candidates {
+		e.MediaAttachments = append(e.MediaAttachments, c.MediaAttachment)
 	}
 	return e, nil
 }

@@ -83,6 +83,7 @@ func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) error {
 	}
 	q, _ := readParams(nil, r, 0)
 	f := store.NotificationFilter{Types: q.list("types"), ExcludeTypes: q.list("exclude_types")}
+	f.ExcludeTypes = hidePictorTypes(f)
 	if id, ok := store.ParseID(q.str("account_id")); ok {
 		f.FromAccount = id
 	}

@@ -57,6 +57,9 @@ func (h *Handler) fanOut(ctx context.Context, ev pubsub.Event) {
 	case social.AnnouncementEvent:
 		h.fanOutAnnouncement(ctx, ev, p) // announcements_streaming.go
 	case store.Notification:
+		if p.Type == store.NotifyRemix {
+			return // Pictor-only: never streamed to Mastodon clients (notifications_remix.go)
+		}
 		h.hub.Publish(pubsub.Event{Stream: userStream(p.AccountID), Kind: "notification", Payload: p})
 		h.hub.Publish(pubsub.Event{Stream: notificationStream(p.AccountID), Kind: "notification", Payload: p})
 	case activitypub.StatusEvent:

@@ -35,12 +35,13 @@ func (s *Server) wireGeneration(ctx context.Context, opts Options) error {
 		}
 		mod = m
 	}
-	gen, err := genimage.New(genimage.Deps{DB: s.DB, Social: s.Social, Hub: s.Hub, Log: s.Log, Backend: backend,
-		Moderator: mod}, genimage.Options{
+	gen, err := genimage.New(genimage.Deps{DB: s.DB, Files: s.Files, Social: s.Social, Hub: s.Hub, Log: s.Log,
+		Backend: backend, Moderator: mod, Sources: s.MediaCache}, genimage.Options{
 		Command: g.Command, BotUsername: g.BotUsername, Workers: g.Workers,
 		Timeout: g.Timeout.Duration, ImagesPerDay: g.ImagesPerDay, RemoteImagesPerDay: g.RemoteImagesPerDay,
 		MaxConcurrentJobs: g.MaxConcurrentJobs, Size: defaultSize(g), SyncWait: opts.GenSyncWait,
 		NotificationStream: activitypub.StreamNotifications,
+		Variants:           g.Variants, CandidatesKeep: g.CandidatesKeep.Duration,
 	})
 	if err != nil {
 		return err

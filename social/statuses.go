@@ -25,6 +25,7 @@ type Draft struct {
 	InReplyToID    int64
 	MediaIDs       []int64
 	Poll           *PollDraft // nil: no poll (polls.go)
+	RemixOfID      int64      // the post this one remixes (remix.go); media from a remix job imply it
 }
 
 // prepared is a validated draft with its text rendered and mentions resolved.
@@ -143,6 +144,13 @@ func (s *Service) CreateStatus(ctx context.Context, accountID int64, d Draft) (s
 	if err != nil {
 		return store.Status{}, err
 	}
+	remix, err := s.prepareRemix(ctx, author, d)
+	if err != nil {
+		return store.Status{}, err
+	}
+	if remix != nil {
+		p.html += s.remixLine(remix)
+	}
 	var st store.Status
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		st = store.Status{AccountID: author.ID, Local: true, Content: p.html, Text: strings.TrimSpace(p.draft.Text),
@@ -170,11 +178,20 @@ func (s *Service) CreateStatus(ctx context.Context, accountID int64, d Draft) (s
 				}
 			}
 		}
-		note := s.fed.RenderNote(s.noteData(st, author, p))
+		extra, err := s.storeRemix(ctx, tx, st, remix)
+		if err != nil {
+			return err
+		}
+		nd := s.noteData(st, author, p)
+		if remix != nil {
+			nd.RemixOf = remix.status.URI
+		}
+		note := s.fed.RenderNote(nd)
 		inboxes, err := s.fed.Recipients(ctx, tx, st, author, p.mentions)
 		if err != nil {
 			return err
 		}
+		inboxes = appendInboxes(inboxes, extra)
 		create := activitypub.CreateNote(note)
 		s.publishStatus(tx, "create", st.ID)
 		return s.fed.Enqueue(ctx, tx, author, create.ID, "Create", create, inboxes)
@@ -248,6 +265,11 @@ func (s *Service) EditStatus(ctx context.Context, accountID, statusID int64, d D
 	if err != nil {
 		return store.Status{}, err
 	}
+	remixLine, remixOf, err := s.existingRemix(ctx, old.ID)
+	if err != nil {
+		return store.Status{}, err
+	}
+	p.html += remixLine
 	var st store.Status
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		prev, err := tx.MediaForStatus(ctx, old.ID)
@@ -271,7 +293,9 @@ func (s *Service) EditStatus(ctx context.Context, accountID, statusID int64, d D
 		if p.poll, err = s.editPoll(ctx, tx, st, p.poll, d.Poll.expiresIn()); err != nil {
 			return err
 		}
-		note := s.fed.RenderNote(s.noteData(st, author, p))
+		nd := s.noteData(st, author, p)
+		nd.RemixOf = remixOf
+		note := s.fed.RenderNote(nd)
 		inboxes, err := s.fed.Recipients(ctx, tx, st, author, p.mentions)
 		if err != nil {
 			return err

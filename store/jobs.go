@@ -67,6 +67,7 @@ type Job struct {
 	OutputTokens   int
 	TotalTokens    int
 	CostUnits      int // images produced
+	ImageCount     int // images asked for (n, 1-4); 0 is read as 1
 	CreatedAt      time.Time
 	StartedAt      time.Time
 	FinishedAt     time.Time
@@ -77,7 +78,8 @@ func (j Job) Finished() bool { return j.State == JobDone || j.State == JobFailed
 
 const jobCols = `id, account_id, author_id, kind, state, prompt, negative_prompt, seed, size, backend, model,
 	revised_prompt, error, error_kind, draft_json, COALESCE(source_status_id, 0), media_ids_json, COALESCE(status_id, 0),
-	attempts, lease_until, input_tokens, output_tokens, total_tokens, cost_units, created_at, started_at, finished_at`
+	attempts, lease_until, input_tokens, output_tokens, total_tokens, cost_units, created_at, started_at, finished_at,
+	image_count`
 
 func scanJob(s scanner) (Job, error) {
 	var j Job
@@ -86,7 +88,7 @@ func scanJob(s scanner) (Job, error) {
 	err := s.Scan(&j.ID, &j.AccountID, &j.AuthorID, &j.Kind, &j.State, &j.Prompt, &j.NegativePrompt, &j.Seed, &j.Size,
 		&j.Backend, &j.Model, &j.RevisedPrompt, &j.Error, &j.ErrorKind, &draft, &j.SourceStatusID, &mediaIDs,
 		&j.StatusID, &j.Attempts, &lease, &j.InputTokens, &j.OutputTokens, &j.TotalTokens, &j.CostUnits,
-		&created, &started, &finished)
+		&created, &started, &finished, &j.ImageCount)
 	if err != nil {
 		return Job{}, err
 	}
@@ -107,15 +109,16 @@ func (tx *Tx) InsertJob(ctx context.Context, j *Job) error {
 		j.CreatedAt = tx.now
 	}
 	j.State = JobQueued
+	j.ImageCount = max(j.ImageCount, 1)
 	draft, err := json.Marshal(j.Draft)
 	if err != nil {
 		return fmt.Errorf("insert job: %w", err)
 	}
 	_, err = tx.execGuarded(ctx, `INSERT INTO generation_jobs (id, account_id, author_id, kind, state, prompt,
-		negative_prompt, seed, size, backend, model, draft_json, source_status_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		negative_prompt, seed, size, backend, model, draft_json, source_status_id, created_at, image_count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		j.ID, j.AccountID, j.AuthorID, j.Kind, j.State, j.Prompt, j.NegativePrompt, j.Seed, j.Size, j.Backend, j.Model,
-		string(draft), nullID(j.SourceStatusID), ms(j.CreatedAt))
+		string(draft), nullID(j.SourceStatusID), ms(j.CreatedAt), j.ImageCount)
 	if isUnique(err) {
 		return ErrConflict
 	}
@@ -237,14 +240,14 @@ func (tx *Tx) FailJob(ctx context.Context, id, kind, message string) error {
 
 // JobUsage is how much of a quota a requester has used.
 type JobUsage struct {
-	Since  int       // jobs counted since the window start
+	Since  int       // images asked for by the jobs counted since the window start
 	Oldest time.Time // creation of the oldest counted job (the window frees up a day later)
 	Active int       // jobs queued or running
 }
 
-// JobUsageOf counts accountID's jobs created since `since` that count
-// against the quota (all but failures that were not refusals), and its
-// queued or running jobs.
+// JobUsageOf counts the images asked for by accountID's jobs created since
+// `since` that count against the quota (all but failures that were not
+// refusals), and its queued or running jobs.
 func (db *DB) JobUsageOf(ctx context.Context, accountID int64, since time.Time) (JobUsage, error) {
 	return jobUsage(ctx, db.read, accountID, since)
 }
@@ -259,7 +262,7 @@ func jobUsage(ctx context.Context, q querier, accountID int64, since time.Time) 
 	var u JobUsage
 	var oldest int64
 	err := q.QueryRowContext(ctx, `SELECT
-		count(*) FILTER (WHERE created_at >= ?2 AND (state <> 'failed' OR error_kind = 'refused')),
+		COALESCE(sum(image_count) FILTER (WHERE created_at >= ?2 AND (state <> 'failed' OR error_kind = 'refused')), 0),
 		COALESCE(min(created_at) FILTER (WHERE created_at >= ?2 AND (state <> 'failed' OR error_kind = 'refused')), 0),
 		count(*) FILTER (WHERE state IN ('queued', 'running'))
 		FROM generation_jobs WHERE account_id = ?1 AND (created_at >= ?2 OR state IN ('queued', 'running'))`,

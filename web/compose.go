@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,10 @@ type Generator interface {
 	LabelLine(p genimage.Provenance) string
 	// Preview returns the newest partial image of a running job, if any.
 	Preview(id string) (genimage.Preview, bool)
+	// Candidates returns the images a job made that still exist.
+	Candidates(ctx context.Context, j store.Job) ([]store.Candidate, error)
+	// PostCandidates posts picked candidates of a draft job in one status.
+	PostCandidates(ctx context.Context, accountID int64, jobID string, p genimage.CandidatePost) (store.Status, error)
 	Options() genimage.Options
 }
 
@@ -35,7 +40,10 @@ const quotaWindow = 24 * time.Hour
 type composeView struct {
 	CanGenerate bool
 	Prompt      string
+	N           int   // images to make, preselected
+	Counts      []int // the choices, 1 to genimage.MaxVariants
 	RemixOf     string
+	Remix       *composeRemix // the post being remixed (remix.go)
 	Quota       quotaView
 	Jobs        []store.Job
 	Upload      uploadForm
@@ -61,12 +69,17 @@ func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, v *visitor
 	}
 	q := r.URL.Query()
 	cv := composeView{Prompt: q.Get("prompt"), RemixOf: q.Get("remix"), Upload: uploadForm{Visibility: "public"}}
+	cv.Remix = h.remixSource(r.Context(), v, cv.RemixOf)
 	return h.renderCompose(w, r, v, http.StatusOK, cv)
 }
 
 func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, v *visitor, status int, cv composeView) error {
 	if h.opts.Generator != nil {
 		cv.CanGenerate = true
+		cv.Counts = []int{1, 2, 3, 4}
+		if cv.N == 0 {
+			cv.N = h.opts.Generator.Options().Variants
+		}
 		u, err := h.db.JobUsageOf(r.Context(), v.Account.ID, h.db.Now().Add(-quotaWindow))
 		if err != nil {
 			return err
@@ -91,12 +104,22 @@ func (h *Handler) composeGenerate(w http.ResponseWriter, r *http.Request, v *vis
 		return apperr.Unavailable("Image generation is not enabled on this server.")
 	}
 	prompt := strings.TrimSpace(r.PostFormValue("prompt"))
-	job, err := h.opts.Generator.Submit(r.Context(), genimage.SubmitRequest{AccountID: v.Account.ID,
-		Kind: store.JobDraft, Prompt: prompt, Source: genimage.SourceAPI})
+	n, _ := strconv.Atoi(r.PostFormValue("n")) // 0 (absent) is the default; a bad number is Submit's 422
+	if r.PostFormValue("n") != "" && n == 0 {
+		n = -1
+	}
+	remix, err := remixInput(r)
+	var job store.Job
+	if err == nil {
+		job, err = h.opts.Generator.Submit(r.Context(), genimage.SubmitRequest{AccountID: v.Account.ID,
+			Kind: store.JobDraft, Prompt: prompt, N: n, Source: genimage.SourceAPI, Remix: remix})
+	}
 	if err != nil {
 		if _, ok := apperr.As(err); ok {
-			return h.renderCompose(w, r, v, apperr.StatusOf(err), composeView{Prompt: prompt,
-				Error: apperr.MessageOf(err), Upload: uploadForm{Visibility: "public"}})
+			cv := composeView{Prompt: prompt, RemixOf: r.PostFormValue("remix"), N: max(n, 0),
+				Error: apperr.MessageOf(err), Upload: uploadForm{Visibility: "public"}}
+			cv.Remix = h.remixSource(r.Context(), v, cv.RemixOf)
+			return h.renderCompose(w, r, v, apperr.StatusOf(err), cv)
 		}
 		return err
 	}

@@ -96,12 +96,12 @@ func TestComposeGenerateReviewAndPost(t *testing.T) {
 		t.Fatalf("%d images to pick from", len(picks))
 	}
 	token := csrf(t, p)
-	res := b.post("/compose/jobs/"+m[1]+"/post", url.Values{"csrf_token": {token}, "media": {picks[1][1]}, "alt": {""}})
+	res := b.post("/compose/jobs/"+m[1]+"/post", url.Values{"csrf_token": {token}, "media": {picks[1][1]}, "alt-" + picks[1][1]: {""}})
 	if res.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("empty alt text accepted: %d", res.Status)
 	}
 	res = b.post("/compose/jobs/"+m[1]+"/post", url.Values{"csrf_token": {token}, "media": {picks[1][1]},
-		"alt": {"A fox curled up in fresh snow"}, "cw": {"cute animals"}, "visibility": {"public"}})
+		"alt-" + picks[1][1]: {"A fox curled up in fresh snow"}, "cw": {"cute animals"}, "visibility": {"public"}})
 	if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "/@alice/") {
 		t.Fatalf("post: %d %q\n%.2000s", res.Status, res.Location, res.Body)
 	}

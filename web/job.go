@@ -3,10 +3,8 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 
 	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/apperr"
-	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -25,9 +22,8 @@ const jobPollWait = 2 * time.Second
 // jobView is the generation page's data.
 type jobView struct {
 	Job     store.Job
-	Media   []mediaView
-	Alt     string // prefilled, editable alt text
-	Picked  int64
+	Media   []candidateView // the unposted candidates (job_candidates.go)
+	Picks   []genimage.Pick // posted form: the checked candidates with their alt texts
 	Text    string
 	CW      string
 	Error   string
@@ -67,20 +63,9 @@ func (h *Handler) jobPage(w http.ResponseWriter, r *http.Request, v *visitor) er
 func (h *Handler) renderJob(w http.ResponseWriter, r *http.Request, v *visitor, status int, j store.Job, jv jobView) error {
 	jv.Job, jv.Pending = j, !j.Finished()
 	if j.State == store.JobDone {
-		media, err := h.jobMedia(r.Context(), j)
-		if err != nil {
+		var err error
+		if jv.Media, err = h.candidateViews(r.Context(), j, jv.Picks); err != nil {
 			return err
-		}
-		for _, m := range media {
-			jv.Media = append(jv.Media, h.mediaView(m))
-		}
-		if len(media) > 0 {
-			if jv.Picked == 0 {
-				jv.Picked = media[0].ID
-			}
-			if jv.Alt == "" {
-				jv.Alt = media[0].Description
-			}
 		}
 		jv.Label = h.opts.Generator.LabelLine(genimage.Provenance{Backend: j.Backend, Model: j.Model})
 	}
@@ -97,22 +82,6 @@ func (h *Handler) renderJob(w http.ResponseWriter, r *http.Request, v *visitor, 
 	}
 	h.render(w, r, status, "job", v, pd)
 	return nil
-}
-
-// jobMedia returns the job's images that are still unattached.
-func (h *Handler) jobMedia(ctx context.Context, j store.Job) ([]store.MediaAttachment, error) {
-	var out []store.MediaAttachment
-	for _, id := range j.MediaIDs {
-		m, err := h.db.MediaByID(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
 }
 
 // jobJSON serves GET /compose/jobs/{id}.json for the progress script. It
@@ -157,8 +126,8 @@ func (h *Handler) jobPreview(w http.ResponseWriter, r *http.Request, v *visitor)
 	return nil
 }
 
-// jobPost serves POST /compose/jobs/{id}/post: the picked image, with its
-// reviewed alt text, becomes a post that carries the AI label line.
+// jobPost serves POST /compose/jobs/{id}/post: the picked images, each with
+// its reviewed alt text, become one post that carries the AI label line.
 func (h *Handler) jobPost(w http.ResponseWriter, r *http.Request, v *visitor) error {
 	if err := h.checkForm(w, r, v); err != nil {
 		return err
@@ -167,9 +136,8 @@ func (h *Handler) jobPost(w http.ResponseWriter, r *http.Request, v *visitor) er
 	if err != nil {
 		return err
 	}
-	jv := jobView{Alt: strings.TrimSpace(r.PostFormValue("alt")), Text: strings.TrimSpace(r.PostFormValue("text")),
+	jv := jobView{Picks: formPicks(r), Text: strings.TrimSpace(r.PostFormValue("text")),
 		CW: strings.TrimSpace(r.PostFormValue("cw"))}
-	jv.Picked, _ = store.ParseID(r.PostFormValue("media"))
 	st, err := h.postJob(r, v, j, jv)
 	if err != nil {
 		if _, ok := apperr.As(err); ok && j.State == store.JobDone {
@@ -186,21 +154,14 @@ func (h *Handler) postJob(r *http.Request, v *visitor, j store.Job, jv jobView) 
 	if j.State != store.JobDone {
 		return store.Status{}, apperr.Conflict("This image is not ready yet.")
 	}
-	if !slices.Contains(j.MediaIDs, jv.Picked) {
-		return store.Status{}, apperr.Invalid("Pick one of the generated images.")
+	if len(jv.Picks) == 0 {
+		return store.Status{}, apperr.Invalid("Pick at least one of the generated images.")
 	}
-	if jv.Alt == "" {
-		return store.Status{}, apperr.Invalid("Check the alt text: it describes the image for people who cannot see it.")
+	for _, p := range jv.Picks {
+		if p.Description == "" {
+			return store.Status{}, apperr.Invalid("Check the alt text of each picked image: it describes the image for people who cannot see it.")
+		}
 	}
-	ctx := r.Context()
-	if _, err := h.social.UpdateMedia(ctx, v.Account.ID, jv.Picked, jv.Alt, 0, 0); err != nil {
-		return store.Status{}, err
-	}
-	body := jv.Text
-	if body == "" {
-		body = j.Prompt
-	}
-	text := body + "\n\n" + h.opts.Generator.LabelLine(genimage.Provenance{Backend: j.Backend, Model: j.Model})
-	return h.social.CreateStatus(ctx, v.Account.ID, social.Draft{Text: text, SpoilerText: jv.CW, Sensitive: jv.CW != "",
-		Visibility: r.PostFormValue("visibility"), MediaIDs: []int64{jv.Picked}})
+	return h.opts.Generator.PostCandidates(r.Context(), v.Account.ID, j.ID, genimage.CandidatePost{Picks: jv.Picks,
+		Text: jv.Text, SpoilerText: jv.CW, Sensitive: jv.CW != "", Visibility: r.PostFormValue("visibility")})
 }

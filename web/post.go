@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/gorilla/mux"
 
@@ -21,6 +20,7 @@ type postView struct {
 	Replies   []statusView
 	ParentURL string
 	RemixURL  string
+	Lineage   lineageView // remix source and remixes (remix.go)
 	IsMine    bool
 	// Path is the page's path, under which the action forms post.
 	Path string
@@ -106,8 +106,11 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, v *visitor) error
 		return err
 	}
 	pv.ParentURL = h.parentURL(r.Context(), st)
-	if prompt := pv.Status.Prompt; prompt != "" {
-		pv.RemixURL = "/compose?" + url.Values{"prompt": {prompt}, "remix": {pv.Status.ID}}.Encode()
+	if pv.Status.Prompt != "" || len(pv.Status.Media) > 0 {
+		pv.RemixURL = remixURL(pv.Status)
+	}
+	if pv.Lineage, err = h.lineage(r.Context(), st); err != nil {
+		return err
 	}
 	h.render(w, r, http.StatusOK, "post", v, h.postPageData(pv))
 	return nil

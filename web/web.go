@@ -143,6 +143,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle("/admin/announcements/{id:[0-9]+}/{action}", h.page(h.adminForm(h.adminAnnouncementAction))).Methods(http.MethodPost)
 	r.Handle("/announcements/{id:[0-9]+}/dismiss", h.page(h.userForm(h.dismissAnnouncement))).Methods(http.MethodPost)
 	h.settingsRoutes(r)
+	h.notificationRoutes(r)
 }
 
 // Profile serves the HTML profile page at /@{name}.

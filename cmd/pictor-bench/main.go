@@ -8,6 +8,7 @@
 //	go run ./cmd/pictor-bench decode             12 concurrent decode-bomb uploads: statuses and peak RSS
 //	go run ./cmd/pictor-bench read               CPU per request, rate and latency of the hot reads, and RSS
 //	go run ./cmd/pictor-bench signin             peak RSS under 60 parallel wrong-password sign-ins
+//	go run ./cmd/pictor-bench variants           builtin n-image jobs: wall time and peak RSS per [generation] workers
 //
 // Every run uses a fresh data folder in a temporary directory and loopback
 // sinks that verify each signature. Flags of each subcommand: -h.
@@ -38,6 +39,8 @@ func main() {
 		err = runRead(ctx, os.Args[2:])
 	case "signin":
 		err = runSignin(os.Args[2:])
+	case "variants":
+		err = runVariants(ctx, os.Args[2:])
 	default:
 		usage()
 	}
@@ -48,6 +51,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox|decode|read|signin [flags]")
+	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox|decode|read|signin|variants [flags]")
 	os.Exit(2)
 }

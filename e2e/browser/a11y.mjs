@@ -176,6 +176,9 @@ async function composeByKeyboard(page) {
   await tabTo(page, 'textarea[name="prompt"]', "the prompt");
   await page.keyboard.type("a heron standing in a misty river, ink wash");
   await page.keyboard.press("Tab");
+  check(await page.evaluate(() => document.activeElement.matches('select[name="n"]')),
+    "keyboard: Tab goes from the prompt to the number of images");
+  await page.keyboard.press("Tab");
   check(await page.evaluate(() => document.activeElement.matches('form[action="/compose/generate"] button[type="submit"]')),
     "keyboard: Tab goes from the prompt to Generate");
   await Promise.all([page.waitForURL(/\/compose\/jobs\/[A-Za-z0-9-]+$/), page.keyboard.press("Enter")]);
@@ -203,8 +206,11 @@ async function composeByKeyboard(page) {
   check((await page.title()).startsWith("Generated"), "the finished job's title no longer says Generating");
   await axe(page, "job-done");
   await page.focus('input[name="media"]'); // axe's viewport changes may move focus; put it back where the reload left it
+  // The one image is picked already (a checkbox): Space unpicks it and picks it again.
   await page.keyboard.press("Space");
-  check(await page.evaluate(() => document.activeElement.checked), "keyboard: Space picks the image");
+  const unpicked = await page.evaluate(() => !document.activeElement.checked);
+  await page.keyboard.press("Space");
+  check(unpicked && (await page.evaluate(() => document.activeElement.checked)), "keyboard: Space picks the image");
   await tabTo(page, 'input[name="cw"]', "the content warning field");
   await page.keyboard.type("misty");
   await tabTo(page, 'form[action$="/post"] button[type="submit"]', "Post");

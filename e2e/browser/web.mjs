@@ -117,7 +117,7 @@ async function pickAndPost(page) {
   const thumb = page.locator(".picks img").first();
   await thumb.waitFor();
   check(await thumb.evaluate((i) => i.complete && i.naturalWidth > 0), "the generated image loads");
-  check((await page.locator('textarea[name="alt"]').inputValue()) === alt, "the alt text is prefilled from backend, model and prompt");
+  check((await page.locator('.picks textarea').first().inputValue()) === alt, "the alt text is prefilled from backend, model and prompt");
   check((await page.locator("form code").textContent()).includes("#AIGenerated"), "the AI label line is shown before posting");
   await page.fill('input[name="cw"]', "bright colours");
   await page.fill('textarea[name="text"]', "My first kite, made on Pictor");

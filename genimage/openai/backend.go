@@ -62,7 +62,18 @@ func (b *Backend) Model() string {
 // With Options.PartialImages > 0, the openai profile and one image, the
 // request streams: previews are reported as they come, and the final image
 // is the stream's completed image, kept byte for byte.
+//
+// Several images are asked for with n where the server takes it (takesN);
+// otherwise Generate makes one call per image at once (variants.go).
 func (b *Backend) Generate(ctx context.Context, req genimage.Request, progress func(genimage.Progress)) (genimage.Result, error) {
+	if req.Count() > 1 && !b.takesN() {
+		return b.generateEach(ctx, req, progress)
+	}
+	return b.generateOnce(ctx, req, progress)
+}
+
+// generateOnce makes all of req's images in one request.
+func (b *Backend) generateOnce(ctx context.Context, req genimage.Request, progress func(genimage.Progress)) (genimage.Result, error) {
 	if b.streams(req) {
 		return b.generateStream(ctx, req, progress)
 	}

@@ -83,4 +83,38 @@
       img.hidden = false;
     });
   }
+  // Remix mask: paint on the source image; on submit the strokes become a
+  // PNG of the source's size, transparent where the image may change.
+  var maskBox = document.querySelector("[data-mask]");
+  if (maskBox) {
+    var cv = maskBox.querySelector("canvas"), field = maskBox.querySelector('input[name="mask"]');
+    var mw = +maskBox.getAttribute("data-width"), mh = +maskBox.getAttribute("data-height");
+    var strokes = [], painting = false;
+    cv.width = 320; cv.height = Math.round(320 * mh / mw);
+    var g = cv.getContext("2d"), bg = new Image();
+    var redraw = function () {
+      g.clearRect(0, 0, cv.width, cv.height);
+      if (bg.complete) g.drawImage(bg, 0, 0, cv.width, cv.height);
+      g.fillStyle = "rgba(255,0,80,0.5)";
+      strokes.forEach(function (p) { g.fillRect(p[0] - 12, p[1] - 12, 24, 24); });
+    };
+    bg.onload = redraw;
+    bg.src = maskBox.getAttribute("data-src");
+    var at = function (e) { var r = cv.getBoundingClientRect(); return [(e.clientX - r.left) * cv.width / r.width, (e.clientY - r.top) * cv.height / r.height]; };
+    cv.addEventListener("pointerdown", function (e) { painting = true; strokes.push(at(e)); redraw(); });
+    cv.addEventListener("pointermove", function (e) { if (painting) { strokes.push(at(e)); redraw(); } });
+    window.addEventListener("pointerup", function () { painting = false; });
+    maskBox.querySelector("[data-mask-clear]").addEventListener("click", function () { strokes = []; redraw(); });
+    maskBox.closest("form").addEventListener("submit", function () {
+      var use = maskBox.closest("form").querySelector('input[name="use_image"]');
+      if (!strokes.length || (use && !use.checked)) { field.value = ""; return; }
+      var out = document.createElement("canvas"), k = mw / cv.width;
+      out.width = mw; out.height = mh;
+      var o = out.getContext("2d");
+      o.fillStyle = "#000"; o.fillRect(0, 0, mw, mh);
+      strokes.forEach(function (p) { o.clearRect(Math.round((p[0] - 12) * k), Math.round((p[1] - 12) * k), Math.ceil(24 * k), Math.ceil(24 * k)); });
+      field.value = out.toDataURL("image/png");
+    });
+    maskBox.hidden = false;
+  }
 })();

@@ -74,9 +74,10 @@ type Server struct {
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
-		done:     make(chan struct{}),
-		queues:   make(map[string][]Reply),
-		defaults: map[string]Reply{ImagesPath: defaultImages(), ModerationsPath: NotFlagged(), ChatPath: Chat("OK")},
+		done:   make(chan struct{}),
+		queues: make(map[string][]Reply),
+		defaults: map[string]Reply{ImagesPath: defaultImages(), ModerationsPath: NotFlagged(), EditsPath: defaultEdits(),
+			ChatPath: Chat("OK")},
 		files:    make(map[string][]byte),
 		arrivals: make(chan Request, 64),
 	}
@@ -193,7 +194,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == ChatPath && r.Method == http.MethodPost && !s.jsonMode() && req.Chat().JSONMode:
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "response_format is not supported",
 			"type": "invalid_request_error", "param": "response_format", "code": nil}})
-	case (r.URL.Path == ImagesPath || r.URL.Path == ModerationsPath || r.URL.Path == ChatPath) && r.Method == http.MethodPost:
+	case (r.URL.Path == ImagesPath || r.URL.Path == ModerationsPath || r.URL.Path == EditsPath || r.URL.Path == ChatPath) &&
+		r.Method == http.MethodPost:
 		s.next(r.URL.Path)(s, w, r)
 	default:
 		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", "Invalid URL ("+r.Method+" "+r.URL.Path+")")

@@ -37,8 +37,19 @@ func imageReply(items []map[string]any) map[string]any {
 
 // ImageB64 answers 200 with n PNGs as data[].b64_json, as GPT image models
 // do; n = 0 answers as many as the request's "n" asks for (at least one).
+// Each image of one answer has its own colour (the first is testColour), so
+// the candidates of an n-image request are distinct files.
 func ImageB64(n int) Reply {
-	return B64(n, PNG(ImageSize, ImageSize, testColour))
+	return func(_ *Server, w http.ResponseWriter, r *http.Request) {
+		items := make([]map[string]any, countOr(n, r))
+		for i := range items {
+			c := testColour
+			c.G += uint8(40 * i)
+			items[i] = map[string]any{"b64_json": base64.StdEncoding.EncodeToString(PNG(ImageSize, ImageSize, c)),
+				"revised_prompt": RevisedPrompt}
+		}
+		writeJSON(w, http.StatusOK, imageReply(items))
+	}
 }
 
 // B64 answers 200 with n copies of data as data[].b64_json (n = 0: as many
