@@ -80,3 +80,8 @@ func (s *Service) Call(ctx context.Context, accountID int64, f Feature, req Requ
 	}
 	return answer, err
 }
+
+// SuggestionCacheStats returns the reply-suggestion requests served
+// without a call of their own (cache hits and waits on an identical
+// request's call) and those that made one.
+func (s *Service) SuggestionCacheStats() (hits, misses int64) { return s.suggestions.Stats() }

@@ -153,6 +153,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command, RateLimit: apiRateLimit(cfg.API.RateLimit)})
 	s.API.Imaginer = s.Gen
 	s.API.Push = s.Push
+	s.API.Assistant = s.Assistant
 	if err := s.wireWeb(opts); err != nil {
 		return err
 	}
