@@ -37,7 +37,8 @@ func (h *Handler) assistantRoutes(r *mux.Router) {
 	}
 	r.Handle("/api/v1/pictor/statuses/{id:[^/]+}/suggestions", h.api(h.replySuggestions)).Methods(http.MethodGet)
 	r.Handle("/api/v1/pictor/preferences", h.api(h.pictorPreferences)).Methods(http.MethodGet)
-	r.Handle("/api/v1/pictor/preferences", h.api(h.updatePictorPreferences)).Methods(http.MethodPatch)
+	// PUT too: masto.js's generic update() sends PUT.
+	r.Handle("/api/v1/pictor/preferences", h.api(h.updatePictorPreferences)).Methods(http.MethodPatch, http.MethodPut)
 	r.Handle("/api/v1/pictor/media/{id:[^/]+}/describe", h.api(h.describeMedia)).Methods(http.MethodPost)
 }
 
