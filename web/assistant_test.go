@@ -7,10 +7,13 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/testkit/fakeopenai"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
@@ -171,4 +174,38 @@ func TestDescribeButtonNeedsVisionModel(t *testing.T) {
 	b.signIn("alice")
 	mustNotContain(t, b.get("/compose"), "Suggest description")
 	mustContain(t, b.get("/settings/assistant"), "Suggest replies")
+}
+
+// The generation result page offers "Suggest description" for the picked
+// image; the call carries the image and names the prompt as context.
+func TestJobPageSuggestDescription(t *testing.T) {
+	fake := fakeopenai.New(t)
+	fake.HandleChat(fakeopenai.Chat("Orange shapes on a dark background."))
+	srv := startAssistantWeb(t, fake, "eyes")
+	alice := srv.CreateUser(t, "alice", "")
+	ctx := context.Background()
+	j, err := srv.Gen.Submit(ctx, genimage.SubmitRequest{AccountID: alice.ID, Kind: store.JobDraft,
+		Prompt: "an orange lantern at night", Size: "512x512", Source: genimage.SourceAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err = srv.Gen.Wait(ctx, j.ID, time.Minute, nil); err != nil || j.State != store.JobDone {
+		t.Fatalf("job %s %q %v", j.State, j.Error, err)
+	}
+	b := newBrowser(t, srv)
+	b.signIn("alice")
+	p := b.get("/compose/jobs/" + j.ID)
+	mustContain(t, p, `data-describe="/compose/media/{id}/describe"`, `data-describe-pick="input[name=media]"`)
+	m := regexp.MustCompile(`name="media" value="([0-9]+)"`).FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no image to pick:\n%.2000s", p.Body)
+	}
+	res := b.post("/compose/media/"+m[1]+"/describe", url.Values{"csrf_token": {csrf(t, p)}})
+	if got := decodeJSON(t, res); res.Status != http.StatusOK || got["description"] != "Orange shapes on a dark background." {
+		t.Fatalf("describe: %d %s", res.Status, res.Body)
+	}
+	c := fake.RequestsTo(fakeopenai.ChatPath)[0].Chat()
+	if len(c.Images) != 1 || !strings.Contains(c.AllText(), "an orange lantern at night") {
+		t.Fatalf("call %d images, text %q", len(c.Images), c.AllText())
+	}
 }
