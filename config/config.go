@@ -57,6 +57,19 @@ type File struct {
 	Push                Push       `toml:"push"`
 	API                 API        `toml:"api"`
 	Metrics             Metrics    `toml:"metrics"`
+	Database            Database   `toml:"database"`
+}
+
+// Database chooses the store's engine. SQLite (pictor.db in data_dir) needs
+// no setup; PostgreSQL serves instances that outgrow one machine.
+type Database struct {
+	// Driver is "sqlite" or "postgres".
+	Driver string `toml:"driver"`
+	// URL is the PostgreSQL connection URL (postgres://user:pass@host/db);
+	// PICTOR_DATABASE_URL overrides it. It holds a secret: never log it.
+	URL string `toml:"url"`
+	// PoolSize bounds the connections reading at once; 0 means two per CPU.
+	PoolSize int `toml:"pool_size"`
 }
 
 // Federation configures ActivityPub fetching, inbox and delivery.
@@ -260,9 +273,10 @@ func Default() File {
 			ScreeningPerDay:    500,
 			CacheEntries:       10000,
 		},
-		Web:  Web{SessionLifetime: Duration{30 * 24 * time.Hour}, MaxPasswordChecks: 2},
-		Push: Push{Workers: 4, Timeout: Duration{10 * time.Second}, MaxAttempts: 5},
-		API:  API{RateLimit: 300},
+		Web:      Web{SessionLifetime: Duration{30 * 24 * time.Hour}, MaxPasswordChecks: 2},
+		Push:     Push{Workers: 4, Timeout: Duration{10 * time.Second}, MaxAttempts: 5},
+		API:      API{RateLimit: 300},
+		Database: Database{Driver: "sqlite"},
 	}
 }
 
@@ -293,6 +307,9 @@ func Load(path string) (File, error) {
 
 // applyEnv lets secrets come from the environment instead of the file.
 func (f *File) applyEnv() {
+	if v := os.Getenv("PICTOR_DATABASE_URL"); v != "" {
+		f.Database.URL = v
+	}
 	if v := os.Getenv("PICTOR_METRICS_TOKEN"); v != "" && f.Metrics.Token == "" {
 		f.Metrics.Token = v
 	}
@@ -334,6 +351,15 @@ func (f File) Validate() error {
 		if !validCIDR(c) {
 			bad("trusted_proxies entry %q must be an IP address or CIDR", c)
 		}
+	}
+	switch db := f.Database; {
+	case db.Driver != "sqlite" && db.Driver != "postgres":
+		bad("[database] driver %q must be sqlite or postgres", db.Driver)
+	case db.Driver == "postgres" && !strings.HasPrefix(db.URL, "postgres://") && !strings.HasPrefix(db.URL, "postgresql://"):
+		// The URL holds a password: the message never quotes it.
+		bad("[database] url (or PICTOR_DATABASE_URL) must be a postgres:// URL when driver is postgres")
+	case db.PoolSize < 0:
+		bad("[database] pool_size must not be negative (0 means two per CPU)")
 	}
 	if f.Web.MaxPasswordChecks < 1 {
 		bad("[web] max_password_checks must be at least 1")

@@ -69,6 +69,9 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"no password checks", "[web]\nmax_password_checks = 0\n", "max_password_checks"},
 		{"negative rate limit", "[api]\nrate_limit = -1\n", "rate_limit"},
 		{"partial_images out of range", "[generation.openai]\npartial_images = 4\n", "partial_images"},
+		{"bad database driver", "[database]\ndriver = \"mysql\"\n", "driver"},
+		{"postgres without url", "[database]\ndriver = \"postgres\"\n", "postgres:// URL"},
+		{"negative pool", "[database]\npool_size = -1\n", "pool_size"},
 		{"bad assistant backend", "[assistant]\nbackend = \"gpt\"\n", "[assistant] backend"},
 		{"bad assistant profile", "[assistant]\nprofile = \"localai\"\n", "[assistant] profile"},
 		{"negative assistant quota", "[assistant]\nsuggestions_per_day = -1\n", "quotas"},
@@ -94,5 +97,24 @@ func TestAPIKeyFromEnvironment(t *testing.T) {
 	}
 	if f.Generation.OpenAI.APIKey != "sk-test" || f.Assistant.APIKey != "sk-test" {
 		t.Fatalf("keys = %q, %q", f.Generation.OpenAI.APIKey, f.Assistant.APIKey)
+	}
+}
+
+func TestDatabaseURLFromEnvironmentNeverInErrors(t *testing.T) {
+	const secret = "postgres://pictor:hunter2@db.example/pictor"
+	t.Setenv("PICTOR_DATABASE_URL", secret)
+	p := filepath.Join(t.TempDir(), "c.toml")
+	os.WriteFile(p, []byte("[database]\ndriver = \"postgres\"\nurl = \"postgres://file/db\"\n"), 0o600)
+	f, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Database.URL != secret || f.Database.Driver != "postgres" {
+		t.Fatalf("database = %+v", f.Database)
+	}
+	t.Setenv("PICTOR_DATABASE_URL", "mysql://pictor:hunter2@db.example/pictor")
+	_, err = Load(p)
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("err = %v, want a refusal that does not quote the URL", err)
 	}
 }

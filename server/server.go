@@ -87,10 +87,10 @@ func New(ctx context.Context, cfg config.File, opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: levelOf(cfg.LogLevel)}))
 	}
-	if err := prepareDataDir(log, cfg.DataDir); err != nil {
+	if err := prepareDataDir(log, cfg.DataDir, cfg.Database.Driver == "sqlite"); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "pictor.db"), store.Options{Clock: opts.Clock})
+	db, err := OpenStore(ctx, cfg, store.Options{Clock: opts.Clock})
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +100,18 @@ func New(ctx context.Context, cfg config.File, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// OpenStore opens (and migrates) the database cfg's [database] names:
+// data_dir/pictor.db on SQLite, or the PostgreSQL database at its url.
+// [database] pool_size bounds the reading connections. Errors never quote
+// the url (it holds a password).
+func OpenStore(ctx context.Context, cfg config.File, opts store.Options) (*store.DB, error) {
+	opts.ReadConns = cfg.Database.PoolSize
+	if cfg.Database.Driver == "postgres" {
+		return store.OpenPostgres(ctx, cfg.Database.URL, opts)
+	}
+	return store.Open(ctx, filepath.Join(cfg.DataDir, "pictor.db"), opts)
 }
 
 func (s *Server) wire(ctx context.Context, opts Options) error {

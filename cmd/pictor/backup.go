@@ -57,6 +57,9 @@ func runBackup(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := sqliteOnly(cfg, "backup", "pg_dump"); err != nil {
+		return err
+	}
 	dir := pos[0]
 	if err := makePrivateEmptyDir(dir); err != nil {
 		return err
@@ -120,6 +123,9 @@ func runRestore(ctx context.Context, args []string, out io.Writer) error {
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
+		return err
+	}
+	if err := sqliteOnly(cfg, "restore", "pg_restore"); err != nil {
 		return err
 	}
 	src := pos[0]
@@ -296,4 +302,14 @@ func readManifest(path string) (manifest, error) {
 		return m, fmt.Errorf("backup manifest %s: unsupported format %d", path, m.Format)
 	}
 	return m, nil
+}
+
+// sqliteOnly refuses command on an instance whose database is not SQLite:
+// backups are of pictor.db; PostgreSQL has its own tool.
+func sqliteOnly(cfg config.File, command, tool string) error {
+	if cfg.Database.Driver == "sqlite" {
+		return nil
+	}
+	return fmt.Errorf("pictor %s copies SQLite's pictor.db, but [database] driver is %q: use %s for the database "+
+		"(and copy data_dir/media yourself)", command, cfg.Database.Driver, tool)
 }

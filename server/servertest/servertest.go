@@ -33,6 +33,10 @@ type Options struct {
 	// control when generation finishes).
 	GenBackend genimage.Backend
 	Clock      func() time.Time // the server's clock; nil means time.Now
+	// GenSyncWait is how long /imagine waits for its post; 0 means two
+	// minutes, so a loaded test machine never turns the answer into the
+	// "still generating" one (tests of that answer use genimage directly).
+	GenSyncWait time.Duration
 }
 
 // Server is a running test server.
@@ -80,8 +84,11 @@ func Start(t testing.TB, opts Options) *Server {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
+	if opts.GenSyncWait == 0 {
+		opts.GenSyncWait = 2 * time.Minute
+	}
 	srv, err := server.New(context.Background(), cfg, server.Options{Logger: log, RootCAs: opts.CA.CertPool(), Clock: opts.Clock,
-		GenBackend: opts.GenBackend})
+		GenBackend: opts.GenBackend, GenSyncWait: opts.GenSyncWait})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
