@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/internal/pubsub"
@@ -80,6 +81,10 @@ type Handler struct {
 	Asker Asker
 	// Push, when set, serves /api/v1/push/subscription (push.go).
 	Push *push.Service
+	// Assistant, when set, serves /api/v1/pictor/statuses/:id/suggestions,
+	// /api/v1/pictor/preferences and /api/v1/pictor/media/:id/describe
+	// (pictor_assistant.go); nil leaves them unrouted.
+	Assistant *assistant.Service
 
 	limiter *rateLimiter
 	idem    keyedMutex

@@ -112,6 +112,11 @@ func (h *Handler) loadStatus(r *http.Request, viewer int64) (store.Status, error
 	if err != nil {
 		return store.Status{}, err
 	}
+	return h.loadStatusByID(r, viewer, id)
+}
+
+// loadStatusByID is loadStatus for a status id from elsewhere.
+func (h *Handler) loadStatusByID(r *http.Request, viewer, id int64) (store.Status, error) {
 	st, err := h.db.StatusByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !st.DeletedAt.IsZero()) {
 		return store.Status{}, errNotFound()

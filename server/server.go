@@ -175,6 +175,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		s.API.Asker = s.AskBot
 	}
 	s.API.Push = s.Push
+	s.API.Assistant = s.Assistant
 	if err := s.wireWeb(opts); err != nil {
 		return err
 	}
