@@ -27,6 +27,7 @@ import (
 	"github.com/pictor-social/pictor/mastoapi"
 	"github.com/pictor-social/pictor/media"
 	"github.com/pictor-social/pictor/push"
+	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 	"github.com/pictor-social/pictor/web"
@@ -45,6 +46,8 @@ type Options struct {
 	GenBackend   genimage.Backend
 	GenModerator genimage.Moderator
 	GenSyncWait  time.Duration
+	// Screener replaces the configured post screening backend.
+	Screener screening.Screener
 }
 
 // Server is one running Pictor instance.
@@ -129,6 +132,9 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	}
 	if _, err := s.Fed.InstanceActor(ctx); err != nil {
 		return fmt.Errorf("instance actor: %w", err)
+	}
+	if err := s.wireScreening(opts); err != nil {
+		return err
 	}
 	s.Social = social.New(s.DB, s.Fed, s.Files, s.Hub, social.Options{Media: mediaLimits(cfg.Media),
 		MediaBudget: s.MediaBudget, AILabel: cfg.Generation.Label, AIHashtag: cfg.Generation.Hashtag})
