@@ -17,6 +17,7 @@ import (
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
+	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/server"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -33,6 +34,8 @@ type Options struct {
 	// control when generation finishes).
 	GenBackend genimage.Backend
 	Clock      func() time.Time // the server's clock; nil means time.Now
+	// Screener replaces the configured post screening backend.
+	Screener screening.Screener
 }
 
 // Server is a running test server.
@@ -81,7 +84,7 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
 	srv, err := server.New(context.Background(), cfg, server.Options{Logger: log, RootCAs: opts.CA.CertPool(), Clock: opts.Clock,
-		GenBackend: opts.GenBackend})
+		GenBackend: opts.GenBackend, Screener: opts.Screener})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
