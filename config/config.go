@@ -252,9 +252,9 @@ func Default() File {
 			Words: []string{}, DefaultAction: "warn", Policy: map[string]string{
 				"hate": "warn", "harassment": "warn", "violence": "warn", "sexual": "allow", "self-harm": "allow",
 				"illicit": "warn", "word-list": "warn", "other": "allow"}},
-		Web:        Web{SessionLifetime: Duration{30 * 24 * time.Hour}, MaxPasswordChecks: 2},
-		Push:       Push{Workers: 4, Timeout: Duration{10 * time.Second}, MaxAttempts: 5},
-		API:        API{RateLimit: 300},
+		Web:  Web{SessionLifetime: Duration{30 * 24 * time.Hour}, MaxPasswordChecks: 2},
+		Push: Push{Workers: 4, Timeout: Duration{10 * time.Second}, MaxAttempts: 5},
+		API:  API{RateLimit: 300},
 	}
 }
 
