@@ -26,7 +26,7 @@ var allowed = map[string][]string{
 	"genimage":    {"store", "media", "social", "genimage", "screening", "internal/"},
 	"push":        {"store", "internal/"},
 	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "webfinger", "push", "internal/"},
-	"web":         {"store", "auth", "media", "social", "genimage", "static", "activitypub", "internal/"},
+	"web":         {"store", "auth", "media", "social", "genimage", "screening", "static", "activitypub", "internal/"},
 	"config":      {},
 	"server":      {""}, // the composition root may import everything
 	"cmd":         {"server", "config", "store", "social", "genimage", "auth", "activitypub", "internal/"},

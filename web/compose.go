@@ -9,6 +9,7 @@ import (
 
 	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -51,6 +52,11 @@ type quotaView struct {
 type uploadForm struct {
 	Alt, CW, Text, Visibility, Model string
 	Generated                        bool
+	// MediaID is the image already uploaded when screening warned about
+	// the post (ScreeningWarn): sent back, it is posted without a new upload.
+	MediaID       string
+	ScreeningWarn string // the flagged category; the form then offers "Post anyway"
+	AckParam      string
 }
 
 // composePage serves GET /compose: the prompt form (prefilled by Remix
@@ -120,11 +126,23 @@ func (h *Handler) composeUpload(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	f := uploadForm{Alt: strings.TrimSpace(r.PostFormValue("alt")), CW: strings.TrimSpace(r.PostFormValue("cw")),
 		Text: r.PostFormValue("text"), Visibility: r.PostFormValue("visibility"),
-		Generated: r.PostFormValue("generated") != "", Model: strings.TrimSpace(r.PostFormValue("model"))}
+		Generated: r.PostFormValue("generated") != "", Model: strings.TrimSpace(r.PostFormValue("model")),
+		MediaID: r.PostFormValue("media_id")}
 	st, err := h.postUpload(r, v, f)
+	if ue := (*uploadedError)(nil); errors.As(err, &ue) {
+		f.MediaID = store.FormatID(ue.mediaID)
+	}
 	if err != nil {
+		var se *social.ScreeningError
+		if errors.As(err, &se) && se.Action == screening.Warn {
+			f.ScreeningWarn, f.AckParam = se.Category, social.ScreeningAckParam
+		}
 		if _, ok := apperr.As(err); ok {
-			return h.renderCompose(w, r, v, apperr.StatusOf(err), composeView{Upload: f, Error: apperr.MessageOf(err)})
+			msg := apperr.MessageOf(err)
+			if f.ScreeningWarn != "" {
+				msg = "" // the form says it next to "Post anyway"
+			}
+			return h.renderCompose(w, r, v, apperr.StatusOf(err), composeView{Upload: f, Error: msg})
 		}
 		return err
 	}
@@ -133,6 +151,11 @@ func (h *Handler) composeUpload(w http.ResponseWriter, r *http.Request, v *visit
 }
 
 func (h *Handler) postUpload(r *http.Request, v *visitor, f uploadForm) (store.Status, error) {
+	ack := r.PostFormValue(social.ScreeningAckParam) != ""
+	if id, ok := store.ParseID(f.MediaID); ok { // sent back after a screening warning
+		return h.social.CreateStatus(r.Context(), v.Account.ID, social.Draft{Text: f.Text, SpoilerText: f.CW,
+			Sensitive: f.CW != "", Visibility: f.Visibility, MediaIDs: []int64{id}, ScreeningAck: ack})
+	}
 	file, _, err := r.FormFile("image")
 	if errors.Is(err, http.ErrMissingFile) {
 		return store.Status{}, apperr.Invalid("Choose an image to upload.")
@@ -152,6 +175,20 @@ func (h *Handler) postUpload(r *http.Request, v *visitor, f uploadForm) (store.S
 	if err != nil {
 		return store.Status{}, err
 	}
-	return h.social.CreateStatus(r.Context(), v.Account.ID, social.Draft{Text: f.Text, SpoilerText: f.CW,
-		Sensitive: f.CW != "", Visibility: f.Visibility, MediaIDs: []int64{m.ID}})
+	st, err := h.social.CreateStatus(r.Context(), v.Account.ID, social.Draft{Text: f.Text, SpoilerText: f.CW,
+		Sensitive: f.CW != "", Visibility: f.Visibility, MediaIDs: []int64{m.ID}, ScreeningAck: ack})
+	if err != nil {
+		return st, &uploadedError{err: err, mediaID: m.ID}
+	}
+	return st, nil
 }
+
+// uploadedError is a posting error after the image was stored: the form
+// keeps the image so it need not be sent again.
+type uploadedError struct {
+	err     error
+	mediaID int64
+}
+
+func (e *uploadedError) Error() string { return e.err.Error() }
+func (e *uploadedError) Unwrap() error { return e.err }

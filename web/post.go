@@ -105,6 +105,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, v *visitor) error
 	if pv.Replies, err = h.publicReplies(r.Context(), st.ID); err != nil {
 		return err
 	}
+	if pv.Replies, err = h.screenReplies(r.Context(), v, pv.Replies); err != nil {
+		return err
+	}
 	pv.ParentURL = h.parentURL(r.Context(), st)
 	if prompt := pv.Status.Prompt; prompt != "" {
 		pv.RemixURL = "/compose?" + url.Values{"prompt": {prompt}, "remix": {pv.Status.ID}}.Encode()

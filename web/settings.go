@@ -14,6 +14,7 @@ import (
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/internal/clientip"
+	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -26,6 +27,9 @@ type settingsView struct {
 	Profile profileForm
 	Bridge  *bridgeView
 	Apps    []auth.AuthorizedApp
+	// Screening is the user's choice per category (settings_screening.go).
+	Screening        []screeningChoice
+	ScreeningActions []string
 	// Limits shown next to the inputs.
 	MaxDisplayName, MaxNote, MaxFieldLength, MinPassword int
 }
@@ -41,11 +45,12 @@ type profileForm struct {
 func (h *Handler) settingsRoutes(r *mux.Router) {
 	get := []string{http.MethodGet, http.MethodHead}
 	r.Handle("/settings", http.RedirectHandler("/settings/profile", http.StatusSeeOther)).Methods(get...)
-	r.Handle("/settings/{section:profile|password|apps|delete}", h.page(h.settingsPage)).Methods(get...)
+	r.Handle("/settings/{section:profile|password|apps|screening|delete}", h.page(h.settingsPage)).Methods(get...)
 	r.Handle("/settings/profile", h.page(h.settingsProfile)).Methods(http.MethodPost)
 	r.Handle("/settings/password", h.page(h.userForm(h.settingsPassword))).Methods(http.MethodPost)
 	r.Handle("/settings/apps/{id:[0-9]+}/revoke", h.page(h.userForm(h.settingsRevokeApp))).Methods(http.MethodPost)
 	r.Handle("/settings/delete", h.page(h.userForm(h.settingsDelete))).Methods(http.MethodPost)
+	r.Handle("/settings/screening", h.page(h.userForm(h.settingsScreening))).Methods(http.MethodPost)
 }
 
 // settingsPage serves GET /settings/{section}; ?done= carries the notice of
@@ -60,9 +65,10 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, v *visito
 
 // settingsNotices are the messages a successful form leaves behind.
 var settingsNotices = map[string]string{
-	"profile":  "Your profile was saved and sent to your followers.",
-	"password": "Your password was changed; other browsers were signed out.",
-	"revoked":  "The app's access was revoked.",
+	"profile":   "Your profile was saved and sent to your followers.",
+	"password":  "Your password was changed; other browsers were signed out.",
+	"revoked":   "The app's access was revoked.",
+	"screening": "Your choices for flagged replies were saved.",
 }
 
 // renderSettings fills what the section shows and renders the page with status.
@@ -76,6 +82,12 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *visi
 		}
 		b := bridgeReadiness(v.Account, h.db.Now())
 		sv.Bridge = &b
+	case "screening":
+		choices, err := h.screeningChoices(r, v)
+		if err != nil {
+			return err
+		}
+		sv.Screening, sv.ScreeningActions = choices, []string{screening.Show, screening.Collapse, screening.Hide}
 	case "apps":
 		apps, err := h.oauth.AuthorizedApps(r.Context(), v.Account.ID)
 		if err != nil {
