@@ -27,7 +27,7 @@ type adminView struct {
 	Generation  []store.GenerationCount
 	Moderation  []store.ModerationEntry
 	Reports     adminReports
-	Screening   []adminScreening // admin_screening.go
+	Screening   []adminScreening    // admin_screening.go
 	Announce    []adminAnnouncement // admin_announcements.go
 	Posts       int64
 	Quota       int
