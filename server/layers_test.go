@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"web":         {"store", "auth", "media", "social", "genimage", "screening", "static", "activitypub", "internal/"},
 	"config":      {},
 	"server":      {""}, // the composition root may import everything
-	"cmd":         {"server", "config", "store", "social", "genimage", "auth", "activitypub", "internal/"},
+	"cmd":         {"server", "config", "store", "social", "genimage", "screening", "auth", "activitypub", "internal/"},
 	"e2e":         {""},
 }
 
