@@ -47,8 +47,10 @@ func NewWordList(terms []string) *WordList {
 
 // Match returns the first configured term found in text, as it was given to
 // NewWordList.
-func (l *WordList) Match(text string) (string, bool) {
-	words := tokenize(text)
+func (l *WordList) Match(text string) (string, bool) { return l.matchWords(tokenize(text)) }
+
+// matchWords is Match over text already split by tokenize.
+func (l *WordList) matchWords(words []string) (string, bool) {
 	for i, w := range words {
 		for _, t := range l.exact[w] {
 			if t.matchAt(words, i) {

@@ -35,8 +35,9 @@ func NewWordListScreener(terms map[string][]string) *WordListScreener {
 // Screen implements Screener.
 func (s *WordListScreener) Screen(_ context.Context, text string) (Result, error) {
 	r := Result{Backend: "wordlist", Model: "builtin"}
+	words := tokenize(text)
 	for _, l := range s.lists {
-		if t, ok := l.list.Match(text); ok {
+		if t, ok := l.list.matchWords(words); ok {
 			r.Flagged, r.Category, r.Score, r.Reason = true, l.category, 1, `contains "`+t+`"`
 			r.Scores = map[string]float64{l.category: 1}
 			return r, nil
