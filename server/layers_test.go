@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"social":      {"store", "media", "activitypub", "webfinger", "screening", "internal/"},
 	"genimage":    {"store", "media", "social", "genimage", "screening", "internal/"},
 	"push":        {"store", "internal/"},
-	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "webfinger", "push", "internal/"},
+	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "screening", "webfinger", "push", "internal/"},
 	"web":         {"store", "auth", "media", "social", "genimage", "screening", "static", "activitypub", "internal/"},
 	"config":      {},
 	"server":      {""}, // the composition root may import everything
