@@ -7,6 +7,7 @@ import (
 )
 
 func TestPasswordHashRoundTrip(t *testing.T) {
+	realPasswordCost(t)
 	h, err := HashPassword("correct horse")
 	if err != nil {
 		t.Fatal(err)

@@ -53,6 +53,7 @@ type File struct {
 	Generation          Generation `toml:"generation"`
 	Moderation          Moderation `toml:"moderation"`
 	Screening           Screening  `toml:"screening"`
+	Assistant           Assistant  `toml:"assistant"`
 	Web                 Web        `toml:"web"`
 	Push                Push       `toml:"push"`
 	API                 API        `toml:"api"`
@@ -148,6 +149,27 @@ type Screening struct {
 	// DefaultAction covers the categories it leaves out.
 	DefaultAction string            `toml:"default_action"`
 	Policy        map[string]string `toml:"policy"`
+}
+
+// Assistant configures the chat-model features (reply suggestions, image
+// descriptions, and the callers built on them). Backend "none" turns every
+// one of them off and hides it.
+type Assistant struct {
+	Backend     string   `toml:"backend"`      // "none" or "openai" (OpenAI or a compatible server)
+	BaseURL     string   `toml:"base_url"`     // "" is OpenAI's own API
+	APIKey      string   `toml:"api_key"`      // or PICTOR_OPENAI_API_KEY / OPENAI_API_KEY
+	Model       string   `toml:"model"`        // chat model
+	VisionModel string   `toml:"vision_model"` // "" sends no images and turns image descriptions off
+	Profile     string   `toml:"profile"`      // "openai", "compatible" or "text" (no JSON mode)
+	Timeout     Duration `toml:"timeout"`      // one chat call
+	// Quotas per local user per UTC day, counted per call made to the
+	// model (cache hits are free); 0 means no limit.
+	SuggestionsPerDay  int `toml:"suggestions_per_day"`
+	DescriptionsPerDay int `toml:"descriptions_per_day"`
+	ScreeningPerDay    int `toml:"screening_per_day"`
+	// CacheEntries bounds the in-memory cache of answers (suggestions per
+	// status and viewer).
+	CacheEntries int `toml:"cache_entries"`
 }
 
 // Web configures the web pages.
@@ -252,6 +274,16 @@ func Default() File {
 			Words: []string{}, DefaultAction: "warn", Policy: map[string]string{
 				"hate": "warn", "harassment": "warn", "violence": "warn", "sexual": "allow", "self-harm": "allow",
 				"illicit": "warn", "word-list": "warn", "other": "allow"}},
+		Assistant: Assistant{
+			Backend:            "none",
+			Model:              "gpt-4.1-mini",
+			Profile:            "openai",
+			Timeout:            Duration{30 * time.Second},
+			SuggestionsPerDay:  100,
+			DescriptionsPerDay: 50,
+			ScreeningPerDay:    500,
+			CacheEntries:       10000,
+		},
 		Web:  Web{SessionLifetime: Duration{30 * 24 * time.Hour}, MaxPasswordChecks: 2},
 		Push: Push{Workers: 4, Timeout: Duration{10 * time.Second}, MaxAttempts: 5},
 		API:  API{RateLimit: 300},
@@ -291,6 +323,9 @@ func (f *File) applyEnv() {
 	for _, k := range []string{"PICTOR_OPENAI_API_KEY", "OPENAI_API_KEY"} {
 		if v := os.Getenv(k); v != "" && f.Generation.OpenAI.APIKey == "" {
 			f.Generation.OpenAI.APIKey = v
+		}
+		if v := os.Getenv(k); v != "" && f.Assistant.APIKey == "" {
+			f.Assistant.APIKey = v
 		}
 	}
 }
@@ -405,7 +440,33 @@ func (f File) Validate() error {
 	if f.Screening.Timeout.Duration <= 0 {
 		bad("screening timeout must be positive")
 	}
+	errs = append(errs, f.Assistant.validate()...)
 	return errors.Join(errs...)
+}
+
+func (a Assistant) validate() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	switch a.Backend {
+	case "none", "openai":
+	default:
+		bad("[assistant] backend %q must be none or openai", a.Backend)
+	}
+	switch a.Profile {
+	case "openai", "compatible", "text":
+	default:
+		bad("[assistant] profile %q must be openai, compatible or text", a.Profile)
+	}
+	if a.Backend == "openai" && a.Model == "" {
+		bad("[assistant] model must be set")
+	}
+	if a.Timeout.Duration <= 0 {
+		bad("[assistant] timeout must be positive")
+	}
+	if a.SuggestionsPerDay < 0 || a.DescriptionsPerDay < 0 || a.ScreeningPerDay < 0 || a.CacheEntries < 0 {
+		bad("[assistant] quotas and cache_entries must not be negative")
+	}
+	return errs
 }
 
 func validCIDR(s string) bool {

@@ -69,6 +69,10 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"no password checks", "[web]\nmax_password_checks = 0\n", "max_password_checks"},
 		{"negative rate limit", "[api]\nrate_limit = -1\n", "rate_limit"},
 		{"partial_images out of range", "[generation.openai]\npartial_images = 4\n", "partial_images"},
+		{"bad assistant backend", "[assistant]\nbackend = \"gpt\"\n", "[assistant] backend"},
+		{"bad assistant profile", "[assistant]\nprofile = \"localai\"\n", "[assistant] profile"},
+		{"negative assistant quota", "[assistant]\nsuggestions_per_day = -1\n", "quotas"},
+		{"no assistant timeout", "[assistant]\ntimeout = \"0s\"\n", "timeout"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,7 +92,7 @@ func TestAPIKeyFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Generation.OpenAI.APIKey != "sk-test" {
-		t.Fatalf("key = %q", f.Generation.OpenAI.APIKey)
+	if f.Generation.OpenAI.APIKey != "sk-test" || f.Assistant.APIKey != "sk-test" {
+		t.Fatalf("keys = %q, %q", f.Generation.OpenAI.APIKey, f.Assistant.APIKey)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/genimage"
@@ -67,6 +68,9 @@ type Server struct {
 	Push   *push.Service
 	// MediaCache keeps local copies of remote media (server/mediacache.go).
 	MediaCache *media.RemoteCache
+	// Assistant runs the chat-model features; nil when [assistant] backend
+	// is "none" (server/assistant.go).
+	Assistant *assistant.Service
 	// MediaBudget is the one decode memory budget shared by uploads,
 	// avatars and headers, generated images and MediaCache.
 	MediaBudget *media.Budget
@@ -139,6 +143,9 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	s.Social = social.New(s.DB, s.Fed, s.Files, s.Hub, social.Options{Media: mediaLimits(cfg.Media),
 		MediaBudget: s.MediaBudget, AILabel: cfg.Generation.Label, AIHashtag: cfg.Generation.Hashtag})
 	if err := s.wireGeneration(ctx, opts); err != nil {
+		return err
+	}
+	if err := s.wireAssistant(opts); err != nil {
 		return err
 	}
 	if err := s.wirePush(ctx); err != nil {

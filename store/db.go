@@ -76,6 +76,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	if err := seedFromTemplate(ctx, abs); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	if _, err := SecureFiles(abs); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

@@ -3,7 +3,6 @@ package openai
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"sort"
@@ -347,47 +346,6 @@ func TestAPIKey(t *testing.T) {
 	for _, o := range []Options{{Profile: "dalle"}, {Profile: ProfileGeneric, BaseURL: "file:///etc"}} {
 		if _, err := New(o, nil); err == nil {
 			t.Errorf("New(%+v) accepted a bad option", o)
-		}
-	}
-}
-
-func TestRetryAfterParsing(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	cases := []struct {
-		header map[string]string
-		want   time.Duration
-		ok     bool
-	}{
-		{map[string]string{"Retry-After": "12"}, 12 * time.Second, true},
-		{map[string]string{"Retry-After": "1.5"}, 1500 * time.Millisecond, true},
-		{map[string]string{"Retry-After": now.Add(time.Minute).Format(http.TimeFormat)}, time.Minute, true},
-		{map[string]string{"Retry-After": now.Add(-time.Minute).Format(http.TimeFormat)}, 0, true},
-		{map[string]string{"Retry-After": "-3"}, 0, true},
-		{map[string]string{"Retry-After-Ms": "250", "Retry-After": "9"}, 250 * time.Millisecond, true},
-		{map[string]string{"Retry-After": "soon"}, 0, false},
-		{map[string]string{}, 0, false},
-	}
-	for _, tc := range cases {
-		h := http.Header{}
-		for k, v := range tc.header {
-			h.Set(k, v)
-		}
-		got, ok := retryAfter(h, now)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("retryAfter(%v) = %v, %v; want %v, %v", tc.header, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
-func TestLimitedBody(t *testing.T) {
-	for _, tc := range []struct {
-		body  string
-		limit int64
-		err   error
-	}{{"12345", 5, nil}, {"123456", 5, errTooLarge}, {"", 0, nil}} {
-		got, err := io.ReadAll(&limitedBody{ReadCloser: io.NopCloser(strings.NewReader(tc.body)), left: tc.limit})
-		if !errors.Is(err, tc.err) || (err == nil && string(got) != tc.body) {
-			t.Errorf("read %q with limit %d = %q, %v", tc.body, tc.limit, got, err)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/openaihttp"
 )
 
 // failure is a classified error: err is what Generate returns, retry says
@@ -37,7 +38,7 @@ func classify(err error, last attempt, timedOut bool, perTry time.Duration) fail
 		// Not retried: the provider may still finish (and bill) the first attempt.
 		return failure{err: apperr.Wrap(apperr.Unavailable("the image service did not answer within %s", perTry), err)}
 	}
-	if errors.Is(err, errTooLarge) || errors.Is(err, bufio.ErrTooLong) {
+	if errors.Is(err, openaihttp.ErrTooLarge) || errors.Is(err, bufio.ErrTooLong) {
 		return failure{err: apperr.Wrap(apperr.Unavailable("the image service sent an answer that is too large"), err)}
 	}
 	status, code := 0, ""
@@ -59,12 +60,12 @@ func classify(err error, last attempt, timedOut bool, perTry time.Duration) fail
 		code, _ = apiErr.Code.(string)
 	case errors.As(err, &reqErr):
 		status = reqErr.HTTPStatusCode
-	case last.status >= 200 && last.status < 300:
+	case last.Status >= 200 && last.Status < 300:
 		return failure{err: apperr.Wrap(apperr.Unavailable("the image service sent a malformed answer"), err)}
 	default:
 		return failure{err: apperr.Wrap(apperr.Unavailable("could not reach the image service"), err)}
 	}
-	return classifyStatus(status, code, last.errBody, err)
+	return classifyStatus(status, code, last.ErrBody, err)
 }
 
 func isAppErr(err error) bool {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/openaihttp"
 )
 
 // The Images API streams a GPT image generation as server-sent events when
@@ -126,10 +127,10 @@ func (b *Backend) streamOnce(ctx context.Context, payload []byte, progress func(
 		return genimage.Result{}, attempt{}, fmt.Errorf("post image request: %w", err)
 	}
 	defer resp.Body.Close()
-	last := attempt{status: resp.StatusCode, header: resp.Header}
+	last := attempt{Status: resp.StatusCode, Header: resp.Header}
 	if resp.StatusCode >= http.StatusBadRequest {
-		last.errBody, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrBody))
-		return genimage.Result{}, last, &streamFailure{status: resp.StatusCode, code: errorCode(last.errBody), body: last.errBody}
+		last.ErrBody, _ = io.ReadAll(io.LimitReader(resp.Body, openaihttp.MaxErrBody))
+		return genimage.Result{}, last, &streamFailure{status: resp.StatusCode, code: errorCode(last.ErrBody), body: last.ErrBody}
 	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if resp.StatusCode != http.StatusOK || mt != "text/event-stream" {
@@ -137,7 +138,7 @@ func (b *Backend) streamOnce(ctx context.Context, payload []byte, progress func(
 	}
 	// Every event but unknown ones is a preview or the final image: bound the total accordingly.
 	limit := int64(b.opts.PartialImages+1)*b.maxEventBytes() + 64<<10
-	res, err := b.readStream(&limitedBody{ReadCloser: resp.Body, left: limit}, progress)
+	res, err := b.readStream(openaihttp.LimitBody(resp.Body, limit), progress)
 	return res, last, err
 }
 
@@ -168,7 +169,7 @@ func (b *Backend) readStream(r io.Reader, progress func(genimage.Progress)) (gen
 			name = string(value)
 		case "data":
 			if int64(len(data)+len(value)+1) > maxEvent {
-				return genimage.Result{}, errTooLarge
+				return genimage.Result{}, openaihttp.ErrTooLarge
 			}
 			if len(data) > 0 {
 				data = append(data, '\n')

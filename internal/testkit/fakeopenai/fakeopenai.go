@@ -1,6 +1,6 @@
-// Package fakeopenai is a programmable stand-in for the OpenAI Images and
-// Moderations APIs (and OpenAI-compatible servers), served on 127.0.0.1 for
-// tests. Each endpoint answers from a queue of canned Replies, then from a
+// Package fakeopenai is a programmable stand-in for the OpenAI Images, Chat
+// Completions and Moderations APIs (and OpenAI-compatible servers), served on
+// 127.0.0.1 for tests. Each endpoint answers from a queue of canned Replies, then from a
 // default Reply; every request is recorded for assertions.
 package fakeopenai
 
@@ -23,6 +23,7 @@ import (
 const (
 	ImagesPath      = "/v1/images/generations"
 	ModerationsPath = "/v1/moderations"
+	ChatPath        = "/v1/chat/completions"
 	FilesPrefix     = "/files/"
 )
 
@@ -63,6 +64,7 @@ type Server struct {
 	files    map[string][]byte
 	nextFile int
 	arrivals chan Request
+	noJSON   bool // SetJSONMode(false): response_format is refused
 }
 
 // New starts a fake on loopback and closes it when the test ends. Without
@@ -74,7 +76,7 @@ func New(t testing.TB) *Server {
 	s := &Server{
 		done:     make(chan struct{}),
 		queues:   make(map[string][]Reply),
-		defaults: map[string]Reply{ImagesPath: defaultImages(), ModerationsPath: NotFlagged()},
+		defaults: map[string]Reply{ImagesPath: defaultImages(), ModerationsPath: NotFlagged(), ChatPath: Chat("OK")},
 		files:    make(map[string][]byte),
 		arrivals: make(chan Request, 64),
 	}
@@ -95,6 +97,28 @@ func (s *Server) QueueImages(rs ...Reply) { s.queue(ImagesPath, rs) }
 
 // QueueModerations appends replies for the next moderation requests.
 func (s *Server) QueueModerations(rs ...Reply) { s.queue(ModerationsPath, rs) }
+
+// QueueChat appends replies for the next chat completion requests.
+func (s *Server) QueueChat(rs ...Reply) { s.queue(ChatPath, rs) }
+
+// HandleChat sets the reply used once the chat queue is empty.
+func (s *Server) HandleChat(r Reply) { s.setDefault(ChatPath, r) }
+
+// SetJSONMode says whether the server supports JSON mode. Without it (as
+// some compatible servers), a chat request carrying response_format is
+// answered 400 before any reply runs, and ChatJSON answers in prose with the
+// JSON inside a fenced block.
+func (s *Server) SetJSONMode(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noJSON = !on
+}
+
+func (s *Server) jsonMode() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.noJSON
+}
 
 // HandleImages sets the reply used once the image queue is empty.
 func (s *Server) HandleImages(r Reply) { s.setDefault(ImagesPath, r) }
@@ -166,7 +190,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, FilesPrefix) && r.Method == http.MethodGet:
 		s.serveFile(w, strings.TrimPrefix(r.URL.Path, FilesPrefix))
-	case (r.URL.Path == ImagesPath || r.URL.Path == ModerationsPath) && r.Method == http.MethodPost:
+	case r.URL.Path == ChatPath && r.Method == http.MethodPost && !s.jsonMode() && req.Chat().JSONMode:
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "response_format is not supported",
+			"type": "invalid_request_error", "param": "response_format", "code": nil}})
+	case (r.URL.Path == ImagesPath || r.URL.Path == ModerationsPath || r.URL.Path == ChatPath) && r.Method == http.MethodPost:
 		s.next(r.URL.Path)(s, w, r)
 	default:
 		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", "Invalid URL ("+r.Method+" "+r.URL.Path+")")

@@ -72,7 +72,7 @@ func TestURLRepliesServeTheirFiles(t *testing.T) {
 
 func TestUnknownPath(t *testing.T) {
 	s := New(t)
-	if resp, _ := post(t, s.BaseURL()+"/chat/completions", `{}`); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := post(t, s.BaseURL()+"/embeddings", `{}`); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 }

@@ -1,0 +1,55 @@
+package assistant
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDecode(t *testing.T) {
+	cases := []struct {
+		name, in, want string // want "" means an error
+	}{
+		{"bare object", `{"suggestions":["a","b"]}`, "a|b"},
+		{"fenced", "Here you go:\n```json\n{\"suggestions\": [\"a\"]}\n```\nEnjoy!", "a"},
+		{"fence without info string", "```\n{\"suggestions\": [\"x\"]}\n```", "x"},
+		{"prose around", `Sure! {"suggestions": ["brace } in \"string\"", "b"]} Hope that helps.`, `brace } in "string"|b`},
+		{"first object does not fit", `Note {"x": 1} then {"suggestions": ["c"]}`, "c"},
+		{"unclosed fence", "```json\n{\"suggestions\": [\"d\"]}", "d"},
+		{"no JSON", "I cannot do that.", ""},
+		{"broken JSON", `{"suggestions": ["a",`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Decode[answer](tc.in)
+			if tc.want == "" {
+				if err == nil && len(got.Suggestions) > 0 {
+					t.Fatalf("decoded %+v from %q", got, tc.in)
+				}
+				return
+			}
+			if err != nil || strings.Join(got.Suggestions, "|") != tc.want {
+				t.Fatalf("got %+v, %v; want %s", got, err, tc.want)
+			}
+		})
+	}
+	if _, err := Decode[[]string]("nothing here"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v", err)
+	}
+	if got, err := Decode[[]string]("Replies: [\"x\", \"y\"]."); err != nil || len(got) != 2 {
+		t.Fatalf("array: %v, %v", got, err)
+	}
+	if s, ok := ExtractJSON("a ```json\n[1,2]\n``` b"); !ok || s != "[1,2]" {
+		t.Fatalf("ExtractJSON = %q, %v", s, ok)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, "```json\n[1]\n```", `x{"y":"}"}z`, `[[[[`, `"\"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = Decode[map[string]any](s)
+		_, _ = ExtractJSON(s)
+	})
+}

@@ -1,0 +1,49 @@
+package server
+
+import (
+	"errors"
+	"io"
+
+	"github.com/pictor-social/pictor/assistant"
+	"github.com/pictor-social/pictor/config"
+)
+
+// wireAssistant builds the assistant from [assistant]; with backend "none"
+// s.Assistant stays nil and every feature built on it is hidden.
+func (s *Server) wireAssistant(opts Options) error {
+	a := s.Cfg.Assistant
+	if a.Backend != "openai" {
+		return nil
+	}
+	co := assistantClientOptions(a, s.Cfg.Generation.OpenAI.APIKey)
+	if co.APIKey == "" && a.Profile == assistant.ProfileOpenAI && a.BaseURL == "" {
+		return errors.New("[assistant] backend openai needs an API key (api_key, PICTOR_OPENAI_API_KEY or [generation.openai] api_key)")
+	}
+	client, err := assistant.NewClient(co, s.providerClient(opts))
+	if err != nil {
+		return err
+	}
+	svc, err := assistant.New(assistant.Deps{DB: s.DB, Client: client, Log: s.Log, CanSee: s.Social.CanSee,
+		OpenMedia: func(name string) (io.ReadCloser, error) { return s.Files.Open(name) },
+	}, assistant.Options{CacheEntries: a.CacheEntries, Limits: map[assistant.Feature]int{
+		assistant.FeatureSuggestions:  a.SuggestionsPerDay,
+		assistant.FeatureDescriptions: a.DescriptionsPerDay,
+		assistant.FeatureScreening:    a.ScreeningPerDay,
+	}})
+	if err != nil {
+		return err
+	}
+	s.Assistant = svc
+	return nil
+}
+
+// assistantClientOptions maps [assistant] onto the client's options. An
+// empty key on OpenAI itself borrows the image generator's.
+func assistantClientOptions(a config.Assistant, generationKey string) assistant.ClientOptions {
+	key := a.APIKey
+	if key == "" && a.Profile == assistant.ProfileOpenAI && a.BaseURL == "" {
+		key = generationKey
+	}
+	return assistant.ClientOptions{BaseURL: a.BaseURL, APIKey: key, Model: a.Model, VisionModel: a.VisionModel,
+		Profile: a.Profile, Timeout: a.Timeout.Duration}
+}
