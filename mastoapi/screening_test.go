@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/internal/testkit/fakeopenai"
 	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
@@ -218,4 +219,31 @@ func TestScreeningFlagsIncomingReply(t *testing.T) {
 		t.Fatalf("after overturning: %+v", c)
 	}
 	_ = alice
+}
+
+// Backend "chat": the [assistant] model classifies, here through the fake
+// OpenAI server's chat completions; its verdict drives the policy.
+func TestScreeningChatBackend(t *testing.T) {
+	fake := fakeopenai.New(t)
+	e := &env{servertest.Start(t, servertest.Options{Configure: func(c *config.File) {
+		c.Assistant.Backend, c.Assistant.BaseURL, c.Assistant.APIKey = "openai", fake.BaseURL(), "sk-test"
+		c.Assistant.Profile, c.Assistant.Model = "compatible", "chat-model"
+		c.Screening.Backend = "chat"
+	}})}
+	_, tok := e.login(t, "alice", "read write")
+	fake.QueueChat(fakeopenai.ChatJSON(map[string]any{"flagged": true, "category": "harassment", "score": 0.9}))
+	var out map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: tok, json: map[string]any{"status": "you again"}}, 422, &out)
+	if sc, _ := out["screening"].(map[string]any); sc["category"] != "harassment" || sc["action"] != "warn" {
+		t.Fatalf("answer %v", out)
+	}
+	if c := fake.RequestsTo(fakeopenai.ChatPath)[0].Chat(); c.Model != "chat-model" || !strings.Contains(c.Texts[0], "you again") {
+		t.Fatalf("chat request %+v", c)
+	}
+	fake.QueueChat(fakeopenai.ChatJSON(map[string]any{"flagged": false, "category": "none", "score": 0.01}))
+	st := e.post(t, tok, "a calm sea")
+	id, _ := store.ParseID(st["id"].(string))
+	if d := decisionFor(t, e, id); d.Backend != "chat" || d.Model != "chat-model" || d.Decision != screening.DecisionAllow {
+		t.Fatalf("decision %+v", d)
+	}
 }

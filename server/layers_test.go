@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"social":      {"store", "media", "activitypub", "webfinger", "screening", "internal/"},
 	"genimage":    {"store", "media", "social", "genimage", "screening", "internal/"},
 	"push":        {"store", "internal/"},
-	"assistant":   {"store", "internal/"}, // the chat model; callers pass what it needs (social.CanSee, media files)
+	"assistant":   {"store", "screening", "internal/"}, // the chat model; callers pass what it needs (social.CanSee, media files)
 	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "screening", "webfinger", "push", "assistant", "internal/"},
 	"web":         {"store", "auth", "media", "social", "genimage", "screening", "static", "activitypub", "assistant", "internal/"},
 	"config":      {},

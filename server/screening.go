@@ -4,19 +4,21 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/genimage/openai"
 	"github.com/pictor-social/pictor/screening"
 )
 
 // wireScreening builds the post screener from [screening] and hands it to
-// the federation component, which social and the inbox share.
+// the federation component, which social and the inbox share. It runs
+// after wireAssistant, as backend "chat" uses the assistant.
 // Options.Screener replaces the configured backend (tests).
 func (s *Server) wireScreening(opts Options) error {
 	sc := s.Cfg.Screening
 	backend := opts.Screener
 	if backend == nil {
-		b, err := newScreener(s.Cfg, s.providerClient(opts))
+		b, err := newScreener(s.Cfg, s.providerClient(opts), s.Assistant)
 		if err != nil {
 			return err
 		}
@@ -34,7 +36,7 @@ func (s *Server) wireScreening(opts Options) error {
 // newScreener returns the configured backend; nil means off. The word list
 // (built-in phrases plus [screening] words) is the default; the admin's own
 // words are checked before a provider too.
-func newScreener(cfg config.File, client *http.Client) (screening.Screener, error) {
+func newScreener(cfg config.File, client *http.Client, asst *assistant.Service) (screening.Screener, error) {
 	sc := cfg.Screening
 	terms := screening.DefaultTerms()
 	if len(sc.Words) > 0 {
@@ -57,6 +59,11 @@ func newScreener(cfg config.File, client *http.Client) (screening.Screener, erro
 			return nil, fmt.Errorf("screening backend openai: %w", err)
 		}
 		provider = p
+	case "chat":
+		if asst == nil {
+			return nil, fmt.Errorf(`screening backend "chat" needs [assistant] backend "openai"`)
+		}
+		provider = assistant.NewScreener(asst)
 	default:
 		return nil, fmt.Errorf("screening backend %q is not available", sc.Backend)
 	}

@@ -137,15 +137,15 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	if _, err := s.Fed.InstanceActor(ctx); err != nil {
 		return fmt.Errorf("instance actor: %w", err)
 	}
-	if err := s.wireScreening(opts); err != nil {
-		return err
-	}
 	s.Social = social.New(s.DB, s.Fed, s.Files, s.Hub, social.Options{Media: mediaLimits(cfg.Media),
 		MediaBudget: s.MediaBudget, AILabel: cfg.Generation.Label, AIHashtag: cfg.Generation.Hashtag})
 	if err := s.wireGeneration(ctx, opts); err != nil {
 		return err
 	}
 	if err := s.wireAssistant(opts); err != nil {
+		return err
+	}
+	if err := s.wireScreening(opts); err != nil {
 		return err
 	}
 	if err := s.wirePush(ctx); err != nil {
