@@ -119,6 +119,10 @@ func (h *Handler) filterRequest(w http.ResponseWriter, r *http.Request, scope au
 		if id, err = pathID(s); err != nil {
 			return g, 0, params{}, err
 		}
+		if _, system := social.ScreeningFilterCategory(id); system && scope == auth.ScopeWriteFilters {
+			return g, 0, params{}, apperr.Invalid("this filter is kept by screening; choose show, collapse or " +
+				"hide per category at /api/v1/pictor/preferences/screening or in the web settings")
+		}
 	}
 	p, err := readParams(w, r, h.opts.MaxBodyBytes)
 	return g, id, p, err
@@ -134,7 +138,7 @@ func (h *Handler) listFilters(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// The system filters of screening come first, so the user sees why a
-	// reply is collapsed; they change through /api/v1/pictor/preferences.
+	// reply is collapsed; they change through /api/v1/pictor/preferences/screening.
 	system, err := h.social.UserScreeningFilters(r.Context(), g.AccountID)
 	if err != nil {
 		return err

@@ -10,10 +10,12 @@ import (
 
 // Screening preferences (issue 11): per category, what the user sees of a
 // reply or mention that screening flagged: show, collapse (the default,
-// a warn filter) or hide. They are part of /api/v1/pictor/preferences as
-// screening[CATEGORY]=ACTION ({"screening": {"hate": "hide"}} in JSON), and
-// have their own resource at /api/v1/pictor/preferences/screening, which
-// answers just the map.
+// a warn filter) or hide. Their resource is
+// /api/v1/pictor/preferences/screening (GET answers the map; PATCH takes
+// screening[CATEGORY]=ACTION, {"screening": {"hate": "hide"}} in JSON, or
+// bare CATEGORY=ACTION). screeningPreferencesOf and
+// applyScreeningPreferences are there for /api/v1/pictor/preferences
+// (reply_suggestions, issue 11) to show and take the same "screening" member.
 
 // screeningPreferencesOf returns the "screening" member of the preferences
 // entity, or nil when screening is off.

@@ -185,6 +185,7 @@ func TestScreeningFlagsIncomingReply(t *testing.T) {
 		t.Fatalf("the system filter %s is not among the user's filters %+v", fr.Filter.ID, filters)
 	}
 	home.call(t, req{method: "GET", path: "/api/v2/filters/" + fr.Filter.ID, token: aTok}, 200, nil)
+	home.call(t, req{method: "DELETE", path: "/api/v2/filters/" + fr.Filter.ID, token: aTok}, 422, nil)
 
 	// Per category: hide leaves the reply out, show shows it plainly.
 	setPref := func(v string) {
