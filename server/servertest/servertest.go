@@ -36,6 +36,10 @@ type Options struct {
 	Clock      func() time.Time // the server's clock; nil means time.Now
 	// Screener replaces the configured post screening backend.
 	Screener screening.Screener
+	// GenSyncWait is how long /imagine waits for its post; 0 means two
+	// minutes, so a loaded test machine never turns the answer into the
+	// "still generating" one (tests of that answer use genimage directly).
+	GenSyncWait time.Duration
 }
 
 // Server is a running test server.
@@ -83,8 +87,11 @@ func Start(t testing.TB, opts Options) *Server {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
+	if opts.GenSyncWait == 0 {
+		opts.GenSyncWait = 2 * time.Minute
+	}
 	srv, err := server.New(context.Background(), cfg, server.Options{Logger: log, RootCAs: opts.CA.CertPool(), Clock: opts.Clock,
-		GenBackend: opts.GenBackend, Screener: opts.Screener})
+		GenBackend: opts.GenBackend, GenSyncWait: opts.GenSyncWait, Screener: opts.Screener})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
