@@ -86,19 +86,29 @@ func (s *Service) ScreeningFilters(ctx context.Context, viewer int64, ids []int6
 	return out, nil
 }
 
-// UserScreeningFilters returns viewer's system filters, one per category
-// the viewer does not show, without statuses (GET /api/v2/filters).
+// UserScreeningFilters returns viewer's system filters, without statuses
+// (GET /api/v2/filters): one per category the viewer does not show and
+// has received a flagged reply or mention in (so a user who never got one
+// sees no system filter), or chose to hide.
 func (s *Service) UserScreeningFilters(ctx context.Context, viewer int64) ([]store.Filter, error) {
-	if s.fed.Screening == nil {
-		return nil, nil
+	held, err := s.db.HeldCategories(ctx, viewer)
+	if err != nil {
+		return nil, err
 	}
-	prefs, err := s.ScreeningPreferences(ctx, viewer)
+	set, err := s.db.ScreeningPreferences(ctx, viewer)
 	if err != nil {
 		return nil, err
 	}
 	var out []store.Filter
 	for _, c := range screening.Categories {
-		if f, ok := ScreeningFilter(viewer, c, prefs[c], nil); ok {
+		pref := set[c]
+		if !held[c] && pref != screening.Hide {
+			continue
+		}
+		if pref == "" {
+			pref = screening.Collapse
+		}
+		if f, ok := ScreeningFilter(viewer, c, pref, nil); ok {
 			out = append(out, f)
 		}
 	}

@@ -233,3 +233,24 @@ func (tx *Tx) SetScreeningPreference(ctx context.Context, account int64, categor
 	}
 	return nil
 }
+
+// HeldCategories returns the categories of the flagged statuses (not
+// overturned) whose notifications to account were held: the kinds of
+// flagged replies and mentions the account has received.
+func (db *DB) HeldCategories(ctx context.Context, account int64) (map[string]bool, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT d.category FROM screening_held_notifications h
+		JOIN screening_decisions d ON d.id = h.decision_id WHERE h.account_id = ? AND d.overturned_at = 0`, account)
+	if err != nil {
+		return nil, fmt.Errorf("held categories: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("held categories: %w", err)
+		}
+		out[c] = true
+	}
+	return out, rows.Err()
+}
