@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/store"
 	"github.com/pictor-social/pictor/webfinger"
 )
@@ -127,6 +128,9 @@ type Federation struct {
 	verifier *Verifier
 	// Blocked reports whether a remote host is blocked by the admin; nil means none.
 	Blocked func(ctx context.Context, host string) bool
+	// Screening screens local posts (social) and the remote replies and
+	// mentions the inbox accepts; nil screens nothing.
+	Screening *screening.Checker
 	// ObserveDelivery, when set, hears each delivery attempt's result (the
 	// server's metrics); it must not block.
 	ObserveDelivery func(host string, status int, err error)

@@ -112,6 +112,10 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 	if err != nil {
 		return err
 	}
+	decision, err := f.screenIncoming(ctx, actor, o, mentioned)
+	if err != nil {
+		return err
+	}
 	return f.db.Write(ctx, func(tx *store.Tx) error {
 		if _, err := tx.StatusByURI(ctx, o.ID); err == nil {
 			return nil // already known (or a tombstone): idempotent
@@ -139,15 +143,21 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 		if err := f.storeRemoteRemix(ctx, tx, actor, st, nf.remix); err != nil {
 			return err
 		}
+		if decision != nil {
+			decision.StatusID = st.ID
+			if err := tx.InsertScreeningDecision(ctx, decision); err != nil {
+				return err
+			}
+		}
 		notified := map[int64]bool{}
 		for _, m := range nf.mentioned {
 			notified[m.ID] = true
-			if err := f.Notify(ctx, tx, store.Notification{AccountID: m.ID, FromAccountID: actor.ID, Type: store.NotifyMention, StatusID: st.ID}); err != nil {
+			if err := f.notifyScreened(ctx, tx, decision, store.Notification{AccountID: m.ID, FromAccountID: actor.ID, Type: store.NotifyMention, StatusID: st.ID}); err != nil {
 				return err
 			}
 		}
 		if nf.hasParent && nf.parent.Local && !notified[nf.parent.AccountID] {
-			if err := f.Notify(ctx, tx, store.Notification{AccountID: nf.parent.AccountID, FromAccountID: actor.ID, Type: store.NotifyMention, StatusID: st.ID}); err != nil {
+			if err := f.notifyScreened(ctx, tx, decision, store.Notification{AccountID: nf.parent.AccountID, FromAccountID: actor.ID, Type: store.NotifyMention, StatusID: st.ID}); err != nil {
 				return err
 			}
 		}

@@ -53,6 +53,7 @@ type File struct {
 	Media               Media      `toml:"media"`
 	Generation          Generation `toml:"generation"`
 	Moderation          Moderation `toml:"moderation"`
+	Screening           Screening  `toml:"screening"`
 	Assistant           Assistant  `toml:"assistant"`
 	Web                 Web        `toml:"web"`
 	Push                Push       `toml:"push"`
@@ -165,6 +166,25 @@ type Moderation struct {
 	Backend string   `toml:"backend"`
 	Model   string   `toml:"model"`
 	Words   []string `toml:"words"`
+}
+
+// Screening configures the screening of posts for hate speech, harassment
+// and the other categories: local posts before they publish, remote replies
+// and mentions once after they arrive.
+type Screening struct {
+	// Backend is "wordlist" (offline), "openai" (the moderation endpoint,
+	// with the [generation.openai] key and base_url), "chat" (a chat model of
+	// [assistant] classifying as JSON) or "off".
+	Backend    string   `toml:"backend"`
+	Model      string   `toml:"model"`
+	Timeout    Duration `toml:"timeout"`
+	FailClosed bool     `toml:"fail_closed"`
+	Threshold  float64  `toml:"threshold"`
+	Words      []string `toml:"words"`
+	// Policy maps a category to allow, warn or refuse for local posts;
+	// DefaultAction covers the categories it leaves out.
+	DefaultAction string            `toml:"default_action"`
+	Policy        map[string]string `toml:"policy"`
 }
 
 // Assistant configures the chat-model features (reply suggestions, image
@@ -297,6 +317,10 @@ func Default() File {
 			},
 		},
 		Moderation: Moderation{Backend: "auto", Model: "omni-moderation-latest"},
+		Screening: Screening{Backend: "wordlist", Model: "omni-moderation-latest", Timeout: Duration{5 * time.Second},
+			Words: []string{}, DefaultAction: "warn", Policy: map[string]string{
+				"hate": "warn", "harassment": "warn", "violence": "warn", "sexual": "allow", "self-harm": "allow",
+				"illicit": "warn", "word-list": "warn", "other": "allow"}},
 		Assistant: Assistant{
 			Backend:            "none",
 			Model:              "gpt-4.1-mini",
@@ -472,6 +496,26 @@ func (f File) Validate() error {
 	case "auto", "openai", "wordlist", "off":
 	default:
 		bad("moderation backend %q must be auto, openai, wordlist or off", f.Moderation.Backend)
+	}
+	switch f.Screening.Backend {
+	case "wordlist", "openai", "chat", "off":
+	default:
+		bad("screening backend %q must be wordlist, openai, chat or off", f.Screening.Backend)
+	}
+	screeningAction := func(a string) bool { return a == "allow" || a == "warn" || a == "refuse" }
+	if !screeningAction(f.Screening.DefaultAction) {
+		bad("screening default_action %q must be allow, warn or refuse", f.Screening.DefaultAction)
+	}
+	for c, a := range f.Screening.Policy {
+		if !screeningAction(a) {
+			bad("screening policy %s = %q must be allow, warn or refuse", c, a)
+		}
+	}
+	if f.Screening.Threshold < 0 || f.Screening.Threshold > 1 {
+		bad("screening threshold %v must be between 0 and 1", f.Screening.Threshold)
+	}
+	if f.Screening.Timeout.Duration <= 0 {
+		bad("screening timeout must be positive")
 	}
 	errs = append(errs, f.Assistant.validate()...)
 	return errors.Join(errs...)

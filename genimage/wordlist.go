@@ -2,54 +2,28 @@ package genimage
 
 import (
 	"context"
-	"strings"
-	"unicode"
+
+	"github.com/pictor-social/pictor/screening"
 )
 
-// WordList is a local Moderator that flags text containing any of its terms.
-// Matching is case-insensitive and by whole words: "sex" does not match
-// "Sussex". A term of several words matches those words in sequence, whatever
-// separates them ("self harm" matches "SELF-HARM"). A word ending in "*"
-// matches any word starting with it ("nud*" matches "nudity"). Scripts written
-// without spaces (Han, Kana, Thai, Lao, Khmer, Myanmar) are matched character
-// by character, so a term in them matches inside a longer run of text.
+// WordList is a local Moderator that flags text containing any of its terms,
+// matched as screening.WordList matches them (whole words, case-insensitive,
+// "*" for a prefix, scripts without spaces rune by rune).
 //
 // A WordList is immutable and safe for concurrent use.
 type WordList struct {
-	exact  map[string][]term // terms keyed by their first word
-	prefix []term            // terms whose first word ends in "*"
-}
-
-type term struct {
-	source string   // as configured, for the reason shown to users
-	words  []string // lowercased; a trailing "*" marks a prefix word
+	list *screening.WordList
 }
 
 // NewWordList builds a WordList from terms; blank terms are ignored.
 func NewWordList(terms []string) *WordList {
-	l := &WordList{exact: make(map[string][]term)}
-	for _, s := range terms {
-		words := tokenize(strings.ReplaceAll(s, "*", "\x00"))
-		if len(words) == 0 {
-			continue
-		}
-		for i, w := range words {
-			words[i] = strings.ReplaceAll(w, "\x00", "*")
-		}
-		t := term{source: strings.TrimSpace(s), words: words}
-		if isPrefixWord(words[0]) {
-			l.prefix = append(l.prefix, t)
-		} else {
-			l.exact[words[0]] = append(l.exact[words[0]], t)
-		}
-	}
-	return l
+	return &WordList{list: screening.NewWordList(terms)}
 }
 
 // Screen flags text that contains a term; Categories is {"word-list"} and
 // Reason names the term. It never returns an error.
 func (l *WordList) Screen(_ context.Context, text string) (Verdict, error) {
-	if t, ok := l.Match(text); ok {
+	if t, ok := l.list.Match(text); ok {
 		return Verdict{Flagged: true, Categories: []string{"word-list"}, Reason: `contains "` + t + `"`}, nil
 	}
 	return Verdict{}, nil
@@ -57,69 +31,7 @@ func (l *WordList) Screen(_ context.Context, text string) (Verdict, error) {
 
 // Match returns the first configured term found in text, as it was given to
 // NewWordList.
-func (l *WordList) Match(text string) (string, bool) {
-	words := tokenize(text)
-	for i, w := range words {
-		for _, t := range l.exact[w] {
-			if t.matchAt(words, i) {
-				return t.source, true
-			}
-		}
-		for _, t := range l.prefix {
-			if t.matchAt(words, i) {
-				return t.source, true
-			}
-		}
-	}
-	return "", false
-}
-
-func (t term) matchAt(words []string, i int) bool {
-	if i+len(t.words) > len(words) {
-		return false
-	}
-	for j, tw := range t.words {
-		w := words[i+j]
-		if isPrefixWord(tw) {
-			if !strings.HasPrefix(w, tw[:len(tw)-1]) {
-				return false
-			}
-		} else if w != tw {
-			return false
-		}
-	}
-	return true
-}
-
-func isPrefixWord(w string) bool { return len(w) > 1 && strings.HasSuffix(w, "*") }
-
-// tokenize lowercases s and splits it into words made of letters, digits,
-// combining marks and NUL (the stand-in for "*"); characters of scripts
-// written without spaces each become a word of their own.
-func tokenize(s string) []string {
-	var words []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, string(cur))
-			cur = cur[:0]
-		}
-	}
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai,
-			unicode.Lao, unicode.Khmer, unicode.Myanmar):
-			flush()
-			words = append(words, string(r))
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == 0:
-			cur = append(cur, r)
-		default:
-			flush()
-		}
-	}
-	flush()
-	return words
-}
+func (l *WordList) Match(text string) (string, bool) { return l.list.Match(text) }
 
 // DefaultWordList returns a short starting list for instances without an
 // OpenAI key: explicit sexual content, sexualised minors, gore and self-harm.

@@ -139,6 +139,13 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if status >= 500 {
 		h.log.Error("client API request failed", "path", r.URL.Path, "err", err)
 	}
+	var se *social.ScreeningError
+	if errors.As(err, &se) {
+		// Mastodon's {"error"} plus what an app needs to offer "post anyway".
+		writeJSON(w, status, map[string]any{"error": msg, "screening": map[string]string{
+			"action": se.Action, "category": se.Category, "ack_param": social.ScreeningAckParam}})
+		return
+	}
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 

@@ -119,6 +119,10 @@ func (h *Handler) filterRequest(w http.ResponseWriter, r *http.Request, scope au
 		if id, err = pathID(s); err != nil {
 			return g, 0, params{}, err
 		}
+		if _, system := social.ScreeningFilterCategory(id); system && scope == auth.ScopeWriteFilters {
+			return g, 0, params{}, apperr.Invalid("this filter is kept by screening; choose show, collapse or " +
+				"hide per category at /api/v1/pictor/preferences/screening or in the web settings")
+		}
 	}
 	p, err := readParams(w, r, h.opts.MaxBodyBytes)
 	return g, id, p, err
@@ -133,6 +137,13 @@ func (h *Handler) listFilters(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The system filters of screening come first, so the user sees why a
+	// reply is collapsed; they change through /api/v1/pictor/preferences/screening.
+	system, err := h.social.UserScreeningFilters(r.Context(), g.AccountID)
+	if err != nil {
+		return err
+	}
+	list = append(system, list...)
 	out := make([]Filter, 0, len(list))
 	for _, f := range list {
 		out = append(out, filterEntity(f))
@@ -160,6 +171,18 @@ func (h *Handler) getFilter(w http.ResponseWriter, r *http.Request) error {
 	g, id, _, err := h.filterRequest(w, r, auth.ScopeReadFilters)
 	if err != nil {
 		return err
+	}
+	if _, ok := social.ScreeningFilterCategory(id); ok {
+		system, err := h.social.UserScreeningFilters(r.Context(), g.AccountID)
+		if err != nil {
+			return err
+		}
+		for _, f := range system {
+			if f.ID == id {
+				return writeJSON(w, http.StatusOK, filterEntity(f))
+			}
+		}
+		return errNotFound()
 	}
 	f, err := h.db.FilterByID(r.Context(), g.AccountID, id)
 	if err != nil {

@@ -21,9 +21,10 @@ const (
 	filterAccount       = "account"
 )
 
-// viewerFilters loads and compiles viewer's active filters: one indexed
-// query for a viewer without filters, none for anonymous viewers.
-func (h *Handler) viewerFilters(ctx context.Context, viewer int64) (*social.FilterSet, error) {
+// viewerFilters loads and compiles viewer's active filters, with the
+// system filters of screening for those of ids it flagged: two indexed
+// queries for a viewer without filters, none for anonymous viewers.
+func (h *Handler) viewerFilters(ctx context.Context, viewer int64, ids []int64) (*social.FilterSet, error) {
 	if viewer == 0 {
 		return nil, nil
 	}
@@ -31,7 +32,11 @@ func (h *Handler) viewerFilters(ctx context.Context, viewer int64) (*social.Filt
 	if err != nil {
 		return nil, err
 	}
-	return social.CompileFilters(list, h.db.Now()), nil
+	system, err := h.social.ScreeningFilters(ctx, viewer, ids)
+	if err != nil {
+		return nil, err
+	}
+	return social.CompileFilters(append(list, system...), h.db.Now()), nil
 }
 
 // applyFilters sets e.Filtered for st (not a boost) and reports whether

@@ -19,6 +19,10 @@ func (h *Handler) Routes(r *mux.Router) {
 	get := func(path string, fn handlerFunc) { route(http.MethodGet, path, fn) }
 	post := func(path string, fn handlerFunc) { route(http.MethodPost, path, fn) }
 
+	// Screening preferences (screening_preferences.go).
+	get("/api/v1/pictor/preferences/screening", h.getScreeningPreferences)
+	route(http.MethodPatch, "/api/v1/pictor/preferences/screening", h.patchScreeningPreferences)
+
 	// Instance (instance.go).
 	get("/api/v1/instance", h.instanceV1)
 	get("/api/v2/instance", h.instanceV2)

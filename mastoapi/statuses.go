@@ -23,7 +23,8 @@ const maxIdempotencyKey = 256
 // body, form and multipart bodies alike).
 func draftOf(p params) (social.Draft, error) {
 	d := social.Draft{Text: p.str("status"), SpoilerText: p.str("spoiler_text"), Sensitive: p.boolean("sensitive"),
-		SensitiveUnset: !p.has("sensitive"), Visibility: p.str("visibility"), Language: p.str("language")}
+		SensitiveUnset: !p.has("sensitive"), Visibility: p.str("visibility"), Language: p.str("language"),
+		ScreeningAck: p.boolean(social.ScreeningAckParam)}
 	if s := p.str("in_reply_to_id"); s != "" {
 		id, ok := store.ParseID(s)
 		if !ok {

@@ -16,21 +16,22 @@ const module = "github.com/pictor-social/pictor"
 var allowed = map[string][]string{
 	"store":       {},
 	"webfinger":   {},
+	"screening":   {"internal/"},
 	"static":      {},
 	"internal":    {"internal/"},
 	"media":       {"store", "internal/"},
 	"auth":        {"store", "internal/"},
-	"activitypub": {"store", "webfinger", "internal/"},
-	"social":      {"store", "media", "activitypub", "webfinger", "internal/"},
-	"genimage":    {"store", "media", "social", "genimage", "internal/"},
+	"activitypub": {"store", "webfinger", "screening", "internal/"},
+	"social":      {"store", "media", "activitypub", "webfinger", "screening", "internal/"},
+	"genimage":    {"store", "media", "social", "genimage", "screening", "internal/"},
 	"push":        {"store", "internal/"},
-	"assistant":   {"store", "internal/"},                                    // the chat model; callers pass what it needs (social.CanSee, media files)
+	"assistant":   {"store", "screening", "internal/"},                       // the chat model; callers pass what it needs (social.CanSee, media files)
 	"askbot":      {"store", "social", "genimage", "assistant", "internal/"}, // the @ask bot
-	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "webfinger", "push", "assistant", "internal/"},
-	"web":         {"store", "auth", "media", "social", "genimage", "static", "activitypub", "assistant", "internal/"},
+	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "screening", "webfinger", "push", "assistant", "internal/"},
+	"web":         {"store", "auth", "media", "social", "genimage", "screening", "static", "activitypub", "assistant", "internal/"},
 	"config":      {},
 	"server":      {""}, // the composition root may import everything
-	"cmd":         {"server", "config", "store", "social", "genimage", "auth", "activitypub", "internal/"},
+	"cmd":         {"server", "config", "store", "social", "genimage", "screening", "auth", "activitypub", "internal/"},
 	"e2e":         {""},
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/pictor-social/pictor/mastoapi"
 	"github.com/pictor-social/pictor/media"
 	"github.com/pictor-social/pictor/push"
+	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 	"github.com/pictor-social/pictor/web"
@@ -47,6 +48,8 @@ type Options struct {
 	GenBackend   genimage.Backend
 	GenModerator genimage.Moderator
 	GenSyncWait  time.Duration
+	// Screener replaces the configured post screening backend.
+	Screener screening.Screener
 }
 
 // Server is one running Pictor instance.
@@ -159,6 +162,9 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		return err
 	}
 	if err := s.wireAskBot(ctx); err != nil {
+		return err
+	}
+	if err := s.wireScreening(opts); err != nil {
 		return err
 	}
 	if err := s.wirePush(ctx); err != nil {

@@ -26,6 +26,9 @@ type Draft struct {
 	MediaIDs       []int64
 	Poll           *PollDraft // nil: no poll (polls.go)
 	RemixOfID      int64      // the post this one remixes (remix.go); media from a remix job imply it
+	// ScreeningAck confirms a post that screening warned about
+	// (ScreeningAckParam); it is then published and marked for review.
+	ScreeningAck bool
 }
 
 // prepared is a validated draft with its text rendered and mentions resolved.
@@ -151,6 +154,10 @@ func (s *Service) CreateStatus(ctx context.Context, accountID int64, d Draft) (s
 	if remix != nil {
 		p.html += s.remixLine(remix)
 	}
+	decision, err := s.screenLocal(ctx, author, p, d.ScreeningAck)
+	if err != nil {
+		return store.Status{}, err
+	}
 	var st store.Status
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		st = store.Status{AccountID: author.ID, Local: true, Content: p.html, Text: strings.TrimSpace(p.draft.Text),
@@ -169,6 +176,9 @@ func (s *Service) CreateStatus(ctx context.Context, accountID int64, d Draft) (s
 			return err
 		}
 		if err := s.storePoll(ctx, tx, st, p.poll, d.Poll.expiresIn()); err != nil {
+			return err
+		}
+		if err := logDecision(ctx, tx, decision, st.ID); err != nil {
 			return err
 		}
 		for _, m := range p.mentions {
@@ -270,8 +280,15 @@ func (s *Service) EditStatus(ctx context.Context, accountID, statusID int64, d D
 		return store.Status{}, err
 	}
 	p.html += remixLine
+	decision, err := s.screenLocal(ctx, author, p, d.ScreeningAck)
+	if err != nil {
+		return store.Status{}, err
+	}
 	var st store.Status
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		if err := logDecision(ctx, tx, decision, old.ID); err != nil {
+			return err
+		}
 		prev, err := tx.MediaForStatus(ctx, old.ID)
 		if err != nil {
 			return err

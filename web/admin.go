@@ -27,6 +27,7 @@ type adminView struct {
 	Generation  []store.GenerationCount
 	Moderation  []store.ModerationEntry
 	Reports     adminReports
+	Screening   []adminScreening    // admin_screening.go
 	Announce    []adminAnnouncement // admin_announcements.go
 	Posts       int64
 	Quota       int
@@ -67,7 +68,7 @@ func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *visitor) 
 		return err
 	}
 	return h.renderAdmin(w, r, v, http.StatusOK, adminView{Notice: cmp.Or(notices[r.URL.Query().Get("notice")], reportNotices[r.URL.Query().Get("notice")],
-		announcementNotices[r.URL.Query().Get("notice")])})
+		announcementNotices[r.URL.Query().Get("notice")], screeningNotices[r.URL.Query().Get("notice")])})
 }
 
 func (h *Handler) renderAdmin(w http.ResponseWriter, r *http.Request, v *visitor, status int, av adminView) error {
@@ -96,6 +97,9 @@ func (h *Handler) renderAdmin(w http.ResponseWriter, r *http.Request, v *visitor
 		return err
 	}
 	if av.Announce, err = h.adminAnnouncementsSection(ctx); err != nil {
+		return err
+	}
+	if av.Screening, err = h.adminScreeningSection(ctx); err != nil {
 		return err
 	}
 	av.Quota = h.opts.ImagesPerDay

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -61,6 +62,11 @@ type quotaView struct {
 type uploadForm struct {
 	Alt, CW, Text, Visibility, Model string
 	Generated                        bool
+	// MediaID is the image already uploaded when screening warned about
+	// the post (ScreeningWarn): sent back, it is posted without a new upload.
+	MediaID       string
+	ScreeningWarn string // the flagged category; the form then offers "Post anyway"
+	AckParam      string
 }
 
 // composePage serves GET /compose: the prompt form (prefilled by Remix
@@ -146,11 +152,23 @@ func (h *Handler) composeUpload(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	f := uploadForm{Alt: strings.TrimSpace(r.PostFormValue("alt")), CW: strings.TrimSpace(r.PostFormValue("cw")),
 		Text: r.PostFormValue("text"), Visibility: r.PostFormValue("visibility"),
-		Generated: r.PostFormValue("generated") != "", Model: strings.TrimSpace(r.PostFormValue("model"))}
+		Generated: r.PostFormValue("generated") != "", Model: strings.TrimSpace(r.PostFormValue("model")),
+		MediaID: r.PostFormValue("media_id")}
 	st, err := h.postUpload(r, v, f)
+	if ue := (*uploadedError)(nil); errors.As(err, &ue) {
+		f.MediaID = store.FormatID(ue.mediaID)
+	}
 	if err != nil {
+		var se *social.ScreeningError
+		if errors.As(err, &se) && se.Action == screening.Warn {
+			f.ScreeningWarn, f.AckParam = se.Category, social.ScreeningAckParam
+		}
 		if _, ok := apperr.As(err); ok {
-			return h.renderCompose(w, r, v, apperr.StatusOf(err), composeView{Upload: f, Error: apperr.MessageOf(err)})
+			msg := apperr.MessageOf(err)
+			if f.ScreeningWarn != "" {
+				msg = "" // the form says it next to "Post anyway"
+			}
+			return h.renderCompose(w, r, v, apperr.StatusOf(err), composeView{Upload: f, Error: msg})
 		}
 		return err
 	}
@@ -159,11 +177,14 @@ func (h *Handler) composeUpload(w http.ResponseWriter, r *http.Request, v *visit
 }
 
 func (h *Handler) postUpload(r *http.Request, v *visitor, f uploadForm) (store.Status, error) {
+	ack := r.PostFormValue(social.ScreeningAckParam) != ""
+	// An image uploaded already: by "Suggest description", or kept by the
+	// form after a screening warning.
+	if id, ok := store.ParseID(f.MediaID); ok {
+		return h.postUploaded(r, v, f, id, ack)
+	}
 	file, _, err := r.FormFile("image")
 	if errors.Is(err, http.ErrMissingFile) {
-		if id, ok := store.ParseID(r.PostFormValue("media_id")); ok {
-			return h.postUploaded(r, v, f, id)
-		}
 		return store.Status{}, apperr.Invalid("Choose an image to upload.")
 	}
 	if err != nil {
@@ -181,14 +202,19 @@ func (h *Handler) postUpload(r *http.Request, v *visitor, f uploadForm) (store.S
 	if err != nil {
 		return store.Status{}, err
 	}
-	return h.social.CreateStatus(r.Context(), v.Account.ID, social.Draft{Text: f.Text, SpoilerText: f.CW,
-		Sensitive: f.CW != "", Visibility: f.Visibility, MediaIDs: []int64{m.ID}})
+	st, err := h.social.CreateStatus(r.Context(), v.Account.ID, social.Draft{Text: f.Text, SpoilerText: f.CW,
+		Sensitive: f.CW != "", Visibility: f.Visibility, MediaIDs: []int64{m.ID}, ScreeningAck: ack})
+	if err != nil {
+		return st, &uploadedError{err: err, mediaID: m.ID}
+	}
+	return st, nil
 }
 
-// postUploaded posts an image that "Suggest description" already uploaded
-// (the form sends its media_id instead of the file): it must be the
-// visitor's own, unattached; social.CreateStatus checks both.
-func (h *Handler) postUploaded(r *http.Request, v *visitor, f uploadForm, mediaID int64) (store.Status, error) {
+// postUploaded posts an image the form uploaded earlier (it sends its
+// media_id instead of the file): it must be the visitor's own and
+// unattached, which social.CreateStatus checks; the alt text is saved when
+// the form changed it.
+func (h *Handler) postUploaded(r *http.Request, v *visitor, f uploadForm, mediaID int64, ack bool) (store.Status, error) {
 	if f.Alt == "" {
 		return store.Status{}, apperr.Invalid("Describe the image for people who cannot see it (alt text).")
 	}
@@ -199,9 +225,25 @@ func (h *Handler) postUploaded(r *http.Request, v *visitor, f uploadForm, mediaI
 	if err != nil {
 		return store.Status{}, err
 	}
-	if _, err := h.social.UpdateMedia(r.Context(), v.Account.ID, mediaID, f.Alt, m.FocusX, m.FocusY); err != nil {
-		return store.Status{}, err
+	if m.Description != f.Alt {
+		if _, err := h.social.UpdateMedia(r.Context(), v.Account.ID, mediaID, f.Alt, m.FocusX, m.FocusY); err != nil {
+			return store.Status{}, err
+		}
 	}
-	return h.social.CreateStatus(r.Context(), v.Account.ID, social.Draft{Text: f.Text, SpoilerText: f.CW,
-		Sensitive: f.CW != "", Visibility: f.Visibility, MediaIDs: []int64{mediaID}})
+	st, err := h.social.CreateStatus(r.Context(), v.Account.ID, social.Draft{Text: f.Text, SpoilerText: f.CW,
+		Sensitive: f.CW != "", Visibility: f.Visibility, MediaIDs: []int64{mediaID}, ScreeningAck: ack})
+	if err != nil {
+		return st, &uploadedError{err: err, mediaID: mediaID}
+	}
+	return st, nil
 }
+
+// uploadedError is a posting error after the image was stored: the form
+// keeps the image so it need not be sent again.
+type uploadedError struct {
+	err     error
+	mediaID int64
+}
+
+func (e *uploadedError) Error() string { return e.err.Error() }
+func (e *uploadedError) Unwrap() error { return e.err }

@@ -155,6 +155,25 @@ func TestComposeUpload(t *testing.T) {
 	}
 	post := b.get(res.Location)
 	mustContain(t, post, "Sunset over hills", "my photo", "<span>bright</span>", "SDXL")
+
+	// A warned text keeps the uploaded image: "Post anyway" sends its id back.
+	warned := upload(map[string]string{"csrf_token": token, "alt": "A harbour", "text": "kys", "visibility": "public"},
+		testPNG(t, 3))
+	if warned.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("warned upload: %d", warned.Status)
+	}
+	mustContain(t, warned, "<strong>harassment</strong>", "Post anyway", `name="pictor_screening_ack" value="1"`)
+	mustNotContain(t, warned, `type="file" name="image"`)
+	m := regexp.MustCompile(`name="media_id" value="([0-9]+)"`).FindStringSubmatch(warned.Body)
+	if m == nil {
+		t.Fatalf("no media_id in the warned form:\n%.2000s", warned.Body)
+	}
+	again := upload(map[string]string{"csrf_token": token, "alt": "A harbour", "text": "kys", "visibility": "public",
+		"media_id": m[1], "pictor_screening_ack": "1"}, nil)
+	if again.Status != http.StatusSeeOther {
+		t.Fatalf("post anyway: %d\n%.2000s", again.Status, again.Body)
+	}
+	mustContain(t, b.get(again.Location), "A harbour")
 	// On Explore the card shows the warning; the alt text waits behind it on the post page.
 	explore := b.get("/")
 	mustContain(t, explore, `href="`+res.Location+`"`, "</span>bright</span>")

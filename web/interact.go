@@ -77,10 +77,11 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, v *visitor) erro
 		return err
 	}
 	d := social.Draft{Text: r.PostForm.Get("text"), SpoilerText: r.PostForm.Get("cw"),
-		Visibility: r.PostForm.Get("visibility"), InReplyToID: st.ID}
+		Visibility: r.PostForm.Get("visibility"), InReplyToID: st.ID,
+		ScreeningAck: r.PostForm.Get(social.ScreeningAckParam) != ""}
 	re, err := h.social.CreateStatus(r.Context(), v.Account.ID, d)
 	if err != nil {
-		return err
+		return h.screeningWarning(w, r, v, err, r.URL.Path, d)
 	}
 	target := "/@" + author.Username + "/" + store.FormatID(st.ID) + "#r" + store.FormatID(re.ID)
 	http.Redirect(w, r, target, http.StatusSeeOther)

@@ -111,6 +111,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, v *visitor) error
 	if pv.Replies, err = h.publicReplies(r.Context(), st.ID); err != nil {
 		return err
 	}
+	if pv.Replies, err = h.screenReplies(r.Context(), v, pv.Replies); err != nil {
+		return err
+	}
 	pv.ParentURL = h.parentURL(r.Context(), st)
 	if pv.Status.Prompt != "" || len(pv.Status.Media) > 0 {
 		pv.RemixURL = remixURL(pv.Status)

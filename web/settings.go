@@ -14,6 +14,7 @@ import (
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/internal/clientip"
+	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -29,6 +30,9 @@ type settingsView struct {
 	// Assistant is set when the assistant is on: the tab shows, with the
 	// user's choices.
 	Assistant *assistantSettingsView
+	// Screening is the user's choice per category (settings_screening.go).
+	Screening        []screeningChoice
+	ScreeningActions []string
 	// Limits shown next to the inputs.
 	MaxDisplayName, MaxNote, MaxFieldLength, MinPassword int
 }
@@ -44,11 +48,12 @@ type profileForm struct {
 func (h *Handler) settingsRoutes(r *mux.Router) {
 	get := []string{http.MethodGet, http.MethodHead}
 	r.Handle("/settings", http.RedirectHandler("/settings/profile", http.StatusSeeOther)).Methods(get...)
-	r.Handle("/settings/{section:profile|password|apps|assistant|delete}", h.page(h.settingsPage)).Methods(get...)
+	r.Handle("/settings/{section:profile|password|apps|assistant|screening|delete}", h.page(h.settingsPage)).Methods(get...)
 	r.Handle("/settings/profile", h.page(h.settingsProfile)).Methods(http.MethodPost)
 	r.Handle("/settings/password", h.page(h.userForm(h.settingsPassword))).Methods(http.MethodPost)
 	r.Handle("/settings/apps/{id:[0-9]+}/revoke", h.page(h.userForm(h.settingsRevokeApp))).Methods(http.MethodPost)
 	r.Handle("/settings/delete", h.page(h.userForm(h.settingsDelete))).Methods(http.MethodPost)
+	r.Handle("/settings/screening", h.page(h.userForm(h.settingsScreening))).Methods(http.MethodPost)
 }
 
 // settingsPage serves GET /settings/{section}; ?done= carries the notice of
@@ -67,6 +72,7 @@ var settingsNotices = map[string]string{
 	"password":  "Your password was changed; other browsers were signed out.",
 	"revoked":   "The app's access was revoked.",
 	"assistant": "Your assistant settings were saved.",
+	"screening": "Your choices for flagged replies were saved.",
 }
 
 // renderSettings fills what the section shows and renders the page with status.
@@ -84,6 +90,12 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *visi
 		if h.opts.Assistant == nil {
 			return errNotFound
 		}
+	case "screening":
+		choices, err := h.screeningChoices(r, v)
+		if err != nil {
+			return err
+		}
+		sv.Screening, sv.ScreeningActions = choices, []string{screening.Show, screening.Collapse, screening.Hide}
 	case "apps":
 		apps, err := h.oauth.AuthorizedApps(r.Context(), v.Account.ID)
 		if err != nil {

@@ -18,7 +18,7 @@ import (
 
 // pageNames are the page templates; each is parsed together with layout.html.
 var pageNames = []string{"explore", "profile", "post", "signin", "consent", "oauth_result", "compose", "job",
-	"admin", "error", "authorize", "settings", "notifications"}
+	"admin", "error", "authorize", "settings", "notifications", "screening"}
 
 // templates holds the parsed page templates, or re-reads them from dir on
 // every use when dir is set (development).

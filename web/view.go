@@ -65,6 +65,9 @@ type statusView struct {
 	Counts      store.StatusCounts
 	ReplyToURL  string
 	Poll        *pollView // nil without a poll (polls.go)
+	// Screened is the category screening flagged the status under ("" when
+	// not flagged or the viewer shows it): the page collapses it.
+	Screened string
 }
 
 func (h *Handler) accountView(a store.Account) accountView {

@@ -143,6 +143,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle("/admin/domain_blocks", h.page(h.adminForm(h.adminBlock))).Methods(http.MethodPost)
 	r.Handle("/admin/domain_blocks/delete", h.page(h.adminForm(h.adminUnblock))).Methods(http.MethodPost)
 	r.Handle("/admin/reports/{id:[0-9]+}/{action}", h.page(h.adminForm(h.adminReportAction))).Methods(http.MethodPost)
+	r.Handle("/admin/screening/{id:[0-9]+}/{action}", h.page(h.adminForm(h.adminScreeningAction))).Methods(http.MethodPost)
 	r.Handle("/admin/announcements", h.page(h.adminForm(h.adminCreateAnnouncement))).Methods(http.MethodPost)
 	r.Handle("/admin/announcements/{id:[0-9]+}/{action}", h.page(h.adminForm(h.adminAnnouncementAction))).Methods(http.MethodPost)
 	r.Handle("/announcements/{id:[0-9]+}/dismiss", h.page(h.userForm(h.dismissAnnouncement))).Methods(http.MethodPost)

@@ -20,6 +20,9 @@ func runAdmin(ctx context.Context, args []string, out io.Writer) error {
 	if args[0] == "reports" || args[0] == "resolve" {
 		return runAdminReports(ctx, args, out)
 	}
+	if args[0] == "screening" || args[0] == "overturn" || args[0] == "confirm" {
+		return runAdminScreening(ctx, args, out) // admin_screening.go
+	}
 	if args[0] == "announce" {
 		return runAdminAnnounce(ctx, args, out) // admin_announce.go
 	}

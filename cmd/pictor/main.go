@@ -14,6 +14,7 @@
 //	pictor admin block|unblock DOMAIN [--reason TEXT]
 //	pictor admin suspend|unsuspend NAME
 //	pictor admin reports | pictor admin resolve ID
+//	pictor admin screening | pictor admin overturn|confirm ID
 //	pictor admin announce TEXT [--starts RFC3339] [--ends RFC3339]
 //	pictor imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT
 //	pictor media prune [--days N]
@@ -47,10 +48,10 @@ var commands = []command{
 	{"migrate", "migrate [--config FILE]               apply database migrations and exit", runMigrate},
 	{"version", "version                               print the version", runVersion},
 	{"user", "user create NAME [--admin] [--password-stdin] [--email E] | user password NAME [--password-stdin] | user delete NAME", runUser},
-	{"post", "post --as NAME [--image FILE --alt TEXT]... [--cw TEXT] [--visibility public|unlisted|followers] TEXT", runPost},
+	{"post", "post --as NAME [--image FILE --alt TEXT]... [--cw TEXT] [--visibility public|unlisted|followers] [--screening-ack] TEXT", runPost},
 	{"delete", "delete --as NAME URL                  delete one of NAME's posts", runDelete},
 	{"follow", "follow --as NAME @user@host           follow an account", runFollow},
-	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME | admin reports | admin resolve ID | admin announce TEXT [--ends T]   moderate", runAdmin},
+	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME | admin reports | admin resolve ID | admin screening | admin overturn|confirm ID | admin announce TEXT [--ends T]   moderate", runAdmin},
 	{"imagine", "imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT   generate an image", runImagine},
 	{"media", "media prune [--days N] | media copy --to s3   drop cached copies of remote media older than N days; copy the media folder into the [media.s3] bucket", runMedia},
 	{"backup", "backup DIR                            copy the database, media and a manifest into DIR (a running server is fine)", runBackup},

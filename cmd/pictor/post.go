@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/server"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -22,6 +24,7 @@ func runPost(ctx context.Context, args []string, out io.Writer) error {
 	as := fs.String("as", "", "local user who posts")
 	cw := fs.String("cw", "", "content warning")
 	vis := fs.String("visibility", "public", "public, unlisted or followers")
+	ack := fs.Bool("screening-ack", false, "publish even though screening warns about the text (it is then reviewed)")
 	var images, alts repeated
 	fs.Var(&images, "image", "image file to attach (repeatable, at most 4)")
 	fs.Var(&alts, "alt", "alt text of the preceding --image")
@@ -40,7 +43,7 @@ func runPost(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	return asUser(ctx, *cfgPath, *as, func(s *server.Server, a store.Account) error {
-		draft := social.Draft{Text: strings.Join(pos, " "), SpoilerText: *cw, Visibility: visibility}
+		draft := social.Draft{Text: strings.Join(pos, " "), SpoilerText: *cw, Visibility: visibility, ScreeningAck: *ack}
 		for i, path := range images {
 			alt := ""
 			if i < len(alts) {
@@ -53,6 +56,10 @@ func runPost(ctx context.Context, args []string, out io.Writer) error {
 			draft.MediaIDs = append(draft.MediaIDs, m.ID)
 		}
 		st, err := s.Social.CreateStatus(ctx, a.ID, draft)
+		var se *social.ScreeningError
+		if errors.As(err, &se) && se.Action == screening.Warn {
+			return fmt.Errorf("screening flagged the text as %s; to publish it anyway (it is then reviewed), add --screening-ack", se.Category)
+		}
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
+	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/server"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -33,6 +34,8 @@ type Options struct {
 	// control when generation finishes).
 	GenBackend genimage.Backend
 	Clock      func() time.Time // the server's clock; nil means time.Now
+	// Screener replaces the configured post screening backend.
+	Screener screening.Screener
 	// GenSyncWait is how long /imagine waits for its post; 0 means two
 	// minutes, so a loaded test machine never turns the answer into the
 	// "still generating" one (tests of that answer use genimage directly).
@@ -88,7 +91,7 @@ func Start(t testing.TB, opts Options) *Server {
 		opts.GenSyncWait = 2 * time.Minute
 	}
 	srv, err := server.New(context.Background(), cfg, server.Options{Logger: log, RootCAs: opts.CA.CertPool(), Clock: opts.Clock,
-		GenBackend: opts.GenBackend, GenSyncWait: opts.GenSyncWait})
+		GenBackend: opts.GenBackend, GenSyncWait: opts.GenSyncWait, Screener: opts.Screener})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
