@@ -54,8 +54,10 @@ type DB struct {
 	tokens      tokenCache
 	// stopWatch ends watchOtherWriters.
 	stopWatch func()
-	subsMu    sync.Mutex
-	subs      map[chan struct{}]struct{} // ExternalChanges subscribers
+	// stopNode frees the id node held on PostgreSQL (holdIDNode).
+	stopNode func()
+	subsMu   sync.Mutex
+	subs     map[chan struct{}]struct{} // ExternalChanges subscribers
 }
 
 // Options configures Open.
@@ -154,6 +156,9 @@ func openPools(path string, onWriter func(driver.Conn)) (w, r *sql.DB, err error
 func (db *DB) Close() error {
 	if db.stopWatch != nil {
 		db.stopWatch()
+	}
+	if db.stopNode != nil {
+		db.stopNode()
 	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
