@@ -63,6 +63,10 @@ var postgresEngine = &engine{
 		skipLocked:     ` FOR UPDATE SKIP LOCKED`,
 		claimIsolation: `SET TRANSACTION ISOLATION LEVEL READ COMMITTED`,
 		joinInOrder:    `JOIN`, // the planner orders joins by cost
+		// Every process holds an id node's advisory lock (holdIDNode)
+		// while it runs, and PostgreSQL frees it when the process dies.
+		otherProcesses: `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+			AND classid = 7364585 AND objsubid = 2 AND objid::bigint <> ?1`,
 	},
 }
 

@@ -41,6 +41,13 @@ func (g *IDGen) setNode(node int64) {
 	g.setNodeLocked(node)
 }
 
+// Node returns the node the generator mints in (0 for a single process).
+func (g *IDGen) Node() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.node
+}
+
 // setNodeLocked is setNode with g.mu held.
 func (g *IDGen) setNodeLocked(node int64) {
 	g.seqBits = 16 - idNodeBits
