@@ -122,3 +122,38 @@ func TestStreamingAcrossProcesses(t *testing.T) {
 		}
 	}
 }
+
+// Posts with one Idempotency-Key sent at once to two processes make one
+// status: both answers carry its id.
+func TestIdempotencyKeyAcrossProcesses(t *testing.T) {
+	a, _, bURL := startPair(t)
+	host := strings.TrimPrefix(a.URL, "http://")
+	alice := accessToken(t, a, "alice")
+	for round := 0; round < 5; round++ {
+		key := fmt.Sprint("key-", round)
+		ids := make(chan string, 2)
+		for _, base := range []string{a.URL, bURL} {
+			go func() {
+				req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/statuses",
+					strings.NewReader(url.Values{"status": {"once " + key}}.Encode()))
+				req.Host = host
+				req.Header.Set("Authorization", "Bearer "+alice)
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Idempotency-Key", key)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					ids <- err.Error()
+					return
+				}
+				defer resp.Body.Close()
+				var st struct{ ID string }
+				json.NewDecoder(resp.Body).Decode(&st)
+				ids <- resp.Status + " " + st.ID
+			}()
+		}
+		first, second := <-ids, <-ids
+		if first != second || !strings.HasPrefix(first, "200 ") {
+			t.Fatalf("round %d: answers %q and %q, want one status", round, first, second)
+		}
+	}
+}

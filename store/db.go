@@ -54,6 +54,9 @@ type DB struct {
 	tokens      tokenCache
 	// stopWatch ends watchOtherWriters.
 	stopWatch func()
+	// locks is LockName's pool (PostgreSQL), opened at first use.
+	locks     *sql.DB
+	locksOnce sync.Once
 	// stopNode frees the id node held on PostgreSQL (holdIDNode).
 	stopNode func()
 	subsMu   sync.Mutex
@@ -159,6 +162,10 @@ func (db *DB) Close() error {
 	}
 	if db.stopNode != nil {
 		db.stopNode()
+	}
+	db.locksOnce.Do(func() {})
+	if db.locks != nil {
+		db.locks.Close()
 	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }

@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // ErrNoNotify is returned by Notify and Listen on SQLite, where one process
@@ -67,4 +70,39 @@ func (db *DB) Listen(ctx context.Context, channel string, ready func(), fn func(
 		}
 	}
 	return nil
+}
+
+// maxNameLocks bounds the connections LockName holds at once.
+const maxNameLocks = 8
+
+// LockName holds a lock on name shared by every process on the database
+// until unlock is called, for work that must not run twice at once across
+// processes (a post under one Idempotency-Key). On SQLite, with one
+// process, the caller's in-process lock is enough and it returns at once.
+// On PostgreSQL it is a session advisory lock on a connection of a small
+// pool of its own, so waiting lockers never starve the store's pools.
+func (db *DB) LockName(ctx context.Context, name string) (unlock func(), err error) {
+	if db.eng != postgresEngine {
+		return func() {}, nil
+	}
+	db.locksOnce.Do(func() {
+		db.locks = sql.OpenDB(&stmtCacheConnector{drv: stdlib.GetDefaultDriver(), dsn: db.url, dollarParams: true})
+		db.locks.SetMaxOpenConns(maxNameLocks)
+		db.locks.SetMaxIdleConns(2)
+	})
+	conn, err := db.locks.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock %q: %w", name, err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7364586, hashtext(?))`, name); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn }) // a lock may be half taken: drop the connection
+		conn.Close()
+		return nil, fmt.Errorf("lock %q: %w", name, err)
+	}
+	return func() {
+		if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7364586, hashtext(?))`, name); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
 }
