@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -106,6 +107,26 @@ type Media struct {
 	RemoteFetchTimeout Duration `toml:"remote_fetch_timeout"`
 	RemoteWorkers      int      `toml:"remote_workers"`
 	RemoteCacheDays    int      `toml:"remote_cache_days"`
+	// Storage is where media files are kept: "local" (data_dir/media) or
+	// "s3" (the bucket of S3).
+	Storage string  `toml:"storage"`
+	S3      MediaS3 `toml:"s3"`
+}
+
+// MediaS3 configures an S3-compatible bucket for media files (media.S3).
+type MediaS3 struct {
+	Endpoint  string `toml:"endpoint"` // http(s)://host[:port]
+	Region    string `toml:"region"`
+	Bucket    string `toml:"bucket"`
+	PathStyle bool   `toml:"path_style"`
+	// AccessKey and SecretKey may come from PICTOR_S3_ACCESS_KEY and
+	// PICTOR_S3_SECRET_KEY instead.
+	AccessKey string `toml:"access_key"`
+	SecretKey string `toml:"secret_key"`
+	// PublicURL, when set, is the prefix of media URLs (a CDN or the
+	// bucket's own address): URL = PublicURL + "/" + name.
+	PublicURL string   `toml:"public_url"`
+	Timeout   Duration `toml:"timeout"`
 }
 
 // Generation configures image generation.
@@ -160,6 +181,13 @@ type Assistant struct {
 	SuggestionsPerDay  int `toml:"suggestions_per_day"`
 	DescriptionsPerDay int `toml:"descriptions_per_day"`
 	ScreeningPerDay    int `toml:"screening_per_day"`
+	// The assistant bot: its account, the status command that asks it from
+	// an app, and the questions it answers per requester per UTC day (local
+	// users; accounts on other servers, where 0 refuses them).
+	BotUsername     string `toml:"bot_username"`
+	AskCommand      string `toml:"ask_command"`
+	AskPerDay       int    `toml:"ask_per_day"`
+	RemoteAskPerDay int    `toml:"remote_ask_per_day"`
 	// CacheEntries bounds the in-memory cache of answers (suggestions per
 	// status and viewer).
 	CacheEntries int `toml:"cache_entries"`
@@ -240,6 +268,8 @@ func Default() File {
 			RemoteFetchTimeout: Duration{30 * time.Second},
 			RemoteWorkers:      2,
 			RemoteCacheDays:    7,
+			Storage:            "local",
+			S3:                 MediaS3{Region: "us-east-1", PathStyle: true, Timeout: Duration{30 * time.Second}},
 		},
 		Generation: Generation{
 			Backend:            "builtin",
@@ -271,6 +301,10 @@ func Default() File {
 			SuggestionsPerDay:  100,
 			DescriptionsPerDay: 50,
 			ScreeningPerDay:    500,
+			BotUsername:        "ask",
+			AskCommand:         "/ask",
+			AskPerDay:          20,
+			RemoteAskPerDay:    5,
 			CacheEntries:       10000,
 		},
 		Web:      Web{SessionLifetime: Duration{30 * 24 * time.Hour}, MaxPasswordChecks: 2},
@@ -312,6 +346,12 @@ func (f *File) applyEnv() {
 	}
 	if v := os.Getenv("PICTOR_METRICS_TOKEN"); v != "" && f.Metrics.Token == "" {
 		f.Metrics.Token = v
+	}
+	if v := os.Getenv("PICTOR_S3_ACCESS_KEY"); v != "" && f.Media.S3.AccessKey == "" {
+		f.Media.S3.AccessKey = v
+	}
+	if v := os.Getenv("PICTOR_S3_SECRET_KEY"); v != "" && f.Media.S3.SecretKey == "" {
+		f.Media.S3.SecretKey = v
 	}
 	for _, k := range []string{"PICTOR_OPENAI_API_KEY", "OPENAI_API_KEY"} {
 		if v := os.Getenv(k); v != "" && f.Generation.OpenAI.APIKey == "" {
@@ -384,6 +424,7 @@ func (f File) Validate() error {
 	if m.RemoteMaxBytes < 1024 || m.RemoteFetchTimeout.Duration <= 0 || m.RemoteWorkers < 1 || m.RemoteCacheDays < 0 {
 		bad("[media] remote_max_bytes, remote_fetch_timeout, remote_workers or remote_cache_days is out of range")
 	}
+	errs = append(errs, m.validateStorage()...)
 	g := f.Generation
 	if g.Backend != "builtin" && g.Backend != "openai" {
 		bad("generation backend %q must be builtin or openai", g.Backend)
@@ -426,6 +467,54 @@ func (f File) Validate() error {
 	return errors.Join(errs...)
 }
 
+// validateStorage checks [media] storage and, for "s3", [media.s3].
+func (m Media) validateStorage() []error {
+	switch m.Storage {
+	case "local":
+		return nil
+	case "s3":
+		if err := m.S3.Check(); err != nil {
+			return []error{err}
+		}
+		return nil
+	}
+	return []error{fmt.Errorf("[media] storage %q must be local or s3", m.Storage)}
+}
+
+// Check reports every problem of a [media.s3] section; Validate applies it
+// when storage is "s3", `pictor media copy --to s3` whatever storage is.
+func (s MediaS3) Check() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !isBaseURL(s.Endpoint) {
+		bad("[media.s3] endpoint %q must be http(s)://host[:port] without a path", s.Endpoint)
+	}
+	if s.Bucket == "" {
+		bad("[media.s3] bucket must be set")
+	}
+	if s.AccessKey == "" || s.SecretKey == "" {
+		bad("[media.s3] access_key and secret_key must be set (or PICTOR_S3_ACCESS_KEY and PICTOR_S3_SECRET_KEY)")
+	}
+	if s.PublicURL != "" && !isHTTPURL(s.PublicURL) {
+		bad("[media.s3] public_url %q must be an http(s) URL", s.PublicURL)
+	}
+	if s.Timeout.Duration <= 0 {
+		bad("[media.s3] timeout must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+// isBaseURL accepts http(s)://host[:port] with nothing after it but "/".
+func isBaseURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && isHTTPURL(s) && strings.Trim(u.Path, "/") == "" && u.RawQuery == "" && u.Fragment == ""
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
+}
+
 func (a Assistant) validate() []error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -445,8 +534,15 @@ func (a Assistant) validate() []error {
 	if a.Timeout.Duration <= 0 {
 		bad("[assistant] timeout must be positive")
 	}
-	if a.SuggestionsPerDay < 0 || a.DescriptionsPerDay < 0 || a.ScreeningPerDay < 0 || a.CacheEntries < 0 {
+	if a.SuggestionsPerDay < 0 || a.DescriptionsPerDay < 0 || a.ScreeningPerDay < 0 || a.CacheEntries < 0 ||
+		a.AskPerDay < 0 || a.RemoteAskPerDay < 0 {
 		bad("[assistant] quotas and cache_entries must not be negative")
+	}
+	if a.Backend != "none" && a.BotUsername == "" {
+		bad("[assistant] bot_username must be set")
+	}
+	if a.AskCommand != "" && (!strings.HasPrefix(a.AskCommand, "/") || strings.ContainsAny(a.AskCommand, " \t\r\n")) {
+		bad("[assistant] ask_command %q must start with / and contain no spaces", a.AskCommand)
 	}
 	return errs
 }

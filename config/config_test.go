@@ -72,6 +72,15 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"bad database driver", "[database]\ndriver = \"mysql\"\n", "driver"},
 		{"postgres without url", "[database]\ndriver = \"postgres\"\n", "postgres:// URL"},
 		{"negative pool", "[database]\npool_size = -1\n", "pool_size"},
+		{"bad storage", "[media]\nstorage = \"ftp\"\n", "storage"},
+		{"s3 without bucket", "[media]\nstorage = \"s3\"\n[media.s3]\nendpoint = \"http://127.0.0.1:9000\"\n" +
+			"access_key = \"a\"\nsecret_key = \"b\"\n", "bucket must be set"},
+		{"s3 endpoint with path", "[media]\nstorage = \"s3\"\n[media.s3]\nendpoint = \"https://s3.example/x\"\n" +
+			"bucket = \"b\"\naccess_key = \"a\"\nsecret_key = \"b\"\n", "endpoint"},
+		{"s3 without keys", "[media]\nstorage = \"s3\"\n[media.s3]\nendpoint = \"https://s3.example\"\nbucket = \"b\"\n",
+			"PICTOR_S3_SECRET_KEY"},
+		{"s3 bad public_url", "[media]\nstorage = \"s3\"\n[media.s3]\nendpoint = \"https://s3.example\"\nbucket = \"b\"\n" +
+			"access_key = \"a\"\nsecret_key = \"b\"\npublic_url = \"cdn.example\"\n", "public_url"},
 		{"bad assistant backend", "[assistant]\nbackend = \"gpt\"\n", "[assistant] backend"},
 		{"bad assistant profile", "[assistant]\nprofile = \"localai\"\n", "[assistant] profile"},
 		{"negative assistant quota", "[assistant]\nsuggestions_per_day = -1\n", "quotas"},
@@ -86,6 +95,25 @@ func TestLoadRejectsBadInput(t *testing.T) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The S3 keys may come from the environment; the file wins when it sets them.
+func TestS3KeysFromEnvironment(t *testing.T) {
+	t.Setenv("PICTOR_S3_ACCESS_KEY", "env-access")
+	t.Setenv("PICTOR_S3_SECRET_KEY", "env-secret")
+	p := filepath.Join(t.TempDir(), "c.toml")
+	os.WriteFile(p, []byte("[media]\nstorage = \"s3\"\n[media.s3]\nendpoint = \"https://s3.example\"\nbucket = \"b\"\n"), 0o600)
+	f, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Media.S3.AccessKey != "env-access" || f.Media.S3.SecretKey != "env-secret" {
+		t.Fatalf("keys %q %q", f.Media.S3.AccessKey, f.Media.S3.SecretKey)
+	}
+	os.WriteFile(p, []byte("[media.s3]\naccess_key = \"file-access\"\n"), 0o600)
+	if f, err = Load(p); err != nil || f.Media.S3.AccessKey != "file-access" {
+		t.Fatalf("file key %q, %v", f.Media.S3.AccessKey, err)
 	}
 }
 

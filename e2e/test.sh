@@ -64,6 +64,16 @@ trap stop_postgres EXIT
 ) &
 pg_start=$!
 export PICTOR_TEST_POSTGRES="postgres://pictor@127.0.0.1:$pg_port/postgres"
+# S3 tests run against VersityGW (Apache-2.0, a real SigV4 S3 gateway over a folder), built from the Go
+# module proxy into .cache/versitygw in the background (about a minute, once) while the steps below run.
+vgw_dir="$root/.cache/versitygw"
+vgw_bin="$vgw_dir/versitygw"
+vgw_pid=""
+if [ ! -x "$vgw_bin" ]; then
+	mkdir -p "$vgw_dir"
+	(GOBIN="$vgw_dir" go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 >"$vgw_dir/build.log" 2>&1) &
+	vgw_pid=$!
+fi
 
 # npm ci only when node_modules is missing or was installed from another lock file.
 lock_sum="$(sha256sum e2e/package-lock.json | cut -d' ' -f1)"
@@ -119,6 +129,14 @@ fi
 step "go test ./store/ on PostgreSQL (in the background)"
 PICTOR_E2E=1 PICTOR_TEST_ENGINE=postgres go test -count=1 -timeout 15m "$@" ./store/ >"$pg_dir/store-postgres.log" 2>&1 &
 pg_pass=$!
+if [ -n "$vgw_pid" ]; then
+	step "wait for the versitygw build"
+	if ! wait "$vgw_pid"; then
+		cat "$vgw_dir/build.log" >&2
+		exit 1
+	fi
+fi
+export PICTOR_TEST_VERSITYGW="$vgw_bin"
 
 step "go test"
 PICTOR_E2E=1 go test -race -count=1 -timeout 15m "$@" ./...

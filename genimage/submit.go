@@ -31,8 +31,13 @@ type SubmitRequest struct {
 	Seed           int64  // 0 picks a random seed, stored so a re-run repeats it
 	Size           string // "" means the configured default
 	Draft          store.PostDraft
-	SourceStatusID int64  // JobReply: the mention answered; a second job for it is apperr.Conflict
-	Source         string // Source* constant, for the moderation log
+	SourceStatusID int64 // JobReply: the mention answered; a second job for it is apperr.Conflict
+	// AuthorID posts a JobReply: 0 is the generator bot; another local bot
+	// (the assistant's @ask) hands a request over with its own id and then
+	// sets Draft.Text to the whole reply text (mentions included), which the
+	// image's label line follows.
+	AuthorID int64
+	Source   string // Source* constant, for the moderation log
 }
 
 // Submit checks a request and queues it. It fails fast, before anything is
@@ -159,7 +164,9 @@ func (s *Service) newJob(ctx context.Context, req SubmitRequest) (store.Job, err
 	if j.Seed == 0 {
 		j.Seed = rand.Int64N(1<<31-1) + 1
 	}
-	if req.Kind == store.JobReply {
+	if req.Kind == store.JobReply && req.AuthorID != 0 {
+		j.AuthorID = req.AuthorID
+	} else if req.Kind == store.JobReply {
 		bot, err := s.Bot(ctx)
 		if err != nil {
 			return store.Job{}, err

@@ -36,6 +36,15 @@ type Imaginer interface {
 	SubmitPost(ctx context.Context, accountID int64, draft social.Draft, prompt string) (store.Status, error)
 }
 
+// Asker turns a post whose text starts with the assistant's command ("/ask
+// why is the sky blue?") into a question to the assistant bot: AskText
+// returns the text to publish instead (the command replaced by a mention of
+// the bot), and ok false for other text. askbot.Service implements it; a nil
+// Asker treats the command as ordinary text.
+type Asker interface {
+	AskText(text string) (string, bool)
+}
+
 // Options configures the API. server fills it from the configuration.
 type Options struct {
 	BaseURL             string // scheme://host of this instance
@@ -67,6 +76,8 @@ type Handler struct {
 
 	// Imaginer, when set, receives posts starting with Options.ImagineCommand.
 	Imaginer Imaginer
+	// Asker, when set, rewrites posts starting with the assistant's command.
+	Asker Asker
 	// Push, when set, serves /api/v1/push/subscription (push.go).
 	Push *push.Service
 

@@ -90,6 +90,11 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) error {
 		}
 		defer unlock()
 	}
+	if h.Asker != nil {
+		if text, ok := h.Asker.AskText(d.Text); ok {
+			d.Text = text // published as a question to the bot, which answers in a reply
+		}
+	}
 	st, _, err := h.social.CreateStatusOnce(ctx, g.AccountID, key, func() (store.Status, error) {
 		if prompt, ok := h.imaginePrompt(d.Text); ok {
 			if d.Poll != nil { // the generated image would come with the poll

@@ -1,9 +1,13 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
+	"time"
 
+	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/askbot"
 	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/config"
 )
@@ -24,7 +28,7 @@ func (s *Server) wireAssistant(opts Options) error {
 		return err
 	}
 	svc, err := assistant.New(assistant.Deps{DB: s.DB, Client: client, Log: s.Log, CanSee: s.Social.CanSee,
-		OpenMedia: func(name string) (io.ReadCloser, error) { return s.Files.Open(name) },
+		OpenMedia: s.openMedia,
 	}, assistant.Options{CacheEntries: a.CacheEntries, Limits: map[assistant.Feature]int{
 		assistant.FeatureSuggestions:  a.SuggestionsPerDay,
 		assistant.FeatureDescriptions: a.DescriptionsPerDay,
@@ -37,6 +41,16 @@ func (s *Server) wireAssistant(opts Options) error {
 	return nil
 }
 
+// openMedia opens a stored file for the assistant, whose OpenMedia takes no
+// context: reads from S3 are bounded by the storage's own timeouts.
+func (s *Server) openMedia(name string) (io.ReadCloser, error) {
+	obj, err := s.Files.Open(context.Background(), name)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
 // assistantClientOptions maps [assistant] onto the client's options. An
 // empty key on OpenAI itself borrows the image generator's.
 func assistantClientOptions(a config.Assistant, generationKey string) assistant.ClientOptions {
@@ -46,4 +60,26 @@ func assistantClientOptions(a config.Assistant, generationKey string) assistant.
 	}
 	return assistant.ClientOptions{BaseURL: a.BaseURL, APIKey: key, Model: a.Model, VisionModel: a.VisionModel,
 		Profile: a.Profile, Timeout: a.Timeout.Duration}
+}
+
+// wireAskBot builds the assistant bot @ask on the assistant and the image
+// generator, and creates its account if it is missing; with the assistant
+// off there is no bot, no account and no /ask command.
+func (s *Server) wireAskBot(ctx context.Context) error {
+	if s.Assistant == nil {
+		return nil
+	}
+	a := s.Cfg.Assistant
+	bot, err := askbot.New(askbot.Deps{DB: s.DB, Social: s.Social, Hub: s.Hub, Log: s.Log, Assistant: s.Assistant,
+		Images: s.Gen}, askbot.Options{BotUsername: a.BotUsername, Command: a.AskCommand, PerDay: a.AskPerDay,
+		RemotePerDay: a.RemoteAskPerDay, Lease: a.Timeout.Duration + time.Minute,
+		NotificationStream: activitypub.StreamNotifications})
+	if err != nil {
+		return err
+	}
+	if _, err := bot.Bot(ctx); err != nil {
+		return err
+	}
+	s.AskBot = bot
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/askbot"
 	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
@@ -54,7 +55,9 @@ type Server struct {
 	DB     *store.DB
 	Fed    *activitypub.Federation
 	Social *social.Service
-	Files  *media.Files
+	// Files is where media files live: data_dir/media or the S3 bucket
+	// ([media] storage, server/storage.go).
+	Files  media.Storage
 	Hub    *pubsub.Hub
 	Gen    *genimage.Service
 	Log    *slog.Logger
@@ -68,6 +71,9 @@ type Server struct {
 	// Assistant runs the chat-model features; nil when [assistant] backend
 	// is "none" (server/assistant.go).
 	Assistant *assistant.Service
+	// AskBot is the assistant bot @ask; nil with the assistant off
+	// (server/assistant.go).
+	AskBot *askbot.Service
 	// MediaBudget is the one decode memory budget shared by uploads,
 	// avatars and headers, generated images and MediaCache.
 	MediaBudget *media.Budget
@@ -123,11 +129,9 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	ua := fmt.Sprintf("Pictor/%s (+%s)", Version, cfg.BaseURL())
 	s.Client = safehttp.New(safehttp.Options{AllowPrivate: cfg.Federation.AllowPrivateAddresses,
 		Timeout: cfg.Federation.FetchTimeout.Duration, RootCAs: opts.RootCAs, UserAgent: ua})
-	files, err := media.NewFiles(filepath.Join(cfg.DataDir, "media"))
-	if err != nil {
+	if s.Files, err = openStorage(ctx, cfg, opts.RootCAs); err != nil {
 		return err
 	}
-	s.Files = files
 	s.MediaBudget = media.NewBudget(cfg.Media.DecodeMemory, cfg.Media.DecodeWait.Duration)
 	s.wireMediaCache()
 	fo := cfg.Federation
@@ -138,7 +142,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		DeliveryTimeout: fo.DeliveryTimeout.Duration, RetryFor: fo.RetryFor.Duration,
 		UnreachableAfter: fo.UnreachableAfter.Duration, ActorCacheFor: fo.ActorCacheFor.Duration,
 		UserAgent: ua, AllowPrivate: fo.AllowPrivateAddresses, Version: Version,
-		PollUpdateDelay: fo.PollUpdateDelay.Duration,
+		PollUpdateDelay: fo.PollUpdateDelay.Duration, MediaURL: mediaBaseURL(cfg),
 	})
 	if err != nil {
 		return err
@@ -154,6 +158,9 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	if err := s.wireAssistant(opts); err != nil {
 		return err
 	}
+	if err := s.wireAskBot(ctx); err != nil {
+		return err
+	}
 	if err := s.wirePush(ctx); err != nil {
 		return err
 	}
@@ -164,6 +171,9 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		PrivacyPolicy: cfg.PrivacyPolicy, ShowDomainBlocks: cfg.ShowDomainBlocks, ShowBlockRationale: cfg.ShowBlockRationale,
 		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command, RateLimit: apiRateLimit(cfg.API.RateLimit)})
 	s.API.Imaginer = s.Gen
+	if s.AskBot != nil {
+		s.API.Asker = s.AskBot
+	}
 	s.API.Push = s.Push
 	if err := s.wireWeb(opts); err != nil {
 		return err
@@ -210,6 +220,12 @@ func (s *Server) Workers(ctx context.Context) {
 		{"generation", s.Gen.Run}, {"generator_bot", s.Gen.RunBot}, {"push", s.Push.Run},
 		{"media_cache", s.runMediaCache}, {"wakeups", s.runExternalChanges}, {"event_relay", s.runEventRelay},
 		{"polls", func(ctx context.Context) error { return s.Social.RunPolls(ctx, s.Log) }}}
+	if s.AskBot != nil {
+		workers = append(workers, struct {
+			name string
+			run  func(context.Context) error
+		}{"assistant_bot", s.AskBot.Run})
+	}
 	names := make([]string, len(workers))
 	for i, w := range workers {
 		names[i] = w.name

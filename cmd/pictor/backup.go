@@ -40,6 +40,10 @@ type manifest struct {
 	// MissingMedia lists files the database refers to that were not in the
 	// media folder (deleted while the backup ran, or lost before it).
 	MissingMedia []string `json:"missing_media,omitempty"`
+	// MediaBucket names the S3 bucket that holds the media when [media]
+	// storage is "s3": they are not in the backup (back the bucket up with
+	// its own tools, e.g. versioning or replication).
+	MediaBucket string `json:"media_bucket,omitempty"`
 }
 
 // runBackup serves "pictor backup DIR": a consistent copy of a running (or
@@ -80,6 +84,15 @@ func runBackup(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if m.DatabaseSHA256, err = fileSHA256(dbPath); err != nil {
 		return err
+	}
+	if cfg.Media.Storage == "s3" {
+		m.MediaBucket = cfg.Media.S3.Bucket
+		if err := writeManifest(filepath.Join(dir, manifestName), m); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "backed up %s (schema %d) to %s; its media are in S3 bucket %q, not in the backup\n",
+			cfg.Host, m.SchemaVersion, dir, m.MediaBucket)
+		return nil
 	}
 	// Media files are content-addressed and never rewritten, so copying
 	// them after the snapshot finds every file it refers to unless one was
