@@ -20,8 +20,10 @@ import (
 // host, so a slow host holds back only its own deliveries, and hands them to
 // DeliveryWorkers workers that post each one signed afresh (Mastodon refuses
 // a Date older than about an hour; interop.md D.1) and record the outcome.
-// At start it frees the leases of an earlier process, which can only have
-// died, so a crash mid-fan-out loses nothing and delays nothing; rows marked
+// At start, when no other process works the database, it frees the leases
+// of an earlier process, which can only have died, so a crash mid-fan-out
+// loses nothing and delays nothing; beside live processes (PostgreSQL) a
+// dead one's rows are claimed again when their lease expires. Rows marked
 // done are never sent again.
 func (f *Federation) RunDelivery(ctx context.Context) error {
 	if err := f.db.Write(ctx, func(tx *store.Tx) error {

@@ -84,6 +84,12 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if key != "" {
 		defer h.idem.lock(strconv.FormatInt(g.AccountID, 10) + "\x00" + key)()
+		// Other processes on the database (PostgreSQL) wait too.
+		unlock, err := h.db.LockName(ctx, "idempotency:"+strconv.FormatInt(g.AccountID, 10)+":"+key)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	if h.Asker != nil {
 		if text, ok := h.Asker.AskText(d.Text); ok {

@@ -37,7 +37,11 @@ var streamEventKinds = map[string]string{"create": "update", "update": "status.u
 // hashtag streams for public posts. A missed event only means an app
 // refetches; the store stays the truth.
 func (h *Handler) RunStreaming(ctx context.Context) error {
-	sub := h.hub.Subscribe(activitypub.StreamStatuses, activitypub.StreamNotifications, social.StreamAnnouncements)
+	// Events from other processes on the database come relayed
+	// (server/events.go): they reach this process's connections too.
+	sub := h.hub.Subscribe(activitypub.StreamStatuses, activitypub.StreamNotifications, social.StreamAnnouncements,
+		pubsub.Relayed(activitypub.StreamStatuses), pubsub.Relayed(activitypub.StreamNotifications),
+		pubsub.Relayed(social.StreamAnnouncements))
 	defer sub.Close()
 	for {
 		select {

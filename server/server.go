@@ -225,7 +225,7 @@ func (s *Server) Workers(ctx context.Context) {
 		run  func(context.Context) error
 	}{{"inbox", s.Fed.RunInbox}, {"delivery", s.Fed.RunDelivery}, {"streaming", s.API.RunStreaming},
 		{"generation", s.Gen.Run}, {"generator_bot", s.Gen.RunBot}, {"push", s.Push.Run},
-		{"media_cache", s.runMediaCache}, {"wakeups", s.runExternalChanges},
+		{"media_cache", s.runMediaCache}, {"wakeups", s.runExternalChanges}, {"event_relay", s.runEventRelay},
 		{"polls", func(ctx context.Context) error { return s.Social.RunPolls(ctx, s.Log) }}}
 	if s.AskBot != nil {
 		workers = append(workers, struct {

@@ -54,8 +54,13 @@ type DB struct {
 	tokens      tokenCache
 	// stopWatch ends watchOtherWriters.
 	stopWatch func()
-	subsMu    sync.Mutex
-	subs      map[chan struct{}]struct{} // ExternalChanges subscribers
+	// locks is LockName's pool (PostgreSQL), opened at first use.
+	locks     *sql.DB
+	locksOnce sync.Once
+	// stopNode frees the id node held on PostgreSQL (holdIDNode).
+	stopNode func()
+	subsMu   sync.Mutex
+	subs     map[chan struct{}]struct{} // ExternalChanges subscribers
 }
 
 // Options configures Open.
@@ -154,6 +159,13 @@ func openPools(path string, onWriter func(driver.Conn)) (w, r *sql.DB, err error
 func (db *DB) Close() error {
 	if db.stopWatch != nil {
 		db.stopWatch()
+	}
+	if db.stopNode != nil {
+		db.stopNode()
+	}
+	db.locksOnce.Do(func() {})
+	if db.locks != nil {
+		db.locks.Close()
 	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }

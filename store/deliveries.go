@@ -328,11 +328,21 @@ func (tx *Tx) ClaimDeliveriesPerHost(ctx context.Context, n int, lease time.Dura
 	return tx.scanClaimed(ctx, rows)
 }
 
-// ReleaseDeliveryLeases makes every leased pending delivery due now. Only
-// one server process works a database, so at its start any lease belongs to
-// a process that died (a crash or kill -9 mid-fan-out); its rows are sent
-// again at once instead of after the lease. It returns how many were freed.
+// ReleaseDeliveryLeases makes every leased pending delivery due now when no
+// other process works the database: at a process's start any lease then
+// belongs to a process that died (a crash or kill -9 mid-fan-out), and its
+// rows are sent again at once instead of after the lease. With other live
+// processes (PostgreSQL) a lease may be theirs: nothing is freed, and a dead
+// process's rows are claimed again when their lease expires. It returns how
+// many were freed.
 func (tx *Tx) ReleaseDeliveryLeases(ctx context.Context) (int, error) {
+	var others int
+	if err := tx.tx.QueryRowContext(ctx, tx.db.eng.q.otherProcesses, tx.db.ids.Node()).Scan(&others); err != nil {
+		return 0, fmt.Errorf("release delivery leases: count processes: %w", err)
+	}
+	if others > 0 {
+		return 0, nil
+	}
 	res, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?1, lease_until = 0
 		WHERE state = 'pending' AND lease_until > ?1`, ms(tx.now))
 	if err != nil {

@@ -75,4 +75,7 @@ type engineQueries struct {
 	joinInOrder string
 	// insertOrder orders the rows of a table as they were inserted.
 	insertOrder string
+	// otherProcesses counts the other live processes on the database,
+	// given this process's id node as ?1: SQLite has one process.
+	otherProcesses string
 }

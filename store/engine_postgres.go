@@ -63,6 +63,10 @@ var postgresEngine = &engine{
 		skipLocked:     ` FOR UPDATE SKIP LOCKED`,
 		claimIsolation: `SET TRANSACTION ISOLATION LEVEL READ COMMITTED`,
 		joinInOrder:    `JOIN`, // the planner orders joins by cost
+		// Every process holds an id node's advisory lock (holdIDNode)
+		// while it runs, and PostgreSQL frees it when the process dies.
+		otherProcesses: `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+			AND classid = 7364585 AND objsubid = 2 AND objid::bigint <> ?1`,
 	},
 }
 
@@ -103,7 +107,16 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store: connect to PostgreSQL: %w", err)
 	}
-	return db.start(ctx, opts)
+	if _, err := db.start(ctx, opts); err != nil {
+		return nil, err
+	}
+	stop, err := db.holdIDNode(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.stopNode = stop
+	return db, nil
 }
 
 // pgRetryable reports a serialization failure or deadlock, after which the
@@ -185,4 +198,75 @@ func jitter(d time.Duration) time.Duration {
 		return d / 2
 	}
 	return time.Duration(n.Int64())
+}
+
+// idNodeLock is the first key of the advisory locks that reserve id nodes
+// (ids.go); the second key is the node.
+const idNodeLock = 7364585
+
+// holdIDNode reserves an id node for this process: it takes the first free
+// advisory lock (idNodeLock, node) on a connection of its own and keeps the
+// connection until the returned stop function is called. PostgreSQL frees
+// the lock when the process dies, so a node is never held by a dead
+// process. If the connection is lost, the lock is gone with it: the
+// goroutine reconnects and takes a node again (the same one when it is still
+// free) before the generator mints in it.
+func (db *DB) holdIDNode(ctx context.Context) (stop func(), err error) {
+	take := func(ctx context.Context, prefer int64) (*pgx.Conn, int64, error) {
+		conn, err := pgx.Connect(ctx, db.url)
+		if err != nil {
+			return nil, 0, fmt.Errorf("connect to PostgreSQL: %w", err)
+		}
+		for i := int64(0); i < 1<<idNodeBits; i++ {
+			node := (prefer + i) % (1 << idNodeBits)
+			var ok bool
+			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, idNodeLock, node).Scan(&ok); err != nil {
+				conn.Close(context.WithoutCancel(ctx))
+				return nil, 0, fmt.Errorf("reserve an id node: %w", err)
+			}
+			if ok {
+				return conn, node, nil
+			}
+		}
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, 0, fmt.Errorf("reserve an id node: all %d are held by other processes on this database", 1<<idNodeBits)
+	}
+	conn, node, err := take(ctx, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	db.ids.setNode(node)
+	runCtx, cancel := context.WithCancel(context.Background())
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			// Without LISTEN nothing arrives: this waits for the
+			// connection to fail or for stop.
+			conn.WaitForNotification(runCtx)
+			conn.Close(context.WithoutCancel(runCtx))
+			if runCtx.Err() != nil {
+				return
+			}
+			// The lock went with the connection: hold ids until a node
+			// is ours again, so no other process can mint beside us.
+			db.ids.mu.Lock()
+			for {
+				conn, node, err = take(runCtx, node)
+				if err == nil || !sleepCtx(runCtx, time.Second+jitter(time.Second)) {
+					break
+				}
+			}
+			if err != nil {
+				db.ids.mu.Unlock()
+				return
+			}
+			db.ids.setNodeLocked(node)
+			db.ids.mu.Unlock()
+		}
+	}()
+	return func() {
+		cancel()
+		<-finished
+	}, nil
 }

@@ -30,11 +30,12 @@ var sqliteEngine = &engine{
 		)
 		SELECT ` + statusColsS + ` FROM thread t JOIN statuses s ON s.id = t.id
 		WHERE s.deleted_at = 0 ORDER BY t.path`,
-		heldPairs:   func(n int) string { return fmt.Sprintf(`SELECT key, value FROM json_each(?%d)`, n) },
-		joinSpaced:  func(expr string) string { return `group_concat(` + expr + `, ' ')` },
-		insertOrder: `rowid`,
-		skipLocked:  ``,           // one writer at a time: nothing to skip
-		joinInOrder: `CROSS JOIN`, // SQLite's planner never reorders a CROSS JOIN
+		heldPairs:      func(n int) string { return fmt.Sprintf(`SELECT key, value FROM json_each(?%d)`, n) },
+		joinSpaced:     func(expr string) string { return `group_concat(` + expr + `, ' ')` },
+		insertOrder:    `rowid`,
+		skipLocked:     ``, // one writer at a time: nothing to skip
+		otherProcesses: `SELECT 0 WHERE ?1 IS NOT NULL`,
+		joinInOrder:    `CROSS JOIN`, // SQLite's planner never reorders a CROSS JOIN
 	},
 }
 

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,16 +132,39 @@ func (tx *Tx) InsertStatus(ctx context.Context, st *Status) error {
 	if st.CreatedAt.IsZero() {
 		st.CreatedAt = tx.now
 	}
-	if st.ID == 0 {
-		t := st.CreatedAt
-		if t.After(tx.now) {
-			t = tx.now
-		}
+	assigned := st.ID == 0
+	t := st.CreatedAt
+	if t.After(tx.now) {
+		t = tx.now
+	}
+	if assigned {
 		st.ID = tx.NewID(t)
 	}
 	if st.Visibility == "" {
 		st.Visibility = VisibilityPublic
 	}
+	for attempt := 0; ; attempt++ {
+		err := tx.insertStatusRow(ctx, st)
+		if !errors.Is(err, ErrConflict) || !assigned || attempt == 3 {
+			return err
+		}
+		// An id for a past time (a remote post's publication) relies on
+		// the sequence, which another post of the same millisecond may
+		// have used: unless the uri is the duplicate, take another id.
+		var one int
+		switch err := tx.tx.QueryRowContext(ctx, `SELECT 1 FROM statuses WHERE uri = ?`, st.URI).Scan(&one); {
+		case err == nil:
+			return ErrConflict
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("insert status %s: %w", st.URI, err)
+		}
+		st.ID = tx.NewID(t.Add(time.Duration(attempt+1) * time.Millisecond))
+	}
+}
+
+// insertStatusRow inserts st with its id; a duplicate id or uri gives
+// ErrConflict.
+func (tx *Tx) insertStatusRow(ctx context.Context, st *Status) error {
 	_, err := tx.execGuarded(ctx, `INSERT INTO statuses (id, uri, url, account_id, local, content, text,
 		spoiler_text, sensitive, visibility, language, in_reply_to_id, in_reply_to_uri, in_reply_to_account_id,
 		reblog_of_id, generated, created_at, edited_at, deleted_at) VALUES (`+placeholders(19)+`)`,

@@ -12,6 +12,12 @@ type Event struct {
 	Payload any
 }
 
+// Relayed names the stream on which events of stream published by another
+// process are published again in this one (a bridge between processes does
+// it): the fan-out to this process's clients listens there too, while the
+// workers that act once per event (push, the generator bot) do not.
+func Relayed(stream string) string { return "relayed:" + stream }
+
 // Hub routes events to subscribers by stream name. Safe for concurrent use.
 type Hub struct {
 	mu   sync.RWMutex

@@ -1,0 +1,103 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+
+	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/internal/pubsub"
+	"github.com/pictor-social/pictor/social"
+	"github.com/pictor-social/pictor/store"
+)
+
+// eventsChannel is the NOTIFY channel the processes on one PostgreSQL
+// database relay their hub's events on.
+const eventsChannel = "pictor_events"
+
+// relayedStreams are the hub streams relayed between processes: the facts
+// the streaming fan-out turns into client events. Each process fans out to
+// its own connections (mastoapi.RunStreaming listens on the relayed streams
+// too); the workers that act once per fact (Web Push, the generator bot,
+// poll and media workers) see only their own process's events.
+var relayedStreams = []string{activitypub.StreamStatuses, activitypub.StreamNotifications, social.StreamAnnouncements}
+
+// relayedEvent is one event on eventsChannel. Every payload relayed is a
+// few ids and names, far below PostgreSQL's 8,000 bytes.
+type relayedEvent struct {
+	Origin  string          `json:"o"`
+	Stream  string          `json:"s"`
+	Kind    string          `json:"k"`
+	Payload json.RawMessage `json:"p"`
+}
+
+// runEventRelay relays hub events between the processes on a PostgreSQL
+// database until ctx ends: this process's events on relayedStreams go out
+// with NOTIFY, and other processes' events are published here on the
+// pubsub.Relayed streams. Both directions are best effort, like the hub: a
+// full buffer drops events (a client refetches) and never blocks a
+// publisher. On SQLite, with one process, it only waits for ctx.
+func (s *Server) runEventRelay(ctx context.Context) error {
+	if s.DB.Engine() != "postgres" {
+		<-ctx.Done()
+		return nil
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	origin := hex.EncodeToString(b)
+	sub := s.Hub.Subscribe(relayedStreams...)
+	defer sub.Close()
+	listenDone := make(chan error, 1)
+	go func() {
+		listenDone <- s.DB.Listen(ctx, eventsChannel, nil, func(payload string) {
+			var ev relayedEvent
+			if json.Unmarshal([]byte(payload), &ev) != nil || ev.Origin == origin {
+				return
+			}
+			p, ok := decodeRelayed(ev)
+			if !ok {
+				return
+			}
+			s.Hub.Publish(pubsub.Event{Stream: pubsub.Relayed(ev.Stream), Kind: ev.Kind, Payload: p})
+		})
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return <-listenDone
+		case ev, ok := <-sub.C:
+			if !ok {
+				return nil
+			}
+			p, err := json.Marshal(ev.Payload)
+			if err != nil {
+				continue
+			}
+			msg, _ := json.Marshal(relayedEvent{Origin: origin, Stream: ev.Stream, Kind: ev.Kind, Payload: p})
+			if err := s.DB.Notify(ctx, eventsChannel, string(msg)); err != nil && ctx.Err() == nil {
+				s.Log.Warn("relay event", "stream", ev.Stream, "err", err)
+			}
+		}
+	}
+}
+
+// decodeRelayed rebuilds a relayed event's payload as the hub's subscribers
+// expect it.
+func decodeRelayed(ev relayedEvent) (any, bool) {
+	switch ev.Stream {
+	case activitypub.StreamStatuses:
+		var p activitypub.StatusEvent
+		err := json.Unmarshal(ev.Payload, &p)
+		return p, err == nil
+	case activitypub.StreamNotifications:
+		var p store.Notification
+		err := json.Unmarshal(ev.Payload, &p)
+		return p, err == nil
+	case social.StreamAnnouncements:
+		var p social.AnnouncementEvent
+		err := json.Unmarshal(ev.Payload, &p)
+		return p, err == nil
+	}
+	return nil, false
+}
