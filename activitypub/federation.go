@@ -49,6 +49,10 @@ type Options struct {
 	// PollUpdateDelay is how long after a vote on a local poll its Update
 	// goes out; votes meanwhile share it (Mastodon waits 3 minutes).
 	PollUpdateDelay time.Duration
+	// MediaURL, when set, is where stored media files are served from (an
+	// S3 bucket's public URL or a CDN): URLs.Media gives MediaURL + "/" +
+	// name instead of BaseURL + "/media/" + name.
+	MediaURL string
 }
 
 // DefaultInboxDedupeFor bounds how long a received activity counts as seen.
@@ -141,7 +145,8 @@ func New(db *store.DB, client *http.Client, hub *pubsub.Hub, log *slog.Logger, o
 		return nil, fmt.Errorf("federation: bad base URL %q", opts.BaseURL)
 	}
 	f := &Federation{
-		db: db, opts: opts, URLs: URLs{Base: strings.TrimSuffix(opts.BaseURL, "/")}, client: client, log: log, hub: hub,
+		db: db, opts: opts, URLs: URLs{Base: strings.TrimSuffix(opts.BaseURL, "/"),
+			MediaBase: strings.TrimSuffix(opts.MediaURL, "/")}, client: client, log: log, hub: hub,
 		host: strings.ToLower(u.Host), allowHTTP: opts.AllowPrivate || u.Scheme == "http", keys: map[int64]*rsa.PrivateKey{}, keyIDs: map[int64]string{},
 		wf:          &webfinger.Client{HTTP: client, Scheme: opts.WebFingerScheme},
 		wakeDeliver: make(chan struct{}, 1), wakeInbox: make(chan struct{}, 1),

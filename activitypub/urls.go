@@ -8,7 +8,12 @@ import (
 
 // URLs builds the stable public URLs of local objects. They are part of the
 // wire contract: once federated they must never change.
-type URLs struct{ Base string }
+type URLs struct {
+	Base string // scheme://host of the instance
+	// MediaBase, when set, is the prefix of media URLs ([media.s3]
+	// public_url); "" serves them at Base + "/media".
+	MediaBase string
+}
 
 // Actor is the ActivityPub id of a local user.
 func (u URLs) Actor(name string) string { return u.Base + "/users/" + name }
@@ -54,8 +59,17 @@ func (u URLs) Activity(id string) string { return u.Base + "/activities/" + id }
 // Tag is the HTML page of a hashtag.
 func (u URLs) Tag(name string) string { return u.Base + "/tags/" + url.PathEscape(name) }
 
-// Media is the public URL of a stored media file.
-func (u URLs) Media(name string) string { return u.Base + "/media/" + name }
+// Media is the public URL of a stored media file: the one place every
+// media URL of the API, the ActivityPub documents, the pages and Web Push
+// comes from. The /media/ route keeps serving every name whatever
+// MediaBase is, so URLs federated before a switch to a public URL still
+// work.
+func (u URLs) Media(name string) string {
+	if u.MediaBase != "" {
+		return u.MediaBase + "/" + name
+	}
+	return u.Base + "/media/" + name
+}
 
 // ParseLocal reads a local address a user may paste into search: a profile
 // page (/@name) or actor id (/users/name), or a post's page (/@name/ID) or id

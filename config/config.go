@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -57,6 +58,19 @@ type File struct {
 	Push                Push       `toml:"push"`
 	API                 API        `toml:"api"`
 	Metrics             Metrics    `toml:"metrics"`
+	Database            Database   `toml:"database"`
+}
+
+// Database chooses the store's engine. SQLite (pictor.db in data_dir) needs
+// no setup; PostgreSQL serves instances that outgrow one machine.
+type Database struct {
+	// Driver is "sqlite" or "postgres".
+	Driver string `toml:"driver"`
+	// URL is the PostgreSQL connection URL (postgres://user:pass@host/db);
+	// PICTOR_DATABASE_URL overrides it. It holds a secret: never log it.
+	URL string `toml:"url"`
+	// PoolSize bounds the connections reading at once; 0 means two per CPU.
+	PoolSize int `toml:"pool_size"`
 }
 
 // Federation configures ActivityPub fetching, inbox and delivery.
@@ -93,6 +107,26 @@ type Media struct {
 	RemoteFetchTimeout Duration `toml:"remote_fetch_timeout"`
 	RemoteWorkers      int      `toml:"remote_workers"`
 	RemoteCacheDays    int      `toml:"remote_cache_days"`
+	// Storage is where media files are kept: "local" (data_dir/media) or
+	// "s3" (the bucket of S3).
+	Storage string  `toml:"storage"`
+	S3      MediaS3 `toml:"s3"`
+}
+
+// MediaS3 configures an S3-compatible bucket for media files (media.S3).
+type MediaS3 struct {
+	Endpoint  string `toml:"endpoint"` // http(s)://host[:port]
+	Region    string `toml:"region"`
+	Bucket    string `toml:"bucket"`
+	PathStyle bool   `toml:"path_style"`
+	// AccessKey and SecretKey may come from PICTOR_S3_ACCESS_KEY and
+	// PICTOR_S3_SECRET_KEY instead.
+	AccessKey string `toml:"access_key"`
+	SecretKey string `toml:"secret_key"`
+	// PublicURL, when set, is the prefix of media URLs (a CDN or the
+	// bucket's own address): URL = PublicURL + "/" + name.
+	PublicURL string   `toml:"public_url"`
+	Timeout   Duration `toml:"timeout"`
 }
 
 // Generation configures image generation.
@@ -229,6 +263,8 @@ func Default() File {
 			RemoteFetchTimeout: Duration{30 * time.Second},
 			RemoteWorkers:      2,
 			RemoteCacheDays:    7,
+			Storage:            "local",
+			S3:                 MediaS3{Region: "us-east-1", PathStyle: true, Timeout: Duration{30 * time.Second}},
 		},
 		Generation: Generation{
 			Backend:            "builtin",
@@ -264,9 +300,10 @@ func Default() File {
 			ScreeningPerDay:    500,
 			CacheEntries:       10000,
 		},
-		Web:  Web{SessionLifetime: Duration{30 * 24 * time.Hour}, MaxPasswordChecks: 2},
-		Push: Push{Workers: 4, Timeout: Duration{10 * time.Second}, MaxAttempts: 5},
-		API:  API{RateLimit: 300},
+		Web:      Web{SessionLifetime: Duration{30 * 24 * time.Hour}, MaxPasswordChecks: 2},
+		Push:     Push{Workers: 4, Timeout: Duration{10 * time.Second}, MaxAttempts: 5},
+		API:      API{RateLimit: 300},
+		Database: Database{Driver: "sqlite"},
 	}
 }
 
@@ -297,8 +334,17 @@ func Load(path string) (File, error) {
 
 // applyEnv lets secrets come from the environment instead of the file.
 func (f *File) applyEnv() {
+	if v := os.Getenv("PICTOR_DATABASE_URL"); v != "" {
+		f.Database.URL = v
+	}
 	if v := os.Getenv("PICTOR_METRICS_TOKEN"); v != "" && f.Metrics.Token == "" {
 		f.Metrics.Token = v
+	}
+	if v := os.Getenv("PICTOR_S3_ACCESS_KEY"); v != "" && f.Media.S3.AccessKey == "" {
+		f.Media.S3.AccessKey = v
+	}
+	if v := os.Getenv("PICTOR_S3_SECRET_KEY"); v != "" && f.Media.S3.SecretKey == "" {
+		f.Media.S3.SecretKey = v
 	}
 	for _, k := range []string{"PICTOR_OPENAI_API_KEY", "OPENAI_API_KEY"} {
 		if v := os.Getenv(k); v != "" && f.Generation.OpenAI.APIKey == "" {
@@ -339,6 +385,15 @@ func (f File) Validate() error {
 			bad("trusted_proxies entry %q must be an IP address or CIDR", c)
 		}
 	}
+	switch db := f.Database; {
+	case db.Driver != "sqlite" && db.Driver != "postgres":
+		bad("[database] driver %q must be sqlite or postgres", db.Driver)
+	case db.Driver == "postgres" && !strings.HasPrefix(db.URL, "postgres://") && !strings.HasPrefix(db.URL, "postgresql://"):
+		// The URL holds a password: the message never quotes it.
+		bad("[database] url (or PICTOR_DATABASE_URL) must be a postgres:// URL when driver is postgres")
+	case db.PoolSize < 0:
+		bad("[database] pool_size must not be negative (0 means two per CPU)")
+	}
 	if f.Web.MaxPasswordChecks < 1 {
 		bad("[web] max_password_checks must be at least 1")
 	}
@@ -362,6 +417,7 @@ func (f File) Validate() error {
 	if m.RemoteMaxBytes < 1024 || m.RemoteFetchTimeout.Duration <= 0 || m.RemoteWorkers < 1 || m.RemoteCacheDays < 0 {
 		bad("[media] remote_max_bytes, remote_fetch_timeout, remote_workers or remote_cache_days is out of range")
 	}
+	errs = append(errs, m.validateStorage()...)
 	g := f.Generation
 	if g.Backend != "builtin" && g.Backend != "openai" {
 		bad("generation backend %q must be builtin or openai", g.Backend)
@@ -408,6 +464,54 @@ func (f File) Validate() error {
 	}
 	errs = append(errs, f.Assistant.validate()...)
 	return errors.Join(errs...)
+}
+
+// validateStorage checks [media] storage and, for "s3", [media.s3].
+func (m Media) validateStorage() []error {
+	switch m.Storage {
+	case "local":
+		return nil
+	case "s3":
+		if err := m.S3.Check(); err != nil {
+			return []error{err}
+		}
+		return nil
+	}
+	return []error{fmt.Errorf("[media] storage %q must be local or s3", m.Storage)}
+}
+
+// Check reports every problem of a [media.s3] section; Validate applies it
+// when storage is "s3", `pictor media copy --to s3` whatever storage is.
+func (s MediaS3) Check() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !isBaseURL(s.Endpoint) {
+		bad("[media.s3] endpoint %q must be http(s)://host[:port] without a path", s.Endpoint)
+	}
+	if s.Bucket == "" {
+		bad("[media.s3] bucket must be set")
+	}
+	if s.AccessKey == "" || s.SecretKey == "" {
+		bad("[media.s3] access_key and secret_key must be set (or PICTOR_S3_ACCESS_KEY and PICTOR_S3_SECRET_KEY)")
+	}
+	if s.PublicURL != "" && !isHTTPURL(s.PublicURL) {
+		bad("[media.s3] public_url %q must be an http(s) URL", s.PublicURL)
+	}
+	if s.Timeout.Duration <= 0 {
+		bad("[media.s3] timeout must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+// isBaseURL accepts http(s)://host[:port] with nothing after it but "/".
+func isBaseURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && isHTTPURL(s) && strings.Trim(u.Path, "/") == "" && u.RawQuery == "" && u.Fragment == ""
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
 }
 
 func (a Assistant) validate() []error {

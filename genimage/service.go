@@ -69,7 +69,7 @@ func (o *Options) setDefaults() {
 // are then not screened (moderation "off").
 type Deps struct {
 	DB        *store.DB
-	Files     *media.Files // for the candidate sweep; nil: swept candidates' files stay on disk
+	Files     media.Storage // for the candidate sweep; nil: swept candidates' files stay in storage
 	Social    *social.Service
 	Hub       *pubsub.Hub
 	Log       *slog.Logger
@@ -84,7 +84,7 @@ type Deps struct {
 // safe for concurrent use.
 type Service struct {
 	db      *store.DB
-	files   *media.Files
+	files   media.Storage
 	social  *social.Service
 	hub     *pubsub.Hub
 	log     *slog.Logger

@@ -200,7 +200,7 @@ func (s *Service) sweepBatch(ctx context.Context, cutoff time.Time) (int, int, e
 		if used || s.files == nil {
 			continue
 		}
-		if err := s.files.Delete(name); err != nil {
+		if err := s.files.Delete(ctx, name); err != nil {
 			return rows, deleted, err
 		}
 		deleted++

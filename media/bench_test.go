@@ -3,7 +3,10 @@ package media
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"image"
+	"io"
 	"testing"
 )
 
@@ -52,5 +55,57 @@ func TestBenchmarkInputs(t *testing.T) {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(encodePNGT(t, gradient(1024, 1024))))
 	if err != nil || cfg.Width != 1024 || cfg.Height != 1024 {
 		t.Fatalf("%+v %v", cfg, err)
+	}
+}
+
+// BenchmarkStorage measures Put and a whole read of a 300 kB object (the
+// size of a typical web-sized derivative), on the local folder and on S3
+// (VersityGW on loopback; skipped without PICTOR_TEST_VERSITYGW). Each
+// Put stores new bytes, so none is skipped as already stored.
+func BenchmarkStorage(b *testing.B) {
+	data := make([]byte, 300_000)
+	rand.Read(data)
+	stores := []struct {
+		name string
+		open func(b *testing.B) Storage
+	}{
+		{"local", func(b *testing.B) Storage {
+			f, err := NewFiles(b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			return f
+		}},
+		{"s3", func(b *testing.B) Storage { return newS3(b) }},
+	}
+	for _, sf := range stores {
+		b.Run(sf.name+"/put", func(b *testing.B) {
+			st := sf.open(b)
+			var n uint64
+			for b.Loop() {
+				n++
+				binary.LittleEndian.PutUint64(data, n)
+				if _, err := st.Put(context.Background(), data, TypeJPEG); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(sf.name+"/read", func(b *testing.B) {
+			st := sf.open(b)
+			name, err := st.Put(context.Background(), data, TypeJPEG)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				obj, err := st.Open(context.Background(), name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, obj); err != nil {
+					b.Fatal(err)
+				}
+				obj.Close()
+			}
+		})
 	}
 }

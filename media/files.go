@@ -1,28 +1,24 @@
 package media
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+	"sort"
 )
 
-// Files stores media files content-addressed under one directory: a file's
-// name is the hex SHA-256 of its bytes plus the extension of its type, so a
-// name never changes meaning and URLs built from it are stable forever
-// (interop.md §B.3). Methods are safe for concurrent use, including by
-// several processes sharing the directory.
+// Files is the local Storage: media files under one directory, named as
+// Storage describes. Methods are safe for concurrent use, including by
+// several processes sharing the directory. They do not block on the
+// context: local file operations are not cancellable.
 type Files struct {
 	dir string
 }
 
-// errBadName is returned for names Files never creates. It matches
-// fs.ErrNotExist, so callers can treat it as a missing file.
-var errBadName = fmt.Errorf("media file name: %w", fs.ErrNotExist)
+var _ Storage = (*Files)(nil)
 
 // Modes of the media directory and files: Pictor serves them itself, so no
 // other local user needs to read them (uploads may be followers-only posts).
@@ -44,23 +40,12 @@ func NewFiles(dir string) (*Files, error) {
 	return &Files{dir: dir}, nil
 }
 
-// NameFor returns the name Put gives data of mediaType, or "" when
-// mediaType has no extension (see ExtFor).
-func NameFor(data []byte, mediaType string) string {
-	ext := ExtFor(mediaType)
-	if ext == "" {
-		return ""
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]) + ext
-}
-
 // Put stores data and returns its name (sha256 hex + extension), in a file
 // only the owner can read (0600). The file appears atomically: readers see either no file or all of it, never a
 // partial write, because it is written to a temporary file, synced and then
 // renamed. Putting the same bytes again is a cheap no-op with the same name.
 // A media type without an extension (ExtFor) is an error.
-func (f *Files) Put(data []byte, mediaType string) (string, error) {
+func (f *Files) Put(_ context.Context, data []byte, mediaType string) (string, error) {
 	name := NameFor(data, mediaType)
 	if name == "" {
 		return "", fmt.Errorf("store media: unsupported type %q", mediaType)
@@ -115,19 +100,47 @@ func syncDir(dir string) error {
 }
 
 // Open opens a stored file for reading; the caller closes it. A name Put
-// could not have produced, or a missing file, gives an error matching
-// fs.ErrNotExist. Names are checked strictly, so no path can escape the
-// directory.
-func (f *Files) Open(name string) (*os.File, error) {
+// could not have produced, a missing file or anything but a regular file
+// gives an error matching fs.ErrNotExist. Names are checked strictly, so no
+// path can escape the directory.
+func (f *Files) Open(_ context.Context, name string) (*Object, error) {
 	if !validName(name) {
 		return nil, errBadName
 	}
-	return os.Open(filepath.Join(f.dir, name))
+	file, err := os.Open(filepath.Join(f.dir, name))
+	if err != nil {
+		return nil, err
+	}
+	st, err := file.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("media file %s is not a regular file: %w", name, fs.ErrNotExist)
+	}
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	return &Object{ReadSeekCloser: file, Info: Info{Size: st.Size(), ModTime: st.ModTime()}}, nil
+}
+
+// Stat reports a stored file's size and modification time, with the same
+// errors as Open.
+func (f *Files) Stat(_ context.Context, name string) (Info, error) {
+	if !validName(name) {
+		return Info{}, errBadName
+	}
+	st, err := os.Stat(filepath.Join(f.dir, name))
+	if err != nil {
+		return Info{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return Info{}, fmt.Errorf("media file %s is not a regular file: %w", name, fs.ErrNotExist)
+	}
+	return Info{Size: st.Size(), ModTime: st.ModTime()}, nil
 }
 
 // Delete removes a stored file. Deleting a missing file is not an error; a
 // name Put could not have produced is one (matching fs.ErrNotExist).
-func (f *Files) Delete(name string) error {
+func (f *Files) Delete(_ context.Context, name string) error {
 	if !validName(name) {
 		return errBadName
 	}
@@ -138,16 +151,19 @@ func (f *Files) Delete(name string) error {
 	return nil
 }
 
-// validName accepts exactly 64 lower-case hex digits plus a known extension.
-func validName(name string) bool {
-	hash, ext, ok := strings.Cut(name, ".")
-	if !ok || len(hash) != sha256.Size*2 || typeForExt("."+ext) == "" {
-		return false
+// Names lists the stored files' names in lexical order; temporary files of
+// unfinished Puts and anything else Put could not have produced are left out.
+func (f *Files) Names() ([]string, error) {
+	entries, err := os.ReadDir(f.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list media dir: %w", err)
 	}
-	for _, c := range hash {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
+	var names []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && validName(e.Name()) {
+			names = append(names, e.Name())
 		}
 	}
-	return true
+	sort.Strings(names)
+	return names, nil
 }

@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -40,7 +41,7 @@ func TestFilesPutNames(t *testing.T) {
 	}
 	for _, tc := range cases {
 		for range 2 { // the second Put must give the same name
-			name, err := f.Put(data, tc.mediaType)
+			name, err := f.Put(t.Context(), data, tc.mediaType)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,10 +54,10 @@ func TestFilesPutNames(t *testing.T) {
 			}
 		}
 	}
-	if _, err := f.Put(data, "image/svg+xml"); err == nil {
+	if _, err := f.Put(t.Context(), data, "image/svg+xml"); err == nil {
 		t.Fatal("Put accepted image/svg+xml")
 	}
-	if _, err := f.Put(data, ""); err == nil {
+	if _, err := f.Put(t.Context(), data, ""); err == nil {
 		t.Fatal("Put accepted an empty type")
 	}
 }
@@ -72,11 +73,11 @@ func TestFilesPutAtomic(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for range 5 {
-				if _, err := f.Put(data, TypePNG); err != nil {
+				if _, err := f.Put(t.Context(), data, TypePNG); err != nil {
 					errs <- err
 				}
 				// Remove so the next Put really writes again.
-				if err := f.Delete(name); err != nil {
+				if err := f.Delete(t.Context(), name); err != nil {
 					errs <- err
 				}
 			}
@@ -105,7 +106,7 @@ func TestFilesPutAtomic(t *testing.T) {
 
 // readWhole opens name and checks that it is complete; a missing file is fine.
 func readWhole(f *Files, name string, size int) error {
-	file, err := f.Open(name)
+	file, err := f.Open(context.Background(), name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -125,22 +126,22 @@ func readWhole(f *Files, name string, size int) error {
 
 func TestFilesOpenDelete(t *testing.T) {
 	f, dir := newFiles(t)
-	name, err := f.Put([]byte("abc"), TypeGIF)
+	name, err := f.Put(t.Context(), []byte("abc"), TypeGIF)
 	if err != nil {
 		t.Fatal(err)
 	}
-	file, err := f.Open(name)
+	file, err := f.Open(t.Context(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	file.Close()
-	if err := f.Delete(name); err != nil {
+	if err := f.Delete(t.Context(), name); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Open(name); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := f.Open(t.Context(), name); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Open after Delete: %v", err)
 	}
-	if err := f.Delete(name); err != nil {
+	if err := f.Delete(t.Context(), name); err != nil {
 		t.Fatalf("second Delete: %v", err)
 	}
 	// A file outside the store and odd names must stay unreachable.
@@ -150,10 +151,10 @@ func TestFilesOpenDelete(t *testing.T) {
 	for _, bad := range []string{"", ".", "..", "../secret.txt", "/etc/passwd", "secret.txt",
 		strings.Repeat("a", 64), strings.Repeat("a", 64) + ".txt", strings.Repeat("A", 64) + ".jpg",
 		strings.Repeat("a", 63) + "/.jpg", "../" + strings.Repeat("a", 61) + ".jpg"} {
-		if _, err := f.Open(bad); !errors.Is(err, fs.ErrNotExist) {
+		if _, err := f.Open(t.Context(), bad); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("Open(%q) = %v, want not-exist", bad, err)
 		}
-		if err := f.Delete(bad); err == nil {
+		if err := f.Delete(t.Context(), bad); err == nil {
 			t.Errorf("Delete(%q) succeeded", bad)
 		}
 	}

@@ -8,20 +8,26 @@ import (
 	"strings"
 )
 
-// Handler serves stored files at GET and HEAD /<name>; mount it with
-// http.StripPrefix. Media URLs must work for every fetcher (interop.md §B.3,
-// checklist row 33), so it ignores Accept, User-Agent (empty or missing too)
-// and any signature, and always answers with the image's own Content-Type
-// from the extension. Files never change under a name, so responses carry a
-// one-year immutable Cache-Control and the hash as ETag (conditional and
-// range requests work). Every response allows any origin and forbids type
-// sniffing. Anything but a valid stored name is 404: no listing, no
-// traversal. Other methods are 405.
-func (f *Files) Handler() http.Handler {
-	return http.HandlerFunc(f.serve)
+// NewHandler serves the objects of st at GET and HEAD /<name>; mount it
+// with http.StripPrefix. Media URLs must work for every fetcher (interop.md
+// §B.3, checklist row 33), so it ignores Accept, User-Agent (empty or missing
+// too) and any signature, and always answers with the image's own
+// Content-Type from the extension. Objects never change under a name, so
+// responses carry a one-year immutable Cache-Control and the hash as ETag
+// (conditional and range requests work). Every response allows any origin
+// and forbids type sniffing. Anything but a valid stored name is 404: no
+// listing, no traversal. Other methods are 405. The body streams from the
+// storage (for S3, a ranged GET per read position), never held in memory.
+func NewHandler(st Storage) http.Handler {
+	return mediaHandler{st}
 }
 
-func (f *Files) serve(w http.ResponseWriter, r *http.Request) {
+// Handler is NewHandler(f).
+func (f *Files) Handler() http.Handler { return NewHandler(f) }
+
+type mediaHandler struct{ st Storage }
+
+func (m mediaHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -31,7 +37,7 @@ func (f *Files) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimPrefix(r.URL.Path, "/")
-	file, err := f.Open(name)
+	obj, err := m.st.Open(r.Context(), name)
 	if errors.Is(err, fs.ErrNotExist) {
 		http.NotFound(w, r)
 		return
@@ -40,15 +46,10 @@ func (f *Files) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	defer file.Close()
-	st, err := file.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		http.NotFound(w, r)
-		return
-	}
+	defer obj.Close()
 	h.Set("Content-Type", typeForExt(path.Ext(name)))
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("ETag", `"`+strings.TrimSuffix(name, path.Ext(name))+`"`)
 	h.Set("Content-Security-Policy", "default-src 'none'")
-	http.ServeContent(w, r, name, st.ModTime(), file)
+	http.ServeContent(w, r, name, obj.ModTime, obj)
 }

@@ -14,11 +14,11 @@ import (
 func TestFilesHandler(t *testing.T) {
 	f, dir := newFiles(t)
 	img := encodeJPEGT(t, gradient(16, 16))
-	name, err := f.Put(img, TypeJPEG)
+	name, err := f.Put(t.Context(), img, TypeJPEG)
 	if err != nil {
 		t.Fatal(err)
 	}
-	webpName, err := f.Put(fixture(t, "opaque-48x32.lossy.webp"), TypeWebP)
+	webpName, err := f.Put(t.Context(), fixture(t, "opaque-48x32.lossy.webp"), TypeWebP)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,8 @@
 // Package media is Pictor's one image pipeline. Process turns untrusted image
 // bytes (uploads, avatars, generated images, remote attachments) into a
-// metadata-free, size-bounded derivative, a preview and a blurhash; Files
-// stores the results content-addressed on disk and serves them.
+// metadata-free, size-bounded derivative, a preview and a blurhash; a
+// Storage (Files on disk, or S3) keeps the results content-addressed and
+// NewHandler serves them.
 package media
 
 // Media types produced or accepted by the pipeline.

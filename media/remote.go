@@ -69,7 +69,7 @@ const fetchLease = 5 * time.Minute
 // send readers to other servers; see Run and Prune.
 type RemoteCache struct {
 	db     *store.DB
-	files  *Files
+	files  Storage
 	client *http.Client
 	log    *slog.Logger
 	opts   RemoteOptions
@@ -83,7 +83,7 @@ type RemoteCache struct {
 // NewRemoteCache returns a cache fetching through client, which must be the
 // SSRF-guarded safehttp client (its dialer enforces the address policy on
 // every redirect hop).
-func NewRemoteCache(db *store.DB, files *Files, client *http.Client, log *slog.Logger, opts RemoteOptions) *RemoteCache {
+func NewRemoteCache(db *store.DB, files Storage, client *http.Client, log *slog.Logger, opts RemoteOptions) *RemoteCache {
 	return &RemoteCache{db: db, files: files, client: client, log: log, opts: opts.withDefaults(),
 		wake: make(chan struct{}, 1)}
 }
@@ -233,14 +233,14 @@ func (c *RemoteCache) wanted(ctx context.Context, f store.MediaFetch) (bool, err
 func (c *RemoteCache) record(ctx context.Context, f store.MediaFetch, res Result) error {
 	c.filesMu.Lock()
 	defer c.filesMu.Unlock()
-	full, err := c.files.Put(res.Full.Data, res.Full.MediaType)
+	full, err := c.files.Put(ctx, res.Full.Data, res.Full.MediaType)
 	if err != nil {
 		return err
 	}
 	names := []string{full}
 	var updated bool
 	if f.Kind == store.FetchAttachment {
-		thumb, err := c.files.Put(res.Thumb.Data, res.Thumb.MediaType)
+		thumb, err := c.files.Put(ctx, res.Thumb.Data, res.Thumb.MediaType)
 		if err != nil {
 			return err
 		}

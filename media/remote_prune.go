@@ -105,7 +105,7 @@ func (c *RemoteCache) dropUnreferencedLocked(ctx context.Context, name string) b
 		}
 		return false
 	}
-	if err := c.files.Delete(name); err != nil {
+	if err := c.files.Delete(ctx, name); err != nil {
 		c.log.Warn("delete media file failed", "err", err)
 		return false
 	}

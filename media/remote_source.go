@@ -16,7 +16,7 @@ import (
 // schedule). The caller checks the format and pixel count.
 func (c *RemoteCache) SourceImage(ctx context.Context, m store.MediaAttachment) ([]byte, error) {
 	if m.FileName != "" {
-		f, err := c.files.Open(m.FileName)
+		f, err := c.files.Open(ctx, m.FileName)
 		if err != nil {
 			return nil, fmt.Errorf("open source image: %w", err)
 		}

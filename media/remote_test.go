@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,7 +22,7 @@ import (
 // server" serving images under fixed paths.
 type remoteEnv struct {
 	db     *store.DB
-	files  *Files
+	files  Storage
 	dir    string
 	cache  *RemoteCache
 	remote *httptest.Server
@@ -35,7 +34,13 @@ type remoteEnv struct {
 
 func newRemoteEnv(t *testing.T, opts RemoteOptions, client *http.Client) *remoteEnv {
 	t.Helper()
-	e := &remoteEnv{}
+	return newRemoteEnvOn(t, opts, client, nil)
+}
+
+// newRemoteEnvOn is newRemoteEnv storing into st (nil: a local folder).
+func newRemoteEnvOn(t *testing.T, opts RemoteOptions, client *http.Client, st Storage) *remoteEnv {
+	t.Helper()
+	e := &remoteEnv{files: st}
 	e.now.Store(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC).UnixMilli())
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "pictor.db"),
 		store.Options{Clock: func() time.Time { return time.UnixMilli(e.now.Load()) }})
@@ -45,8 +50,10 @@ func newRemoteEnv(t *testing.T, opts RemoteOptions, client *http.Client) *remote
 	t.Cleanup(func() { db.Close() })
 	e.db = db
 	e.dir = filepath.Join(t.TempDir(), "media")
-	if e.files, err = NewFiles(e.dir); err != nil {
-		t.Fatal(err)
+	if e.files == nil {
+		if e.files, err = NewFiles(e.dir); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.remote = httptest.NewServer(http.HandlerFunc(e.serve(t)))
 	t.Cleanup(e.remote.Close)
@@ -157,7 +164,7 @@ func (e *remoteEnv) drainAll(ctx context.Context) {
 }
 
 func (e *remoteEnv) fileExists(name string) bool {
-	_, err := os.Stat(filepath.Join(e.dir, name))
+	_, err := e.files.Stat(context.Background(), name)
 	return err == nil
 }
 
@@ -357,8 +364,17 @@ func TestRemoteCacheAvatarFollowsURLChanges(t *testing.T) {
 	}
 }
 
+// The remote-media cache stores into either storage, and pruning deletes
+// the files or objects no row references any more.
 func TestRemoteCachePrune(t *testing.T) {
-	e := newRemoteEnv(t, RemoteOptions{}, nil)
+	for _, sf := range storageFactories {
+		t.Run(sf.name, func(t *testing.T) {
+			testRemoteCachePrune(t, newRemoteEnvOn(t, RemoteOptions{}, nil, sf.open(t)))
+		})
+	}
+}
+
+func testRemoteCachePrune(t *testing.T, e *remoteEnv) {
 	ctx := context.Background()
 	old := e.remoteStatus(t, e.remote.URL+"/photo.jpg")
 	liked := e.remoteStatus(t, e.remote.URL+"/other.png")
@@ -367,8 +383,8 @@ func TestRemoteCachePrune(t *testing.T) {
 		return tx.InsertFavourite(ctx, &store.Favourite{AccountID: e.local.ID, StatusID: liked.StatusID})
 	})
 	// A local upload and a generated image with its original, by alice.
-	localFile, _ := e.files.Put(encodePNGT(t, gradient(20, 20)), TypePNG)
-	origFile, _ := e.files.Put(encodePNGT(t, gradient(30, 30)), TypePNG)
+	localFile, _ := e.files.Put(t.Context(), encodePNGT(t, gradient(20, 20)), TypePNG)
+	origFile, _ := e.files.Put(t.Context(), encodePNGT(t, gradient(30, 30)), TypePNG)
 	e.write(t, func(tx *store.Tx) error {
 		return tx.InsertMedia(ctx, &store.MediaAttachment{AccountID: e.local.ID, FileName: localFile,
 			OriginalName: origFile, GeneratorBackend: "builtin"})

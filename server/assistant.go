@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 
@@ -24,7 +25,7 @@ func (s *Server) wireAssistant(opts Options) error {
 		return err
 	}
 	svc, err := assistant.New(assistant.Deps{DB: s.DB, Client: client, Log: s.Log, CanSee: s.Social.CanSee,
-		OpenMedia: func(name string) (io.ReadCloser, error) { return s.Files.Open(name) },
+		OpenMedia: s.openMedia,
 	}, assistant.Options{CacheEntries: a.CacheEntries, Limits: map[assistant.Feature]int{
 		assistant.FeatureSuggestions:  a.SuggestionsPerDay,
 		assistant.FeatureDescriptions: a.DescriptionsPerDay,
@@ -35,6 +36,16 @@ func (s *Server) wireAssistant(opts Options) error {
 	}
 	s.Assistant = svc
 	return nil
+}
+
+// openMedia opens a stored file for the assistant, whose OpenMedia takes no
+// context: reads from S3 are bounded by the storage's own timeouts.
+func (s *Server) openMedia(name string) (io.ReadCloser, error) {
+	obj, err := s.Files.Open(context.Background(), name)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
 }
 
 // assistantClientOptions maps [assistant] onto the client's options. An

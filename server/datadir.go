@@ -18,8 +18,9 @@ const dataDirMode fs.FileMode = 0o700
 // prepareDataDir creates the data folder, or restricts an existing one, its
 // media folder and its database files to the owner (0700 folders, 0600
 // files) whatever the umask, and logs each path an older install left open
-// to other local users.
-func prepareDataDir(log *slog.Logger, dir string) error {
+// to other local users. withDB is false when the database lives elsewhere
+// (PostgreSQL): no pictor.db is then created.
+func prepareDataDir(log *slog.Logger, dir string, withDB bool) error {
 	if err := os.MkdirAll(dir, dataDirMode); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
@@ -40,9 +41,12 @@ func prepareDataDir(log *slog.Logger, dir string) error {
 		}
 		tightened = append(tightened, d)
 	}
-	files, err := store.SecureFiles(filepath.Join(dir, "pictor.db"))
-	if err != nil {
-		return err
+	var files []string
+	if withDB {
+		var err error
+		if files, err = store.SecureFiles(filepath.Join(dir, "pictor.db")); err != nil {
+			return err
+		}
 	}
 	for _, p := range append(tightened, files...) {
 		log.Warn("restricted permissions to the owner: the data folder holds private keys and password hashes",

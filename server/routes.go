@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+	"github.com/pictor-social/pictor/media"
 	"github.com/pictor-social/pictor/static"
 	"github.com/pictor-social/pictor/webfinger"
 )
@@ -72,7 +73,7 @@ func (s *Server) routes() http.Handler {
 	s.API.GenerationRoutes(r, s.Gen)
 
 	// Media and static files: any Accept, any User-Agent, no signature (checklist 33).
-	r.PathPrefix("/media/").Handler(http.StripPrefix("/media/", s.Files.Handler())).Methods("GET", "HEAD")
+	r.PathPrefix("/media/").Handler(http.StripPrefix("/media/", media.NewHandler(s.Files))).Methods("GET", "HEAD")
 	staticFS, _ := fs.Sub(static.FS, ".")
 	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS)))).Methods("GET", "HEAD")
 

@@ -54,7 +54,9 @@ type Server struct {
 	DB     *store.DB
 	Fed    *activitypub.Federation
 	Social *social.Service
-	Files  *media.Files
+	// Files is where media files live: data_dir/media or the S3 bucket
+	// ([media] storage, server/storage.go).
+	Files  media.Storage
 	Hub    *pubsub.Hub
 	Gen    *genimage.Service
 	Log    *slog.Logger
@@ -87,10 +89,10 @@ func New(ctx context.Context, cfg config.File, opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: levelOf(cfg.LogLevel)}))
 	}
-	if err := prepareDataDir(log, cfg.DataDir); err != nil {
+	if err := prepareDataDir(log, cfg.DataDir, cfg.Database.Driver == "sqlite"); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "pictor.db"), store.Options{Clock: opts.Clock})
+	db, err := OpenStore(ctx, cfg, store.Options{Clock: opts.Clock})
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +104,18 @@ func New(ctx context.Context, cfg config.File, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// OpenStore opens (and migrates) the database cfg's [database] names:
+// data_dir/pictor.db on SQLite, or the PostgreSQL database at its url.
+// [database] pool_size bounds the reading connections. Errors never quote
+// the url (it holds a password).
+func OpenStore(ctx context.Context, cfg config.File, opts store.Options) (*store.DB, error) {
+	opts.ReadConns = cfg.Database.PoolSize
+	if cfg.Database.Driver == "postgres" {
+		return store.OpenPostgres(ctx, cfg.Database.URL, opts)
+	}
+	return store.Open(ctx, filepath.Join(cfg.DataDir, "pictor.db"), opts)
+}
+
 func (s *Server) wire(ctx context.Context, opts Options) error {
 	cfg := s.Cfg
 	var err error
@@ -111,11 +125,9 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	ua := fmt.Sprintf("Pictor/%s (+%s)", Version, cfg.BaseURL())
 	s.Client = safehttp.New(safehttp.Options{AllowPrivate: cfg.Federation.AllowPrivateAddresses,
 		Timeout: cfg.Federation.FetchTimeout.Duration, RootCAs: opts.RootCAs, UserAgent: ua})
-	files, err := media.NewFiles(filepath.Join(cfg.DataDir, "media"))
-	if err != nil {
+	if s.Files, err = openStorage(ctx, cfg, opts.RootCAs); err != nil {
 		return err
 	}
-	s.Files = files
 	s.MediaBudget = media.NewBudget(cfg.Media.DecodeMemory, cfg.Media.DecodeWait.Duration)
 	s.wireMediaCache()
 	fo := cfg.Federation
@@ -126,7 +138,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		DeliveryTimeout: fo.DeliveryTimeout.Duration, RetryFor: fo.RetryFor.Duration,
 		UnreachableAfter: fo.UnreachableAfter.Duration, ActorCacheFor: fo.ActorCacheFor.Duration,
 		UserAgent: ua, AllowPrivate: fo.AllowPrivateAddresses, Version: Version,
-		PollUpdateDelay: fo.PollUpdateDelay.Duration,
+		PollUpdateDelay: fo.PollUpdateDelay.Duration, MediaURL: mediaBaseURL(cfg),
 	})
 	if err != nil {
 		return err

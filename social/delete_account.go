@@ -61,7 +61,7 @@ func (s *Service) removeUnreferenced(ctx context.Context, files []string) error 
 	for _, name := range files {
 		used, err := s.db.MediaFileReferenced(ctx, name)
 		if err == nil && !used {
-			err = s.files.Delete(name)
+			err = s.files.Delete(ctx, name)
 		}
 		if err != nil {
 			errs = append(errs, err)

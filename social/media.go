@@ -46,14 +46,14 @@ func (s *Service) UploadMedia(ctx context.Context, accountID int64, r io.Reader,
 	if in.Generated && m.GeneratorBackend == "" {
 		m.GeneratorBackend = "unknown"
 	}
-	if m.FileName, err = s.files.Put(res.Full.Data, res.Full.MediaType); err != nil {
+	if m.FileName, err = s.files.Put(ctx, res.Full.Data, res.Full.MediaType); err != nil {
 		return store.MediaAttachment{}, err
 	}
-	if m.ThumbName, err = s.files.Put(res.Thumb.Data, res.Thumb.MediaType); err != nil {
+	if m.ThumbName, err = s.files.Put(ctx, res.Thumb.Data, res.Thumb.MediaType); err != nil {
 		return store.MediaAttachment{}, err
 	}
 	if in.Generated && len(res.Original.Data) > 0 {
-		if m.OriginalName, err = s.files.Put(res.Original.Data, res.Original.MediaType); err != nil {
+		if m.OriginalName, err = s.files.Put(ctx, res.Original.Data, res.Original.MediaType); err != nil {
 			return store.MediaAttachment{}, err
 		}
 		m.OriginalMediaType = res.Original.MediaType

@@ -66,7 +66,7 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID int64, u ProfileU
 		if err != nil {
 			return store.Account{}, err
 		}
-		if *img.dest, err = s.files.Put(res.Full.Data, res.Full.MediaType); err != nil {
+		if *img.dest, err = s.files.Put(ctx, res.Full.Data, res.Full.MediaType); err != nil {
 			return store.Account{}, err
 		}
 	}

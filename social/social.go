@@ -40,13 +40,13 @@ type Options struct {
 type Service struct {
 	db    *store.DB
 	fed   *activitypub.Federation
-	files *media.Files
+	files media.Storage
 	hub   *pubsub.Hub
 	opts  Options
 }
 
 // New builds the service.
-func New(db *store.DB, fed *activitypub.Federation, files *media.Files, hub *pubsub.Hub, opts Options) *Service {
+func New(db *store.DB, fed *activitypub.Federation, files media.Storage, hub *pubsub.Hub, opts Options) *Service {
 	if opts.MaxChars == 0 {
 		opts.MaxChars = 500
 	}

@@ -17,7 +17,7 @@ func recount(t *testing.T, db *DB, id int64) AccountStats {
 		(SELECT count(*) FROM follows WHERE target_account_id = ? AND accepted = 1),
 		(SELECT count(*) FROM follows WHERE account_id = ? AND accepted = 1),
 		(SELECT count(*) FROM statuses WHERE account_id = ? AND local = 1 AND deleted_at = 0),
-		(SELECT ifnull(max(created_at), 0) FROM statuses WHERE account_id = ? AND local = 1 AND deleted_at = 0)`, id, id, id, id).Scan(&s.Followers, &s.Following, &s.Statuses, &last)
+		(SELECT COALESCE(max(created_at), 0) FROM statuses WHERE account_id = ? AND local = 1 AND deleted_at = 0)`, id, id, id, id).Scan(&s.Followers, &s.Following, &s.Statuses, &last)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,8 +60,8 @@ func (tx *Tx) SetAccountNote(ctx context.Context, accountID, targetID int64, com
 // PinAccount makes accountID endorse targetID; endorsing twice is harmless.
 // The caller checks that accountID follows targetID.
 func (tx *Tx) PinAccount(ctx context.Context, accountID, targetID int64) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO account_pins (id, account_id, target_account_id, created_at)
-		VALUES (?, ?, ?, ?)`, tx.NewID(tx.now), accountID, targetID, ms(tx.now))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO account_pins (id, account_id, target_account_id, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, tx.NewID(tx.now), accountID, targetID, ms(tx.now))
 	if err != nil {
 		return fmt.Errorf("endorse %d by %d: %w", targetID, accountID, err)
 	}

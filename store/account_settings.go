@@ -22,7 +22,7 @@ type AuthorizedApp struct {
 // AuthorizedApps lists the apps with live (unrevoked) tokens of accountID,
 // most recently used first.
 func (db *DB) AuthorizedApps(ctx context.Context, accountID int64) ([]AuthorizedApp, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT p.id, p.name, p.website, group_concat(t.scopes, ' '), count(*),
+	rows, err := db.read.QueryContext(ctx, `SELECT p.id, p.name, p.website, `+db.eng.q.joinSpaced(`t.scopes`)+`, count(*),
 			min(t.created_at), max(t.last_used_at)
 		FROM oauth_tokens t JOIN oauth_apps p ON p.id = t.app_id
 		WHERE t.account_id = ? AND t.revoked_at = 0

@@ -262,7 +262,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a *Account) error {
 		a.ActorType = "Person"
 	}
 	a.Domain = strings.ToLower(a.Domain)
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (`+placeholders(36)+`)`, a.args()...)
+	_, err := tx.execGuarded(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (`+placeholders(36)+`)`, a.args()...)
 	if isUnique(err) {
 		return ErrConflict
 	}
@@ -306,8 +306,8 @@ func (tx *Tx) MarkAccountDeleted(ctx context.Context, id int64) error {
 func (db *DB) CountLocalUsers(ctx context.Context) (int64, error) {
 	return db.cachedCount(ctx, "local users", []string{"users", "accounts"}, func(ctx context.Context) (int64, error) {
 		var n int64
-		// CROSS JOIN keeps users outside: left to itself SQLite read every account.
-		err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM users u CROSS JOIN accounts a ON a.id = u.account_id
+		// users stays the outer table: left to itself SQLite read every account.
+		err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM users u `+db.eng.q.joinInOrder+` accounts a ON a.id = u.account_id
 			WHERE a.suspended_at = 0`).Scan(&n)
 		if err != nil {
 			return 0, fmt.Errorf("count users: %w", err)

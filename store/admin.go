@@ -45,7 +45,7 @@ type BlockDomainResult struct {
 
 // domainMatch is the SQL condition "column is domain or one of its subdomains".
 func domainMatch(col string) string {
-	return `(` + col + ` = ?1 OR substr(` + col + `, -length(?1) - 1) = '.' || ?1)`
+	return `(` + col + ` = ?1 OR substr(` + col + `, length(` + col + `) - length(?1)) = '.' || ?1)`
 }
 
 // BlockDomain records a block of domain (lower-cased) and, in the same

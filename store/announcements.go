@@ -144,8 +144,8 @@ func (db *DB) queryAnnouncements(ctx context.Context, q string, args ...any) ([]
 // MarkAnnouncementRead records that accountID dismissed announcement id;
 // marking twice is harmless.
 func (tx *Tx) MarkAnnouncementRead(ctx context.Context, accountID, id int64) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO announcement_reads (account_id, announcement_id)
-		VALUES (?, ?)`, accountID, id)
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO announcement_reads (account_id, announcement_id)
+		VALUES (?, ?) ON CONFLICT DO NOTHING`, accountID, id)
 	if err != nil {
 		return fmt.Errorf("mark announcement %d read: %w", id, err)
 	}

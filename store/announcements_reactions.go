@@ -8,8 +8,8 @@ import (
 // AddAnnouncementReaction records accountID's reaction name to
 // announcement id and reports whether it is new (a repeat changes nothing).
 func (tx *Tx) AddAnnouncementReaction(ctx context.Context, id, accountID int64, name string) (bool, error) {
-	res, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO announcement_reactions (announcement_id, account_id,
-		name, created_at) VALUES (?, ?, ?, ?)`, id, accountID, name, ms(tx.now))
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO announcement_reactions (announcement_id, account_id,
+		name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, id, accountID, name, ms(tx.now))
 	if err != nil {
 		return false, fmt.Errorf("add announcement %d reaction: %w", id, err)
 	}

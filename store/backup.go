@@ -14,6 +14,9 @@ import (
 // readable by its owner only (it holds private keys, password hashes and
 // tokens). path must not exist.
 func (db *DB) SnapshotTo(ctx context.Context, path string) error {
+	if db.eng.vacuumInto == "" {
+		return fmt.Errorf("snapshot: %s", db.eng.unsupported)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
@@ -30,7 +33,7 @@ func (db *DB) SnapshotTo(ctx context.Context, path string) error {
 	f.Close()
 	// Not cancelled with ctx: modernc can leave an interrupted connection
 	// behind (architecture.md), and this is the writer connection.
-	if _, err := db.write.ExecContext(context.WithoutCancel(ctx), `VACUUM INTO ?`, abs); err != nil {
+	if _, err := db.write.ExecContext(context.WithoutCancel(ctx), db.eng.vacuumInto, abs); err != nil {
 		os.Remove(abs)
 		return fmt.Errorf("snapshot to %s: %w", abs, err)
 	}
@@ -66,7 +69,10 @@ func (db *DB) MediaFileNames(ctx context.Context) ([]string, error) {
 // the first problem it reports.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
 	var res string
-	if err := db.read.QueryRowContext(ctx, `PRAGMA integrity_check(1)`).Scan(&res); err != nil {
+	if db.eng.integrityCheck == "" {
+		return fmt.Errorf("integrity check: %s", db.eng.unsupported)
+	}
+	if err := db.read.QueryRowContext(ctx, db.eng.integrityCheck).Scan(&res); err != nil {
 		return fmt.Errorf("integrity check: %w", err)
 	}
 	if res != "ok" {

@@ -7,6 +7,16 @@ import (
 	"testing"
 )
 
+// cachedOnThisEngine is how many statuses a first read caches: one, or
+// none on PostgreSQL, whose caches are off (no change reports to keep them
+// exact).
+func cachedOnThisEngine() int {
+	if testEngine == "postgres" {
+		return 0
+	}
+	return 1
+}
+
 // freshExtras reads the extras of id without the cache.
 func freshExtras(t *testing.T, db *DB, id int64) StatusExtras {
 	t.Helper()
@@ -123,7 +133,7 @@ func TestStatusCacheInvalidation(t *testing.T) {
 				}
 				return m[f.status.ID]
 			}
-			if got := get(); !reflect.DeepEqual(got, before) || db.statusCache.len() != 1 {
+			if got := get(); !reflect.DeepEqual(got, before) || db.statusCache.len() != cachedOnThisEngine() {
 				t.Fatalf("first read %+v, want %+v, %d cached", got, before, db.statusCache.len())
 			}
 			rollback := errors.New("rollback")

@@ -12,6 +12,7 @@ import (
 // data_version moves for a commit through another handle (another process),
 // not for this handle's own commits, so a server is not woken by itself.
 func TestDataVersionSeesOnlyOtherProcesses(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "pictor.db")
 	a, err := Open(ctx, path, Options{})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -78,7 +79,7 @@ func (tx *Tx) SetMarker(ctx context.Context, accountID int64, timeline, lastRead
 
 // InsertBookmark bookmarks a status; bookmarking twice is harmless.
 func (tx *Tx) InsertBookmark(ctx context.Context, accountID, statusID int64) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO bookmarks (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?)`,
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		tx.NewID(tx.now), accountID, statusID, ms(tx.now))
 	if err != nil {
 		return fmt.Errorf("insert bookmark: %w", err)
@@ -96,7 +97,7 @@ func (tx *Tx) DeleteBookmark(ctx context.Context, accountID, statusID int64) err
 
 // InsertPin pins a status to its author's profile; pinning twice is harmless.
 func (tx *Tx) InsertPin(ctx context.Context, accountID, statusID int64) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO status_pins (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?)`,
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO status_pins (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		tx.NewID(tx.now), accountID, statusID, ms(tx.now))
 	if err != nil {
 		return fmt.Errorf("insert pin: %w", err)
@@ -393,18 +394,22 @@ func (db *DB) LocalAccountStats(ctx context.Context, ids []int64) (map[int64]Acc
 func (db *DB) remoteLastStatusAt(ctx context.Context, ids []int64, out map[int64]AccountStats) error {
 	rows, err := db.read.QueryContext(ctx, `SELECT a.id, CASE WHEN a.domain <> '' THEN (SELECT s.created_at FROM statuses s
 		WHERE s.account_id = a.id AND s.local = 0 AND s.deleted_at = 0 ORDER BY s.id DESC LIMIT 1) END AS last
-		FROM accounts a WHERE a.id IN (`+placeholders(len(ids))+`) AND last IS NOT NULL`, int64Args(ids)...)
+		FROM accounts a WHERE a.id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
 	if err != nil {
 		return fmt.Errorf("last status of remote accounts: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, last int64
+		var id int64
+		var last sql.NullInt64 // NULL: local, or no status stored
 		if err := rows.Scan(&id, &last); err != nil {
 			return fmt.Errorf("last status of remote accounts: %w", err)
 		}
+		if !last.Valid {
+			continue
+		}
 		s := out[id]
-		s.LastStatusAt = fromMS(last)
+		s.LastStatusAt = fromMS(last.Int64)
 		out[id] = s
 	}
 	return rows.Err()

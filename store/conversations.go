@@ -17,7 +17,7 @@ type Conversation struct {
 	Unread       bool
 }
 
-const conversationCols = `c.id, c.account_id, c.thread_id, ifnull(c.last_status_id, 0), c.unread`
+const conversationCols = `c.id, c.account_id, c.thread_id, COALESCE(c.last_status_id, 0), c.unread`
 
 func scanConversation(s scanner) (Conversation, error) {
 	var c Conversation

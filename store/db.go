@@ -1,8 +1,8 @@
-// Package store owns Pictor's SQLite database: opening it, migrating it and
-// every SQL statement in the project. Reads are methods on *DB, writes are
-// methods on *Tx obtained through DB.Write. Its API uses Pictor's own records
-// and errors, never SQLite types, so another engine can follow without
-// touching callers.
+// Package store owns Pictor's database, SQLite (Open) or PostgreSQL
+// (OpenPostgres): opening it, migrating it and every SQL statement in the
+// project. Reads are methods on *DB, writes are methods on *Tx obtained
+// through DB.Write. Its API uses Pictor's own records and errors, never an
+// engine's types, so callers do not know which engine runs (engine.go).
 package store
 
 import (
@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -29,13 +30,20 @@ var ErrConflict = errors.New("already exists")
 // DB is the database: a single-connection writer and a pool of readers.
 // It is safe for concurrent use.
 type DB struct {
+	eng   *engine
 	write *sql.DB
 	read  *sql.DB
-	path  string
+	path  string // SQLite's file
+	url   string // PostgreSQL's connection URL (a secret)
+	// token tells this DB's commit notifications from other processes'.
+	token string
 	clock func() time.Time
 	ids   *IDGen
 
 	writeMu sync.Mutex // serialises Write so a busy writer never spins
+	// writeRetries counts Write functions run again after a serialization
+	// failure (PostgreSQL, with other processes writing).
+	writeRetries atomic.Int64
 
 	changes  *changeLog     // rows of cached tables the running Write changed
 	accounts *accountCache  // invalidated from changes after each Write
@@ -96,13 +104,19 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	db := &DB{write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen(), changes: changes, accounts: accounts,
-		versions: versions, statusCache: statuses}
+	db := &DB{eng: sqliteEngine, write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen(), changes: changes,
+		accounts: accounts, versions: versions, statusCache: statuses}
+	return db.start(ctx, opts)
+}
+
+// start migrates the opened db and starts following other processes'
+// commits; it closes db on failure.
+func (db *DB) start(ctx context.Context, opts Options) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
-	if err := db.resolveStatusColumns(ctx); err != nil {
+	if err := db.eng.afterMigrate(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -110,7 +124,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		opts.ExternalPoll = 500 * time.Millisecond
 	}
 	db.subs = map[chan struct{}]struct{}{}
-	db.stopWatch = db.watchOtherWriters(opts.ExternalPoll)
+	db.stopWatch = db.eng.watch(db, opts.ExternalPoll)
 	return db, nil
 }
 
@@ -144,8 +158,34 @@ func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
-// Path returns the database file's absolute path.
-func (db *DB) Path() string { return db.path }
+// Path returns the SQLite database file's absolute path, or a description
+// of the PostgreSQL database (without its password).
+func (db *DB) Path() string {
+	if db.path != "" {
+		return db.path
+	}
+	return redactURL(db.url)
+}
+
+// Engine names the database engine: "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.eng.name }
+
+// redactURL returns a connection URL without its password.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "postgres database"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
 
 // Now returns the store's clock reading, in UTC with millisecond precision.
 func (db *DB) Now() time.Time { return db.clock().UTC().Truncate(time.Millisecond) }
@@ -156,9 +196,10 @@ func (db *DB) NewID(t time.Time) int64 { return db.ids.Next(t) }
 // Tx is a write transaction. Its methods may be called only inside the
 // function passed to DB.Write.
 type Tx struct {
-	tx  *sql.Tx
-	db  *DB
-	now time.Time
+	tx   *sql.Tx
+	conn *sql.Conn // the connection tx runs on
+	db   *DB
+	now  time.Time
 	// afterCommit hooks run once the transaction has committed.
 	afterCommit []func()
 }
@@ -176,25 +217,56 @@ func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f)
 // Write runs fn in one transaction and commits it if fn returns nil.
 // The write is not cancelled when ctx is (modernc can leave an interrupted
 // connection behind; architecture.md), but it is bounded to one minute.
+// Where the engine reports a serialization failure (PostgreSQL, with other
+// processes writing), fn runs again in a new transaction, up to
+// maxWriteAttempts times: fn must not keep effects outside tx but through
+// AfterCommit.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
+	for attempt := 1; ; attempt++ {
+		err := db.writeOnce(ctx, fn)
+		if err == nil || db.eng.retryable == nil || !db.eng.retryable(err) || attempt == maxWriteAttempts {
+			return err
+		}
+		db.writeRetries.Add(1)
+		if !sleepCtx(ctx, jitter(time.Duration(attempt)*10*time.Millisecond)) {
+			return err
+		}
+	}
+}
+
+// maxWriteAttempts bounds the runs of one Write's function.
+const maxWriteAttempts = 10
+
+func (db *DB) writeOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	// Whatever the outcome, the cached rows this transaction touched go once
 	// it has ended (dropping an unchanged row is harmless), before Write
 	// returns and before any after-commit hook runs.
 	defer db.dropChanged()
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, db: db, now: db.Now()}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, db.eng.txOptions)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, conn: conn, db: db, now: db.Now()}
 	if err := fn(tx); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
 		return err
+	}
+	if db.eng.notifyCommit != "" {
+		if _, err := sqlTx.ExecContext(ctx, db.eng.notifyCommit, db.token); err != nil {
+			sqlTx.Rollback()
+			return fmt.Errorf("notify: %w", err)
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -205,6 +277,69 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	return nil
 }
+
+// claimFirst lowers the isolation of a transaction whose first statement is
+// a queue claim to what the claim needs (engine.claimIsolation); later in a
+// transaction it does nothing.
+func (tx *Tx) claimFirst(ctx context.Context) error {
+	if tx.db.eng.q.claimIsolation == "" {
+		return nil
+	}
+	fresh := false
+	if err := tx.conn.Raw(func(dc any) error {
+		if pc, ok := dc.(*paramConn); ok {
+			fresh = pc.fresh
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("claim: %w", err)
+	}
+	if !fresh {
+		return nil
+	}
+	if _, err := tx.tx.ExecContext(ctx, tx.db.eng.q.claimIsolation); err != nil {
+		return fmt.Errorf("claim isolation: %w", err)
+	}
+	return nil
+}
+
+// execGuarded runs one statement under guard.
+func (tx *Tx) execGuarded(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := tx.guard(ctx, func() error {
+		var err error
+		res, err = tx.tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// guard runs one statement (f) whose failure the transaction survives, such
+// as an insert that may meet an existing unique row: on an engine that
+// aborts a transaction on any error (PostgreSQL) it runs inside a
+// savepoint, rolled back to when f fails.
+func (tx *Tx) guard(ctx context.Context, f func() error) error {
+	if tx.db.eng.savepoint == "" {
+		return f()
+	}
+	if _, err := tx.tx.ExecContext(ctx, tx.db.eng.savepoint); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := f(); err != nil {
+		if _, rbErr := tx.tx.ExecContext(ctx, tx.db.eng.rollbackTo); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rbErr))
+		}
+		return err
+	}
+	if _, err := tx.tx.ExecContext(ctx, tx.db.eng.release); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// WriteRetries returns how many times a Write's function ran again after a
+// serialization failure since the DB was opened.
+func (db *DB) WriteRetries() int64 { return db.writeRetries.Load() }
 
 // dropChanged removes from the caches the rows the last write changed.
 func (db *DB) dropChanged() {
@@ -237,10 +372,14 @@ func b2i(b bool) int {
 	return 0
 }
 
-// isUnique reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY constraint
+// failure, on either engine.
 func isUnique(err error) bool {
 	if err == nil {
 		return false
+	}
+	if pgUnique(err) {
+		return true
 	}
 	var coded interface{ Code() int }
 	if errors.As(err, &coded) {

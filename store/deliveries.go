@@ -37,15 +37,14 @@ func (tx *Tx) InsertOutboxActivity(ctx context.Context, a *OutboxActivity) error
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = tx.now
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO outbox_activities (uri, account_id, type, body, created_at)
-		VALUES (?, ?, ?, ?, ?)`, a.URI, a.AccountID, a.Type, a.Body, ms(a.CreatedAt))
+	err := tx.guard(ctx, func() error {
+		return tx.tx.QueryRowContext(ctx, `INSERT INTO outbox_activities (uri, account_id, type, body, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, a.URI, a.AccountID, a.Type, a.Body, ms(a.CreatedAt)).Scan(&a.ID)
+	})
 	if isUnique(err) {
 		return ErrConflict
 	}
 	if err != nil {
-		return fmt.Errorf("insert outbox activity %s: %w", a.URI, err)
-	}
-	if a.ID, err = res.LastInsertId(); err != nil {
 		return fmt.Errorf("insert outbox activity %s: %w", a.URI, err)
 	}
 	return nil
@@ -79,8 +78,12 @@ func (tx *Tx) InsertDeliveries(ctx context.Context, activityID int64, inboxes []
 // another worker then retries the rows, so a crash delays deliveries but
 // never drops them.
 func (tx *Tx) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]Delivery, error) {
+	if err := tx.claimFirst(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?1, next_attempt_at = ?1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?2 ORDER BY next_attempt_at, id LIMIT ?3)
+		WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?2 ORDER BY next_attempt_at, id LIMIT ?3`+
+		tx.db.eng.q.skipLocked+`)
 		RETURNING id, activity_id, inbox, host, attempts, created_at`, ms(tx.now.Add(lease)), ms(tx.now), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
@@ -245,7 +248,7 @@ func (db *DB) DeliveryStats(ctx context.Context) (DeliveryStats, error) {
 // zero time when none is pending.
 func (db *DB) NextDeliveryDue(ctx context.Context) (time.Time, error) {
 	var next int64
-	err := db.read.QueryRowContext(ctx, `SELECT ifnull(min(next_attempt_at), 0) FROM deliveries WHERE state = 'pending'`).Scan(&next)
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(min(next_attempt_at), 0) FROM deliveries WHERE state = 'pending'`).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next delivery: %w", err)
 	}
@@ -302,17 +305,20 @@ func (tx *Tx) ClaimDeliveriesPerHost(ctx context.Context, n int, lease time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	rows, err := tx.tx.QueryContext(ctx, `WITH held (host, n) AS MATERIALIZED (SELECT key, value FROM json_each(?4))
+	if err := tx.claimFirst(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := tx.tx.QueryContext(ctx, `WITH held (host, n) AS MATERIALIZED (`+tx.db.eng.q.heldPairs(4)+`)
 		UPDATE deliveries SET lease_until = ?1, next_attempt_at = ?1, attempts = attempts + 1
 		WHERE id IN (
 			SELECT id FROM (
 				SELECT d.id, d.next_attempt_at,
-					row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) + ifnull(h.n, 0) AS slot
+					row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) + COALESCE(h.n, 0) AS slot
 				FROM (SELECT id, host, next_attempt_at FROM deliveries
 					WHERE state = 'pending' AND next_attempt_at <= ?2
 					AND host NOT IN (SELECT host FROM held WHERE n >= ?5)
-					ORDER BY next_attempt_at, id LIMIT ?6) d
-				LEFT JOIN held h ON h.host = d.host)
+					ORDER BY next_attempt_at, id LIMIT ?6`+tx.db.eng.q.skipLocked+`) d
+				LEFT JOIN held h ON h.host = d.host) AS ranked
 			WHERE slot <= ?5 ORDER BY next_attempt_at, id LIMIT ?3)
 		RETURNING id, activity_id, inbox, host, attempts, created_at`,
 		ms(tx.now.Add(lease)), ms(tx.now), n, string(heldJSON), perHost, max(256, 8*n))

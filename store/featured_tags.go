@@ -24,7 +24,7 @@ type FeaturedTag struct {
 const featuredTagCols = `f.id, f.account_id, t.id, t.name, f.created_at,
 	(SELECT count(*) FROM statuses s JOIN status_tags st ON st.status_id = s.id AND st.tag_id = f.tag_id
 		WHERE s.account_id = f.account_id AND s.deleted_at = 0 AND s.visibility IN ('public', 'unlisted')),
-	(SELECT ifnull(max(s.id), 0) FROM statuses s JOIN status_tags st ON st.status_id = s.id AND st.tag_id = f.tag_id
+	(SELECT COALESCE(max(s.id), 0) FROM statuses s JOIN status_tags st ON st.status_id = s.id AND st.tag_id = f.tag_id
 		WHERE s.account_id = f.account_id AND s.deleted_at = 0 AND s.visibility IN ('public', 'unlisted'))`
 
 func scanFeaturedTag(row interface{ Scan(...any) error }) (FeaturedTag, error) {
@@ -73,7 +73,7 @@ func (db *DB) FeaturedTagByID(ctx context.Context, accountID, id int64) (Feature
 // id; ErrConflict when it is featured already.
 func (tx *Tx) InsertFeaturedTag(ctx context.Context, accountID int64, tag Tag) (int64, error) {
 	id := tx.NewID(tx.now)
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO featured_tags (id, account_id, tag_id, created_at) VALUES (?, ?, ?, ?)`,
+	_, err := tx.execGuarded(ctx, `INSERT INTO featured_tags (id, account_id, tag_id, created_at) VALUES (?, ?, ?, ?)`,
 		id, accountID, tag.ID, ms(tx.now))
 	if isUnique(err) {
 		return 0, ErrConflict

@@ -283,7 +283,7 @@ func (tx *Tx) DeleteFilterKeyword(ctx context.Context, filterID, id int64) error
 // the filter already has that status.
 func (tx *Tx) InsertFilterStatus(ctx context.Context, s *FilterStatus) error {
 	s.ID = tx.NewID(tx.now)
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO filter_statuses (id, filter_id, status_id) VALUES (?, ?, ?)`, s.ID, s.FilterID, s.StatusID)
+	_, err := tx.execGuarded(ctx, `INSERT INTO filter_statuses (id, filter_id, status_id) VALUES (?, ?, ?)`, s.ID, s.FilterID, s.StatusID)
 	if isUnique(err) {
 		return ErrConflict
 	}

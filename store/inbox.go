@@ -46,13 +46,10 @@ func (tx *Tx) InsertInboxItem(ctx context.Context, it *InboxItem, window time.Du
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("insert inbox item %s: %w", it.ActivityID, err)
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO inbox_items (activity_id, actor_uri, inbox_account_id, body, body_hash, undoes, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		it.ActivityID, it.ActorURI, nullID(it.InboxAccountID), it.Body, it.BodyHash, it.Undoes, ms(it.ReceivedAt))
+	err = tx.tx.QueryRowContext(ctx, `INSERT INTO inbox_items (activity_id, actor_uri, inbox_account_id, body, body_hash, undoes, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		it.ActivityID, it.ActorURI, nullID(it.InboxAccountID), it.Body, it.BodyHash, it.Undoes, ms(it.ReceivedAt)).Scan(&it.ID)
 	if err != nil {
-		return fmt.Errorf("insert inbox item %s: %w", it.ActivityID, err)
-	}
-	if it.ID, err = res.LastInsertId(); err != nil {
 		return fmt.Errorf("insert inbox item %s: %w", it.ActivityID, err)
 	}
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE inbox_items SET freed = 1
@@ -80,9 +77,13 @@ func (tx *Tx) PruneInboxItems(ctx context.Context, before time.Time) (int64, err
 // items come without Body: bodies of up to a megabyte each are read later
 // with InboxItemBody, outside the write transaction.
 func (tx *Tx) ClaimInboxItems(ctx context.Context, n int, lease time.Duration) ([]InboxItem, error) {
+	if err := tx.claimFirst(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE inbox_items SET lease_until = ?1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM inbox_items WHERE state = 'pending' AND lease_until <= ?2 ORDER BY id LIMIT ?3)
-		RETURNING id, activity_id, actor_uri, ifnull(inbox_account_id, 0), attempts, received_at`,
+		WHERE id IN (SELECT id FROM inbox_items WHERE state = 'pending' AND lease_until <= ?2 ORDER BY id LIMIT ?3`+
+		tx.db.eng.q.skipLocked+`)
+		RETURNING id, activity_id, actor_uri, COALESCE(inbox_account_id, 0), attempts, received_at`,
 		ms(tx.now.Add(lease)), ms(tx.now), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim inbox items: %w", err)

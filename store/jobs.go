@@ -77,7 +77,7 @@ type Job struct {
 func (j Job) Finished() bool { return j.State == JobDone || j.State == JobFailed }
 
 const jobCols = `id, account_id, author_id, kind, state, prompt, negative_prompt, seed, size, backend, model,
-	revised_prompt, error, error_kind, draft_json, ifnull(source_status_id, 0), media_ids_json, ifnull(status_id, 0),
+	revised_prompt, error, error_kind, draft_json, COALESCE(source_status_id, 0), media_ids_json, COALESCE(status_id, 0),
 	attempts, lease_until, input_tokens, output_tokens, total_tokens, cost_units, created_at, started_at, finished_at,
 	image_count`
 
@@ -114,7 +114,7 @@ func (tx *Tx) InsertJob(ctx context.Context, j *Job) error {
 	if err != nil {
 		return fmt.Errorf("insert job: %w", err)
 	}
-	_, err = tx.tx.ExecContext(ctx, `INSERT INTO generation_jobs (id, account_id, author_id, kind, state, prompt,
+	_, err = tx.execGuarded(ctx, `INSERT INTO generation_jobs (id, account_id, author_id, kind, state, prompt,
 		negative_prompt, seed, size, backend, model, draft_json, source_status_id, created_at, image_count)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		j.ID, j.AccountID, j.AuthorID, j.Kind, j.State, j.Prompt, j.NegativePrompt, j.Seed, j.Size, j.Backend, j.Model,
@@ -143,16 +143,19 @@ func (db *DB) JobByID(ctx context.Context, id string) (Job, error) {
 // ErrNotFound when nothing is due.
 func (tx *Tx) ClaimJob(ctx context.Context, lease time.Duration) (Job, error) {
 	return tx.claimJob(ctx, `SELECT id FROM generation_jobs WHERE state IN ('queued', 'running') AND lease_until <= ?2
-		ORDER BY created_at, id LIMIT 1`, lease)
+		ORDER BY created_at, id LIMIT 1`+tx.db.eng.q.skipLocked, lease)
 }
 
 // ClaimJobByID leases the job id like ClaimJob, if it is due; else ErrNotFound.
 func (tx *Tx) ClaimJobByID(ctx context.Context, id string, lease time.Duration) (Job, error) {
 	return tx.claimJob(ctx, `SELECT id FROM generation_jobs WHERE id = ?3 AND state IN ('queued', 'running')
-		AND lease_until <= ?2`, lease, id)
+		AND lease_until <= ?2`+tx.db.eng.q.skipLocked, lease, id)
 }
 
 func (tx *Tx) claimJob(ctx context.Context, pick string, lease time.Duration, args ...any) (Job, error) {
+	if err := tx.claimFirst(ctx); err != nil {
+		return Job{}, err
+	}
 	q := `UPDATE generation_jobs SET state = 'running', lease_until = ?1, attempts = attempts + 1,
 		started_at = CASE WHEN started_at = 0 THEN ?2 ELSE started_at END
 		WHERE id = (` + pick + `) RETURNING ` + jobCols
@@ -167,7 +170,7 @@ func (tx *Tx) claimJob(ctx context.Context, pick string, lease time.Duration, ar
 // or the zero time when no job is running.
 func (db *DB) NextJobLeaseEnd(ctx context.Context) (time.Time, error) {
 	var v int64
-	err := db.read.QueryRowContext(ctx, `SELECT ifnull(min(lease_until), 0) FROM generation_jobs
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(min(lease_until), 0) FROM generation_jobs
 		WHERE state = 'running'`).Scan(&v)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next job lease: %w", err)
@@ -218,7 +221,7 @@ func (tx *Tx) FinishJob(ctx context.Context, id string, statusID int64) error {
 // not count as an attempt.
 func (tx *Tx) ReleaseJob(ctx context.Context, id string) error {
 	_, err := tx.tx.ExecContext(ctx, `UPDATE generation_jobs SET state = 'queued', lease_until = 0,
-		attempts = max(attempts - 1, 0) WHERE id = ? AND state = 'running'`, id)
+		attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = ? AND state = 'running'`, id)
 	if err != nil {
 		return fmt.Errorf("release job %s: %w", id, err)
 	}
@@ -260,7 +263,7 @@ func jobUsage(ctx context.Context, q querier, accountID int64, since time.Time) 
 	var oldest int64
 	err := q.QueryRowContext(ctx, `SELECT
 		COALESCE(sum(image_count) FILTER (WHERE created_at >= ?2 AND (state <> 'failed' OR error_kind = 'refused')), 0),
-		ifnull(min(created_at) FILTER (WHERE created_at >= ?2 AND (state <> 'failed' OR error_kind = 'refused')), 0),
+		COALESCE(min(created_at) FILTER (WHERE created_at >= ?2 AND (state <> 'failed' OR error_kind = 'refused')), 0),
 		count(*) FILTER (WHERE state IN ('queued', 'running'))
 		FROM generation_jobs WHERE account_id = ?1 AND (created_at >= ?2 OR state IN ('queued', 'running'))`,
 		accountID, ms(since)).Scan(&u.Since, &oldest, &u.Active)
@@ -366,7 +369,7 @@ func (tx *Tx) InsertModerationEntry(ctx context.Context, e *ModerationEntry) err
 
 // ModerationLog returns the newest refused prompts, newest first.
 func (db *DB) ModerationLog(ctx context.Context, limit int) ([]ModerationEntry, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, ifnull(account_id, 0), source, stage, prompt, categories, reason,
+	rows, err := db.read.QueryContext(ctx, `SELECT id, COALESCE(account_id, 0), source, stage, prompt, categories, reason,
 		created_at FROM moderation_log ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("moderation log: %w", err)

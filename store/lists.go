@@ -138,7 +138,7 @@ func (db *DB) ListsHolding(ctx context.Context, member int64) ([]List, error) {
 // AddListAccount puts member into the list; added is false when it was a
 // member already. The caller checks ownership and the follow.
 func (tx *Tx) AddListAccount(ctx context.Context, listID, member int64) (added bool, err error) {
-	res, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO list_accounts (id, list_id, account_id, created_at) VALUES (?, ?, ?, ?)`,
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO list_accounts (id, list_id, account_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		tx.NewID(tx.now), listID, member, ms(tx.now))
 	if err != nil {
 		return false, fmt.Errorf("add to list %d: %w", listID, err)

@@ -36,7 +36,7 @@ type MediaAttachment struct {
 // Generated reports whether the image was made by an image generator.
 func (m MediaAttachment) Generated() bool { return m.GeneratorBackend != "" }
 
-const mediaCols = `id, account_id, ifnull(status_id, 0), position, type, file_name, media_type, width, height, file_size,
+const mediaCols = `id, account_id, COALESCE(status_id, 0), position, type, file_name, media_type, width, height, file_size,
 	thumb_name, thumb_width, thumb_height, original_name, original_media_type, remote_url, description, blurhash,
 	focus_x, focus_y, generator_backend, generator_model, prompt, revised_prompt, created_at`
 

@@ -32,8 +32,12 @@ type MediaFetch struct {
 // attempt. A worker that dies lets its lease lapse and the row becomes due
 // again.
 func (tx *Tx) ClaimMediaFetches(ctx context.Context, n int, lease time.Duration) ([]MediaFetch, error) {
+	if err := tx.claimFirst(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE media_fetches SET next_at = ?1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM media_fetches WHERE next_at <= ?2 ORDER BY next_at, id LIMIT ?3)
+		WHERE id IN (SELECT id FROM media_fetches WHERE next_at <= ?2 ORDER BY next_at, id LIMIT ?3`+
+		tx.db.eng.q.skipLocked+`)
 		RETURNING id, kind, target_id, remote_url, stale_file, attempts, last_error`,
 		ms(tx.now.Add(lease)), ms(tx.now), n)
 	if err != nil {

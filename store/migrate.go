@@ -20,8 +20,8 @@ type migration struct {
 	sql     string
 }
 
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
+func loadMigrations(dir fs.FS) ([]migration, error) {
+	entries, err := fs.ReadDir(dir, ".")
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
@@ -32,7 +32,7 @@ func loadMigrations() ([]migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %q: name must start with a number and '_'", e.Name())
 		}
-		body, err := fs.ReadFile(migrationFS, "migrations/"+e.Name())
+		body, err := fs.ReadFile(dir, e.Name())
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
 		}
@@ -53,11 +53,10 @@ func (db *DB) migrate(ctx context.Context) error { return db.migrateTo(ctx, int(
 
 // migrateTo applies pending migrations up to and including version upTo.
 func (db *DB) migrateTo(ctx context.Context, upTo int) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+	if _, err := db.write.ExecContext(ctx, db.eng.createMigrations); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	list, err := loadMigrations()
+	list, err := loadMigrations(db.eng.migrations)
 	if err != nil {
 		return err
 	}
@@ -92,6 +91,20 @@ func (db *DB) applyMigration(ctx context.Context, m migration) error {
 		return fmt.Errorf("migration %s: %w", m.name, err)
 	}
 	defer tx.Rollback()
+	if db.eng.migrationLock != "" {
+		// Another process may be migrating the same database: wait for it,
+		// then skip what it applied.
+		if _, err := tx.ExecContext(ctx, db.eng.migrationLock); err != nil {
+			return fmt.Errorf("migration %s: lock: %w", m.name, err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if n > 0 {
+			return nil
+		}
+	}
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return fmt.Errorf("migration %s: %w", m.name, err)
 	}
@@ -108,7 +121,7 @@ func (db *DB) applyMigration(ctx context.Context, m migration) error {
 // SchemaVersion returns the newest applied migration number.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := db.read.QueryRowContext(ctx, `SELECT ifnull(max(version), 0) FROM schema_migrations`).Scan(&v)
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(max(version), 0) FROM schema_migrations`).Scan(&v)
 	if err != nil {
 		return 0, fmt.Errorf("schema version: %w", err)
 	}

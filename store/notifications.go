@@ -39,8 +39,8 @@ func (tx *Tx) InsertNotification(ctx context.Context, n *Notification) (inserted
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = tx.now
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, report_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), nullID(n.ReportID), ms(n.CreatedAt))
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, report_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), nullID(n.ReportID), ms(n.CreatedAt))
 	if err != nil {
 		return false, fmt.Errorf("insert notification: %w", err)
 	}
@@ -97,7 +97,7 @@ func (db *DB) Notifications(ctx context.Context, accountID int64, f Notification
 	return reverseIfMin(p, out), nil
 }
 
-const notificationCols = `id, account_id, from_account_id, type, ifnull(status_id, 0), ifnull(report_id, 0), created_at`
+const notificationCols = `id, account_id, from_account_id, type, COALESCE(status_id, 0), COALESCE(report_id, 0), created_at`
 
 func scanNotification(s scanner) (Notification, error) {
 	var n Notification

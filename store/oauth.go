@@ -29,7 +29,7 @@ func (tx *Tx) InsertOAuthApp(ctx context.Context, app *OAuthApp) error {
 	if app.CreatedAt.IsZero() {
 		app.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_apps
+	_, err := tx.execGuarded(ctx, `INSERT INTO oauth_apps
 		(id, name, website, redirect_uris, scopes, client_id, client_secret_hash, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, app.ID, app.Name, app.Website, strings.Join(app.RedirectURIs, "\n"),
 		app.Scopes, app.ClientID, app.ClientSecretHash, ms(app.CreatedAt))
@@ -92,7 +92,7 @@ func (tx *Tx) InsertOAuthCode(ctx context.Context, c *OAuthCode) error {
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_codes (code_hash, app_id, account_id, redirect_uri, scopes,
+	_, err := tx.execGuarded(ctx, `INSERT INTO oauth_codes (code_hash, app_id, account_id, redirect_uri, scopes,
 		code_challenge, code_challenge_method, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.CodeHash, c.AppID, c.AccountID, c.RedirectURI, c.Scopes, c.CodeChallenge, c.CodeChallengeMethod,
 		ms(c.CreatedAt), ms(c.ExpiresAt), ms(c.UsedAt))
@@ -175,7 +175,7 @@ func (tx *Tx) InsertOAuthToken(ctx context.Context, t *OAuthToken) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_tokens (id, token_hash, app_id, account_id, scopes, code_hash,
+	_, err := tx.execGuarded(ctx, `INSERT INTO oauth_tokens (id, token_hash, app_id, account_id, scopes, code_hash,
 		created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.TokenHash, t.AppID, nullID(t.AccountID), t.Scopes, t.CodeHash, ms(t.CreatedAt), ms(t.LastUsedAt),
 		ms(t.RevokedAt))
@@ -191,11 +191,11 @@ func (tx *Tx) InsertOAuthToken(ctx context.Context, t *OAuthToken) error {
 func oauthTokenByHash(ctx context.Context, q querier, tokenHash string) (OAuthToken, error) {
 	var t OAuthToken
 	var created, used, revoked int64
-	err := q.QueryRowContext(ctx, `SELECT t.id, t.token_hash, t.app_id, ifnull(t.account_id, 0), t.scopes, t.code_hash,
+	err := q.QueryRowContext(ctx, `SELECT t.id, t.token_hash, t.app_id, COALESCE(t.account_id, 0), t.scopes, t.code_hash,
 			t.created_at, t.last_used_at, t.revoked_at,
-			t.account_id IS NOT NULL AND (ifnull(u.disabled, 1) <> 0 OR ifnull(a.suspended_at, 1) <> 0
-				OR ifnull(a.deleted_at, 1) <> 0),
-			ifnull(u.admin, 0) <> 0
+			t.account_id IS NOT NULL AND (COALESCE(u.disabled, 1) <> 0 OR COALESCE(a.suspended_at, 1) <> 0
+				OR COALESCE(a.deleted_at, 1) <> 0),
+			COALESCE(u.admin, 0) <> 0
 		FROM oauth_tokens t
 		LEFT JOIN accounts a ON a.id = t.account_id
 		LEFT JOIN users u ON u.account_id = t.account_id

@@ -16,7 +16,7 @@ type Health struct {
 // applied migrations with the embedded ones. An error means the database
 // cannot be read.
 func (db *DB) Health(ctx context.Context) (Health, error) {
-	list, err := loadMigrations()
+	list, err := loadMigrations(db.eng.migrations)
 	if err != nil {
 		return Health{}, err
 	}
@@ -91,7 +91,7 @@ type QueueStats struct {
 // the queues' partial indexes; the processed inbox count scans the table.
 func (db *DB) QueueStats(ctx context.Context) (QueueStats, error) {
 	q := QueueStats{DeliveriesPending: map[string]int64{}, InboxProcessed: map[string]int64{}, Jobs: map[[2]string]int64{}}
-	rows, err := db.read.QueryContext(ctx, `SELECT ifnull(h.failing_since, 0), ifnull(h.unreachable_since, 0), count(*)
+	rows, err := db.read.QueryContext(ctx, `SELECT COALESCE(h.failing_since, 0), COALESCE(h.unreachable_since, 0), count(*)
 		FROM deliveries d LEFT JOIN hosts h ON h.host = d.host WHERE d.state = 'pending'
 		GROUP BY h.failing_since <> 0, h.unreachable_since <> 0`)
 	if err != nil {

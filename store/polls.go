@@ -53,7 +53,7 @@ type PollVote struct {
 // InsertPoll stores a new poll with its options for an existing status.
 func (tx *Tx) InsertPoll(ctx context.Context, p *Poll) error {
 	p.UpdatedAt = tx.now
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO polls (status_id, multiple, hide_totals, expires_at, voters_count, updated_at)
+	_, err := tx.execGuarded(ctx, `INSERT INTO polls (status_id, multiple, hide_totals, expires_at, voters_count, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, p.StatusID, b2i(p.Multiple), b2i(p.HideTotals), ms(p.ExpiresAt), p.VotersCount, ms(p.UpdatedAt))
 	if isUnique(err) {
 		return ErrConflict
@@ -214,8 +214,8 @@ func (tx *Tx) InsertPollVote(ctx context.Context, v *PollVote) (inserted bool, e
 	if dup > 0 {
 		return false, nil
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO poll_votes (id, status_id, account_id, choice, uri, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, v.ID, v.StatusID, v.AccountID, v.Choice, v.URI, ms(v.CreatedAt))
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO poll_votes (id, status_id, account_id, choice, uri, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, v.ID, v.StatusID, v.AccountID, v.Choice, v.URI, ms(v.CreatedAt))
 	if err != nil {
 		return false, fmt.Errorf("insert poll vote: %w", err)
 	}
@@ -360,7 +360,7 @@ func (db *DB) NextPollWork(ctx context.Context) (time.Time, error) {
 	var next sql.NullInt64
 	err := db.read.QueryRowContext(ctx, `SELECT min(t) FROM (
 		SELECT min(update_due_at) AS t FROM polls WHERE update_due_at <> 0
-		UNION ALL SELECT min(expires_at) FROM polls WHERE expires_at <> 0 AND ended_at = 0)`).Scan(&next)
+		UNION ALL SELECT min(expires_at) FROM polls WHERE expires_at <> 0 AND ended_at = 0) AS due`).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next poll work: %w", err)
 	}

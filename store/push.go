@@ -142,8 +142,12 @@ type PushDelivery struct {
 // the attempt. A worker that dies lets its lease lapse and the row becomes
 // due again, so a crash delays a push but does not drop it.
 func (tx *Tx) ClaimPushDeliveries(ctx context.Context, n int, lease time.Duration) ([]PushDelivery, error) {
+	if err := tx.claimFirst(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE push_deliveries SET next_at = ?1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM push_deliveries WHERE next_at <= ?2 ORDER BY next_at, id LIMIT ?3)
+		WHERE id IN (SELECT id FROM push_deliveries WHERE next_at <= ?2 ORDER BY next_at, id LIMIT ?3`+
+		tx.db.eng.q.skipLocked+`)
 		RETURNING id, subscription_id, notification_id, attempts`, ms(tx.now.Add(lease)), ms(tx.now), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim push deliveries: %w", err)

@@ -37,7 +37,7 @@ type Report struct {
 func (r Report) Open() bool { return r.ActionTakenAt.IsZero() }
 
 const reportCols = `id, uri, account_id, target_account_id, category, comment, forwarded, rule_ids,
-	action_taken_at, ifnull(action_taken_by, 0), created_at, updated_at`
+	action_taken_at, COALESCE(action_taken_by, 0), created_at, updated_at`
 
 func scanReport(s scanner) (Report, error) {
 	var r Report
@@ -55,7 +55,7 @@ func scanReport(s scanner) (Report, error) {
 // makes a received Flag idempotent.
 func (tx *Tx) InsertReport(ctx context.Context, r *Report) error {
 	r.ID, r.CreatedAt, r.UpdatedAt = tx.NewID(tx.now), tx.now, tx.now
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO reports (id, uri, account_id, target_account_id, category, comment,
+	_, err := tx.execGuarded(ctx, `INSERT INTO reports (id, uri, account_id, target_account_id, category, comment,
 		forwarded, rule_ids, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.URI, r.AccountID, r.TargetAccountID, r.Category, r.Comment, b2i(r.Forwarded),
 		strings.Join(r.RuleIDs, " "), ms(r.CreatedAt), ms(r.UpdatedAt))
@@ -66,7 +66,7 @@ func (tx *Tx) InsertReport(ctx context.Context, r *Report) error {
 		return fmt.Errorf("insert report: %w", err)
 	}
 	for i, id := range r.StatusIDs {
-		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO report_statuses (report_id, status_id) VALUES (?, ?)`,
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO report_statuses (report_id, status_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 			r.ID, id); err != nil {
 			return fmt.Errorf("insert report status %d: %w", i, err)
 		}

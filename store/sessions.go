@@ -28,7 +28,7 @@ func (tx *Tx) InsertWebSession(ctx context.Context, s *WebSession) error {
 	if s.RenewedAt.IsZero() {
 		s.RenewedAt = s.CreatedAt
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO web_sessions (`+webSessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.execGuarded(ctx, `INSERT INTO web_sessions (`+webSessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		s.TokenHash, s.AccountID, s.CSRFToken, s.UserAgent, ms(s.CreatedAt), ms(s.RenewedAt), ms(s.ExpiresAt))
 	if isUnique(err) {
 		return ErrConflict

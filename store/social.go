@@ -38,7 +38,7 @@ func (tx *Tx) UpsertFollow(ctx context.Context, f *Follow) error {
 	}
 	err := tx.tx.QueryRowContext(ctx, `INSERT INTO follows (`+followCols+`) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id, target_account_id) DO UPDATE SET uri = excluded.uri,
-			accepted = max(follows.accepted, excluded.accepted)
+			accepted = CASE WHEN excluded.accepted > follows.accepted THEN excluded.accepted ELSE follows.accepted END
 		RETURNING id, accepted`, f.ID, f.AccountID, f.TargetAccountID, f.URI, b2i(f.Accepted), ms(f.CreatedAt),
 	).Scan(&f.ID, &f.Accepted)
 	if err != nil {
@@ -191,7 +191,7 @@ func (tx *Tx) InsertFavourite(ctx context.Context, f *Favourite) error {
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err := tx.execGuarded(ctx, `INSERT INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?, ?, ?, ?, ?)`,
 		f.ID, f.AccountID, f.StatusID, f.URI, ms(f.CreatedAt))
 	if isUnique(err) {
 		return ErrConflict
@@ -228,7 +228,7 @@ func (tx *Tx) DeleteFavourite(ctx context.Context, accountID, statusID int64) (b
 // InsertMentions records the accounts a status mentions.
 func (tx *Tx) InsertMentions(ctx context.Context, statusID int64, accountIDs []int64) error {
 	for _, id := range accountIDs {
-		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)`, statusID, id); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO mentions (status_id, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, statusID, id); err != nil {
 			return fmt.Errorf("insert mention: %w", err)
 		}
 	}
@@ -237,7 +237,7 @@ func (tx *Tx) InsertMentions(ctx context.Context, statusID int64, accountIDs []i
 
 // MentionsForStatuses returns the mentioned account ids per status.
 func (db *DB) MentionsForStatuses(ctx context.Context, ids []int64) (map[int64][]int64, error) {
-	return db.pairs(ctx, `SELECT status_id, account_id FROM mentions WHERE status_id IN (`+placeholders(len(ids))+`) ORDER BY rowid`, ids)
+	return db.pairs(ctx, `SELECT status_id, account_id FROM mentions WHERE status_id IN (`+placeholders(len(ids))+`) ORDER BY `+db.eng.q.insertOrder, ids)
 }
 
 // MentionedAccounts returns the accounts a status mentions, inside the transaction.
@@ -254,12 +254,12 @@ func (tx *Tx) SetStatusTags(ctx context.Context, statusID int64, names []string)
 	for _, n := range names {
 		n = strings.ToLower(n)
 		var id int64
-		err := tx.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name
+		err := tx.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name
 			RETURNING id`, n).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert tag %s: %w", n, err)
 		}
-		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO status_tags (status_id, tag_id) VALUES (?, ?)`, statusID, id); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO status_tags (status_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, statusID, id); err != nil {
 			return fmt.Errorf("tag status: %w", err)
 		}
 	}

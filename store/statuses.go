@@ -39,7 +39,7 @@ type Status struct {
 }
 
 const statusCols = `id, uri, url, account_id, local, content, text, spoiler_text, sensitive, visibility, language,
-	ifnull(in_reply_to_id, 0), in_reply_to_uri, ifnull(in_reply_to_account_id, 0), ifnull(reblog_of_id, 0), generated,
+	COALESCE(in_reply_to_id, 0), in_reply_to_uri, COALESCE(in_reply_to_account_id, 0), COALESCE(reblog_of_id, 0), generated,
 	created_at, edited_at, deleted_at`
 
 func scanStatus(s scanner) (Status, error) {
@@ -140,7 +140,7 @@ func (tx *Tx) InsertStatus(ctx context.Context, st *Status) error {
 	if st.Visibility == "" {
 		st.Visibility = VisibilityPublic
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO statuses (id, uri, url, account_id, local, content, text,
+	_, err := tx.execGuarded(ctx, `INSERT INTO statuses (id, uri, url, account_id, local, content, text,
 		spoiler_text, sensitive, visibility, language, in_reply_to_id, in_reply_to_uri, in_reply_to_account_id,
 		reblog_of_id, generated, created_at, edited_at, deleted_at) VALUES (`+placeholders(19)+`)`,
 		st.ID, st.URI, st.URL, st.AccountID, b2i(st.Local), st.Content, st.Text, st.SpoilerText, b2i(st.Sensitive),
@@ -339,7 +339,7 @@ func (p Page) where(col string) (cond string, args []any, order string) {
 		conds = append(conds, col+" > ?")
 		args = append(args, lower)
 	}
-	cond = "1"
+	cond = "1 = 1"
 	if len(conds) > 0 {
 		cond = strings.Join(conds, " AND ")
 	}
@@ -410,7 +410,7 @@ func (db *DB) CountLocalStatuses(ctx context.Context) (int64, error) {
 		var n int64
 		// account_counts (migration 0019) counts exactly these per account;
 		// only local accounts have any, and accounts_domain finds them.
-		err := db.read.QueryRowContext(ctx, `SELECT ifnull(sum(c.statuses), 0) FROM accounts a
+		err := db.read.QueryRowContext(ctx, `SELECT COALESCE(sum(c.statuses), 0) FROM accounts a
 			JOIN account_counts c ON c.account_id = a.id WHERE a.domain = ''`).Scan(&n)
 		if err != nil {
 			return 0, fmt.Errorf("count local statuses: %w", err)

@@ -32,6 +32,10 @@ type stmtCacheConnector struct {
 	drv       driver.Driver
 	dsn       string
 	onConnect func(driver.Conn) // nil, or sees each new driver connection
+	// dollarParams: the engine numbers parameters $1..$n and caches its
+	// prepared statements itself (pgx does, per connection): each text is
+	// rewritten once per connection (placeholders.go) and passed on.
+	dollarParams bool
 }
 
 // openCached is sql.Open with a statement cache on every connection;
@@ -63,6 +67,9 @@ func (c *stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	if c.onConnect != nil {
 		c.onConnect(conn)
+	}
+	if c.dollarParams {
+		return &paramConn{Conn: conn, texts: map[string]numberedParams{}}, nil
 	}
 	if _, ok := conn.(driver.ConnPrepareContext); !ok {
 		return conn, nil // nothing to cache with
@@ -228,4 +235,125 @@ func (r *cachedRows) Close() error {
 		err = errors.Join(err, r.cs.stmt.Close())
 	}
 	return err
+}
+
+// paramConn rewrites each statement text to $N parameters, once per text,
+// and runs it on the driver's connection (which prepares and caches it).
+type paramConn struct {
+	driver.Conn
+	texts map[string]numberedParams
+	// fresh is set while the open transaction has run no statement yet
+	// (Tx.claimFirst may still choose its isolation).
+	fresh bool
+}
+
+// maxRewrittenTexts bounds paramConn's memory of texts; past it, it starts over.
+const maxRewrittenTexts = 1000
+
+func (c *paramConn) rewrite(query string, args []driver.NamedValue) (string, []driver.NamedValue, error) {
+	p, ok := c.texts[query]
+	if !ok {
+		p = rewriteParams(query)
+		if len(query) <= maxCachedQuery {
+			if len(c.texts) >= maxRewrittenTexts {
+				clear(c.texts)
+			}
+			c.texts[query] = p
+		}
+	}
+	args, err := p.args(args)
+	return p.text, args, err
+}
+
+func (c *paramConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	q, ok := c.Conn.(driver.QueryerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.fresh = false
+	text, args, err := c.rewrite(query, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, text, args)
+	if err != nil {
+		return nil, err
+	}
+	return intBoolRows{rows}, nil
+}
+
+// intBoolRows returns booleans as the integers 1 and 0, as SQLite does, so
+// that a boolean expression (EXISTS, a comparison) scans into an int on
+// either engine, and into a bool as before.
+type intBoolRows struct{ driver.Rows }
+
+func (r intBoolRows) Next(dest []driver.Value) error {
+	if err := r.Rows.Next(dest); err != nil {
+		return err
+	}
+	for i, v := range dest {
+		if b, ok := v.(bool); ok {
+			dest[i] = int64(b2i(b))
+		}
+	}
+	return nil
+}
+
+func (c *paramConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	e, ok := c.Conn.(driver.ExecerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.fresh = false
+	text, args, err := c.rewrite(query, args)
+	if err != nil {
+		return nil, err
+	}
+	return e.ExecContext(ctx, text, args)
+}
+
+// PrepareContext prepares the rewritten text; such a statement takes its
+// arguments by position only.
+func (c *paramConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	text, _, err := c.rewrite(query, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, text)
+}
+
+func (c *paramConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	c.fresh = err == nil
+	return tx, err
+}
+
+func (c *paramConn) Ping(ctx context.Context) error {
+	if p, ok := c.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c *paramConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (c *paramConn) IsValid() bool {
+	if v, ok := c.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+// CheckNamedValue lets the driver convert arguments its own way (pgx
+// encodes more Go types than database/sql's defaults).
+func (c *paramConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if ch, ok := c.Conn.(driver.NamedValueChecker); ok {
+		return ch.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
 }

@@ -4,21 +4,79 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pictor-social/pictor/internal/testkit/pgtest"
 )
+
+// testEngine is the engine openTest opens: PICTOR_TEST_ENGINE=postgres
+// runs the store's tests on a fresh PostgreSQL database each
+// (pgtest.NewDatabase, on the server named by PICTOR_TEST_POSTGRES);
+// otherwise they run on SQLite.
+var testEngine = os.Getenv("PICTOR_TEST_ENGINE")
+
+// pgTemplate is a migrated PostgreSQL database each test's is copied from.
+var pgTemplate string
+
+func TestMain(m *testing.M) {
+	if testEngine != "postgres" {
+		os.Exit(m.Run())
+	}
+	name, drop, err := pgtest.NewTemplate(func(url string) error {
+		db, err := OpenPostgres(context.Background(), url, Options{})
+		if err != nil {
+			return err
+		}
+		return db.Close()
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "migrated PostgreSQL template:", err)
+		os.Exit(1)
+	}
+	pgTemplate = name
+	code := m.Run()
+	if err := drop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
 
 func openTest(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "pictor.db"), Options{})
+	return openTestOpts(t, Options{})
+}
+
+func openTestOpts(t *testing.T, opts Options) *DB {
+	t.Helper()
+	var db *DB
+	var err error
+	switch testEngine {
+	case "postgres":
+		db, err = OpenPostgres(context.Background(), pgtest.NewDatabaseFrom(t, pgTemplate), opts)
+	case "", "sqlite":
+		db, err = Open(context.Background(), filepath.Join(t.TempDir(), "pictor.db"), opts)
+	default:
+		t.Fatalf("PICTOR_TEST_ENGINE=%q: want sqlite or postgres", testEngine)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// sqliteOnly skips a test of SQLite's own machinery (its file, its
+// pre-update hook) in the PostgreSQL pass.
+func sqliteOnly(t *testing.T) {
+	t.Helper()
+	if testEngine == "postgres" {
+		t.Skip("tests SQLite's own machinery")
+	}
 }
 
 func mustWrite(t *testing.T, db *DB, fn func(tx *Tx) error) {
@@ -227,6 +285,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 // queryPlan returns the detail lines of SQLite's EXPLAIN QUERY PLAN for
 // query with args, for tests that a hot query stays on its indexes.
 func queryPlan(t *testing.T, db *DB, query string, args ...any) []string {
+	sqliteOnly(t)
 	t.Helper()
 	rows, err := db.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {

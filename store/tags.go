@@ -24,7 +24,7 @@ func (db *DB) TagByName(ctx context.Context, name string) (Tag, error) {
 // EnsureTag returns the hashtag with the (lower-cased) name, creating it.
 func (tx *Tx) EnsureTag(ctx context.Context, name string) (Tag, error) {
 	t := Tag{Name: name}
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name
 		RETURNING id`, name).Scan(&t.ID)
 	if err != nil {
 		return Tag{}, fmt.Errorf("ensure tag %s: %w", name, err)
@@ -34,7 +34,7 @@ func (tx *Tx) EnsureTag(ctx context.Context, name string) (Tag, error) {
 
 // FollowTag makes accountID follow the hashtag; following again is harmless.
 func (tx *Tx) FollowTag(ctx context.Context, accountID, tagID int64) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO tag_follows (id, account_id, tag_id, created_at) VALUES (?, ?, ?, ?)`,
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO tag_follows (id, account_id, tag_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		tx.NewID(tx.now), accountID, tagID, ms(tx.now))
 	if err != nil {
 		return fmt.Errorf("follow tag %d: %w", tagID, err)

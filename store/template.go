@@ -49,7 +49,7 @@ func seedFromTemplate(ctx context.Context, path string) error {
 // test process did. Its name carries a hash of the migrations, so a changed
 // migration never reuses an old template.
 func migratedTemplate(ctx context.Context) (string, error) {
-	list, err := loadMigrations()
+	list, err := loadMigrations(sqliteEngine.migrations)
 	if err != nil {
 		return "", err
 	}
@@ -66,7 +66,7 @@ func migratedTemplate(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("store template: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	db := &DB{clock: time.Now, ids: NewIDGen(), changes: &changeLog{}, accounts: newAccountCache()}
+	db := &DB{eng: sqliteEngine, clock: time.Now, ids: NewIDGen(), changes: &changeLog{}, accounts: newAccountCache()}
 	db.write, db.read, err = openPools(filepath.Join(dir, "build.db"), nil)
 	if err != nil {
 		return "", err

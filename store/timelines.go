@@ -21,8 +21,8 @@ func viewerExclusions(authorCol string) string {
 
 // statusColsS is statusCols for a query where statuses is aliased "s".
 const statusColsS = `s.id, s.uri, s.url, s.account_id, s.local, s.content, s.text, s.spoiler_text, s.sensitive, s.visibility,
-	s.language, ifnull(s.in_reply_to_id, 0), s.in_reply_to_uri, ifnull(s.in_reply_to_account_id, 0),
-	ifnull(s.reblog_of_id, 0), s.generated, s.created_at, s.edited_at, s.deleted_at`
+	s.language, COALESCE(s.in_reply_to_id, 0), s.in_reply_to_uri, COALESCE(s.in_reply_to_account_id, 0),
+	COALESCE(s.reblog_of_id, 0), s.generated, s.created_at, s.edited_at, s.deleted_at`
 
 func named(name string, v any) any { return sql.Named(name, v) }
 
@@ -292,14 +292,7 @@ func (db *DB) Ancestors(ctx context.Context, st Status, limit int) ([]Status, er
 // Descendants returns the live replies to statusID and their replies, depth
 // first in reply order as Mastodon shows a thread, at most limit of them.
 func (db *DB) Descendants(ctx context.Context, statusID int64, limit int) ([]Status, error) {
-	q := `WITH RECURSIVE thread(id, path) AS (
-			SELECT id, printf('%020d', id) FROM statuses WHERE in_reply_to_id = ?1
-			UNION ALL
-			SELECT s.id, t.path || '/' || printf('%020d', s.id) FROM statuses s JOIN thread t ON s.in_reply_to_id = t.id
-			LIMIT ?2
-		)
-		SELECT ` + statusColsS + ` FROM thread t JOIN statuses s ON s.id = t.id
-		WHERE s.deleted_at = 0 ORDER BY t.path`
+	q := db.eng.q.descendants
 	list, err := queryStatuses(ctx, db.read, q, statusID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("descendants of %d: %w", statusID, err)

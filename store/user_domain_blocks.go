@@ -16,8 +16,8 @@ func domainBlockedIDs(viewerExpr string) string {
 // InsertUserDomainBlock records that accountID blocks domain (lower-case
 // host); inserted is false when it was blocked already.
 func (tx *Tx) InsertUserDomainBlock(ctx context.Context, accountID int64, domain string) (inserted bool, err error) {
-	res, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_domain_blocks (id, account_id, domain, created_at)
-		VALUES (?, ?, ?, ?)`, tx.NewID(tx.now), accountID, domain, ms(tx.now))
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO user_domain_blocks (id, account_id, domain, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, tx.NewID(tx.now), accountID, domain, ms(tx.now))
 	if err != nil {
 		return false, fmt.Errorf("insert domain block %s: %w", domain, err)
 	}
@@ -117,12 +117,12 @@ func (tx *Tx) FollowsFromDomain(ctx context.Context, accountID int64, domain str
 // by an account block or a block of the follower's domain; Mastodon
 // rejects such a Follow instead of storing it.
 func (tx *Tx) RefusesFollowFrom(ctx context.Context, target int64, follower Account) (bool, error) {
-	var n int
+	var refused bool
 	err := tx.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1 AND target_account_id = ?2)
 		OR EXISTS (SELECT 1 FROM user_domain_blocks WHERE account_id = ?1 AND domain = ?3 AND ?3 <> '')`,
-		target, follower.ID, follower.Domain).Scan(&n)
+		target, follower.ID, follower.Domain).Scan(&refused)
 	if err != nil {
 		return false, fmt.Errorf("refuses follow: %w", err)
 	}
-	return n > 0, nil
+	return refused, nil
 }

@@ -21,7 +21,7 @@ func (tx *Tx) InsertUser(ctx context.Context, u *User) error {
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO users (account_id, email, password_hash, admin, disabled, created_at)
+	_, err := tx.execGuarded(ctx, `INSERT INTO users (account_id, email, password_hash, admin, disabled, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, u.AccountID, u.Email, u.PasswordHash, b2i(u.Admin), b2i(u.Disabled), ms(u.CreatedAt))
 	if isUnique(err) {
 		return ErrConflict

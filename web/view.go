@@ -78,23 +78,23 @@ func (h *Handler) accountView(a store.Account) accountView {
 		v.Handle = "@" + a.Username + "@" + h.host
 		v.URL = h.profileURL(a.Username)
 		if a.AvatarFile != "" {
-			v.Avatar = "/media/" + a.AvatarFile
+			v.Avatar = h.mediaURL(a.AvatarFile)
 		}
 		if a.HeaderFile != "" {
-			v.Header = "/media/" + a.HeaderFile
+			v.Header = h.mediaURL(a.HeaderFile)
 		}
 	} else {
 		v.Handle = "@" + a.Username + "@" + a.Domain
 		v.URL = urlOr(a.URL, urlOr(a.URI, ""))
 		switch { // the local copy of a remote avatar or header, if cached
 		case a.AvatarFile != "":
-			v.Avatar = "/media/" + a.AvatarFile
+			v.Avatar = h.mediaURL(a.AvatarFile)
 		case safeURL(a.AvatarURL):
 			v.Avatar = a.AvatarURL
 		}
 		switch {
 		case a.HeaderFile != "":
-			v.Header = "/media/" + a.HeaderFile
+			v.Header = h.mediaURL(a.HeaderFile)
 		case safeURL(a.HeaderURL):
 			v.Header = a.HeaderURL
 		}
@@ -110,14 +110,14 @@ func (h *Handler) mediaView(m store.MediaAttachment) mediaView {
 		Alt: m.Description, Blur: blurDataURI(m.Blurhash), Generated: m.Generated(), Backend: m.GeneratorBackend,
 		Model: m.GeneratorModel, Prompt: m.Prompt, RevisedPrompt: m.RevisedPrompt}
 	if m.OriginalName != "" {
-		v.OriginalURL = "/media/" + m.OriginalName
+		v.OriginalURL = h.mediaURL(m.OriginalName)
 	}
 	switch {
 	case m.FileName != "":
-		v.URL = "/media/" + m.FileName
+		v.URL = h.mediaURL(m.FileName)
 		v.ThumbURL = v.URL
 		if m.ThumbName != "" {
-			v.ThumbURL = "/media/" + m.ThumbName
+			v.ThumbURL = h.mediaURL(m.ThumbName)
 		}
 	case safeURL(m.RemoteURL):
 		v.URL, v.ThumbURL = m.RemoteURL, m.RemoteURL

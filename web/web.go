@@ -256,6 +256,17 @@ func (h *Handler) checkForm(w http.ResponseWriter, r *http.Request, v *visitor) 
 // activitypub publishes (activitypub.URLs), which web may not import.
 func (h *Handler) profileURL(name string) string { return h.opts.BaseURL + "/@" + name }
 
+// mediaURL is the address of a stored media file on a page: the URL
+// activitypub.URLs.Media publishes, relative ("/media/NAME") when it is on
+// this instance.
+func (h *Handler) mediaURL(name string) string {
+	u := h.social.Federation().URLs.Media(name)
+	if rel, ok := strings.CutPrefix(u, h.opts.BaseURL+"/"); ok {
+		return "/" + rel
+	}
+	return u
+}
+
 func (h *Handler) statusURL(name string, id int64) string {
 	return fmt.Sprintf("%s/@%s/%d", h.opts.BaseURL, name, id)
 }

@@ -40,6 +40,10 @@ type manifest struct {
 	// MissingMedia lists files the database refers to that were not in the
 	// media folder (deleted while the backup ran, or lost before it).
 	MissingMedia []string `json:"missing_media,omitempty"`
+	// MediaBucket names the S3 bucket that holds the media when [media]
+	// storage is "s3": they are not in the backup (back the bucket up with
+	// its own tools, e.g. versioning or replication).
+	MediaBucket string `json:"media_bucket,omitempty"`
 }
 
 // runBackup serves "pictor backup DIR": a consistent copy of a running (or
@@ -55,6 +59,9 @@ func runBackup(ctx context.Context, args []string, out io.Writer) error {
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
+		return err
+	}
+	if err := sqliteOnly(cfg, "backup", "pg_dump"); err != nil {
 		return err
 	}
 	dir := pos[0]
@@ -77,6 +84,15 @@ func runBackup(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if m.DatabaseSHA256, err = fileSHA256(dbPath); err != nil {
 		return err
+	}
+	if cfg.Media.Storage == "s3" {
+		m.MediaBucket = cfg.Media.S3.Bucket
+		if err := writeManifest(filepath.Join(dir, manifestName), m); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "backed up %s (schema %d) to %s; its media are in S3 bucket %q, not in the backup\n",
+			cfg.Host, m.SchemaVersion, dir, m.MediaBucket)
+		return nil
 	}
 	// Media files are content-addressed and never rewritten, so copying
 	// them after the snapshot finds every file it refers to unless one was
@@ -120,6 +136,9 @@ func runRestore(ctx context.Context, args []string, out io.Writer) error {
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
+		return err
+	}
+	if err := sqliteOnly(cfg, "restore", "pg_restore"); err != nil {
 		return err
 	}
 	src := pos[0]
@@ -296,4 +315,14 @@ func readManifest(path string) (manifest, error) {
 		return m, fmt.Errorf("backup manifest %s: unsupported format %d", path, m.Format)
 	}
 	return m, nil
+}
+
+// sqliteOnly refuses command on an instance whose database is not SQLite:
+// backups are of pictor.db; PostgreSQL has its own tool.
+func sqliteOnly(cfg config.File, command, tool string) error {
+	if cfg.Database.Driver == "sqlite" {
+		return nil
+	}
+	return fmt.Errorf("pictor %s copies SQLite's pictor.db, but [database] driver is %q: use %s for the database "+
+		"(and copy data_dir/media yourself)", command, cfg.Database.Driver, tool)
 }

@@ -107,7 +107,9 @@ func printResult(ctx context.Context, s *server.Server, j store.Job, out io.Writ
 			return err
 		}
 		fmt.Fprintf(out, "media %d: %s\n", m.ID, s.Fed.URLs.Media(m.FileName))
-		if m.OriginalName != "" {
+		if m.OriginalName != "" && s.Cfg.Media.Storage == "s3" {
+			fmt.Fprintf(out, "original: %s\n", s.Fed.URLs.Media(m.OriginalName))
+		} else if m.OriginalName != "" {
 			fmt.Fprintf(out, "original: %s\n", filepath.Join(s.Cfg.DataDir, "media", m.OriginalName))
 		}
 	}

@@ -17,6 +17,7 @@
 //	pictor admin announce TEXT [--starts RFC3339] [--ends RFC3339]
 //	pictor imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT
 //	pictor media prune [--days N]
+//	pictor media copy --to s3 [--config FILE]
 //	pictor backup DIR [--config FILE]
 //	pictor restore DIR [--force] [--config FILE]
 package main
@@ -50,7 +51,7 @@ var commands = []command{
 	{"follow", "follow --as NAME @user@host           follow an account", runFollow},
 	{"admin", "admin block|unblock DOMAIN [--reason R] | admin suspend|unsuspend NAME | admin reports | admin resolve ID | admin announce TEXT [--ends T]   moderate", runAdmin},
 	{"imagine", "imagine --as NAME [--seed N] [--size WxH] [--post] [--visibility V] PROMPT   generate an image", runImagine},
-	{"media", "media prune [--days N]                drop cached copies of remote media older than N days", runMedia},
+	{"media", "media prune [--days N] | media copy --to s3   drop cached copies of remote media older than N days; copy the media folder into the [media.s3] bucket", runMedia},
 	{"backup", "backup DIR                            copy the database, media and a manifest into DIR (a running server is fine)", runBackup},
 	{"restore", "restore DIR [--force]                 bring a backup back into the data folder (stop the server first)", runRestore},
 }

@@ -33,7 +33,7 @@ func cacheRemoteMedia(t *testing.T, dataDir string, at time.Time, seed uint8) st
 	img.Pix[0] = seed
 	var buf bytes.Buffer
 	png.Encode(&buf, img)
-	name, err := files.Put(buf.Bytes(), media.TypePNG)
+	name, err := files.Put(t.Context(), buf.Bytes(), media.TypePNG)
 	if err != nil {
 		t.Fatal(err)
 	}
