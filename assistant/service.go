@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/pictor-social/pictor/store"
 )
@@ -46,6 +47,7 @@ type Service struct {
 	openMedia   func(name string) (io.ReadCloser, error)
 	canSee      func(ctx context.Context, viewer int64, st store.Status) (bool, error)
 	suggestions *Cache[[]string]
+	pruned      atomic.Int64 // the last day whose older usage counts were pruned
 }
 
 // New returns a Service.
@@ -72,6 +74,7 @@ func (s *Service) Call(ctx context.Context, accountID int64, f Feature, req Requ
 	if err != nil {
 		return "", err
 	}
+	s.pruneUsage(ctx, t.Day)
 	answer, err := s.Client.Chat(ctx, req)
 	if err != nil && refundable(err) {
 		if rerr := s.Quota.Refund(context.WithoutCancel(ctx), t); rerr != nil {
@@ -79,4 +82,24 @@ func (s *Service) Call(ctx context.Context, accountID int64, f Feature, req Requ
 		}
 	}
 	return answer, err
+}
+
+// SuggestionCacheStats returns the reply-suggestion requests served
+// without a call of their own (cache hits and waits on an identical
+// request's call) and those that made one.
+func (s *Service) SuggestionCacheStats() (hits, misses int64) { return s.suggestions.Stats() }
+
+// keepUsageDays is how many days of usage counts stay in the table (today
+// included), for admins who look.
+const keepUsageDays = 7
+
+// pruneUsage deletes old usage counts on the first call of each day.
+func (s *Service) pruneUsage(ctx context.Context, today int64) {
+	last := s.pruned.Load()
+	if today <= last || !s.pruned.CompareAndSwap(last, today) {
+		return
+	}
+	if err := s.db.PruneAssistantUsage(context.WithoutCancel(ctx), today-keepUsageDays+1); err != nil {
+		s.log.Warn("assistant usage prune failed", "err", err)
+	}
 }

@@ -73,3 +73,23 @@ func TestCallCountsQuota(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCallPrunesOldUsage(t *testing.T) {
+	fake := fakeopenai.New(t)
+	s, db := newTestService(t, fake, ClientOptions{}, Options{})
+	ctx := context.Background()
+	today := dayOf(db.Now())
+	for _, d := range []int64{today - 30, today - keepUsageDays, today - keepUsageDays + 1} {
+		if _, err := db.TakeAssistantCall(ctx, 9, "suggestions", d, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Call(ctx, 1, FeatureSuggestions, Request{Messages: []Message{{Role: RoleUser, Text: "hi"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[int64]int{today - 30: 0, today - keepUsageDays: 0, today - keepUsageDays + 1: 1} {
+		if n, _ := db.AssistantCalls(ctx, 9, "suggestions", d); n != want {
+			t.Errorf("day %d: %d calls kept, want %d", today-d, n, want)
+		}
+	}
+}

@@ -183,6 +183,13 @@ type Assistant struct {
 	SuggestionsPerDay  int `toml:"suggestions_per_day"`
 	DescriptionsPerDay int `toml:"descriptions_per_day"`
 	ScreeningPerDay    int `toml:"screening_per_day"`
+	// The assistant bot: its account, the status command that asks it from
+	// an app, and the questions it answers per requester per UTC day (local
+	// users; accounts on other servers, where 0 refuses them).
+	BotUsername     string `toml:"bot_username"`
+	AskCommand      string `toml:"ask_command"`
+	AskPerDay       int    `toml:"ask_per_day"`
+	RemoteAskPerDay int    `toml:"remote_ask_per_day"`
 	// CacheEntries bounds the in-memory cache of answers (suggestions per
 	// status and viewer).
 	CacheEntries int `toml:"cache_entries"`
@@ -298,6 +305,10 @@ func Default() File {
 			SuggestionsPerDay:  100,
 			DescriptionsPerDay: 50,
 			ScreeningPerDay:    500,
+			BotUsername:        "ask",
+			AskCommand:         "/ask",
+			AskPerDay:          20,
+			RemoteAskPerDay:    5,
 			CacheEntries:       10000,
 		},
 		Web:      Web{SessionLifetime: Duration{30 * 24 * time.Hour}, MaxPasswordChecks: 2},
@@ -533,8 +544,15 @@ func (a Assistant) validate() []error {
 	if a.Timeout.Duration <= 0 {
 		bad("[assistant] timeout must be positive")
 	}
-	if a.SuggestionsPerDay < 0 || a.DescriptionsPerDay < 0 || a.ScreeningPerDay < 0 || a.CacheEntries < 0 {
+	if a.SuggestionsPerDay < 0 || a.DescriptionsPerDay < 0 || a.ScreeningPerDay < 0 || a.CacheEntries < 0 ||
+		a.AskPerDay < 0 || a.RemoteAskPerDay < 0 {
 		bad("[assistant] quotas and cache_entries must not be negative")
+	}
+	if a.Backend != "none" && a.BotUsername == "" {
+		bad("[assistant] bot_username must be set")
+	}
+	if a.AskCommand != "" && (!strings.HasPrefix(a.AskCommand, "/") || strings.ContainsAny(a.AskCommand, " \t\r\n")) {
+		bad("[assistant] ask_command %q must start with / and contain no spaces", a.AskCommand)
 	}
 	return errs
 }

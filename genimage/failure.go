@@ -29,7 +29,9 @@ func (s *Service) fail(ctx context.Context, j store.Job, je *jobError) {
 	case store.JobPost:
 		err = s.tellAuthor(ctx, j)
 	case store.JobReply:
-		err = s.replyError(ctx, j.AccountID, j.Draft, "Sorry, I could not make this image: "+je.msg)
+		// From the job's author: the generator bot, or the bot that handed the
+		// request over (the assistant's "draw this").
+		_, err = s.social.BotReply(ctx, j.AuthorID, j.AccountID, j.Draft, "Sorry, I could not make this image: "+je.msg)
 	}
 	if err != nil {
 		log.Error("tell requester about failed job", "err", err)
@@ -55,21 +57,5 @@ func (s *Service) tellAuthor(ctx context.Context, j store.Job) error {
 	text := prefix + "Your " + s.opts.Command + " post was not published: " + j.Error + "\n\nYour prompt: " + defuse(j.Prompt)
 	_, err = s.social.CreateStatus(ctx, bot.ID, social.Draft{Text: truncate(text, s.social.Options().MaxChars),
 		Visibility: store.VisibilityDirect})
-	return err
-}
-
-// replyError answers a bot request (draft.InReplyToID is the mention) with
-// a text-only reply from the bot.
-func (s *Service) replyError(ctx context.Context, requesterID int64, draft store.PostDraft, msg string) error {
-	bot, err := s.Bot(ctx)
-	if err != nil {
-		return err
-	}
-	prefix, err := s.replyPrefix(ctx, requesterID)
-	if err != nil {
-		return err
-	}
-	_, err = s.social.CreateStatus(ctx, bot.ID, social.Draft{Text: truncate(prefix+msg, s.social.Options().MaxChars),
-		Visibility: draft.Visibility, InReplyToID: draft.InReplyToID})
 	return err
 }

@@ -92,7 +92,9 @@ func (s *Service) post(ctx context.Context, j store.Job) (int64, error) {
 	d := social.Draft{SpoilerText: j.Draft.SpoilerText, Sensitive: j.Draft.Sensitive,
 		Visibility: j.Draft.Visibility, Language: j.Draft.Language, InReplyToID: j.Draft.InReplyToID, MediaIDs: j.MediaIDs}
 	prov := providerOf(j)
-	if j.Kind == store.JobReply {
+	if j.Kind == store.JobReply && j.Draft.Text != "" {
+		d.Text = s.postText("", j.Draft.Text, prov) // composed by the bot that handed the request over
+	} else if j.Kind == store.JobReply {
 		prefix, err := s.replyPrefix(ctx, j.AccountID)
 		if err != nil {
 			return 0, err

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -47,23 +48,10 @@ func (s *Service) postText(prefix, body string, p Provenance) string {
 }
 
 // truncate cuts s to at most n characters, ending with "…" when cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	if n <= 1 {
-		return ""
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
-}
+func truncate(s string, n int) string { return social.Truncate(s, n) }
 
-// defuse stops text written by someone else (a remote prompt echoed in the
-// bot's reply) from mentioning accounts or adding hashtags: a zero-width
-// space after '@' and '#' keeps it readable but inert.
-func defuse(s string) string {
-	return strings.NewReplacer("@", "@\u200b", "#", "#\u200b").Replace(s)
-}
+// defuse makes text written by someone else inert (social.Defuse).
+func defuse(s string) string { return social.Defuse(s) }
 
 // providerOf returns the provenance recorded on a job's media.
 func providerOf(j store.Job) Provenance {

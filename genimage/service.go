@@ -69,7 +69,7 @@ func (o *Options) setDefaults() {
 // are then not screened (moderation "off").
 type Deps struct {
 	DB        *store.DB
-	Files     media.Storage // for the candidate sweep; nil: swept candidates' files stay in storage
+	Files     media.Storage // for the candidate sweep; nil: swept candidates' files stay on disk
 	Social    *social.Service
 	Hub       *pubsub.Hub
 	Log       *slog.Logger
@@ -96,8 +96,7 @@ type Service struct {
 	wakeMu sync.Mutex
 	wake   chan struct{} // closed and replaced to wake every idle worker
 
-	botMu sync.Mutex
-	bot   store.Account
+	bot *social.Bot // the generator bot (social/bot.go)
 
 	filesMu sync.RWMutex // generate's uploads (read) against the candidate sweep's file deletion (write)
 
@@ -118,8 +117,15 @@ func New(d Deps, opts Options) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
+	note := "I am a bot. Mention me with a prompt and I reply with an AI-generated image."
+	if tag := d.Social.AIHashtag(); tag != "" {
+		note += " Every image I post is tagged #" + tag + "."
+	}
+	bot := d.Social.NewBot(social.BotSpec{Username: opts.BotUsername, DisplayName: "Image generator", Note: note,
+		CursorKey: botCursorKey, Stream: opts.NotificationStream, Log: d.Log})
 	return &Service{db: d.DB, files: d.Files, social: d.Social, hub: d.Hub, log: d.Log, backend: d.Backend,
-		mod: d.Moderator, sources: d.Sources, opts: opts, wake: make(chan struct{}), previews: make(map[string]Preview)}, nil
+		mod: d.Moderator, sources: d.Sources, opts: opts, bot: bot, wake: make(chan struct{}),
+		previews: make(map[string]Preview)}, nil
 }
 
 // Options returns the options in force.
@@ -130,27 +136,7 @@ func (s *Service) Backend() Backend { return s.backend }
 
 // Bot returns the generator bot's local account, creating it (a Service
 // actor without a password) on first use.
-func (s *Service) Bot(ctx context.Context) (store.Account, error) {
-	s.botMu.Lock()
-	defer s.botMu.Unlock()
-	if s.bot.ID != 0 {
-		return s.bot, nil
-	}
-	a, err := s.db.AccountByHandle(ctx, s.opts.BotUsername, "")
-	if errors.Is(err, store.ErrNotFound) {
-		note := "I am a bot. Mention me with a prompt and I reply with an AI-generated image."
-		if tag := s.social.AIHashtag(); tag != "" {
-			note += " Every image I post is tagged #" + tag + "."
-		}
-		a, err = s.social.CreateAccount(ctx, social.NewAccount{Username: s.opts.BotUsername, Bot: true,
-			DisplayName: "Image generator", Note: note})
-	}
-	if err != nil {
-		return store.Account{}, fmt.Errorf("generator bot @%s: %w", s.opts.BotUsername, err)
-	}
-	s.bot = a
-	return a, nil
-}
+func (s *Service) Bot(ctx context.Context) (store.Account, error) { return s.bot.Account(ctx) }
 
 // Wake makes the idle job workers and the generator bot look for work now:
 // the server calls it when another process (pictor imagine, a second

@@ -32,9 +32,14 @@ type SubmitRequest struct {
 	Size           string // "" means the configured default
 	N              int    // images to make, 1-MaxVariants; 0 means Options.Variants
 	Draft          store.PostDraft
-	SourceStatusID int64       // JobReply: the mention answered; a second job for it is apperr.Conflict
-	Source         string      // Source* constant, for the moderation log
-	Remix          *RemixInput // a remix of a post or image (remix.go); nil for a new image
+	SourceStatusID int64 // JobReply: the mention answered; a second job for it is apperr.Conflict
+	// AuthorID posts a JobReply: 0 is the generator bot; another local bot
+	// (the assistant's @ask) hands a request over with its own id and then
+	// sets Draft.Text to the whole reply text (mentions included), which the
+	// image's label line follows.
+	AuthorID int64
+	Source   string      // Source* constant, for the moderation log
+	Remix    *RemixInput // a remix of a post or image (remix.go); nil for a new image
 }
 
 // Submit checks a request and queues it. It fails fast, before anything is
@@ -171,7 +176,9 @@ func (s *Service) newJob(ctx context.Context, req SubmitRequest) (store.Job, err
 	if j.Seed == 0 {
 		j.Seed = rand.Int64N(1<<31-1) + 1
 	}
-	if req.Kind == store.JobReply {
+	if req.Kind == store.JobReply && req.AuthorID != 0 {
+		j.AuthorID = req.AuthorID
+	} else if req.Kind == store.JobReply {
 		bot, err := s.Bot(ctx)
 		if err != nil {
 			return store.Job{}, err

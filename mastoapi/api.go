@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/internal/pubsub"
@@ -34,6 +35,15 @@ import (
 // command as ordinary text.
 type Imaginer interface {
 	SubmitPost(ctx context.Context, accountID int64, draft social.Draft, prompt string) (store.Status, error)
+}
+
+// Asker turns a post whose text starts with the assistant's command ("/ask
+// why is the sky blue?") into a question to the assistant bot: AskText
+// returns the text to publish instead (the command replaced by a mention of
+// the bot), and ok false for other text. askbot.Service implements it; a nil
+// Asker treats the command as ordinary text.
+type Asker interface {
+	AskText(text string) (string, bool)
 }
 
 // Options configures the API. server fills it from the configuration.
@@ -67,8 +77,14 @@ type Handler struct {
 
 	// Imaginer, when set, receives posts starting with Options.ImagineCommand.
 	Imaginer Imaginer
+	// Asker, when set, rewrites posts starting with the assistant's command.
+	Asker Asker
 	// Push, when set, serves /api/v1/push/subscription (push.go).
 	Push *push.Service
+	// Assistant, when set, serves /api/v1/pictor/statuses/:id/suggestions,
+	// /api/v1/pictor/preferences and /api/v1/pictor/media/:id/describe
+	// (pictor_assistant.go); nil leaves them unrouted.
+	Assistant *assistant.Service
 
 	limiter *rateLimiter
 	idem    keyedMutex

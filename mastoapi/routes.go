@@ -160,4 +160,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle("/api/v1/streaming/", h.api(h.stream)).Methods(http.MethodGet)
 	r.Handle("/api/v1/streaming/health", http.HandlerFunc(streamingHealth)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/v1/streaming/{stream:.+}", h.api(h.stream)).Methods(http.MethodGet)
+
+	// Pictor's assistant (pictor_assistant.go), only when it is on.
+	h.assistantRoutes(r)
 }

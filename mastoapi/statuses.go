@@ -84,6 +84,11 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) error {
 	if key != "" {
 		defer h.idem.lock(strconv.FormatInt(g.AccountID, 10) + "\x00" + key)()
 	}
+	if h.Asker != nil {
+		if text, ok := h.Asker.AskText(d.Text); ok {
+			d.Text = text // published as a question to the bot, which answers in a reply
+		}
+	}
 	st, _, err := h.social.CreateStatusOnce(ctx, g.AccountID, key, func() (store.Status, error) {
 		if prompt, ok := h.imaginePrompt(d.Text); ok {
 			if d.Poll != nil { // the generated image would come with the poll
@@ -107,6 +112,11 @@ func (h *Handler) loadStatus(r *http.Request, viewer int64) (store.Status, error
 	if err != nil {
 		return store.Status{}, err
 	}
+	return h.loadStatusByID(r, viewer, id)
+}
+
+// loadStatusByID is loadStatus for a status id from elsewhere.
+func (h *Handler) loadStatusByID(r *http.Request, viewer, id int64) (store.Status, error) {
 	st, err := h.db.StatusByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !st.DeletedAt.IsZero()) {
 		return store.Status{}, errNotFound()

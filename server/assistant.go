@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
+	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/askbot"
 	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/config"
 )
@@ -57,4 +60,26 @@ func assistantClientOptions(a config.Assistant, generationKey string) assistant.
 	}
 	return assistant.ClientOptions{BaseURL: a.BaseURL, APIKey: key, Model: a.Model, VisionModel: a.VisionModel,
 		Profile: a.Profile, Timeout: a.Timeout.Duration}
+}
+
+// wireAskBot builds the assistant bot @ask on the assistant and the image
+// generator, and creates its account if it is missing; with the assistant
+// off there is no bot, no account and no /ask command.
+func (s *Server) wireAskBot(ctx context.Context) error {
+	if s.Assistant == nil {
+		return nil
+	}
+	a := s.Cfg.Assistant
+	bot, err := askbot.New(askbot.Deps{DB: s.DB, Social: s.Social, Hub: s.Hub, Log: s.Log, Assistant: s.Assistant,
+		Images: s.Gen}, askbot.Options{BotUsername: a.BotUsername, Command: a.AskCommand, PerDay: a.AskPerDay,
+		RemotePerDay: a.RemoteAskPerDay, Lease: a.Timeout.Duration + time.Minute,
+		NotificationStream: activitypub.StreamNotifications})
+	if err != nil {
+		return err
+	}
+	if _, err := bot.Bot(ctx); err != nil {
+		return err
+	}
+	s.AskBot = bot
+	return nil
 }

@@ -24,7 +24,8 @@ var allowed = map[string][]string{
 	"social":      {"store", "media", "activitypub", "webfinger", "internal/"},
 	"genimage":    {"store", "media", "social", "genimage", "internal/"},
 	"push":        {"store", "internal/"},
-	"assistant":   {"store", "internal/"}, // the chat model; callers pass what it needs (social.CanSee, media files)
+	"assistant":   {"store", "internal/"},                                    // the chat model; callers pass what it needs (social.CanSee, media files)
+	"askbot":      {"store", "social", "genimage", "assistant", "internal/"}, // the @ask bot
 	"mastoapi":    {"store", "auth", "media", "activitypub", "social", "genimage", "webfinger", "push", "assistant", "internal/"},
 	"web":         {"store", "auth", "media", "social", "genimage", "static", "activitypub", "assistant", "internal/"},
 	"config":      {},

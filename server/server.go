@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/askbot"
 	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
@@ -70,6 +71,9 @@ type Server struct {
 	// Assistant runs the chat-model features; nil when [assistant] backend
 	// is "none" (server/assistant.go).
 	Assistant *assistant.Service
+	// AskBot is the assistant bot @ask; nil with the assistant off
+	// (server/assistant.go).
+	AskBot *askbot.Service
 	// MediaBudget is the one decode memory budget shared by uploads,
 	// avatars and headers, generated images and MediaCache.
 	MediaBudget *media.Budget
@@ -154,6 +158,9 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 	if err := s.wireAssistant(opts); err != nil {
 		return err
 	}
+	if err := s.wireAskBot(ctx); err != nil {
+		return err
+	}
 	if err := s.wirePush(ctx); err != nil {
 		return err
 	}
@@ -164,7 +171,11 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		PrivacyPolicy: cfg.PrivacyPolicy, ShowDomainBlocks: cfg.ShowDomainBlocks, ShowBlockRationale: cfg.ShowBlockRationale,
 		SoftwareVersion: Version, ImagineCommand: cfg.Generation.Command, RateLimit: apiRateLimit(cfg.API.RateLimit)})
 	s.API.Imaginer = s.Gen
+	if s.AskBot != nil {
+		s.API.Asker = s.AskBot
+	}
 	s.API.Push = s.Push
+	s.API.Assistant = s.Assistant
 	if err := s.wireWeb(opts); err != nil {
 		return err
 	}
@@ -210,6 +221,12 @@ func (s *Server) Workers(ctx context.Context) {
 		{"generation", s.Gen.Run}, {"generator_bot", s.Gen.RunBot}, {"push", s.Push.Run},
 		{"media_cache", s.runMediaCache}, {"wakeups", s.runExternalChanges},
 		{"polls", func(ctx context.Context) error { return s.Social.RunPolls(ctx, s.Log) }}}
+	if s.AskBot != nil {
+		workers = append(workers, struct {
+			name string
+			run  func(context.Context) error
+		}{"assistant_bot", s.AskBot.Run})
+	}
 	names := make([]string, len(workers))
 	for i, w := range workers {
 		names[i] = w.name

@@ -23,6 +23,9 @@ func (s *Server) externalChange() {
 	s.Fed.WakeInbox()
 	s.Fed.WakeDelivery()
 	s.Gen.Wake()
+	if s.AskBot != nil {
+		s.AskBot.Wake()
+	}
 	s.Push.Wake()
 	s.MediaCache.Poke()
 }

@@ -19,7 +19,7 @@ func (s *Server) wireWeb(opts Options) error {
 		BaseURL: cfg.BaseURL(), InstanceTitle: cfg.InstanceTitle, InstanceDescription: cfg.InstanceDescription,
 		TemplatesDir: cfg.Web.TemplatesDir, SessionLifetime: cfg.Web.SessionLifetime.Duration,
 		MaxUploadBytes: cfg.Media.MaxUploadBytes, ImagesPerDay: cfg.Generation.ImagesPerDay,
-		Log: s.Log, Now: opts.Clock, Generator: gen,
+		Log: s.Log, Now: opts.Clock, Generator: gen, Assistant: s.Assistant,
 		Login: auth.LoginLimiterOptions{MaxConcurrentChecks: cfg.Web.MaxPasswordChecks},
 	})
 	if err != nil {

@@ -185,7 +185,7 @@ func (tx *Tx) DeliveryFailed(ctx context.Context, d Delivery, status int, errTex
 func (tx *Tx) MarkHostFailing(ctx context.Context, host string, unreachableAfter time.Duration) (bool, error) {
 	var failingSince, unreachable int64
 	err := tx.tx.QueryRowContext(ctx, `INSERT INTO hosts (host, failing_since) VALUES (?1, ?2)
-		ON CONFLICT (host) DO UPDATE SET failing_since = CASE WHEN failing_since = 0 THEN ?2 ELSE failing_since END
+		ON CONFLICT (host) DO UPDATE SET failing_since = CASE WHEN hosts.failing_since = 0 THEN ?2 ELSE hosts.failing_since END
 		RETURNING failing_since, unreachable_since`, host, ms(tx.now)).Scan(&failingSince, &unreachable)
 	if err != nil {
 		return false, fmt.Errorf("mark host %s failing: %w", host, err)

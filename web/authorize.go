@@ -37,6 +37,9 @@ type authorizeView struct {
 	ReplyPrefill          string
 	ReplyVisibility       string
 	Replied               bool // the visitor just answered (privately)
+	// Suggestions is read by the shared "replyform" template; reply
+	// suggestions are offered on the post page only.
+	Suggestions bool
 }
 
 // authorizeInteraction serves GET /authorize_interaction?uri=… (or acct=,

@@ -48,6 +48,8 @@ type composeView struct {
 	Jobs        []store.Job
 	Upload      uploadForm
 	Error       string
+	// CanDescribe offers "Suggest description" (assistant with a vision model).
+	CanDescribe bool
 }
 
 type quotaView struct {
@@ -74,6 +76,7 @@ func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, v *visitor
 }
 
 func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, v *visitor, status int, cv composeView) error {
+	cv.CanDescribe = h.canDescribe()
 	if h.opts.Generator != nil {
 		cv.CanGenerate = true
 		cv.Counts = []int{1, 2, 3, 4}
@@ -158,6 +161,9 @@ func (h *Handler) composeUpload(w http.ResponseWriter, r *http.Request, v *visit
 func (h *Handler) postUpload(r *http.Request, v *visitor, f uploadForm) (store.Status, error) {
 	file, _, err := r.FormFile("image")
 	if errors.Is(err, http.ErrMissingFile) {
+		if id, ok := store.ParseID(r.PostFormValue("media_id")); ok {
+			return h.postUploaded(r, v, f, id)
+		}
 		return store.Status{}, apperr.Invalid("Choose an image to upload.")
 	}
 	if err != nil {
@@ -177,4 +183,25 @@ func (h *Handler) postUpload(r *http.Request, v *visitor, f uploadForm) (store.S
 	}
 	return h.social.CreateStatus(r.Context(), v.Account.ID, social.Draft{Text: f.Text, SpoilerText: f.CW,
 		Sensitive: f.CW != "", Visibility: f.Visibility, MediaIDs: []int64{m.ID}})
+}
+
+// postUploaded posts an image that "Suggest description" already uploaded
+// (the form sends its media_id instead of the file): it must be the
+// visitor's own, unattached; social.CreateStatus checks both.
+func (h *Handler) postUploaded(r *http.Request, v *visitor, f uploadForm, mediaID int64) (store.Status, error) {
+	if f.Alt == "" {
+		return store.Status{}, apperr.Invalid("Describe the image for people who cannot see it (alt text).")
+	}
+	m, err := h.db.MediaByID(r.Context(), mediaID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && m.AccountID != v.Account.ID) {
+		return store.Status{}, apperr.Invalid("Choose an image to upload.")
+	}
+	if err != nil {
+		return store.Status{}, err
+	}
+	if _, err := h.social.UpdateMedia(r.Context(), v.Account.ID, mediaID, f.Alt, m.FocusX, m.FocusY); err != nil {
+		return store.Status{}, err
+	}
+	return h.social.CreateStatus(r.Context(), v.Account.ID, social.Draft{Text: f.Text, SpoilerText: f.CW,
+		Sensitive: f.CW != "", Visibility: f.Visibility, MediaIDs: []int64{mediaID}})
 }

@@ -29,6 +29,8 @@ type jobView struct {
 	Error   string
 	Label   string
 	Pending bool
+	// CanDescribe offers "Suggest description" (assistant with a vision model).
+	CanDescribe bool
 }
 
 // ownJob returns the visitor's job id from the URL, or not found.
@@ -61,7 +63,7 @@ func (h *Handler) jobPage(w http.ResponseWriter, r *http.Request, v *visitor) er
 }
 
 func (h *Handler) renderJob(w http.ResponseWriter, r *http.Request, v *visitor, status int, j store.Job, jv jobView) error {
-	jv.Job, jv.Pending = j, !j.Finished()
+	jv.Job, jv.Pending, jv.CanDescribe = j, !j.Finished(), h.canDescribe()
 	if j.State == store.JobDone {
 		var err error
 		if jv.Media, err = h.candidateViews(r.Context(), j, jv.Picks); err != nil {

@@ -28,6 +28,9 @@ type postView struct {
 	Favourited, Reblogged bool
 	ReplyPrefill          string // "@author " when replying to someone else
 	ReplyVisibility       string // the reply form's default: the post's own
+	// Suggestions asks pictor.js to fetch suggested replies as chips
+	// (the visitor opted in and the assistant is on).
+	Suggestions bool
 	// Reported is set after the visitor reported the post; Categories
 	// are the report form's reasons.
 	Reported   bool
@@ -100,6 +103,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, v *visitor) error
 		}
 		if !pv.IsMine {
 			pv.ReplyPrefill = "@" + author.Username + " "
+		}
+		if pv.Suggestions, err = h.suggestionsFor(r, v, author.ID); err != nil {
+			return err
 		}
 	}
 	if pv.Replies, err = h.publicReplies(r.Context(), st.ID); err != nil {

@@ -20,12 +20,15 @@ import (
 
 // settingsView is the data of every /settings page; Section picks the form.
 type settingsView struct {
-	Section string // profile, password, apps, delete
+	Section string // profile, password, apps, assistant, delete
 	Notice  string
 	Error   string
 	Profile profileForm
 	Bridge  *bridgeView
 	Apps    []auth.AuthorizedApp
+	// Assistant is set when the assistant is on: the tab shows, with the
+	// user's choices.
+	Assistant *assistantSettingsView
 	// Limits shown next to the inputs.
 	MaxDisplayName, MaxNote, MaxFieldLength, MinPassword int
 }
@@ -41,7 +44,7 @@ type profileForm struct {
 func (h *Handler) settingsRoutes(r *mux.Router) {
 	get := []string{http.MethodGet, http.MethodHead}
 	r.Handle("/settings", http.RedirectHandler("/settings/profile", http.StatusSeeOther)).Methods(get...)
-	r.Handle("/settings/{section:profile|password|apps|delete}", h.page(h.settingsPage)).Methods(get...)
+	r.Handle("/settings/{section:profile|password|apps|assistant|delete}", h.page(h.settingsPage)).Methods(get...)
 	r.Handle("/settings/profile", h.page(h.settingsProfile)).Methods(http.MethodPost)
 	r.Handle("/settings/password", h.page(h.userForm(h.settingsPassword))).Methods(http.MethodPost)
 	r.Handle("/settings/apps/{id:[0-9]+}/revoke", h.page(h.userForm(h.settingsRevokeApp))).Methods(http.MethodPost)
@@ -60,9 +63,10 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, v *visito
 
 // settingsNotices are the messages a successful form leaves behind.
 var settingsNotices = map[string]string{
-	"profile":  "Your profile was saved and sent to your followers.",
-	"password": "Your password was changed; other browsers were signed out.",
-	"revoked":  "The app's access was revoked.",
+	"profile":   "Your profile was saved and sent to your followers.",
+	"password":  "Your password was changed; other browsers were signed out.",
+	"revoked":   "The app's access was revoked.",
+	"assistant": "Your assistant settings were saved.",
 }
 
 // renderSettings fills what the section shows and renders the page with status.
@@ -76,12 +80,23 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *visi
 		}
 		b := bridgeReadiness(v.Account, h.db.Now())
 		sv.Bridge = &b
+	case "assistant":
+		if h.opts.Assistant == nil {
+			return errNotFound
+		}
 	case "apps":
 		apps, err := h.oauth.AuthorizedApps(r.Context(), v.Account.ID)
 		if err != nil {
 			return err
 		}
 		sv.Apps = apps
+	}
+	if h.opts.Assistant != nil {
+		set, err := h.db.AssistantSettingsOf(r.Context(), v.Account.ID)
+		if err != nil {
+			return err
+		}
+		sv.Assistant = &assistantSettingsView{ReplySuggestions: set.ReplySuggestions, Describe: h.canDescribe()}
 	}
 	h.render(w, r, status, "settings", v, pageData{Title: "Settings", Nav: "settings", NoIndex: true, Data: sv})
 	return nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/social"
@@ -39,6 +40,9 @@ type Options struct {
 	ImagesPerDay int
 	// Generator runs image generation; nil hides the generate form.
 	Generator Generator
+	// Assistant runs reply suggestions and image descriptions; nil hides
+	// them (no routes, no buttons, no settings tab).
+	Assistant *assistant.Service
 	// Login limiter options; zero values take auth's defaults.
 	Login auth.LoginLimiterOptions
 	Log   *slog.Logger
@@ -144,6 +148,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle("/announcements/{id:[0-9]+}/dismiss", h.page(h.userForm(h.dismissAnnouncement))).Methods(http.MethodPost)
 	h.settingsRoutes(r)
 	h.notificationRoutes(r)
+	h.assistantRoutes(r)
 }
 
 // Profile serves the HTML profile page at /@{name}.

@@ -20,6 +20,7 @@
 //	pictor media copy --to s3 [--config FILE]
 //	pictor backup DIR [--config FILE]
 //	pictor restore DIR [--force] [--config FILE]
+//	pictor db copy [--to postgres://…] [--config FILE]
 package main
 
 import (
@@ -54,6 +55,7 @@ var commands = []command{
 	{"media", "media prune [--days N] | media copy --to s3   drop cached copies of remote media older than N days; copy the media folder into the [media.s3] bucket", runMedia},
 	{"backup", "backup DIR                            copy the database, media and a manifest into DIR (a running server is fine)", runBackup},
 	{"restore", "restore DIR [--force]                 bring a backup back into the data folder (stop the server first)", runRestore},
+	{"db", "db copy [--to postgres://…]           move the stopped SQLite instance into an empty PostgreSQL database (default: [database] url or PICTOR_DATABASE_URL)", runDB},
 }
 
 // errUsage makes main print the usage and exit 2.

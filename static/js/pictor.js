@@ -1,5 +1,6 @@
 // Pictor's only script. Every page works without it; it adds live progress
-// for generation jobs, copy buttons and the OAuth form_post hand-off.
+// for generation jobs, copy buttons, the OAuth form_post hand-off, and the
+// assistant's reply suggestions and "Suggest description" buttons.
 "use strict";
 (function () {
   // OAuth form_post: send the result to the app right away.
@@ -117,4 +118,89 @@
     });
     maskBox.hidden = false;
   }
+  // The assistant's endpoints answer JSON: {"error": "..."} on failure.
+  var postJSON = function (url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: { Accept: "application/json" }, body: body })
+      .then(function (r) {
+        return r.json().then(function (j) {
+          if (!r.ok) throw new Error(j.error || "The assistant is not available right now.");
+          return j;
+        });
+      });
+  };
+
+  // Reply suggestions: chips that fill the reply box. Nothing is sent until
+  // the user presses Reply.
+  var sugg = document.querySelector("[data-suggestions]");
+  if (sugg) {
+    var replyForm = sugg.closest("form");
+    var replyBox = replyForm.querySelector("textarea[name=text]");
+    var chips = sugg.querySelector(".chips");
+    var suggStatus = sugg.querySelector("[data-suggestions-status]");
+    var params = new URLSearchParams();
+    params.set("csrf_token", replyForm.querySelector("input[name=csrf_token]").value);
+    sugg.hidden = false;
+    suggStatus.textContent = "loading…";
+    postJSON(sugg.getAttribute("data-suggestions"), params).then(function (j) {
+      suggStatus.textContent = "";
+      (j.suggestions || []).forEach(function (text) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "button small suggestion";
+        b.textContent = text;
+        b.addEventListener("click", function () {
+          replyBox.value = (sugg.getAttribute("data-prefill") || "") + text;
+          replyBox.focus();
+        });
+        chips.appendChild(b);
+      });
+      if (!chips.children.length) sugg.hidden = true;
+    }, function (err) { suggStatus.textContent = err.message; });
+  }
+
+  // "Suggest description": asks the assistant for alt text and puts it in
+  // the box for the user to edit. On the upload form the image is uploaded
+  // by the request, and the form then posts its media_id instead of the file.
+  document.querySelectorAll("button[data-describe]").forEach(function (b) {
+    var form = b.closest("form");
+    var target = document.querySelector(b.getAttribute("data-target"));
+    var status = b.parentNode.querySelector("[data-describe-status]");
+    var media = form.querySelector("[data-describe-media]");
+    var fileIn = form.querySelector("input[type=file]");
+    var csrf = form.querySelector("input[name=csrf_token]").value;
+    b.hidden = false;
+    if (media && fileIn) {
+      fileIn.addEventListener("change", function () { media.value = ""; fileIn.required = true; });
+      form.addEventListener("submit", function () { if (media.value) fileIn.disabled = true; });
+    }
+    b.addEventListener("click", function () {
+      var url = b.getAttribute("data-describe");
+      var body;
+      if (b.hasAttribute("data-describe-upload")) {
+        if (media && media.value) url = "/compose/media/" + media.value + "/describe";
+        else if (!fileIn.files || !fileIn.files[0]) { status.textContent = "Choose an image first."; return; }
+      }
+      if (url.indexOf("/compose/media/") === 0 || !b.hasAttribute("data-describe-upload")) {
+        var pick = b.getAttribute("data-describe-pick");
+        if (pick) {
+          var chosen = form.querySelector(pick + ":checked") || form.querySelector(pick);
+          url = url.replace("{id}", chosen.value);
+        }
+        body = new URLSearchParams();
+        body.set("csrf_token", csrf);
+      } else {
+        body = new FormData();
+        body.set("csrf_token", csrf);
+        body.set("image", fileIn.files[0]);
+      }
+      b.disabled = true;
+      status.textContent = "Describing…";
+      postJSON(url, body).then(function (j) {
+        target.value = j.description;
+        if (media && j.media_id) { media.value = j.media_id; fileIn.required = false; }
+        status.textContent = "Suggested: check and edit it before posting.";
+        target.focus();
+      }, function (err) { status.textContent = err.message; }).then(function () { b.disabled = false; });
+    });
+  });
 })();
