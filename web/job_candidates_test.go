@@ -28,9 +28,9 @@ func TestJobPagePicksSeveralCandidates(t *testing.T) {
 	if p.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("generate: %d %q", p.Status, p.Location)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute) // four 1024² images under -race on a busy machine
 	defer cancel()
-	if _, err := srv.Gen.Wait(ctx, m[1], time.Minute, nil); err != nil {
+	if _, err := srv.Gen.Wait(ctx, m[1], 4*time.Minute, nil); err != nil {
 		t.Fatal(err)
 	}
 	p = b.get(p.Location)
