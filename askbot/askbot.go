@@ -18,6 +18,7 @@ import (
 
 	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/genimage"
+	"github.com/pictor-social/pictor/internal/idle"
 	"github.com/pictor-social/pictor/internal/pubsub"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -195,17 +196,8 @@ func (s *Service) work(ctx context.Context) {
 
 // idle waits for new work, a lapsing lease, or the end of ctx.
 func (s *Service) idle(ctx context.Context, wake <-chan struct{}) {
-	wait := idlePoll
-	if next, err := s.db.NextAskLeaseEnd(ctx); err == nil && !next.IsZero() {
-		wait = min(wait, max(next.Sub(s.db.Now())+10*time.Millisecond, 10*time.Millisecond))
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-wake:
-	case <-t.C:
-	}
+	next, _ := s.db.NextAskLeaseEnd(ctx) // on error, the poll interval
+	idle.Wait(ctx, wake, idlePoll, next, s.db.Now())
 }
 
 // Step claims one due question and answers it; it returns 0 when none was

@@ -410,7 +410,7 @@ func TestWebGenerateWithoutJavaScript(t *testing.T) {
 		t.Fatalf("%d images to pick from, want 1", len(picks))
 	}
 	res = w.post("/compose/jobs/"+m[1]+"/post", url.Values{"csrf_token": {job.csrf(t)}, "media": {picks[0][1]},
-		"alt": {alt}, "cw": {"bright colours"}, "text": {"Made without JavaScript"}, "visibility": {"public"}})
+		"alt-" + picks[0][1]: {alt}, "cw": {"bright colours"}, "text": {"Made without JavaScript"}, "visibility": {"public"}})
 	if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "/@alice/") {
 		t.Fatalf("post: %d %q\n%.2000s", res.Status, res.Location, res.Body)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pictor-social/pictor/internal/idle"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -64,17 +65,8 @@ func (s *Service) work(ctx context.Context) {
 
 // idle waits for new work, a lapsing lease, or the end of ctx.
 func (s *Service) idle(ctx context.Context, wake <-chan struct{}) {
-	wait := idlePoll
-	if next, err := s.db.NextJobLeaseEnd(ctx); err == nil && !next.IsZero() {
-		wait = min(wait, max(next.Sub(s.db.Now())+10*time.Millisecond, 10*time.Millisecond))
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-wake:
-	case <-t.C:
-	}
+	next, _ := s.db.NextJobLeaseEnd(ctx) // on error, the poll interval
+	idle.Wait(ctx, wake, idlePoll, next, s.db.Now())
 }
 
 // RunJob claims and runs the one job id in the calling goroutine (the CLI

@@ -69,12 +69,12 @@ func (c *stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		c.onConnect(conn)
 	}
 	if c.dollarParams {
-		return &paramConn{Conn: conn, texts: map[string]numberedParams{}}, nil
+		return &paramConn{forwardConn: forwardConn{conn}, texts: map[string]numberedParams{}}, nil
 	}
 	if _, ok := conn.(driver.ConnPrepareContext); !ok {
 		return conn, nil // nothing to cache with
 	}
-	return &stmtCacheConn{Conn: conn, byQuery: map[string]*list.Element{}, lru: list.New()}, nil
+	return &stmtCacheConn{forwardConn: forwardConn{conn}, byQuery: map[string]*list.Element{}, lru: list.New()}, nil
 }
 
 func (c *stmtCacheConnector) Driver() driver.Driver { return c.drv }
@@ -84,7 +84,7 @@ func (c *stmtCacheConnector) Driver() driver.Driver { return c.drv }
 // connection's lock around each call, Rows.Close included), so the cache
 // needs no lock of its own.
 type stmtCacheConn struct {
-	driver.Conn
+	forwardConn
 	byQuery map[string]*list.Element // of *cachedStmt, most recent at the front of lru
 	lru     *list.List
 }
@@ -201,27 +201,6 @@ func (c *stmtCacheConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dri
 	return c.Conn.Begin() //nolint:staticcheck // drivers without BeginTx
 }
 
-func (c *stmtCacheConn) Ping(ctx context.Context) error {
-	if p, ok := c.Conn.(driver.Pinger); ok {
-		return p.Ping(ctx)
-	}
-	return nil
-}
-
-func (c *stmtCacheConn) ResetSession(ctx context.Context) error {
-	if r, ok := c.Conn.(driver.SessionResetter); ok {
-		return r.ResetSession(ctx)
-	}
-	return nil
-}
-
-func (c *stmtCacheConn) IsValid() bool {
-	if v, ok := c.Conn.(driver.Validator); ok {
-		return v.IsValid()
-	}
-	return true
-}
-
 // cachedRows releases its statement for the next query when closed.
 type cachedRows struct {
 	driver.Rows
@@ -240,7 +219,7 @@ func (r *cachedRows) Close() error {
 // paramConn rewrites each statement text to $N parameters, once per text,
 // and runs it on the driver's connection (which prepares and caches it).
 type paramConn struct {
-	driver.Conn
+	forwardConn
 	texts map[string]numberedParams
 	// fresh is set while the open transaction has run no statement yet
 	// (Tx.claimFirst may still choose its isolation).
@@ -328,27 +307,6 @@ func (c *paramConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.
 	return tx, err
 }
 
-func (c *paramConn) Ping(ctx context.Context) error {
-	if p, ok := c.Conn.(driver.Pinger); ok {
-		return p.Ping(ctx)
-	}
-	return nil
-}
-
-func (c *paramConn) ResetSession(ctx context.Context) error {
-	if r, ok := c.Conn.(driver.SessionResetter); ok {
-		return r.ResetSession(ctx)
-	}
-	return nil
-}
-
-func (c *paramConn) IsValid() bool {
-	if v, ok := c.Conn.(driver.Validator); ok {
-		return v.IsValid()
-	}
-	return true
-}
-
 // CheckNamedValue lets the driver convert arguments its own way (pgx
 // encodes more Go types than database/sql's defaults).
 func (c *paramConn) CheckNamedValue(nv *driver.NamedValue) error {
@@ -356,4 +314,29 @@ func (c *paramConn) CheckNamedValue(nv *driver.NamedValue) error {
 		return ch.CheckNamedValue(nv)
 	}
 	return driver.ErrSkip
+}
+
+// forwardConn is a driver connection wrapped by the store's connectors; it
+// forwards the optional interfaces the wrappers do not change.
+type forwardConn struct{ driver.Conn }
+
+func (c forwardConn) Ping(ctx context.Context) error {
+	if p, ok := c.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c forwardConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (c forwardConn) IsValid() bool {
+	if v, ok := c.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
 }

@@ -195,11 +195,13 @@ func TestJobPageSuggestDescription(t *testing.T) {
 	b := newBrowser(t, srv)
 	b.signIn("alice")
 	p := b.get("/compose/jobs/" + j.ID)
-	mustContain(t, p, `data-describe="/compose/media/{id}/describe"`, `data-describe-pick="input[name=media]"`)
 	m := regexp.MustCompile(`name="media" value="([0-9]+)"`).FindStringSubmatch(p.Body)
 	if m == nil {
 		t.Fatalf("no image to pick:\n%.2000s", p.Body)
 	}
+	// Each candidate has its own button, filling its own alt text.
+	mustContain(t, p, `data-describe="/compose/media/`+m[1]+`/describe" data-target="#alt-text-`+m[1]+`"`,
+		`name="alt-`+m[1]+`" id="alt-text-`+m[1]+`"`)
 	res := b.post("/compose/media/"+m[1]+"/describe", url.Values{"csrf_token": {csrf(t, p)}})
 	if got := decodeJSON(t, res); res.Status != http.StatusOK || got["description"] != "Orange shapes on a dark background." {
 		t.Fatalf("describe: %d %s", res.Status, res.Body)
