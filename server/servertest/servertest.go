@@ -13,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pictor-social/pictor/activitypub"
 	"github.com/pictor-social/pictor/auth"
 	"github.com/pictor-social/pictor/config"
 	"github.com/pictor-social/pictor/genimage"
+	"github.com/pictor-social/pictor/internal/testkit/testkeys"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/screening"
 	"github.com/pictor-social/pictor/server"
@@ -55,6 +57,7 @@ type Server struct {
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	auth.UseTestPasswordCost()
+	activitypub.UseKeySource(testkeys.Next)
 	if opts.CA == nil {
 		opts.CA = tlstest.New(t)
 	}
