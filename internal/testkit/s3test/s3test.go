@@ -92,6 +92,9 @@ func New(t testing.TB) Bucket {
 // start runs the gateway on a free loopback port and waits until it
 // accepts connections (at most 30 s).
 func (g *gateway) start(bin string) error {
+	if err := awaitBuild(bin, 5*time.Minute); err != nil {
+		return err
+	}
 	root, err := os.MkdirTemp("", "pictor-s3test-")
 	if err != nil {
 		return err
@@ -146,4 +149,23 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// awaitBuild waits until bin exists: e2e/test.sh builds versitygw in the
+// background while the tests start, moves the binary into place whole when
+// done, and leaves bin+".failed" if the build failed.
+func awaitBuild(bin string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		if _, err := os.Stat(bin); err == nil {
+			return nil
+		}
+		if _, err := os.Stat(bin + ".failed"); err == nil {
+			return fmt.Errorf("the versitygw build failed (see %s)", filepath.Join(filepath.Dir(bin), "build.log"))
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no versitygw binary at %s after %v", bin, limit)
+		}
+		time.Sleep(200 * time.Millisecond) // poll interval of the external build; the deadline bounds it
+	}
 }
