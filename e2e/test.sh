@@ -72,9 +72,9 @@ vgw_pid=""
 if [ ! -x "$vgw_bin" ]; then
 	mkdir -p "$vgw_dir"
 	rm -f "$vgw_bin.failed"
-	# Built at low priority (the tests come first) and aside, moved into place
-	# so the binary appears whole; the S3
-	# tests wait for it (internal/testkit/s3test), or for the .failed mark.
+	# Built at low priority (the tests come first) and aside, then moved into
+	# place so the binary appears whole; the S3 tests wait for it
+	# (internal/testkit/s3test), or for the .failed mark.
 	(GOBIN="$vgw_dir/tmp" nice -n 19 go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 >"$vgw_dir/build.log" 2>&1 &&
 		mv "$vgw_dir/tmp/versitygw" "$vgw_bin" || { touch "$vgw_bin.failed"; exit 1; }) &
 	vgw_pid=$!

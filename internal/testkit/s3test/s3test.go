@@ -92,7 +92,7 @@ func New(t testing.TB) Bucket {
 // start runs the gateway on a free loopback port and waits until it
 // accepts connections (at most 30 s).
 func (g *gateway) start(bin string) error {
-	if err := awaitBuild(bin, 5*time.Minute); err != nil {
+	if err := awaitBuild(bin, 12*time.Minute); err != nil {
 		return err
 	}
 	root, err := os.MkdirTemp("", "pictor-s3test-")
