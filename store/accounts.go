@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -262,8 +263,9 @@ func (tx *Tx) InsertAccount(ctx context.Context, a *Account) error {
 		a.ActorType = "Person"
 	}
 	a.Domain = strings.ToLower(a.Domain)
-	_, err := tx.execGuarded(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (`+placeholders(36)+`)`, a.args()...)
-	if isUnique(err) {
+	err := tx.insertNew(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (`+placeholders(36)+`) ON CONFLICT DO NOTHING`,
+		a.args()...)
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {

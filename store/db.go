@@ -315,36 +315,21 @@ func (tx *Tx) claimFirst(ctx context.Context) error {
 	return nil
 }
 
-// execGuarded runs one statement under guard.
-func (tx *Tx) execGuarded(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	var res sql.Result
-	err := tx.guard(ctx, func() error {
-		var err error
-		res, err = tx.tx.ExecContext(ctx, query, args...)
-		return err
-	})
-	return res, err
-}
-
-// guard runs one statement (f) whose failure the transaction survives, such
-// as an insert that may meet an existing unique row: on an engine that
-// aborts a transaction on any error (PostgreSQL) it runs inside a
-// savepoint, rolled back to when f fails.
-func (tx *Tx) guard(ctx context.Context, f func() error) error {
-	if tx.db.eng.savepoint == "" {
-		return f()
-	}
-	if _, err := tx.tx.ExecContext(ctx, tx.db.eng.savepoint); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	if err := f(); err != nil {
-		if _, rbErr := tx.tx.ExecContext(ctx, tx.db.eng.rollbackTo); rbErr != nil {
-			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rbErr))
-		}
+// insertNew runs query, an INSERT … ON CONFLICT DO NOTHING, and returns
+// ErrConflict when a unique row was there already and nothing was inserted.
+// A conflict is no error to either engine, so the transaction goes on after
+// ErrConflict (PostgreSQL would abort it on a unique violation).
+func (tx *Tx) insertNew(ctx context.Context, query string, args ...any) error {
+	res, err := tx.tx.ExecContext(ctx, query, args...)
+	if err != nil {
 		return err
 	}
-	if _, err := tx.tx.ExecContext(ctx, tx.db.eng.release); err != nil {
-		return fmt.Errorf("release savepoint: %w", err)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrConflict
 	}
 	return nil
 }
@@ -382,23 +367,6 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// isUnique reports whether err is a UNIQUE or PRIMARY KEY constraint
-// failure, on either engine.
-func isUnique(err error) bool {
-	if err == nil {
-		return false
-	}
-	if pgUnique(err) {
-		return true
-	}
-	var coded interface{ Code() int }
-	if errors.As(err, &coded) {
-		// SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
-		return coded.Code() == 2067 || coded.Code() == 1555
-	}
-	return false
 }
 
 // notFound maps sql.ErrNoRows to ErrNotFound and wraps other errors.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -37,11 +38,9 @@ func (tx *Tx) InsertOutboxActivity(ctx context.Context, a *OutboxActivity) error
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = tx.now
 	}
-	err := tx.guard(ctx, func() error {
-		return tx.tx.QueryRowContext(ctx, `INSERT INTO outbox_activities (uri, account_id, type, body, created_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, a.URI, a.AccountID, a.Type, a.Body, ms(a.CreatedAt)).Scan(&a.ID)
-	})
-	if isUnique(err) {
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO outbox_activities (uri, account_id, type, body, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`, a.URI, a.AccountID, a.Type, a.Body, ms(a.CreatedAt)).Scan(&a.ID)
+	if errors.Is(err, sql.ErrNoRows) {
 		return ErrConflict
 	}
 	if err != nil {

@@ -31,11 +31,6 @@ type engine struct {
 	// before it commits, with the DB's process token: it tells the other
 	// processes that something changed (changes.go).
 	notifyCommit string
-	// savepoint, release and rollbackTo guard a statement whose failure the
-	// transaction survives (a unique row that already exists): PostgreSQL
-	// aborts the whole transaction on any error unless it rolls back to a
-	// savepoint. Empty where the engine needs none.
-	savepoint, release, rollbackTo string
 	// watch starts following other processes' commits (changes.go).
 	watch func(db *DB, every time.Duration) (stop func())
 	// afterMigrate runs once the schema is current.

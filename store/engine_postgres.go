@@ -36,9 +36,6 @@ var postgresEngine = &engine{
 	txOptions:     &sql.TxOptions{Isolation: sql.LevelSerializable},
 	retryable:     pgRetryable,
 	notifyCommit:  `SELECT pg_notify('` + changesChannel + `', ?)`,
-	savepoint:     `SAVEPOINT pictor_guard`,
-	release:       `RELEASE SAVEPOINT pictor_guard`,
-	rollbackTo:    `ROLLBACK TO SAVEPOINT pictor_guard`,
 	watch: func(db *DB, _ time.Duration) func() {
 		return db.listenOtherWriters()
 	},
@@ -124,12 +121,6 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 func pgRetryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
-}
-
-// pgUnique reports a unique_violation.
-func pgUnique(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 // listenOtherWriters LISTENs on changesChannel on a connection of its own

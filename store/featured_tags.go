@@ -73,9 +73,10 @@ func (db *DB) FeaturedTagByID(ctx context.Context, accountID, id int64) (Feature
 // id; ErrConflict when it is featured already.
 func (tx *Tx) InsertFeaturedTag(ctx context.Context, accountID int64, tag Tag) (int64, error) {
 	id := tx.NewID(tx.now)
-	_, err := tx.execGuarded(ctx, `INSERT INTO featured_tags (id, account_id, tag_id, created_at) VALUES (?, ?, ?, ?)`,
+	err := tx.insertNew(ctx, `INSERT INTO featured_tags (id, account_id, tag_id, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
 		id, accountID, tag.ID, ms(tx.now))
-	if isUnique(err) {
+	if errors.Is(err, ErrConflict) {
 		return 0, ErrConflict
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -283,8 +284,9 @@ func (tx *Tx) DeleteFilterKeyword(ctx context.Context, filterID, id int64) error
 // the filter already has that status.
 func (tx *Tx) InsertFilterStatus(ctx context.Context, s *FilterStatus) error {
 	s.ID = tx.NewID(tx.now)
-	_, err := tx.execGuarded(ctx, `INSERT INTO filter_statuses (id, filter_id, status_id) VALUES (?, ?, ?)`, s.ID, s.FilterID, s.StatusID)
-	if isUnique(err) {
+	err := tx.insertNew(ctx, `INSERT INTO filter_statuses (id, filter_id, status_id) VALUES (?, ?, ?)
+		ON CONFLICT DO NOTHING`, s.ID, s.FilterID, s.StatusID)
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -114,12 +115,12 @@ func (tx *Tx) InsertJob(ctx context.Context, j *Job) error {
 	if err != nil {
 		return fmt.Errorf("insert job: %w", err)
 	}
-	_, err = tx.execGuarded(ctx, `INSERT INTO generation_jobs (id, account_id, author_id, kind, state, prompt,
+	err = tx.insertNew(ctx, `INSERT INTO generation_jobs (id, account_id, author_id, kind, state, prompt,
 		negative_prompt, seed, size, backend, model, draft_json, source_status_id, created_at, image_count)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		j.ID, j.AccountID, j.AuthorID, j.Kind, j.State, j.Prompt, j.NegativePrompt, j.Seed, j.Size, j.Backend, j.Model,
 		string(draft), nullID(j.SourceStatusID), ms(j.CreatedAt), j.ImageCount)
-	if isUnique(err) {
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,11 +30,11 @@ func (tx *Tx) InsertOAuthApp(ctx context.Context, app *OAuthApp) error {
 	if app.CreatedAt.IsZero() {
 		app.CreatedAt = tx.now
 	}
-	_, err := tx.execGuarded(ctx, `INSERT INTO oauth_apps
+	err := tx.insertNew(ctx, `INSERT INTO oauth_apps
 		(id, name, website, redirect_uris, scopes, client_id, client_secret_hash, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, app.ID, app.Name, app.Website, strings.Join(app.RedirectURIs, "\n"),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, app.ID, app.Name, app.Website, strings.Join(app.RedirectURIs, "\n"),
 		app.Scopes, app.ClientID, app.ClientSecretHash, ms(app.CreatedAt))
-	if isUnique(err) {
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {
@@ -92,11 +93,12 @@ func (tx *Tx) InsertOAuthCode(ctx context.Context, c *OAuthCode) error {
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = tx.now
 	}
-	_, err := tx.execGuarded(ctx, `INSERT INTO oauth_codes (code_hash, app_id, account_id, redirect_uri, scopes,
-		code_challenge, code_challenge_method, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := tx.insertNew(ctx, `INSERT INTO oauth_codes (code_hash, app_id, account_id, redirect_uri, scopes,
+		code_challenge, code_challenge_method, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
 		c.CodeHash, c.AppID, c.AccountID, c.RedirectURI, c.Scopes, c.CodeChallenge, c.CodeChallengeMethod,
 		ms(c.CreatedAt), ms(c.ExpiresAt), ms(c.UsedAt))
-	if isUnique(err) {
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {
@@ -175,11 +177,11 @@ func (tx *Tx) InsertOAuthToken(ctx context.Context, t *OAuthToken) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = tx.now
 	}
-	_, err := tx.execGuarded(ctx, `INSERT INTO oauth_tokens (id, token_hash, app_id, account_id, scopes, code_hash,
-		created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := tx.insertNew(ctx, `INSERT INTO oauth_tokens (id, token_hash, app_id, account_id, scopes, code_hash,
+		created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		t.ID, t.TokenHash, t.AppID, nullID(t.AccountID), t.Scopes, t.CodeHash, ms(t.CreatedAt), ms(t.LastUsedAt),
 		ms(t.RevokedAt))
-	if isUnique(err) {
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {

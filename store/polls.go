@@ -53,9 +53,9 @@ type PollVote struct {
 // InsertPoll stores a new poll with its options for an existing status.
 func (tx *Tx) InsertPoll(ctx context.Context, p *Poll) error {
 	p.UpdatedAt = tx.now
-	_, err := tx.execGuarded(ctx, `INSERT INTO polls (status_id, multiple, hide_totals, expires_at, voters_count, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, p.StatusID, b2i(p.Multiple), b2i(p.HideTotals), ms(p.ExpiresAt), p.VotersCount, ms(p.UpdatedAt))
-	if isUnique(err) {
+	err := tx.insertNew(ctx, `INSERT INTO polls (status_id, multiple, hide_totals, expires_at, voters_count, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, p.StatusID, b2i(p.Multiple), b2i(p.HideTotals), ms(p.ExpiresAt), p.VotersCount, ms(p.UpdatedAt))
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -55,11 +56,11 @@ func scanReport(s scanner) (Report, error) {
 // makes a received Flag idempotent.
 func (tx *Tx) InsertReport(ctx context.Context, r *Report) error {
 	r.ID, r.CreatedAt, r.UpdatedAt = tx.NewID(tx.now), tx.now, tx.now
-	_, err := tx.execGuarded(ctx, `INSERT INTO reports (id, uri, account_id, target_account_id, category, comment,
-		forwarded, rule_ids, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := tx.insertNew(ctx, `INSERT INTO reports (id, uri, account_id, target_account_id, category, comment,
+		forwarded, rule_ids, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		r.ID, r.URI, r.AccountID, r.TargetAccountID, r.Category, r.Comment, b2i(r.Forwarded),
 		strings.Join(r.RuleIDs, " "), ms(r.CreatedAt), ms(r.UpdatedAt))
-	if isUnique(err) {
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {

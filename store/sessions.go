@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -28,9 +29,10 @@ func (tx *Tx) InsertWebSession(ctx context.Context, s *WebSession) error {
 	if s.RenewedAt.IsZero() {
 		s.RenewedAt = s.CreatedAt
 	}
-	_, err := tx.execGuarded(ctx, `INSERT INTO web_sessions (`+webSessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	err := tx.insertNew(ctx, `INSERT INTO web_sessions (`+webSessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
 		s.TokenHash, s.AccountID, s.CSRFToken, s.UserAgent, ms(s.CreatedAt), ms(s.RenewedAt), ms(s.ExpiresAt))
-	if isUnique(err) {
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -191,9 +192,10 @@ func (tx *Tx) InsertFavourite(ctx context.Context, f *Favourite) error {
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = tx.now
 	}
-	_, err := tx.execGuarded(ctx, `INSERT INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?, ?, ?, ?, ?)`,
+	err := tx.insertNew(ctx, `INSERT INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
 		f.ID, f.AccountID, f.StatusID, f.URI, ms(f.CreatedAt))
-	if isUnique(err) {
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {

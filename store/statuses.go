@@ -165,13 +165,13 @@ func (tx *Tx) InsertStatus(ctx context.Context, st *Status) error {
 // insertStatusRow inserts st with its id; a duplicate id or uri gives
 // ErrConflict.
 func (tx *Tx) insertStatusRow(ctx context.Context, st *Status) error {
-	_, err := tx.execGuarded(ctx, `INSERT INTO statuses (id, uri, url, account_id, local, content, text,
+	err := tx.insertNew(ctx, `INSERT INTO statuses (id, uri, url, account_id, local, content, text,
 		spoiler_text, sensitive, visibility, language, in_reply_to_id, in_reply_to_uri, in_reply_to_account_id,
-		reblog_of_id, generated, created_at, edited_at, deleted_at) VALUES (`+placeholders(19)+`)`,
+		reblog_of_id, generated, created_at, edited_at, deleted_at) VALUES (`+placeholders(19)+`) ON CONFLICT DO NOTHING`,
 		st.ID, st.URI, st.URL, st.AccountID, b2i(st.Local), st.Content, st.Text, st.SpoilerText, b2i(st.Sensitive),
 		st.Visibility, st.Language, nullID(st.InReplyToID), st.InReplyToURI, nullID(st.InReplyToAccountID),
 		nullID(st.ReblogOfID), b2i(st.Generated), ms(st.CreatedAt), ms(st.EditedAt), ms(st.DeletedAt))
-	if isUnique(err) {
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -21,9 +22,9 @@ func (tx *Tx) InsertUser(ctx context.Context, u *User) error {
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = tx.now
 	}
-	_, err := tx.execGuarded(ctx, `INSERT INTO users (account_id, email, password_hash, admin, disabled, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, u.AccountID, u.Email, u.PasswordHash, b2i(u.Admin), b2i(u.Disabled), ms(u.CreatedAt))
-	if isUnique(err) {
+	err := tx.insertNew(ctx, `INSERT INTO users (account_id, email, password_hash, admin, disabled, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, u.AccountID, u.Email, u.PasswordHash, b2i(u.Admin), b2i(u.Disabled), ms(u.CreatedAt))
+	if errors.Is(err, ErrConflict) {
 		return ErrConflict
 	}
 	if err != nil {
