@@ -176,17 +176,18 @@ func (db *DB) Path() string {
 	if db.path != "" {
 		return db.path
 	}
-	return redactURL(db.url)
+	return RedactURL(db.url)
 }
 
 // Engine names the database engine: "sqlite" or "postgres".
 func (db *DB) Engine() string { return db.eng.name }
 
-// redactURL returns a connection URL without its password.
-func redactURL(s string) string {
+// RedactURL returns a connection URL without its password, fit to print or
+// log.
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
-		return "postgres database"
+		return "the PostgreSQL database"
 	}
 	if u.User != nil {
 		u.User = url.User(u.User.Username())

@@ -118,8 +118,8 @@ func TestRedactURL(t *testing.T) {
 		"postgres://u:secret@db.example:5432/pictor?sslmode=require": "postgres://u@db.example:5432/pictor?sslmode=require",
 		"postgres://db.example/pictor?password=secret&sslmode=off":   "postgres://db.example/pictor?sslmode=off",
 	} {
-		if got := redactURL(in); got != want {
-			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

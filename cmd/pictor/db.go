@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,7 +46,7 @@ func runDB(ctx context.Context, args []string, out io.Writer) error {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no SQLite database at %s: check data_dir", path)
 	}
-	fmt.Fprintf(out, "copying %s into %s\n", path, withoutPassword(url))
+	fmt.Fprintf(out, "copying %s into %s\n", path, store.RedactURL(url))
 	rep, err := store.CopyToPostgres(ctx, path, url, func(t store.CopyTable) {
 		fmt.Fprintf(out, "  %-32s %10d rows (SQLite %d)\n", t.Name, t.Target, t.Source)
 	})
@@ -59,21 +58,4 @@ func runDB(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintln(out, `next: set [database] driver = "postgres" and url (or PICTOR_DATABASE_URL), then start pictor serve;`+
 		" media files stay in data_dir/media")
 	return nil
-}
-
-// withoutPassword returns a connection URL fit to print.
-func withoutPassword(s string) string {
-	u, err := neturl.Parse(s)
-	if err != nil {
-		return "the PostgreSQL database"
-	}
-	if u.User != nil {
-		u.User = neturl.User(u.User.Username())
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Del("password")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
 }
