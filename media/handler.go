@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
-	"path"
 	"strings"
 )
 
@@ -47,9 +46,10 @@ func (m mediaHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer obj.Close()
-	h.Set("Content-Type", typeForExt(path.Ext(name)))
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("ETag", `"`+strings.TrimSuffix(name, path.Ext(name))+`"`)
+	hash, mediaType := splitName(name)
+	h.Set("Content-Type", mediaType)
+	h.Set("Cache-Control", cacheControl)
+	h.Set("ETag", `"`+hash+`"`)
 	h.Set("Content-Security-Policy", "default-src 'none'")
 	http.ServeContent(w, r, name, obj.ModTime, obj)
 }

@@ -44,11 +44,6 @@ type S3Options struct {
 // streamTimeout bounds one GET's body transfer when serving an object.
 const streamTimeout = 10 * time.Minute
 
-// cacheControl is stored with every object, so a bucket or CDN serving
-// public_url answers as the /media/ handler does: the bytes under a name
-// never change.
-const cacheControl = "public, max-age=31536000, immutable"
-
 // S3 is the Storage of an S3-compatible bucket (AWS S3, MinIO, Garage,
 // VersityGW, R2, ...), one object per stored file with the name as key,
 // the media type as Content-Type and a one-year immutable Cache-Control.
@@ -142,9 +137,9 @@ func (s *S3) put(ctx context.Context, name string, r io.Reader, size int64) erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	hash, _, _ := strings.Cut(name, ".")
+	hash, mediaType := splitName(name)
 	_, err := s.core.PutObject(ctx, s.bucket, name, r, size, "", hash, minio.PutObjectOptions{
-		ContentType: typeOfName(name), CacheControl: cacheControl, DisableContentSha256: true,
+		ContentType: mediaType, CacheControl: cacheControl, DisableContentSha256: true,
 	})
 	if err != nil {
 		return fmt.Errorf("store media %s: %w", name, err)

@@ -52,6 +52,11 @@ type Object struct {
 	Info
 }
 
+// cacheControl is the caching policy of every stored object, whose bytes
+// never change under its name: the /media/ handler sends it, and S3 stores
+// it with each object so a bucket or CDN serving public_url answers alike.
+const cacheControl = "public, max-age=31536000, immutable"
+
 // errBadName is returned for names Put never creates. It matches
 // fs.ErrNotExist, so callers can treat it as a missing object.
 var errBadName = fmt.Errorf("media file name: %w", fs.ErrNotExist)
@@ -83,8 +88,10 @@ func validName(name string) bool {
 	return true
 }
 
-// typeOfName returns the media type of a valid name's extension.
-func typeOfName(name string) string {
-	_, ext, _ := strings.Cut(name, ".")
-	return typeForExt("." + ext)
+// splitName returns a valid name's hash (the content's SHA-256: the
+// object's ETag, and for S3 its signed payload hash) and the media type of
+// its extension.
+func splitName(name string) (hash, mediaType string) {
+	hash, ext, _ := strings.Cut(name, ".")
+	return hash, typeForExt("." + ext)
 }
