@@ -102,7 +102,6 @@ func classifyStatus(status int, code string, body []byte, err error) failure {
 // at the top level, as their placement is not documented.
 type errorEnvelope struct {
 	Error struct {
-		Param             *string            `json:"param"`
 		ModerationDetails *moderationDetails `json:"moderation_details"`
 	} `json:"error"`
 	ModerationDetails *moderationDetails `json:"moderation_details"`
@@ -153,9 +152,8 @@ func safeCategories(in []string) []string {
 }
 
 func paramHint(body []byte) string {
-	var env errorEnvelope
-	if json.Unmarshal(body, &env) == nil && env.Error.Param != nil && *env.Error.Param != "" {
-		return fmt.Sprintf(" (parameter %q)", *env.Error.Param)
+	if p := openaihttp.ErrorParam(body); p != "" {
+		return fmt.Sprintf(" (parameter %q)", p)
 	}
 	return ""
 }
