@@ -55,8 +55,12 @@ func (s *Service) Suggestions(ctx context.Context, viewer int64, st store.Status
 	if !set.ReplySuggestions {
 		return nil, fail(ErrSuggestionsOff, apperr.Forbidden("reply suggestions are off; turn them on with PATCH /api/v1/pictor/preferences reply_suggestions=true or in your settings"), nil)
 	}
-	if ok, err := s.canSee(ctx, viewer, st); err != nil || !ok {
-		return nil, errors.Join(err, apperr.NotFound("Record not found"))
+	ok, err := s.canSee(ctx, viewer, st)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, apperr.NotFound("Record not found")
 	}
 	thread, image, err := s.suggestionInput(ctx, viewer, st)
 	if err != nil {
