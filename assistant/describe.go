@@ -45,7 +45,13 @@ func (s *Service) Describe(ctx context.Context, accountID, mediaID int64, lang s
 	if err != nil {
 		return "", err
 	}
-	if d, err := s.db.PostingDefaultsOf(ctx, accountID); err == nil && d.Language != "" {
+	// The posting language is a preference: without it (never set, or not
+	// readable now) the description follows lang.
+	d, err := s.db.PostingDefaultsOf(ctx, accountID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Warn("assistant posting language unreadable", "err", err)
+	}
+	if err == nil && d.Language != "" {
 		lang = d.Language
 	}
 	if lang == "" {
