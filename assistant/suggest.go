@@ -1,6 +1,7 @@
 package assistant
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -141,7 +142,7 @@ func (s *Service) suggestionInput(ctx context.Context, viewer int64, st store.St
 	if s.Client.Vision() && s.openMedia != nil {
 		for _, m := range media[st.ID] {
 			if m.Type == "image" && (m.ThumbName != "" || m.FileName != "") {
-				image = firstNonEmpty(m.ThumbName, m.FileName)
+				image = cmp.Or(m.ThumbName, m.FileName)
 				break
 			}
 		}
@@ -251,11 +252,4 @@ func cut(s string, n int) string {
 	}
 	r := []rune(s)
 	return strings.TrimSpace(string(r[:n-1])) + "…"
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
