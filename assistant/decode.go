@@ -33,17 +33,6 @@ func Decode[T any](answer string) (T, error) {
 	return zero, fail(ErrUnavailable, apperr.Unavailable("the assistant's answer could not be read"), nil)
 }
 
-// ExtractJSON returns the first well-formed JSON object or array in s (the
-// whole of s when it is JSON), and whether there was one.
-func ExtractJSON(s string) (string, bool) {
-	for _, c := range jsonCandidates(s) {
-		if json.Valid([]byte(c)) {
-			return c, true
-		}
-	}
-	return "", false
-}
-
 // maxCandidates bounds the work on a long answer full of brackets.
 const maxCandidates = 16
 

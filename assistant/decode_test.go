@@ -23,8 +23,8 @@ func TestDecode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Decode[answer](tc.in)
 			if tc.want == "" {
-				if err == nil && len(got.Suggestions) > 0 {
-					t.Fatalf("decoded %+v from %q", got, tc.in)
+				if !errors.Is(err, ErrUnavailable) {
+					t.Fatalf("decoded %+v, %v from %q; want ErrUnavailable", got, err, tc.in)
 				}
 				return
 			}
@@ -39,8 +39,8 @@ func TestDecode(t *testing.T) {
 	if got, err := Decode[[]string]("Replies: [\"x\", \"y\"]."); err != nil || len(got) != 2 {
 		t.Fatalf("array: %v, %v", got, err)
 	}
-	if s, ok := ExtractJSON("a ```json\n[1,2]\n``` b"); !ok || s != "[1,2]" {
-		t.Fatalf("ExtractJSON = %q, %v", s, ok)
+	if got, err := Decode[[]int]("a ```json\n[1,2]\n``` b"); err != nil || len(got) != 2 || got[0] != 1 || got[1] != 2 {
+		t.Fatalf("fenced array: %v, %v", got, err)
 	}
 }
 
@@ -50,6 +50,5 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		_, _ = Decode[map[string]any](s)
-		_, _ = ExtractJSON(s)
 	})
 }

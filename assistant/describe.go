@@ -1,6 +1,7 @@
 package assistant
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,7 +38,7 @@ func (s *Service) Describe(ctx context.Context, accountID, mediaID int64, lang s
 	if !s.Client.Vision() {
 		return "", fail(ErrNoVision, apperr.Invalid("image descriptions need an image-capable model, which this server has not configured"), nil)
 	}
-	name := firstNonEmpty(m.ThumbName, m.FileName)
+	name := cmp.Or(m.ThumbName, m.FileName)
 	if name == "" || s.openMedia == nil {
 		return "", apperr.Invalid("this image has no local copy to describe")
 	}
@@ -45,14 +46,20 @@ func (s *Service) Describe(ctx context.Context, accountID, mediaID int64, lang s
 	if err != nil {
 		return "", err
 	}
-	if d, err := s.db.PostingDefaultsOf(ctx, accountID); err == nil && d.Language != "" {
+	// The posting language is a preference: without it (never set, or not
+	// readable now) the description follows lang.
+	d, err := s.db.PostingDefaultsOf(ctx, accountID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Warn("assistant posting language unreadable", "err", err)
+	}
+	if err == nil && d.Language != "" {
 		lang = d.Language
 	}
 	if lang == "" {
 		lang = "en"
 	}
 	text := "Describe this image."
-	if p := firstNonEmpty(m.RevisedPrompt, m.Prompt); p != "" {
+	if p := cmp.Or(m.RevisedPrompt, m.Prompt); p != "" {
 		text += fmt.Sprintf(" It was made by an image generator from the prompt %q; describe what the image shows, not the prompt.", cut(p, maxAltRunes))
 	}
 	answer, err := s.Call(ctx, accountID, FeatureDescriptions, Request{

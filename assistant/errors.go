@@ -2,7 +2,6 @@ package assistant
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -77,23 +76,10 @@ func classify(err error, last openaihttp.Attempt, timedOut bool, timeout time.Du
 		return fail(ErrUnavailable, apperr.Unavailable("the assistant refused this server's credentials"), err)
 	case status == http.StatusNotFound:
 		return fail(ErrUnavailable, apperr.Unavailable("the assistant does not know the configured model"), err)
-	case status == http.StatusBadRequest && errorParam(last.ErrBody) == "response_format":
+	case status == http.StatusBadRequest && openaihttp.ErrorParam(last.ErrBody) == "response_format":
 		return fmt.Errorf("%w: %w", errNoJSONMode, err)
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
 		return fail(ErrInvalid, apperr.Invalid("the assistant rejected the request"), err)
 	}
 	return fail(ErrUnavailable, apperr.Unavailable("the assistant answered with status %d", status), err)
-}
-
-// errorParam returns the "param" of OpenAI's error envelope, if any.
-func errorParam(body []byte) string {
-	var env struct {
-		Error struct {
-			Param *string `json:"param"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &env) == nil && env.Error.Param != nil {
-		return *env.Error.Param
-	}
-	return ""
 }

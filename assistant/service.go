@@ -70,18 +70,8 @@ func New(d Deps, o Options) (*Service, error) {
 // unavailable, rejected, cancelled) is given back; a refusal or a timeout
 // stays counted, as the provider may have billed it.
 func (s *Service) Call(ctx context.Context, accountID int64, f Feature, req Request) (string, error) {
-	t, err := s.Quota.Take(ctx, accountID, f)
-	if err != nil {
-		return "", err
-	}
-	s.pruneUsage(ctx, t.Day)
-	answer, err := s.Client.Chat(ctx, req)
-	if err != nil && refundable(err) {
-		if rerr := s.Quota.Refund(context.WithoutCancel(ctx), t); rerr != nil {
-			s.log.Warn("assistant quota refund failed", "err", rerr)
-		}
-	}
-	return answer, err
+	s.pruneUsage(ctx, dayOf(s.db.Now()))
+	return s.CallWith(ctx, s.Quota, accountID, f, req)
 }
 
 // SuggestionCacheStats returns the reply-suggestion requests served

@@ -1,6 +1,7 @@
 package assistant
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -55,8 +56,12 @@ func (s *Service) Suggestions(ctx context.Context, viewer int64, st store.Status
 	if !set.ReplySuggestions {
 		return nil, fail(ErrSuggestionsOff, apperr.Forbidden("reply suggestions are off; turn them on with PATCH /api/v1/pictor/preferences reply_suggestions=true or in your settings"), nil)
 	}
-	if ok, err := s.canSee(ctx, viewer, st); err != nil || !ok {
-		return nil, errors.Join(err, apperr.NotFound("Record not found"))
+	ok, err := s.canSee(ctx, viewer, st)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, apperr.NotFound("Record not found")
 	}
 	thread, image, err := s.suggestionInput(ctx, viewer, st)
 	if err != nil {
@@ -137,7 +142,7 @@ func (s *Service) suggestionInput(ctx context.Context, viewer int64, st store.St
 	if s.Client.Vision() && s.openMedia != nil {
 		for _, m := range media[st.ID] {
 			if m.Type == "image" && (m.ThumbName != "" || m.FileName != "") {
-				image = firstNonEmpty(m.ThumbName, m.FileName)
+				image = cmp.Or(m.ThumbName, m.FileName)
 				break
 			}
 		}
@@ -247,11 +252,4 @@ func cut(s string, n int) string {
 	}
 	r := []rune(s)
 	return strings.TrimSpace(string(r[:n-1])) + "…"
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

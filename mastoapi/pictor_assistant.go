@@ -7,6 +7,7 @@ import (
 
 	"github.com/pictor-social/pictor/assistant"
 	"github.com/pictor-social/pictor/auth"
+	"github.com/pictor-social/pictor/store"
 )
 
 // Pictor's own assistant endpoints (issue 11), mounted only when the
@@ -72,7 +73,11 @@ func (h *Handler) pictorPreferences(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return h.writePictorPreferences(w, r, g.AccountID)
+	set, err := h.db.AssistantSettingsOf(r.Context(), g.AccountID)
+	if err != nil {
+		return err
+	}
+	return h.writePictorPreferences(w, set)
 }
 
 // updatePictorPreferences changes the parameters sent (reply_suggestions);
@@ -97,14 +102,10 @@ func (h *Handler) updatePictorPreferences(w http.ResponseWriter, r *http.Request
 			return err
 		}
 	}
-	return h.writePictorPreferences(w, r, g.AccountID)
+	return h.writePictorPreferences(w, set)
 }
 
-func (h *Handler) writePictorPreferences(w http.ResponseWriter, r *http.Request, accountID int64) error {
-	set, err := h.db.AssistantSettingsOf(r.Context(), accountID)
-	if err != nil {
-		return err
-	}
+func (h *Handler) writePictorPreferences(w http.ResponseWriter, set store.AssistantSettings) error {
 	return writeJSON(w, http.StatusOK, preferencesEntity{ReplySuggestions: set.ReplySuggestions,
 		ImageDescriptions: h.Assistant.Client.Vision()})
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	goopenai "github.com/sashabaranov/go-openai"
-
 	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/internal/openaihttp"
@@ -32,7 +30,7 @@ const (
 
 // classify turns a go-openai error into a failure. It branches on the HTTP
 // status and the error code that go-openai exposes in *APIError and
-// *RequestError, never on message text.
+// *RequestError (openaihttp.StatusAndCode), never on message text.
 func classify(err error, last attempt, timedOut bool, perTry time.Duration) failure {
 	if timedOut {
 		// Not retried: the provider may still finish (and bill) the first attempt.
@@ -41,9 +39,6 @@ func classify(err error, last attempt, timedOut bool, perTry time.Duration) fail
 	if errors.Is(err, openaihttp.ErrTooLarge) || errors.Is(err, bufio.ErrTooLong) {
 		return failure{err: apperr.Wrap(apperr.Unavailable("the image service sent an answer that is too large"), err)}
 	}
-	status, code := 0, ""
-	var apiErr *goopenai.APIError
-	var reqErr *goopenai.RequestError
 	var streamErr *streamFailure
 	switch {
 	case errors.As(err, &streamErr):
@@ -55,17 +50,14 @@ func classify(err error, last attempt, timedOut bool, perTry time.Duration) fail
 		return failure{err: apperr.Wrap(apperr.Unavailable("the image service stopped answering before the image was ready"), err)}
 	case isAppErr(err):
 		return failure{err: err} // already says what went wrong, e.g. a final image that is not an image
-	case errors.As(err, &apiErr):
-		status = apiErr.HTTPStatusCode
-		code, _ = apiErr.Code.(string)
-	case errors.As(err, &reqErr):
-		status = reqErr.HTTPStatusCode
-	case last.Status >= 200 && last.Status < 300:
-		return failure{err: apperr.Wrap(apperr.Unavailable("the image service sent a malformed answer"), err)}
-	default:
-		return failure{err: apperr.Wrap(apperr.Unavailable("could not reach the image service"), err)}
 	}
-	return classifyStatus(status, code, last.ErrBody, err)
+	if status, code, ok := openaihttp.StatusAndCode(err); ok {
+		return classifyStatus(status, code, last.ErrBody, err)
+	}
+	if last.Status >= 200 && last.Status < 300 {
+		return failure{err: apperr.Wrap(apperr.Unavailable("the image service sent a malformed answer"), err)}
+	}
+	return failure{err: apperr.Wrap(apperr.Unavailable("could not reach the image service"), err)}
 }
 
 func isAppErr(err error) bool {
@@ -102,7 +94,6 @@ func classifyStatus(status int, code string, body []byte, err error) failure {
 // at the top level, as their placement is not documented.
 type errorEnvelope struct {
 	Error struct {
-		Param             *string            `json:"param"`
 		ModerationDetails *moderationDetails `json:"moderation_details"`
 	} `json:"error"`
 	ModerationDetails *moderationDetails `json:"moderation_details"`
@@ -153,9 +144,8 @@ func safeCategories(in []string) []string {
 }
 
 func paramHint(body []byte) string {
-	var env errorEnvelope
-	if json.Unmarshal(body, &env) == nil && env.Error.Param != nil && *env.Error.Param != "" {
-		return fmt.Sprintf(" (parameter %q)", *env.Error.Param)
+	if p := openaihttp.ErrorParam(body); p != "" {
+		return fmt.Sprintf(" (parameter %q)", p)
 	}
 	return ""
 }

@@ -3,11 +3,12 @@
 // moderation, assistant for chat completions): a go-openai client on a
 // caller-supplied HTTP client, response bodies bounded in size, the status,
 // headers and error body of the last exchange (which go-openai's error types
-// do not carry), and Retry-After parsing.
+// do not carry), the error envelope's param, and Retry-After parsing.
 package openaihttp
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -125,6 +126,20 @@ func StatusAndCode(err error) (status int, code string, ok bool) {
 		return reqErr.HTTPStatusCode, "", true
 	}
 	return 0, "", false
+}
+
+// ErrorParam returns the "param" of OpenAI's error envelope in body (the
+// request field a 400 is about), or "" when there is none.
+func ErrorParam(body []byte) string {
+	var env struct {
+		Error struct {
+			Param *string `json:"param"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &env) == nil && env.Error.Param != nil {
+		return *env.Error.Param
+	}
+	return ""
 }
 
 // RetryAfter reads retry-after-ms (milliseconds) or Retry-After (seconds or

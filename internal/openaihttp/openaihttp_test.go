@@ -89,3 +89,16 @@ func mustGet(t *testing.T, url string) *http.Request {
 	}
 	return req
 }
+
+func TestErrorParam(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"error":{"message":"no","param":"response_format","code":null}}`: "response_format",
+		`{"error":{"message":"no","param":null}}`:                          "",
+		`{"error":{"message":"no"}}`:                                       "",
+		`not json`:                                                         "",
+	} {
+		if got := ErrorParam([]byte(body)); got != want {
+			t.Errorf("ErrorParam(%s) = %q, want %q", body, got, want)
+		}
+	}
+}

@@ -175,24 +175,13 @@
     }
     b.addEventListener("click", function () {
       var url = b.getAttribute("data-describe");
-      var body;
+      var body = new URLSearchParams();
       if (b.hasAttribute("data-describe-upload")) {
-        if (media && media.value) url = "/compose/media/" + media.value + "/describe";
+        if (media && media.value) url = "/compose/media/" + media.value + "/describe"; // already uploaded
         else if (!fileIn.files || !fileIn.files[0]) { status.textContent = "Choose an image first."; return; }
+        else { body = new FormData(); body.set("image", fileIn.files[0]); }
       }
-      if (url.indexOf("/compose/media/") === 0 || !b.hasAttribute("data-describe-upload")) {
-        var pick = b.getAttribute("data-describe-pick");
-        if (pick) {
-          var chosen = form.querySelector(pick + ":checked") || form.querySelector(pick);
-          url = url.replace("{id}", chosen.value);
-        }
-        body = new URLSearchParams();
-        body.set("csrf_token", csrf);
-      } else {
-        body = new FormData();
-        body.set("csrf_token", csrf);
-        body.set("image", fileIn.files[0]);
-      }
+      body.set("csrf_token", csrf);
       b.disabled = true;
       status.textContent = "Describing…";
       postJSON(url, body).then(function (j) {

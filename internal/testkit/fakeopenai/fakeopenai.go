@@ -194,8 +194,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == ChatPath && r.Method == http.MethodPost && !s.jsonMode() && req.Chat().JSONMode:
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "response_format is not supported",
 			"type": "invalid_request_error", "param": "response_format", "code": nil}})
-	case (r.URL.Path == ImagesPath || r.URL.Path == ModerationsPath || r.URL.Path == EditsPath || r.URL.Path == ChatPath) &&
-		r.Method == http.MethodPost:
+	case r.Method == http.MethodPost && s.serves(r.URL.Path):
 		s.next(r.URL.Path)(s, w, r)
 	default:
 		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", "Invalid URL ("+r.Method+" "+r.URL.Path+")")
@@ -212,6 +211,15 @@ func defaultImages() Reply {
 		}
 		plain(s, w, r)
 	}
+}
+
+// serves reports whether path is an API endpoint of the fake: every one
+// has a default reply, set in New.
+func (s *Server) serves(path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.defaults[path]
+	return ok
 }
 
 func (s *Server) next(path string) Reply {
