@@ -52,26 +52,29 @@ func ScreeningFilter(account int64, category, pref string, statusIDs []int64) (s
 	return f, true
 }
 
-// ScreeningFilters returns viewer's system filters for the statuses of ids
-// that screening flagged, one per category, following the viewer's
-// preferences: nothing for an anonymous viewer or when none is flagged.
-// Rendered with the viewer's own filters, they make apps show a flagged
-// reply collapsed ("filtered", filter_action warn) or leave it out (hide).
-func (s *Service) ScreeningFilters(ctx context.Context, viewer int64, ids []int64) ([]store.Filter, error) {
-	if viewer == 0 || len(ids) == 0 {
+// ScreeningFilters returns viewer's system filters for the statuses of
+// flags (store.StatusViewerFlags, which reads the screening flags with the
+// viewer's marks) that screening flagged, one per category, following the
+// viewer's preferences: nothing for an anonymous viewer or when none is
+// flagged. Rendered with the viewer's own filters, they make apps show a
+// flagged reply collapsed ("filtered", filter_action warn) or leave it out
+// (hide).
+func (s *Service) ScreeningFilters(ctx context.Context, viewer int64, flags map[int64]store.ViewerFlags) ([]store.Filter, error) {
+	if viewer == 0 {
 		return nil, nil
 	}
-	flagged, err := s.db.FlaggedStatuses(ctx, ids)
-	if err != nil || len(flagged) == 0 {
-		return nil, err
+	byCat := map[string][]int64{}
+	for id, f := range flags {
+		if f.Screened != "" {
+			byCat[f.Screened] = append(byCat[f.Screened], id)
+		}
+	}
+	if len(byCat) == 0 {
+		return nil, nil
 	}
 	prefs, err := s.ScreeningPreferences(ctx, viewer)
 	if err != nil {
 		return nil, err
-	}
-	byCat := map[string][]int64{}
-	for id, c := range flagged {
-		byCat[c] = append(byCat[c], id)
 	}
 	var out []store.Filter
 	for _, c := range screening.Categories {
