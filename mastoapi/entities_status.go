@@ -75,7 +75,7 @@ func (h *Handler) loadStatusData(ctx context.Context, viewer int64, list []store
 	if err := h.loadPolls(ctx, d, all); err != nil {
 		return nil, err
 	}
-	if d.filters, err = h.viewerFilters(ctx, viewer, all); err != nil {
+	if d.filters, err = h.viewerFilters(ctx, viewer, d.flags); err != nil {
 		return nil, err
 	}
 	for _, ids := range d.mentions {

@@ -22,9 +22,11 @@ const (
 )
 
 // viewerFilters loads and compiles viewer's active filters, with the
-// system filters of screening for those of ids it flagged: two indexed
-// queries for a viewer without filters, none for anonymous viewers.
-func (h *Handler) viewerFilters(ctx context.Context, viewer int64, ids []int64) (*social.FilterSet, error) {
+// system filters of screening for the statuses of flags it flagged: one
+// indexed query for a viewer without filters (a second, for the viewer's
+// screening preferences, when a status is flagged), none for anonymous
+// viewers.
+func (h *Handler) viewerFilters(ctx context.Context, viewer int64, flags map[int64]store.ViewerFlags) (*social.FilterSet, error) {
 	if viewer == 0 {
 		return nil, nil
 	}
@@ -32,7 +34,7 @@ func (h *Handler) viewerFilters(ctx context.Context, viewer int64, ids []int64) 
 	if err != nil {
 		return nil, err
 	}
-	system, err := h.social.ScreeningFilters(ctx, viewer, ids)
+	system, err := h.social.ScreeningFilters(ctx, viewer, flags)
 	if err != nil {
 		return nil, err
 	}

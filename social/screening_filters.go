@@ -8,19 +8,19 @@ import (
 	"github.com/pictor-social/pictor/store"
 )
 
-// ScreeningFilterTitle prefixes the title of a user's system filter for a
+// screeningFilterTitle prefixes the title of a user's system filter for a
 // screening category ("Flagged by screening: hate").
-const ScreeningFilterTitle = "Flagged by screening: "
+const screeningFilterTitle = "Flagged by screening: "
 
-// ScreeningFilterID returns the id of the system filter of category: a
+// screeningFilterID returns the id of the system filter of category: a
 // small fixed number (1..len(screening.Categories)), which stored filters,
 // whose ids carry their creation time, never take. It returns 0 for an
 // unknown category.
-func ScreeningFilterID(category string) int64 {
+func screeningFilterID(category string) int64 {
 	return int64(slices.Index(screening.Categories, category) + 1)
 }
 
-// ScreeningFilterCategory is the inverse of ScreeningFilterID.
+// ScreeningFilterCategory is the inverse of screeningFilterID.
 func ScreeningFilterCategory(id int64) (string, bool) {
 	if id < 1 || id > int64(len(screening.Categories)) {
 		return "", false
@@ -32,10 +32,10 @@ func ScreeningFilterCategory(id int64) (string, bool) {
 // collapsed wherever it shows.
 var screeningFilterContexts = []string{"home", "notifications", "public", "thread", "account"}
 
-// ScreeningFilter returns the system filter of category for a user whose
+// screeningFilter returns the system filter of category for a user whose
 // preference is pref (collapse: a warn filter; hide: a hide filter), with
 // statusIDs as its filtered statuses. ok is false for show.
-func ScreeningFilter(account int64, category, pref string, statusIDs []int64) (store.Filter, bool) {
+func screeningFilter(account int64, category, pref string, statusIDs []int64) (store.Filter, bool) {
 	action := store.FilterWarn
 	switch pref {
 	case screening.Show:
@@ -43,8 +43,8 @@ func ScreeningFilter(account int64, category, pref string, statusIDs []int64) (s
 	case screening.Hide:
 		action = store.FilterHide
 	}
-	id := ScreeningFilterID(category)
-	f := store.Filter{ID: id, AccountID: account, Title: ScreeningFilterTitle + category,
+	id := screeningFilterID(category)
+	f := store.Filter{ID: id, AccountID: account, Title: screeningFilterTitle + category,
 		Context: screeningFilterContexts, Action: action}
 	for _, s := range statusIDs {
 		f.Statuses = append(f.Statuses, store.FilterStatus{ID: s, FilterID: id, StatusID: s})
@@ -52,26 +52,29 @@ func ScreeningFilter(account int64, category, pref string, statusIDs []int64) (s
 	return f, true
 }
 
-// ScreeningFilters returns viewer's system filters for the statuses of ids
-// that screening flagged, one per category, following the viewer's
-// preferences: nothing for an anonymous viewer or when none is flagged.
-// Rendered with the viewer's own filters, they make apps show a flagged
-// reply collapsed ("filtered", filter_action warn) or leave it out (hide).
-func (s *Service) ScreeningFilters(ctx context.Context, viewer int64, ids []int64) ([]store.Filter, error) {
-	if viewer == 0 || len(ids) == 0 {
+// ScreeningFilters returns viewer's system filters for the statuses of
+// flags (store.StatusViewerFlags, which reads the screening flags with the
+// viewer's marks) that screening flagged, one per category, following the
+// viewer's preferences: nothing for an anonymous viewer or when none is
+// flagged. Rendered with the viewer's own filters, they make apps show a
+// flagged reply collapsed ("filtered", filter_action warn) or leave it out
+// (hide).
+func (s *Service) ScreeningFilters(ctx context.Context, viewer int64, flags map[int64]store.ViewerFlags) ([]store.Filter, error) {
+	if viewer == 0 {
 		return nil, nil
 	}
-	flagged, err := s.db.FlaggedStatuses(ctx, ids)
-	if err != nil || len(flagged) == 0 {
-		return nil, err
+	byCat := map[string][]int64{}
+	for id, f := range flags {
+		if f.Screened != "" {
+			byCat[f.Screened] = append(byCat[f.Screened], id)
+		}
+	}
+	if len(byCat) == 0 {
+		return nil, nil
 	}
 	prefs, err := s.ScreeningPreferences(ctx, viewer)
 	if err != nil {
 		return nil, err
-	}
-	byCat := map[string][]int64{}
-	for id, c := range flagged {
-		byCat[c] = append(byCat[c], id)
 	}
 	var out []store.Filter
 	for _, c := range screening.Categories {
@@ -79,7 +82,7 @@ func (s *Service) ScreeningFilters(ctx context.Context, viewer int64, ids []int6
 			continue
 		}
 		slices.Sort(byCat[c])
-		if f, ok := ScreeningFilter(viewer, c, prefs[c], byCat[c]); ok {
+		if f, ok := screeningFilter(viewer, c, prefs[c], byCat[c]); ok {
 			out = append(out, f)
 		}
 	}
@@ -95,20 +98,16 @@ func (s *Service) UserScreeningFilters(ctx context.Context, viewer int64) ([]sto
 	if err != nil {
 		return nil, err
 	}
-	set, err := s.db.ScreeningPreferences(ctx, viewer)
+	prefs, err := s.ScreeningPreferences(ctx, viewer)
 	if err != nil {
 		return nil, err
 	}
 	var out []store.Filter
 	for _, c := range screening.Categories {
-		pref := set[c]
-		if !held[c] && pref != screening.Hide {
+		if !held[c] && prefs[c] != screening.Hide {
 			continue
 		}
-		if pref == "" {
-			pref = screening.Collapse
-		}
-		if f, ok := ScreeningFilter(viewer, c, pref, nil); ok {
+		if f, ok := screeningFilter(viewer, c, prefs[c], nil); ok {
 			out = append(out, f)
 		}
 	}

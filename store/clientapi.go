@@ -295,18 +295,25 @@ func (db *DB) scanFlags(ctx context.Context, q string, args []any, f func(id int
 	return rows.Err()
 }
 
-// ViewerFlags are a viewer's own marks on a status.
+// ViewerFlags are a viewer's own marks on a status, and the category a
+// screener flagged it in (the same for every viewer, read with the marks so
+// that a page of statuses costs one query).
 type ViewerFlags struct {
 	Favourited, Reblogged, Bookmarked, Pinned, Muted bool
+	// Screened is the category of a screening flag not overturned
+	// (screening.go, FlaggedStatuses); "" when there is none.
+	Screened string
 }
 
-// StatusViewerFlags returns viewer's marks on each status id.
+// StatusViewerFlags returns viewer's marks on each status id, and the
+// statuses' screening flags; nothing for an anonymous viewer.
 func (db *DB) StatusViewerFlags(ctx context.Context, viewer int64, ids []int64) (map[int64]ViewerFlags, error) {
 	out := make(map[int64]ViewerFlags, len(ids))
 	if len(ids) == 0 || viewer == 0 {
 		return out, nil
 	}
-	// One query for the four marks: the viewer is ?1, the ids ?2 onwards.
+	// One query for the four marks and the screening flag: the viewer is
+	// ?1, the ids ?2 onwards.
 	var ph strings.Builder
 	for i := range ids {
 		if i > 0 {
@@ -315,10 +322,12 @@ func (db *DB) StatusViewerFlags(ctx context.Context, viewer int64, ids []int64) 
 		ph.WriteString("?" + strconv.Itoa(i+2))
 	}
 	in := ph.String()
-	rows, err := db.read.QueryContext(ctx, `SELECT status_id, 0 FROM favourites WHERE account_id = ?1 AND status_id IN (`+in+`)
-		UNION ALL SELECT reblog_of_id, 1 FROM statuses WHERE account_id = ?1 AND deleted_at = 0 AND reblog_of_id IN (`+in+`)
-		UNION ALL SELECT status_id, 2 FROM bookmarks WHERE account_id = ?1 AND status_id IN (`+in+`)
-		UNION ALL SELECT status_id, 3 FROM status_pins WHERE account_id = ?1 AND status_id IN (`+in+`)`,
+	rows, err := db.read.QueryContext(ctx, `SELECT status_id, 0, '' FROM favourites WHERE account_id = ?1 AND status_id IN (`+in+`)
+		UNION ALL SELECT reblog_of_id, 1, '' FROM statuses WHERE account_id = ?1 AND deleted_at = 0 AND reblog_of_id IN (`+in+`)
+		UNION ALL SELECT status_id, 2, '' FROM bookmarks WHERE account_id = ?1 AND status_id IN (`+in+`)
+		UNION ALL SELECT status_id, 3, '' FROM status_pins WHERE account_id = ?1 AND status_id IN (`+in+`)
+		UNION ALL SELECT status_id, 4, category FROM screening_decisions
+			WHERE status_id IN (`+in+`) AND decision = 'flag' AND overturned_at = 0`,
 		append([]any{viewer}, int64Args(ids)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("status flags: %w", err)
@@ -326,7 +335,8 @@ func (db *DB) StatusViewerFlags(ctx context.Context, viewer int64, ids []int64) 
 	defer rows.Close()
 	for rows.Next() {
 		var id, kind int64
-		if err := rows.Scan(&id, &kind); err != nil {
+		var category string
+		if err := rows.Scan(&id, &kind, &category); err != nil {
 			return nil, fmt.Errorf("status flags: %w", err)
 		}
 		f := out[id]
@@ -339,6 +349,8 @@ func (db *DB) StatusViewerFlags(ctx context.Context, viewer int64, ids []int64) 
 			f.Bookmarked = true
 		case 3:
 			f.Pinned = true
+		case 4:
+			f.Screened = category
 		}
 		out[id] = f
 	}

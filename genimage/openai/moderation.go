@@ -37,6 +37,23 @@ const maxModerationBody = 1 << 20
 // (such as "illicit") show up as "other". It retries 429 and 5xx like
 // Generate; an error means no verdict was reached.
 func (m *Moderator) Screen(ctx context.Context, text string) (genimage.Verdict, error) {
+	r, _, err := m.moderate(ctx, text)
+	if err != nil || !r.Flagged {
+		return genimage.Verdict{}, err
+	}
+	cats := flaggedCategories(r.Categories)
+	if len(cats) == 0 {
+		cats = []string{"other"}
+	}
+	return genimage.Verdict{Flagged: true, Categories: cats, Reason: "flagged by the moderation service"}, nil
+}
+
+// moderate is the one call to the Moderations endpoint that prompt
+// moderation (Screen) and post screening (PostScreener) share: it returns
+// the result for text and the model that answered (the configured one when
+// the answer names none). An answer without a result is an
+// apperr.Unavailable error.
+func (m *Moderator) moderate(ctx context.Context, text string) (goopenai.Result, string, error) {
 	var resp goopenai.ModerationResponse
 	err := m.call(ctx, m.opts.ModerationTimeout, maxModerationBody, nil, func(ctx context.Context, cl *goopenai.Client) error {
 		var err error
@@ -44,20 +61,16 @@ func (m *Moderator) Screen(ctx context.Context, text string) (genimage.Verdict, 
 		return err
 	})
 	if err != nil {
-		return genimage.Verdict{}, err
+		return goopenai.Result{}, "", err
 	}
 	if len(resp.Results) == 0 {
-		return genimage.Verdict{}, apperr.Unavailable("the moderation service answered without a result")
+		return goopenai.Result{}, "", apperr.Unavailable("the moderation service answered without a result")
 	}
-	r := resp.Results[0]
-	if !r.Flagged {
-		return genimage.Verdict{}, nil
+	model := resp.Model
+	if model == "" {
+		model = m.opts.ModerationModel
 	}
-	cats := flaggedCategories(r.Categories)
-	if len(cats) == 0 {
-		cats = []string{"other"}
-	}
-	return genimage.Verdict{Flagged: true, Categories: cats, Reason: "flagged by the moderation service"}, nil
+	return resp.Results[0], model, nil
 }
 
 func flaggedCategories(c goopenai.ResultCategories) []string {

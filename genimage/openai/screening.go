@@ -6,7 +6,6 @@ import (
 
 	goopenai "github.com/sashabaranov/go-openai"
 
-	"github.com/pictor-social/pictor/internal/apperr"
 	"github.com/pictor-social/pictor/screening"
 )
 
@@ -31,23 +30,10 @@ func NewPostScreener(opts Options, httpClient *http.Client) (*PostScreener, erro
 
 // Screen implements screening.Screener.
 func (p *PostScreener) Screen(ctx context.Context, text string) (screening.Result, error) {
-	var resp goopenai.ModerationResponse
-	err := p.m.call(ctx, p.m.opts.ModerationTimeout, maxModerationBody, nil, func(ctx context.Context, cl *goopenai.Client) error {
-		var err error
-		resp, err = cl.Moderations(ctx, goopenai.ModerationRequest{Input: text, Model: p.m.opts.ModerationModel})
-		return err
-	})
+	res, model, err := p.m.moderate(ctx, text)
 	if err != nil {
 		return screening.Result{}, err
 	}
-	if len(resp.Results) == 0 {
-		return screening.Result{}, apperr.Unavailable("the moderation service answered without a result")
-	}
-	model := resp.Model
-	if model == "" {
-		model = p.m.opts.ModerationModel
-	}
-	res := resp.Results[0]
 	r := screening.Result{Flagged: res.Flagged, Backend: "openai", Model: model, Scores: scoresOf(res.CategoryScores)}
 	flagged := flaggedCategories(res.Categories)
 	if res.Flagged && len(flagged) == 0 {
