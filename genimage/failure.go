@@ -31,7 +31,7 @@ func (s *Service) fail(ctx context.Context, j store.Job, je *jobError) {
 	case store.JobReply:
 		// From the job's author: the generator bot, or the bot that handed the
 		// request over (the assistant's "draw this").
-		_, err = s.social.BotReply(ctx, j.AuthorID, j.AccountID, j.Draft, "Sorry, I could not make this image: "+je.msg)
+		_, err = s.social.BotReply(ctx, j.AuthorID, []int64{j.AccountID}, j.Draft, "Sorry, I could not make this image: "+je.msg)
 	}
 	if err != nil {
 		log.Error("tell requester about failed job", "err", err)
