@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -218,21 +217,6 @@ func (s *Service) Step(ctx context.Context) (int, error) {
 	return 1, s.db.Write(wctx, func(tx *store.Tx) error { return tx.FinishAskRequest(wctx, r.StatusID, replyID) })
 }
 
-// ParseCommand reports whether text starts with the ask command and returns
-// the question after it.
-func (s *Service) ParseCommand(text string) (question string, ok bool) {
-	cmd := s.opts.Command
-	if cmd == "" {
-		return "", false
-	}
-	text = strings.TrimLeft(text, " \t\r\n")
-	rest, found := strings.CutPrefix(text, cmd)
-	if !found || (rest != "" && !strings.ContainsAny(rest[:1], " \t\r\n")) {
-		return "", false
-	}
-	return strings.TrimSpace(rest), true
-}
-
 // AskText is the client API's hook (mastoapi.Asker): a post starting with
 // the command ("/ask why is the sky blue?") is published as the user wrote
 // it with the command replaced by a mention of the bot ("@ask why is the
@@ -240,7 +224,7 @@ func (s *Service) ParseCommand(text string) (question string, ok bool) {
 // in the same transaction (its mention notification is the queue entry),
 // and the answer comes as the bot's reply. ok is false for other text.
 func (s *Service) AskText(text string) (string, bool) {
-	q, ok := s.ParseCommand(text)
+	q, ok := social.ParseCommand(text, s.opts.Command)
 	if !ok {
 		return "", false
 	}

@@ -291,6 +291,21 @@ func MentionText(st store.Status) string {
 	return strings.TrimSpace(leadingMentionsRE.ReplaceAllString(text, ""))
 }
 
+// ParseCommand reports whether text starts with the command cmd ("/ask",
+// "/imagine") followed by white space or the end, and returns the rest,
+// trimmed. An empty cmd matches nothing.
+func ParseCommand(text, cmd string) (rest string, ok bool) {
+	if cmd == "" {
+		return "", false
+	}
+	text = strings.TrimLeft(text, " \t\r\n")
+	rest, found := strings.CutPrefix(text, cmd)
+	if !found || (rest != "" && !strings.ContainsAny(rest[:1], " \t\r\n")) {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
 // BotReplyVisibility keeps a bot's reply as private as the request or more:
 // a public request gets an unlisted reply, so bots do not flood public
 // timelines.
