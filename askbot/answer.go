@@ -35,6 +35,7 @@ type question struct {
 	requester  store.Account
 	draft      store.PostDraft // visibility, reply and language of the bot's reply
 	addressees []int64         // mentioned at the start of the reply, requester first
+	prefix     string          // their mentions, "@acct " each (social.MentionPrefix)
 }
 
 // answer answers one claimed question and returns the bot's reply (0 when
@@ -95,7 +96,7 @@ func (s *Service) answer(ctx context.Context, r store.AskRequest) (int64, error)
 	if ans.Draw != "" {
 		return s.draw(ctx, q, ans)
 	}
-	return s.post(ctx, q, s.answerText(ctx, q, ans.Answer, 0))
+	return s.post(ctx, q, s.answerText(q, ans.Answer, 0))
 }
 
 // load reads the question, its author and the bot; ok is false when there
@@ -129,6 +130,9 @@ func (s *Service) load(ctx context.Context, r store.AskRequest) (question, bool,
 				q.addressees = append(q.addressees, id)
 			}
 		}
+	}
+	if q.prefix, err = s.social.MentionPrefix(ctx, q.addressees...); err != nil {
+		return q, false, err
 	}
 	return q, true, nil
 }
@@ -253,14 +257,9 @@ func (s *Service) answerLimit(q question, reserve int) int {
 // answerText is the body of an answer after the mentions: the model's words,
 // inert (no mentions, no hashtags) and cut to fit with the label line and
 // reserve more characters in the instance's limit.
-func (s *Service) answerText(ctx context.Context, q question, answer string, reserve int) string {
+func (s *Service) answerText(q question, answer string, reserve int) string {
 	label := s.label()
-	limit := s.social.Options().MaxChars - utf8.RuneCountInString(label) - 2 - reserve
-	for _, id := range q.addressees {
-		if a, err := s.db.AccountByID(ctx, id); err == nil {
-			limit -= utf8.RuneCountInString(a.Acct()) + 2
-		}
-	}
+	limit := s.social.Options().MaxChars - utf8.RuneCountInString(q.prefix) - utf8.RuneCountInString(label) - 2 - reserve
 	body := social.Truncate(social.Defuse(answer), max(limit, 1))
 	if body == "" {
 		return label
@@ -270,12 +269,7 @@ func (s *Service) answerText(ctx context.Context, q question, answer string, res
 
 // post replies to the question with msg, mentioning its addressees.
 func (s *Service) post(ctx context.Context, q question, msg string) (int64, error) {
-	prefix, err := s.social.MentionPrefix(ctx, q.addressees...)
-	if err != nil {
-		return 0, err
-	}
-	st, err := s.social.CreateStatus(ctx, q.bot.ID, social.Draft{Text: social.Truncate(prefix+msg, s.social.Options().MaxChars),
-		Visibility: q.draft.Visibility, InReplyToID: q.draft.InReplyToID, Language: q.draft.Language})
+	st, err := s.social.BotReply(ctx, q.bot.ID, q.addressees, q.draft, msg)
 	if err != nil {
 		return 0, err
 	}
@@ -299,21 +293,17 @@ func (s *Service) notice(ctx context.Context, q question, msg string) (int64, er
 // answer is posted with the reason.
 func (s *Service) draw(ctx context.Context, q question, ans reply) (int64, error) {
 	if s.images == nil {
-		return s.post(ctx, q, s.answerText(ctx, q, ans.Answer+"\n\n(I can't draw here: image generation is off on this server.)", 0))
+		return s.post(ctx, q, s.answerText(q, ans.Answer+"\n\n(I can't draw here: image generation is off on this server.)", 0))
 	}
 	b := s.images.Backend()
 	reserve := utf8.RuneCountInString(s.images.LabelLine(genimage.Provenance{Backend: b.Name(), Model: b.Model()})) + 2 + 16
-	prefix, err := s.social.MentionPrefix(ctx, q.addressees...)
-	if err != nil {
-		return 0, err
-	}
 	answer := ans.Answer
 	if answer == "" {
 		answer = "Here is your picture."
 	}
 	draft := q.draft
-	draft.Text = prefix + s.answerText(ctx, q, answer, reserve)
-	_, err = s.images.Submit(ctx, genimage.SubmitRequest{AccountID: q.requester.ID, Kind: store.JobReply,
+	draft.Text = q.prefix + s.answerText(q, answer, reserve)
+	_, err := s.images.Submit(ctx, genimage.SubmitRequest{AccountID: q.requester.ID, Kind: store.JobReply,
 		Prompt: social.Truncate(ans.Draw, s.images.Options().MaxPromptChars), Draft: draft, SourceStatusID: q.st.ID,
 		Source: sourceAsk, AuthorID: q.bot.ID})
 	e, isApp := apperr.As(err)
@@ -323,7 +313,7 @@ func (s *Service) draw(ctx context.Context, q question, ans reply) (int64, error
 	case isApp && e.Kind == apperr.KindConflict:
 		return 0, nil // handed over by an earlier run
 	case isApp:
-		return s.post(ctx, q, s.answerText(ctx, q, answer+"\n\nI could not draw it: "+e.Message, 0))
+		return s.post(ctx, q, s.answerText(q, answer+"\n\nI could not draw it: "+e.Message, 0))
 	}
 	return 0, err
 }

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -91,8 +90,7 @@ type Service struct {
 	local, remote *assistant.Quota // questions per requester per day
 	notices       *assistant.Quota // one "limit reached" reply per requester per day
 
-	wakeMu sync.Mutex
-	wake   chan struct{}
+	wake idle.Signal // the idle workers and the intake
 }
 
 // featureNotice counts the "limit reached" replies, one a day per requester.
@@ -113,8 +111,7 @@ func New(d Deps, o Options) (*Service, error) {
 	s := &Service{db: d.DB, social: d.Social, hub: d.Hub, log: d.Log, ai: d.Assistant, images: d.Images, opts: o,
 		local:   assistant.NewQuota(d.DB, map[assistant.Feature]int{assistant.FeatureAsk: o.PerDay}),
 		remote:  assistant.NewQuota(d.DB, map[assistant.Feature]int{assistant.FeatureAsk: o.RemotePerDay}),
-		notices: assistant.NewQuota(d.DB, map[assistant.Feature]int{featureNotice: 1}),
-		wake:    make(chan struct{})}
+		notices: assistant.NewQuota(d.DB, map[assistant.Feature]int{featureNotice: 1})}
 	s.bot = d.Social.NewBot(social.BotSpec{Username: o.BotUsername, DisplayName: "Assistant", Note: note,
 		CursorKey: cursorKey, Stream: o.NotificationStream, Log: d.Log})
 	return s, nil
@@ -128,18 +125,7 @@ func (s *Service) Bot(ctx context.Context) (store.Account, error) { return s.bot
 
 // Wake makes the idle workers and the intake look for work now (another
 // process committed to the database).
-func (s *Service) Wake() {
-	s.wakeMu.Lock()
-	close(s.wake)
-	s.wake = make(chan struct{})
-	s.wakeMu.Unlock()
-}
-
-func (s *Service) wakeChan() <-chan struct{} {
-	s.wakeMu.Lock()
-	defer s.wakeMu.Unlock()
-	return s.wake
-}
+func (s *Service) Wake() { s.wake.Wake() }
 
 // Run takes the bot's mentions into the question queue and answers the
 // queue with Options.Workers workers until ctx ends; it returns nil then.
@@ -158,7 +144,7 @@ func (s *Service) Run(ctx context.Context) error {
 			s.work(ctx)
 		}()
 	}
-	err := s.bot.TakeMentions(ctx, s.hub, s.wakeChan, s.queue)
+	err := s.bot.TakeMentions(ctx, s.hub, s.wake.C, s.queue)
 	wg.Wait()
 	return err
 }
@@ -182,7 +168,7 @@ func (s *Service) Intake(ctx context.Context) (int, error) { return s.bot.TakeNe
 
 func (s *Service) work(ctx context.Context) {
 	for ctx.Err() == nil {
-		wake := s.wakeChan()
+		wake := s.wake.C()
 		n, err := s.Step(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("assistant bot", "err", err)
@@ -231,21 +217,6 @@ func (s *Service) Step(ctx context.Context) (int, error) {
 	return 1, s.db.Write(wctx, func(tx *store.Tx) error { return tx.FinishAskRequest(wctx, r.StatusID, replyID) })
 }
 
-// ParseCommand reports whether text starts with the ask command and returns
-// the question after it.
-func (s *Service) ParseCommand(text string) (question string, ok bool) {
-	cmd := s.opts.Command
-	if cmd == "" {
-		return "", false
-	}
-	text = strings.TrimLeft(text, " \t\r\n")
-	rest, found := strings.CutPrefix(text, cmd)
-	if !found || (rest != "" && !strings.ContainsAny(rest[:1], " \t\r\n")) {
-		return "", false
-	}
-	return strings.TrimSpace(rest), true
-}
-
 // AskText is the client API's hook (mastoapi.Asker): a post starting with
 // the command ("/ask why is the sky blue?") is published as the user wrote
 // it with the command replaced by a mention of the bot ("@ask why is the
@@ -253,7 +224,7 @@ func (s *Service) ParseCommand(text string) (question string, ok bool) {
 // in the same transaction (its mention notification is the queue entry),
 // and the answer comes as the bot's reply. ok is false for other text.
 func (s *Service) AskText(text string) (string, bool) {
-	q, ok := s.ParseCommand(text)
+	q, ok := social.ParseCommand(text, s.opts.Command)
 	if !ok {
 		return "", false
 	}

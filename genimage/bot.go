@@ -19,7 +19,7 @@ const botCursorKey = "genimage.bot.mention_cursor"
 // cursor in the store settings), and a job per mention is unique besides.
 // It returns nil when ctx ends.
 func (s *Service) RunBot(ctx context.Context) error {
-	return s.bot.TakeMentions(ctx, s.hub, s.wakeChan, s.answerMention)
+	return s.bot.TakeMentions(ctx, s.hub, s.wake.C, s.answerMention)
 }
 
 // answerMention submits the prompt of one mention, or replies with the

@@ -31,7 +31,7 @@ func (s *Service) fail(ctx context.Context, j store.Job, je *jobError) {
 	case store.JobReply:
 		// From the job's author: the generator bot, or the bot that handed the
 		// request over (the assistant's "draw this").
-		_, err = s.social.BotReply(ctx, j.AuthorID, j.AccountID, j.Draft, "Sorry, I could not make this image: "+je.msg)
+		_, err = s.social.BotReply(ctx, j.AuthorID, []int64{j.AccountID}, j.Draft, "Sorry, I could not make this image: "+je.msg)
 	}
 	if err != nil {
 		log.Error("tell requester about failed job", "err", err)
@@ -46,16 +46,7 @@ func (s *Service) fail(ctx context.Context, j store.Job, je *jobError) {
 // tellAuthor sends the author of a failed /imagine a direct message from the
 // generator bot with the reason and the prompt.
 func (s *Service) tellAuthor(ctx context.Context, j store.Job) error {
-	bot, err := s.Bot(ctx)
-	if err != nil {
-		return err
-	}
-	prefix, err := s.replyPrefix(ctx, j.AccountID)
-	if err != nil {
-		return err
-	}
-	text := prefix + "Your " + s.opts.Command + " post was not published: " + j.Error + "\n\nYour prompt: " + defuse(j.Prompt)
-	_, err = s.social.CreateStatus(ctx, bot.ID, social.Draft{Text: truncate(text, s.social.Options().MaxChars),
-		Visibility: store.VisibilityDirect})
+	_, err := s.bot.Reply(ctx, j.AccountID, store.PostDraft{Visibility: store.VisibilityDirect},
+		"Your "+s.opts.Command+" post was not published: "+j.Error+"\n\nYour prompt: "+social.Defuse(j.Prompt))
 	return err
 }

@@ -95,11 +95,11 @@ func (s *Service) post(ctx context.Context, j store.Job) (int64, error) {
 	if j.Kind == store.JobReply && j.Draft.Text != "" {
 		d.Text = s.postText("", j.Draft.Text, prov) // composed by the bot that handed the request over
 	} else if j.Kind == store.JobReply {
-		prefix, err := s.replyPrefix(ctx, j.AccountID)
+		prefix, err := s.social.MentionPrefix(ctx, j.AccountID)
 		if err != nil {
 			return 0, err
 		}
-		d.Text = s.postText(prefix, defuse(j.Prompt), prov)
+		d.Text = s.postText(prefix, social.Defuse(j.Prompt), prov)
 	} else {
 		body := j.Draft.Text
 		if body == "" {
@@ -112,15 +112,6 @@ func (s *Service) post(ctx context.Context, j store.Job) (int64, error) {
 		return 0, err
 	}
 	return st.ID, nil
-}
-
-// replyPrefix mentions the requester at the start of a bot reply.
-func (s *Service) replyPrefix(ctx context.Context, accountID int64) (string, error) {
-	a, err := s.db.AccountByID(ctx, accountID)
-	if err != nil {
-		return "", fmt.Errorf("requester %d: %w", accountID, err)
-	}
-	return "@" + a.Acct() + " ", nil
 }
 
 // errTimeout marks a generation that ran past Options.Timeout.

@@ -3,7 +3,6 @@ package genimage
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/pictor-social/pictor/internal/apperr"
@@ -43,12 +42,7 @@ var ErrGenerating = apperr.Invalid("Generating your image… it will be posted i
 // ParseCommand reports whether text is a generation command ("/imagine a
 // cat" with the configured command) and returns the prompt after it.
 func (s *Service) ParseCommand(text string) (prompt string, ok bool) {
-	text = strings.TrimLeft(text, " \t\r\n")
-	rest, found := strings.CutPrefix(text, s.opts.Command)
-	if !found || (rest != "" && !strings.ContainsAny(rest[:1], " \t\r\n")) {
-		return "", false
-	}
-	return strings.TrimSpace(rest), true
+	return social.ParseCommand(text, s.opts.Command)
 }
 
 // Imagine serves a status whose text is a generation command: it submits a

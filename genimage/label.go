@@ -21,7 +21,7 @@ const maxAltChars = 1500
 // "AI-generated image (<backend> <model>). Prompt: <prompt>", cut to fit the
 // description limit.
 func AltText(p Provenance, prompt string) string {
-	return truncate("AI-generated image ("+generatorName(p)+"). Prompt: "+strings.TrimSpace(prompt), maxAltChars)
+	return social.Truncate("AI-generated image ("+generatorName(p)+"). Prompt: "+strings.TrimSpace(prompt), maxAltChars)
 }
 
 func generatorName(p Provenance) string {
@@ -40,18 +40,12 @@ func (s *Service) LabelLine(p Provenance) string {
 func (s *Service) postText(prefix, body string, p Provenance) string {
 	label := s.LabelLine(p)
 	limit := s.social.Options().MaxChars - utf8.RuneCountInString(prefix) - utf8.RuneCountInString(label) - 2
-	body = truncate(strings.TrimSpace(body), max(limit, 0))
+	body = social.Truncate(strings.TrimSpace(body), max(limit, 0))
 	if body == "" {
 		return prefix + label
 	}
 	return prefix + body + "\n\n" + label
 }
-
-// truncate cuts s to at most n characters, ending with "…" when cut.
-func truncate(s string, n int) string { return social.Truncate(s, n) }
-
-// defuse makes text written by someone else inert (social.Defuse).
-func defuse(s string) string { return social.Defuse(s) }
 
 // providerOf returns the provenance recorded on a job's media.
 func providerOf(j store.Job) Provenance {

@@ -44,7 +44,7 @@ func (s *Service) Run(ctx context.Context) error {
 
 func (s *Service) work(ctx context.Context) {
 	for ctx.Err() == nil {
-		wake := s.wakeChan()
+		wake := s.wake.C()
 		var j store.Job
 		err := s.db.Write(ctx, func(tx *store.Tx) (err error) {
 			j, err = tx.ClaimJob(ctx, s.lease())

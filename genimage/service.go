@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pictor-social/pictor/internal/idle"
 	"github.com/pictor-social/pictor/internal/pubsub"
 	"github.com/pictor-social/pictor/media"
 	"github.com/pictor-social/pictor/social"
@@ -93,8 +94,7 @@ type Service struct {
 	sources SourceImages
 	opts    Options
 
-	wakeMu sync.Mutex
-	wake   chan struct{} // closed and replaced to wake every idle worker
+	wake idle.Signal // the idle job workers and the generator bot
 
 	bot *social.Bot // the generator bot (social/bot.go)
 
@@ -124,7 +124,7 @@ func New(d Deps, opts Options) (*Service, error) {
 	bot := d.Social.NewBot(social.BotSpec{Username: opts.BotUsername, DisplayName: "Image generator", Note: note,
 		CursorKey: botCursorKey, Stream: opts.NotificationStream, Log: d.Log})
 	return &Service{db: d.DB, files: d.Files, social: d.Social, hub: d.Hub, log: d.Log, backend: d.Backend,
-		mod: d.Moderator, sources: d.Sources, opts: opts, bot: bot, wake: make(chan struct{}),
+		mod: d.Moderator, sources: d.Sources, opts: opts, bot: bot,
 		previews: make(map[string]Preview)}, nil
 }
 
@@ -141,18 +141,4 @@ func (s *Service) Bot(ctx context.Context) (store.Account, error) { return s.bot
 // Wake makes the idle job workers and the generator bot look for work now:
 // the server calls it when another process (pictor imagine, a second
 // server) has committed to the database.
-func (s *Service) Wake() { s.notifyWorkers() }
-
-// notifyWorkers wakes every idle worker.
-func (s *Service) notifyWorkers() {
-	s.wakeMu.Lock()
-	close(s.wake)
-	s.wake = make(chan struct{})
-	s.wakeMu.Unlock()
-}
-
-func (s *Service) wakeChan() <-chan struct{} {
-	s.wakeMu.Lock()
-	defer s.wakeMu.Unlock()
-	return s.wake
-}
+func (s *Service) Wake() { s.wake.Wake() }

@@ -83,7 +83,7 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (store.Job, err
 		return store.Job{}, err
 	}
 	s.publish(j, Event{Stage: StageQueued})
-	s.notifyWorkers()
+	s.wake.Wake()
 	return j, nil
 }
 

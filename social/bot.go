@@ -248,14 +248,15 @@ func (b *Bot) Reply(ctx context.Context, requesterID int64, draft store.PostDraf
 	if err != nil {
 		return store.Status{}, err
 	}
-	return b.s.BotReply(ctx, bot.ID, requesterID, draft, msg)
+	return b.s.BotReply(ctx, bot.ID, []int64{requesterID}, draft, msg)
 }
 
 // BotReply posts a text-only reply from the local bot botID to
-// draft.InReplyToID with draft's visibility, starting with a mention of the
-// requester and cut to the instance's length limit.
-func (s *Service) BotReply(ctx context.Context, botID, requesterID int64, draft store.PostDraft, msg string) (store.Status, error) {
-	prefix, err := s.MentionPrefix(ctx, requesterID)
+// draft.InReplyToID with draft's visibility and language, starting with a
+// mention of each account in to (the requester first) and cut to the
+// instance's length limit.
+func (s *Service) BotReply(ctx context.Context, botID int64, to []int64, draft store.PostDraft, msg string) (store.Status, error) {
+	prefix, err := s.MentionPrefix(ctx, to...)
 	if err != nil {
 		return store.Status{}, err
 	}
@@ -288,6 +289,21 @@ func MentionText(st store.Status) string {
 		text = PlainText(st.Content)
 	}
 	return strings.TrimSpace(leadingMentionsRE.ReplaceAllString(text, ""))
+}
+
+// ParseCommand reports whether text starts with the command cmd ("/ask",
+// "/imagine") followed by white space or the end, and returns the rest,
+// trimmed. An empty cmd matches nothing.
+func ParseCommand(text, cmd string) (rest string, ok bool) {
+	if cmd == "" {
+		return "", false
+	}
+	text = strings.TrimLeft(text, " \t\r\n")
+	rest, found := strings.CutPrefix(text, cmd)
+	if !found || (rest != "" && !strings.ContainsAny(rest[:1], " \t\r\n")) {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
 }
 
 // BotReplyVisibility keeps a bot's reply as private as the request or more:

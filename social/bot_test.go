@@ -97,3 +97,22 @@ func TestBotReplyVisibilityAndText(t *testing.T) {
 		t.Errorf("MentionText = %q", got)
 	}
 }
+
+func TestParseCommand(t *testing.T) {
+	cases := []struct {
+		text, cmd, rest string
+		ok              bool
+	}{
+		{"/ask why?", "/ask", "why?", true},
+		{" \r\n/ask\r\nwhy? ", "/ask", "why?", true},
+		{"/ask", "/ask", "", true},
+		{"/asking why", "/ask", "", false},
+		{"why /ask", "/ask", "", false},
+		{"/ask why?", "", "", false},
+	}
+	for _, tc := range cases {
+		if rest, ok := ParseCommand(tc.text, tc.cmd); rest != tc.rest || ok != tc.ok {
+			t.Errorf("ParseCommand(%q, %q) = %q, %v", tc.text, tc.cmd, rest, ok)
+		}
+	}
+}

@@ -38,3 +38,30 @@ func TestWaitEndsAtTheFirstCause(t *testing.T) {
 		})
 	}
 }
+
+func TestSignalWakesEveryWaiterOnce(t *testing.T) {
+	var s Signal
+	s.Wake() // nobody waits: nothing to do
+	a, b := s.C(), s.C()
+	if a != b {
+		t.Fatal("two channels before a Wake")
+	}
+	select {
+	case <-a:
+		t.Fatal("closed before Wake")
+	default:
+	}
+	s.Wake()
+	for _, c := range []<-chan struct{}{a, b} {
+		select {
+		case <-c:
+		default:
+			t.Fatal("a waiter was not woken")
+		}
+	}
+	select {
+	case <-s.C():
+		t.Fatal("the channel after a Wake is closed already")
+	default:
+	}
+}
