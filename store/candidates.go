@@ -57,12 +57,6 @@ func (db *DB) CandidatesOf(ctx context.Context, jobID string) ([]Candidate, erro
 		JOIN media_attachments m ON m.id = c.media_id WHERE c.job_id = ? ORDER BY c.position`, jobID)
 }
 
-// CandidatesOf is DB.CandidatesOf inside the transaction.
-func (tx *Tx) CandidatesOf(ctx context.Context, jobID string) ([]Candidate, error) {
-	return queryCandidates(ctx, tx.tx, `SELECT `+candidateCols+` FROM generation_candidates c
-		JOIN media_attachments m ON m.id = c.media_id WHERE c.job_id = ? ORDER BY c.position`, jobID)
-}
-
 func queryCandidates(ctx context.Context, q querier, query string, args ...any) ([]Candidate, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
