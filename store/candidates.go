@@ -57,12 +57,6 @@ func (db *DB) CandidatesOf(ctx context.Context, jobID string) ([]Candidate, erro
 		JOIN media_attachments m ON m.id = c.media_id WHERE c.job_id = ? ORDER BY c.position`, jobID)
 }
 
-// CandidatesOf is DB.CandidatesOf inside the transaction.
-func (tx *Tx) CandidatesOf(ctx context.Context, jobID string) ([]Candidate, error) {
-	return queryCandidates(ctx, tx.tx, `SELECT `+candidateCols+` FROM generation_candidates c
-		JOIN media_attachments m ON m.id = c.media_id WHERE c.job_id = ? ORDER BY c.position`, jobID)
-}
-
 func queryCandidates(ctx context.Context, q querier, query string, args ...any) ([]Candidate, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -82,32 +76,35 @@ func queryCandidates(ctx context.Context, q querier, query string, args ...any) 
 
 // DeleteUnpickedCandidates deletes up to limit candidates created before
 // cutoff whose image was never posted, with their media rows, and returns
-// how many it deleted and the file names those rows used. The caller deletes each file only if no
-// row references it any more (DB.MediaFileReferenced): files are
-// content-addressed and may be shared.
+// how many it deleted and the file names those rows used. The caller
+// deletes each file only if no row references it any more
+// (DB.MediaFileReferenced): files are content-addressed and may be shared.
 func (tx *Tx) DeleteUnpickedCandidates(ctx context.Context, cutoff time.Time, limit int) (int, []string, error) {
-	list, err := queryCandidates(ctx, tx.tx, `SELECT `+candidateCols+` FROM generation_candidates c
-		JOIN media_attachments m ON m.id = c.media_id
-		WHERE c.created_at < ? AND m.status_id IS NULL ORDER BY c.created_at, c.media_id LIMIT ?`, ms(cutoff), limit)
+	// The media rows go, and their candidate rows with them (ON DELETE CASCADE).
+	rows, err := tx.tx.QueryContext(ctx, `DELETE FROM media_attachments WHERE status_id IS NULL AND id IN (
+			SELECT c.media_id FROM generation_candidates c JOIN media_attachments m ON m.id = c.media_id
+			WHERE c.created_at < ? AND m.status_id IS NULL ORDER BY c.created_at, c.media_id LIMIT ?)
+		RETURNING file_name, thumb_name, original_name`, ms(cutoff), limit)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, fmt.Errorf("delete unpicked candidates: %w", err)
 	}
+	defer rows.Close()
+	n := 0
 	var names []string
-	for _, c := range list {
-		// The media row goes, and the candidate row with it (ON DELETE CASCADE).
-		_, err := tx.tx.ExecContext(ctx, `DELETE FROM media_attachments WHERE id = ? AND status_id IS NULL`, c.Media.ID)
-		if err != nil {
-			return 0, nil, fmt.Errorf("delete candidate media %d: %w", c.Media.ID, err)
+	for rows.Next() {
+		var file, thumb, original string
+		if err := rows.Scan(&file, &thumb, &original); err != nil {
+			return 0, nil, fmt.Errorf("scan deleted candidate: %w", err)
 		}
-		_, err = tx.tx.ExecContext(ctx, `DELETE FROM generation_candidates WHERE media_id = ?`, c.Media.ID)
-		if err != nil {
-			return 0, nil, fmt.Errorf("delete candidate %d: %w", c.Media.ID, err)
-		}
-		for _, n := range []string{c.Media.FileName, c.Media.ThumbName, c.Media.OriginalName} {
-			if n != "" {
-				names = append(names, n)
+		n++
+		for _, name := range []string{file, thumb, original} {
+			if name != "" {
+				names = append(names, name)
 			}
 		}
 	}
-	return len(list), names, nil
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("delete unpicked candidates: %w", err)
+	}
+	return n, names, nil
 }

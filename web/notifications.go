@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gorilla/mux"
@@ -45,27 +46,51 @@ func (h *Handler) notificationsPage(w http.ResponseWriter, r *http.Request, v *v
 	if err != nil {
 		return err
 	}
-	out := make([]notificationView, 0, len(list))
-	for _, n := range list {
-		text, ok := notificationTexts[n.Type]
-		if !ok {
-			continue
-		}
-		from, err := h.db.AccountByID(ctx, n.FromAccountID)
-		if err != nil {
-			continue
-		}
-		nv := notificationView{Type: n.Type, Who: h.accountView(from), Text: text, At: n}
-		if n.StatusID != 0 {
-			if st, err := h.db.StatusByID(ctx, n.StatusID); err == nil {
-				if l, ok := h.postLink(ctx, st); ok {
-					nv.PostURL = l.URL
-				}
-			}
-		}
-		out = append(out, nv)
+	out, err := h.notificationViews(ctx, list)
+	if err != nil {
+		return err
 	}
 	h.render(w, r, http.StatusOK, "notifications", v, pageData{Title: "Notifications", Nav: "notifications",
 		NoIndex: true, Data: out})
 	return nil
+}
+
+// notificationViews renders list with one query for the posts and one for
+// the accounts (senders and post authors), not one per row. Rows of an
+// unknown type or a missing sender are left out.
+func (h *Handler) notificationViews(ctx context.Context, list []store.Notification) ([]notificationView, error) {
+	var accountIDs, statusIDs []int64
+	for _, n := range list {
+		accountIDs = append(accountIDs, n.FromAccountID)
+		if n.StatusID != 0 {
+			statusIDs = append(statusIDs, n.StatusID)
+		}
+	}
+	statuses, err := h.db.StatusesByIDs(ctx, statusIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range statuses {
+		accountIDs = append(accountIDs, st.AccountID)
+	}
+	accounts, err := h.db.AccountsByIDs(ctx, accountIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]notificationView, 0, len(list))
+	for _, n := range list {
+		text, ok := notificationTexts[n.Type]
+		from, known := accounts[n.FromAccountID]
+		if !ok || !known {
+			continue
+		}
+		nv := notificationView{Type: n.Type, Who: h.accountView(from), Text: text, At: n}
+		if st, ok := statuses[n.StatusID]; ok {
+			if l, ok := h.postLink(st, accounts); ok {
+				nv.PostURL = l.URL
+			}
+		}
+		out = append(out, nv)
+	}
+	return out, nil
 }

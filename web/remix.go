@@ -44,8 +44,16 @@ func (h *Handler) lineage(ctx context.Context, st store.Status) (lineageView, er
 		return lv, err
 	}
 	lv.Count = int64(n)
+	authorIDs := make([]int64, 0, len(list))
 	for _, rm := range list {
-		if l, ok := h.postLink(ctx, rm); ok {
+		authorIDs = append(authorIDs, rm.AccountID)
+	}
+	authors, err := h.db.AccountsByIDs(ctx, authorIDs)
+	if err != nil {
+		return lv, err
+	}
+	for _, rm := range list {
+		if l, ok := h.postLink(rm, authors); ok {
 			lv.Remixes = append(lv.Remixes, l)
 		}
 	}
@@ -57,7 +65,11 @@ func (h *Handler) lineage(ctx context.Context, st store.Status) (lineageView, er
 func (h *Handler) sourceLink(ctx context.Context, r store.Remix) *remixLink {
 	if r.SourceID != 0 {
 		if src, err := h.db.StatusByID(ctx, r.SourceID); err == nil {
-			if l, ok := h.postLink(ctx, src); ok {
+			a, err := h.db.AccountByID(ctx, src.AccountID)
+			if err != nil {
+				return nil
+			}
+			if l, ok := h.postLink(src, map[int64]store.Account{a.ID: a}); ok {
 				return &l
 			}
 			return nil
@@ -69,11 +81,12 @@ func (h *Handler) sourceLink(ctx context.Context, r store.Remix) *remixLink {
 	return nil
 }
 
-// postLink is the page of st with its author's handle; ok is false for a
-// post public pages may not show.
-func (h *Handler) postLink(ctx context.Context, st store.Status) (remixLink, bool) {
-	a, err := h.db.AccountByID(ctx, st.AccountID)
-	if err != nil {
+// postLink is the page of st with its author's handle, the author taken
+// from authors; ok is false for a post public pages may not show or whose
+// author is not there.
+func (h *Handler) postLink(st store.Status, authors map[int64]store.Account) (remixLink, bool) {
+	a, ok := authors[st.AccountID]
+	if !ok {
 		return remixLink{}, false
 	}
 	av := h.accountView(a)

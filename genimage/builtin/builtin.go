@@ -59,10 +59,25 @@ func (g *Generator) Generate(ctx context.Context, req genimage.Request, progress
 	if err != nil {
 		return genimage.Result{}, err
 	}
-	n := req.Count()
-	if n > MaxImages {
-		return genimage.Result{}, apperr.Invalid("the built-in generator makes at most %d images at a time", MaxImages)
+	if err := checkCount(req); err != nil {
+		return genimage.Result{}, err
 	}
+	return renderEach(ctx, req, w, h, progress, func(*image.RGBA) {})
+}
+
+// checkCount refuses more than MaxImages images.
+func checkCount(req genimage.Request) error {
+	if req.Count() > MaxImages {
+		return apperr.Invalid("the built-in generator makes at most %d images at a time", MaxImages)
+	}
+	return nil
+}
+
+// renderEach draws req.Count() w×h images, image i seeded with req.Seed+i
+// and passed through finish before it is encoded, reporting progress
+// between images and stopping with ctx.Err() when ctx ends.
+func renderEach(ctx context.Context, req genimage.Request, w, h int, progress func(genimage.Progress), finish func(*image.RGBA)) (genimage.Result, error) {
+	n := req.Count()
 	res := genimage.Result{Provenance: genimage.Provenance{
 		Backend: BackendName, Model: ModelName, DigitalSourceType: genimage.SourceAlgorithmic,
 	}}
@@ -71,7 +86,9 @@ func (g *Generator) Generate(ctx context.Context, req genimage.Request, progress
 			return genimage.Result{}, err
 		}
 		genimage.Report(progress, genimage.Progress{Stage: genimage.StageRendering, Fraction: float64(i) / float64(n)})
-		data, err := encode(Render(req.Prompt, req.Seed+int64(i), w, h))
+		out := Render(req.Prompt, req.Seed+int64(i), w, h)
+		finish(out)
+		data, err := encode(out)
 		if err != nil {
 			return genimage.Result{}, err
 		}

@@ -43,29 +43,11 @@ func (g *Generator) Edit(ctx context.Context, req genimage.Request, in genimage.
 		}
 	}
 	w, h := editSize(src.Bounds().Dx(), src.Bounds().Dy())
-	n := req.Count()
-	if n > MaxImages {
-		return genimage.Result{}, apperr.Invalid("the built-in generator makes at most %d images at a time", MaxImages)
+	if err := checkCount(req); err != nil {
+		return genimage.Result{}, err
 	}
 	base := resample(src, w, h)
-	res := genimage.Result{Provenance: genimage.Provenance{
-		Backend: BackendName, Model: ModelName, DigitalSourceType: genimage.SourceAlgorithmic,
-	}}
-	for i := range n {
-		if err := ctx.Err(); err != nil {
-			return genimage.Result{}, err
-		}
-		genimage.Report(progress, genimage.Progress{Stage: genimage.StageRendering, Fraction: float64(i) / float64(n)})
-		out := Render(req.Prompt, req.Seed+int64(i), w, h)
-		blend(out, base, mask)
-		data, err := encode(out)
-		if err != nil {
-			return genimage.Result{}, err
-		}
-		res.Images = append(res.Images, genimage.Image{Data: data, MediaType: "image/png", Width: w, Height: h})
-	}
-	genimage.Report(progress, genimage.Progress{Stage: genimage.StageDone, Fraction: 1})
-	return res, nil
+	return renderEach(ctx, req, w, h, progress, func(out *image.RGBA) { blend(out, base, mask) })
 }
 
 func decodeBounded(data []byte, what string) (image.Image, error) {

@@ -78,10 +78,9 @@ func (b *Backend) generateOnce(ctx context.Context, req genimage.Request, progre
 		return b.generateStream(ctx, req, progress)
 	}
 	ireq := b.imageRequest(req)
-	limit := int64(req.Count())*(b.opts.MaxImageBytes*4/3+1024) + 64<<10 // base64 inflates by 4/3
 	var resp goopenai.ImageResponse
 	genimage.Report(progress, genimage.Progress{Stage: genimage.StageRequesting})
-	err := b.call(ctx, b.opts.Timeout, limit, progress, func(ctx context.Context, cl *goopenai.Client) error {
+	err := b.call(ctx, b.opts.Timeout, b.answerLimit(req), progress, func(ctx context.Context, cl *goopenai.Client) error {
 		var err error
 		resp, err = cl.CreateImage(ctx, ireq)
 		return err
@@ -89,6 +88,18 @@ func (b *Backend) generateOnce(ctx context.Context, req genimage.Request, progre
 	if err != nil {
 		return genimage.Result{}, err
 	}
+	return b.finish(ctx, resp, progress)
+}
+
+// answerLimit bounds the JSON answer carrying req's images: base64
+// inflates each by 4/3.
+func (b *Backend) answerLimit(req genimage.Request) int64 {
+	return int64(req.Count())*(b.opts.MaxImageBytes*4/3+1024) + 64<<10
+}
+
+// finish checks (or downloads) the images of an Images API answer and
+// returns them as a Result with the answer's usage.
+func (b *Backend) finish(ctx context.Context, resp goopenai.ImageResponse, progress func(genimage.Progress)) (genimage.Result, error) {
 	images, revised, err := b.collect(ctx, resp.Data, progress)
 	if err != nil {
 		return genimage.Result{}, err

@@ -35,7 +35,7 @@ func (b *Backend) Edit(ctx context.Context, req genimage.Request, in genimage.Ed
 	if err != nil {
 		return genimage.Result{}, err
 	}
-	limit := int64(req.Count())*(b.opts.MaxImageBytes*4/3+1024) + 64<<10
+	limit := b.answerLimit(req)
 	var resp goopenai.ImageResponse
 	genimage.Report(progress, genimage.Progress{Stage: genimage.StageRequesting})
 	err = b.retry(ctx, b.opts.Timeout, progress, func(ctx context.Context) (attempt, error) {
@@ -47,14 +47,7 @@ func (b *Backend) Edit(ctx context.Context, req genimage.Request, in genimage.Ed
 	if err != nil {
 		return genimage.Result{}, err
 	}
-	images, revised, err := b.collect(ctx, resp.Data, progress)
-	if err != nil {
-		return genimage.Result{}, err
-	}
-	genimage.Report(progress, genimage.Progress{Stage: genimage.StageDone, Fraction: 1})
-	return b.result(images, revised, genimage.Usage{
-		InputTokens: resp.Usage.InputTokens, OutputTokens: resp.Usage.OutputTokens, TotalTokens: resp.Usage.TotalTokens,
-	}), nil
+	return b.finish(ctx, resp, progress)
 }
 
 // editForm builds the multipart body: image, mask and the fields Generate
@@ -116,13 +109,9 @@ func extOf(mediaType string) string {
 // editOnce makes one edits request and decodes its answer within limit.
 func (b *Backend) editOnce(ctx context.Context, body []byte, ctype string, limit int64) (goopenai.ImageResponse, attempt, error) {
 	var out goopenai.ImageResponse
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, b.opts.BaseURL+"/images/edits", bytes.NewReader(body))
+	hreq, err := b.newPost(ctx, "/images/edits", body, ctype)
 	if err != nil {
 		return out, attempt{}, fmt.Errorf("build edit request: %w", err)
-	}
-	hreq.Header.Set("Content-Type", ctype)
-	if b.opts.APIKey != "" {
-		hreq.Header.Set("Authorization", "Bearer "+b.opts.APIKey)
 	}
 	doer := openaihttp.NewDoer(b.http, limit)
 	resp, err := doer.Do(hreq)

@@ -113,15 +113,11 @@ func (b *Backend) generateStream(ctx context.Context, req genimage.Request, prog
 
 // streamOnce makes one streaming request and reads its answer.
 func (b *Backend) streamOnce(ctx context.Context, payload []byte, progress func(genimage.Progress)) (genimage.Result, attempt, error) {
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, b.opts.BaseURL+"/images/generations", bytes.NewReader(payload))
+	hreq, err := b.newPost(ctx, "/images/generations", payload, "application/json")
 	if err != nil {
 		return genimage.Result{}, attempt{}, fmt.Errorf("build image request: %w", err)
 	}
-	hreq.Header.Set("Content-Type", "application/json")
 	hreq.Header.Set("Accept", "text/event-stream")
-	if b.opts.APIKey != "" {
-		hreq.Header.Set("Authorization", "Bearer "+b.opts.APIKey)
-	}
 	resp, err := b.http.Do(hreq)
 	if err != nil {
 		return genimage.Result{}, attempt{}, fmt.Errorf("post image request: %w", err)
@@ -140,6 +136,20 @@ func (b *Backend) streamOnce(ctx context.Context, payload []byte, progress func(
 	limit := int64(b.opts.PartialImages+1)*b.maxEventBytes() + 64<<10
 	res, err := b.readStream(openaihttp.LimitBody(resp.Body, limit), progress)
 	return res, last, err
+}
+
+// newPost builds a POST of body to the API path (after BaseURL), with the
+// API key when one is configured; for the calls go-openai cannot make.
+func (b *Backend) newPost(ctx context.Context, path string, body []byte, contentType string) (*http.Request, error) {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, b.opts.BaseURL+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Content-Type", contentType)
+	if b.opts.APIKey != "" {
+		hreq.Header.Set("Authorization", "Bearer "+b.opts.APIKey)
+	}
+	return hreq, nil
 }
 
 // readStream parses server-sent events (lines of "field: value", an event
