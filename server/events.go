@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 
 	"github.com/pictor-social/pictor/activitypub"
@@ -26,7 +24,6 @@ var relayedStreams = []string{activitypub.StreamStatuses, activitypub.StreamNoti
 // relayedEvent is one event on eventsChannel. Every payload relayed is a
 // few ids and names, far below PostgreSQL's 8,000 bytes.
 type relayedEvent struct {
-	Origin  string          `json:"o"`
 	Stream  string          `json:"s"`
 	Kind    string          `json:"k"`
 	Payload json.RawMessage `json:"p"`
@@ -35,24 +32,22 @@ type relayedEvent struct {
 // runEventRelay relays hub events between the processes on a PostgreSQL
 // database until ctx ends: this process's events on relayedStreams go out
 // with NOTIFY, and other processes' events are published here on the
-// pubsub.Relayed streams. Both directions are best effort, like the hub: a
-// full buffer drops events (a client refetches) and never blocks a
-// publisher. On SQLite, with one process, it only waits for ctx.
+// pubsub.Relayed streams (store.Listen passes over this process's own).
+// Both directions are best effort, like the hub: a full buffer drops events
+// (a client refetches) and never blocks a publisher. On SQLite, with one
+// process, it only waits for ctx.
 func (s *Server) runEventRelay(ctx context.Context) error {
 	if s.DB.Engine() != "postgres" {
 		<-ctx.Done()
 		return nil
 	}
-	b := make([]byte, 12)
-	rand.Read(b)
-	origin := hex.EncodeToString(b)
 	sub := s.Hub.Subscribe(relayedStreams...)
 	defer sub.Close()
 	listenDone := make(chan error, 1)
 	go func() {
 		listenDone <- s.DB.Listen(ctx, eventsChannel, nil, func(payload string) {
 			var ev relayedEvent
-			if json.Unmarshal([]byte(payload), &ev) != nil || ev.Origin == origin {
+			if json.Unmarshal([]byte(payload), &ev) != nil {
 				return
 			}
 			p, ok := decodeRelayed(ev)
@@ -74,7 +69,7 @@ func (s *Server) runEventRelay(ctx context.Context) error {
 			if err != nil {
 				continue
 			}
-			msg, _ := json.Marshal(relayedEvent{Origin: origin, Stream: ev.Stream, Kind: ev.Kind, Payload: p})
+			msg, _ := json.Marshal(relayedEvent{Stream: ev.Stream, Kind: ev.Kind, Payload: p})
 			if err := s.DB.Notify(ctx, eventsChannel, string(msg)); err != nil && ctx.Err() == nil {
 				s.Log.Warn("relay event", "stream", ev.Stream, "err", err)
 			}
