@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 
 	"github.com/pictor-social/pictor/activitypub"
@@ -26,40 +24,31 @@ var relayedStreams = []string{activitypub.StreamStatuses, activitypub.StreamNoti
 // relayedEvent is one event on eventsChannel. Every payload relayed is a
 // few ids and names, far below PostgreSQL's 8,000 bytes.
 type relayedEvent struct {
-	Origin  string          `json:"o"`
-	Stream  string          `json:"s"`
-	Kind    string          `json:"k"`
-	Payload json.RawMessage `json:"p"`
+	Stream  string `json:"s"`
+	Kind    string `json:"k"`
+	Payload any    `json:"p"`
 }
 
 // runEventRelay relays hub events between the processes on a PostgreSQL
 // database until ctx ends: this process's events on relayedStreams go out
 // with NOTIFY, and other processes' events are published here on the
-// pubsub.Relayed streams. Both directions are best effort, like the hub: a
-// full buffer drops events (a client refetches) and never blocks a
-// publisher. On SQLite, with one process, it only waits for ctx.
+// pubsub.Relayed streams (store.Listen passes over this process's own).
+// Both directions are best effort, like the hub: a full buffer drops events
+// (a client refetches) and never blocks a publisher. On SQLite, with one
+// process, it only waits for ctx.
 func (s *Server) runEventRelay(ctx context.Context) error {
 	if s.DB.Engine() != "postgres" {
 		<-ctx.Done()
 		return nil
 	}
-	b := make([]byte, 12)
-	rand.Read(b)
-	origin := hex.EncodeToString(b)
 	sub := s.Hub.Subscribe(relayedStreams...)
 	defer sub.Close()
 	listenDone := make(chan error, 1)
 	go func() {
 		listenDone <- s.DB.Listen(ctx, eventsChannel, nil, func(payload string) {
-			var ev relayedEvent
-			if json.Unmarshal([]byte(payload), &ev) != nil || ev.Origin == origin {
-				return
+			if ev, ok := decodeRelayed(payload); ok {
+				s.Hub.Publish(pubsub.Event{Stream: pubsub.Relayed(ev.Stream), Kind: ev.Kind, Payload: ev.Payload})
 			}
-			p, ok := decodeRelayed(ev)
-			if !ok {
-				return
-			}
-			s.Hub.Publish(pubsub.Event{Stream: pubsub.Relayed(ev.Stream), Kind: ev.Kind, Payload: p})
 		})
 	}()
 	for {
@@ -70,34 +59,43 @@ func (s *Server) runEventRelay(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			p, err := json.Marshal(ev.Payload)
-			if err != nil {
-				continue
+			msg, err := json.Marshal(relayedEvent{Stream: ev.Stream, Kind: ev.Kind, Payload: ev.Payload})
+			if err == nil {
+				err = s.DB.Notify(ctx, eventsChannel, string(msg))
 			}
-			msg, _ := json.Marshal(relayedEvent{Origin: origin, Stream: ev.Stream, Kind: ev.Kind, Payload: p})
-			if err := s.DB.Notify(ctx, eventsChannel, string(msg)); err != nil && ctx.Err() == nil {
+			if err != nil && ctx.Err() == nil {
 				s.Log.Warn("relay event", "stream", ev.Stream, "err", err)
 			}
 		}
 	}
 }
 
-// decodeRelayed rebuilds a relayed event's payload as the hub's subscribers
-// expect it.
-func decodeRelayed(ev relayedEvent) (any, bool) {
+// decodeRelayed rebuilds a relayed event with its payload as the hub's
+// subscribers expect it; false for a stream it does not know or a message
+// that does not parse.
+func decodeRelayed(msg string) (relayedEvent, bool) {
+	var raw json.RawMessage
+	ev := relayedEvent{Payload: &raw}
+	if json.Unmarshal([]byte(msg), &ev) != nil {
+		return ev, false
+	}
+	var err error
 	switch ev.Stream {
 	case activitypub.StreamStatuses:
-		var p activitypub.StatusEvent
-		err := json.Unmarshal(ev.Payload, &p)
-		return p, err == nil
+		ev.Payload, err = decodeAs[activitypub.StatusEvent](raw)
 	case activitypub.StreamNotifications:
-		var p store.Notification
-		err := json.Unmarshal(ev.Payload, &p)
-		return p, err == nil
+		ev.Payload, err = decodeAs[store.Notification](raw)
 	case social.StreamAnnouncements:
-		var p social.AnnouncementEvent
-		err := json.Unmarshal(ev.Payload, &p)
-		return p, err == nil
+		ev.Payload, err = decodeAs[social.AnnouncementEvent](raw)
+	default:
+		return ev, false
 	}
-	return nil, false
+	return ev, err == nil
+}
+
+// decodeAs decodes raw as a T.
+func decodeAs[T any](raw json.RawMessage) (T, error) {
+	var p T
+	err := json.Unmarshal(raw, &p)
+	return p, err
 }

@@ -123,10 +123,10 @@ func pgRetryable(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
-// listenOtherWriters LISTENs on changesChannel on a connection of its own
-// until the returned stop function is called; a notification from another
-// process (another token) is an external change. After a lost connection it
-// reconnects and counts one change, since notifications may have been lost.
+// listenOtherWriters LISTENs on changesChannel (listen) until the returned
+// stop function is called; a commit of another process is an external
+// change. After a lost connection it counts one change on reconnecting,
+// since notifications may have been lost.
 func (db *DB) listenOtherWriters() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	finished := make(chan struct{})
@@ -134,41 +134,15 @@ func (db *DB) listenOtherWriters() (stop func()) {
 	go func() {
 		defer close(finished)
 		first := true
-		for ctx.Err() == nil {
-			conn, err := pgx.Connect(ctx, db.url)
-			if err == nil {
-				_, err = conn.Exec(ctx, `LISTEN `+changesChannel)
-			}
-			if err != nil {
-				if conn != nil {
-					conn.Close(context.WithoutCancel(ctx))
-				}
-				if first {
-					first = false
-					close(listening)
-				}
-				if !sleepCtx(ctx, time.Second+jitter(time.Second)) {
-					return
-				}
-				continue
-			}
-			if first {
+		db.listen(ctx, changesChannel, func(err error) {
+			switch {
+			case first:
 				first = false
 				close(listening)
-			} else {
+			case err == nil:
 				db.externalChange()
 			}
-			for {
-				n, err := conn.WaitForNotification(ctx)
-				if err != nil {
-					break
-				}
-				if n.Payload != db.token {
-					db.externalChange()
-				}
-			}
-			conn.Close(context.WithoutCancel(ctx))
-		}
+		}, func(string) { db.externalChange() })
 	}()
 	// Open returns once LISTEN runs (or failed once), so that a commit made
 	// after Open returns is never missed.

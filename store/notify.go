@@ -6,9 +6,11 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -17,11 +19,13 @@ import (
 var ErrNoNotify = errors.New("notifications between processes need PostgreSQL")
 
 // MaxNotifyPayload is the largest payload Notify sends: PostgreSQL refuses
-// payloads of 8,000 bytes or more.
+// payloads of 8,000 bytes or more (the sender's token goes first).
 const MaxNotifyPayload = 7900
 
-// Notify sends payload on channel to every process LISTENing on it
-// (PostgreSQL NOTIFY, outside any transaction: it is sent at once).
+// Notify sends payload on channel to every other process LISTENing on it
+// (PostgreSQL NOTIFY, outside any transaction: it is sent at once). The
+// notification carries the DB's process token before payload, as the
+// commit notifications do, so that Listen passes over the process's own.
 func (db *DB) Notify(ctx context.Context, channel, payload string) error {
 	if db.eng != postgresEngine {
 		return ErrNoNotify
@@ -29,47 +33,51 @@ func (db *DB) Notify(ctx context.Context, channel, payload string) error {
 	if len(payload) > MaxNotifyPayload {
 		return fmt.Errorf("notify %s: payload of %d bytes is over %d", channel, len(payload), MaxNotifyPayload)
 	}
-	if _, err := db.read.ExecContext(ctx, `SELECT pg_notify(?, ?)`, channel, payload); err != nil {
+	if _, err := db.read.ExecContext(ctx, `SELECT pg_notify(?, ?)`, channel, db.token+payload); err != nil {
 		return fmt.Errorf("notify %s: %w", channel, err)
 	}
 	return nil
 }
 
-// Listen calls fn with the payload of each notification on channel, from
-// any process (this one included), until ctx ends. It runs on a connection
-// of its own and reconnects after a lost connection (notifications sent
-// meanwhile are lost: the store stays the truth). ready, when not nil, is
-// called once LISTEN first runs.
-func (db *DB) Listen(ctx context.Context, channel string, ready func(), fn func(payload string)) error {
+// Listen calls fn with the payload of each notification another process
+// sends on channel (Notify, or a commit on changesChannel with an empty
+// payload), until ctx ends. It runs on a connection of its own and
+// reconnects after a lost connection; notifications sent meanwhile are
+// lost (the store stays the truth). listened, when not nil, is called after
+// each attempt to LISTEN with its error: a nil error after the first call
+// follows a reconnect.
+func (db *DB) Listen(ctx context.Context, channel string, listened func(err error), fn func(payload string)) error {
 	if db.eng != postgresEngine {
 		return ErrNoNotify
 	}
+	db.listen(ctx, channel, listened, fn)
+	return nil
+}
+
+// listen is Listen on PostgreSQL.
+func (db *DB) listen(ctx context.Context, channel string, listened func(err error), fn func(payload string)) {
 	for ctx.Err() == nil {
 		conn, err := pgx.Connect(ctx, db.url)
 		if err == nil {
 			_, err = conn.Exec(ctx, `LISTEN `+pgx.Identifier{channel}.Sanitize())
 		}
-		if err == nil {
-			if ready != nil {
-				ready()
-				ready = nil
-			}
-			for {
-				n, err := conn.WaitForNotification(ctx)
-				if err != nil {
-					break
-				}
-				fn(n.Payload)
+		if listened != nil {
+			listened(err)
+		}
+		for err == nil {
+			var n *pgconn.Notification
+			n, err = conn.WaitForNotification(ctx)
+			if err == nil && len(n.Payload) >= len(db.token) && !strings.HasPrefix(n.Payload, db.token) {
+				fn(n.Payload[len(db.token):])
 			}
 		}
 		if conn != nil {
 			conn.Close(context.WithoutCancel(ctx))
 		}
 		if !sleepCtx(ctx, time.Second+jitter(time.Second)) {
-			break
+			return
 		}
 	}
-	return nil
 }
 
 // maxNameLocks bounds the connections LockName holds at once.
