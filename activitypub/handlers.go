@@ -182,46 +182,68 @@ func WriteError(w http.ResponseWriter, err error) {
 
 // NoteData gathers what RenderNote needs for a local status.
 func (f *Federation) NoteData(ctx context.Context, st store.Status, author store.Account) (NoteData, error) {
-	ids := []int64{st.ID}
-	media, err := f.db.MediaForStatuses(ctx, ids)
+	list, err := f.noteData(ctx, []store.Status{st}, author)
 	if err != nil {
 		return NoteData{}, err
+	}
+	return list[0], nil
+}
+
+// noteData gathers what RenderNote needs for local statuses of author, in
+// their order, in a fixed number of queries however many there are.
+func (f *Federation) noteData(ctx context.Context, list []store.Status, author store.Account) ([]NoteData, error) {
+	ids := make([]int64, len(list))
+	for i, st := range list {
+		ids[i] = st.ID
+	}
+	media, err := f.db.MediaForStatuses(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	mentions, err := f.db.MentionsForStatuses(ctx, ids)
 	if err != nil {
-		return NoteData{}, err
+		return nil, err
 	}
-	accts, err := f.db.AccountsByIDs(ctx, mentions[st.ID])
+	var mentioned []int64
+	for _, m := range mentions {
+		mentioned = append(mentioned, m...)
+	}
+	accts, err := f.db.AccountsByIDs(ctx, mentioned)
 	if err != nil {
-		return NoteData{}, err
+		return nil, err
 	}
 	tags, err := f.db.TagsForStatuses(ctx, ids)
 	if err != nil {
-		return NoteData{}, err
+		return nil, err
 	}
-	d := NoteData{Status: st, Author: author, Media: media[st.ID], Tags: tags[st.ID]}
-	for _, id := range mentions[st.ID] {
-		if a, ok := accts[id]; ok {
-			d.Mentions = append(d.Mentions, a)
+	polls, err := f.db.PollsByStatusIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	remixes, err := f.db.RemixesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]NoteData, len(list))
+	for i, st := range list {
+		d := NoteData{Status: st, Author: author, Media: media[st.ID], Tags: tags[st.ID], RemixOf: remixes[st.ID].SourceURI}
+		for _, id := range mentions[st.ID] {
+			if a, ok := accts[id]; ok {
+				d.Mentions = append(d.Mentions, a)
+			}
 		}
-	}
-	for _, m := range d.Media {
-		if m.Generated() {
-			d.Generator = &Generator{Type: "Application", Name: generatorName(m)}
-			break
+		for _, m := range d.Media {
+			if m.Generated() {
+				d.Generator = &Generator{Type: "Application", Name: generatorName(m)}
+				break
+			}
 		}
+		if p, ok := polls[st.ID]; ok {
+			d.Poll = &p
+		}
+		out[i] = d
 	}
-	if p, err := f.db.PollByStatusID(ctx, st.ID); err == nil {
-		d.Poll = &p
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return NoteData{}, err
-	}
-	if r, err := f.db.RemixOf(ctx, st.ID); err == nil {
-		d.RemixOf = r.SourceURI
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return NoteData{}, err
-	}
-	return d, nil
+	return out, nil
 }
 
 func generatorName(m store.MediaAttachment) string {
@@ -252,6 +274,16 @@ func (f *Federation) ServeOutbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var posts []store.Status
+	for _, st := range list {
+		if st.ReblogOfID == 0 {
+			posts = append(posts, st)
+		}
+	}
+	notes, err := f.noteData(ctx, posts, a)
+	if err != nil {
+		return err
+	}
 	items := Items{}
 	for _, st := range list {
 		if st.ReblogOfID != 0 {
@@ -262,11 +294,8 @@ func (f *Federation) ServeOutbox(w http.ResponseWriter, r *http.Request) error {
 			items = append(items, Embed(Announce(st.URI, a.URI, orig.URI, "", a.FollowersURI, st.CreatedAt)))
 			continue
 		}
-		d, err := f.NoteData(ctx, st, a)
-		if err != nil {
-			return err
-		}
-		c := CreateNote(f.RenderNote(d))
+		c := CreateNote(f.RenderNote(notes[0]))
+		notes = notes[1:]
 		c.Context = nil
 		items = append(items, Embed(c))
 	}
@@ -350,12 +379,12 @@ func (f *Federation) ServeFeatured(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	notes, err := f.noteData(ctx, pinned, a)
+	if err != nil {
+		return err
+	}
 	items := Items{}
-	for _, st := range pinned {
-		d, err := f.NoteData(ctx, st, a)
-		if err != nil {
-			return err
-		}
+	for _, d := range notes {
 		items = append(items, Embed(f.RenderNote(d)))
 	}
 	n := len(items)

@@ -17,10 +17,7 @@ type statusData struct {
 	viewer   int64
 	reblogs  map[int64]store.Status
 	accounts map[int64]Account
-	media    map[int64][]store.MediaAttachment
-	counts   map[int64]store.StatusCounts
-	mentions map[int64][]int64
-	tags     map[int64][]string
+	extras   map[int64]store.StatusExtras // media, counts, mentions and tags
 	flags    map[int64]store.ViewerFlags
 	filters  *social.FilterSet // the viewer's active filters
 	context  string            // filter context; "" shows everything (filters_apply.go)
@@ -58,16 +55,8 @@ func (h *Handler) loadStatusData(ctx context.Context, viewer int64, list []store
 	}
 	// Media, counts, mentions and tags are the same for every viewer: the
 	// store's status cache answers them, exact on write (cache_statuses.go).
-	extras, err := h.db.StatusExtrasByIDs(ctx, all)
-	if err != nil {
+	if d.extras, err = h.db.StatusExtrasByIDs(ctx, all); err != nil {
 		return nil, err
-	}
-	d.media = make(map[int64][]store.MediaAttachment, len(extras))
-	d.counts = make(map[int64]store.StatusCounts, len(extras))
-	d.mentions = make(map[int64][]int64, len(extras))
-	d.tags = make(map[int64][]string, len(extras))
-	for id, e := range extras {
-		d.media[id], d.counts[id], d.mentions[id], d.tags[id] = e.Media, e.Counts, e.Mentions, e.Tags
 	}
 	if d.flags, err = h.db.StatusViewerFlags(ctx, viewer, all); err != nil {
 		return nil, err
@@ -78,8 +67,8 @@ func (h *Handler) loadStatusData(ctx context.Context, viewer int64, list []store
 	if d.filters, err = h.viewerFilters(ctx, viewer, d.flags); err != nil {
 		return nil, err
 	}
-	for _, ids := range d.mentions {
-		accountIDs = append(accountIDs, ids...)
+	for _, e := range d.extras {
+		accountIDs = append(accountIDs, e.Mentions...)
 	}
 	if err := h.loadRemixes(ctx, d, all, &accountIDs); err != nil {
 		return nil, err
@@ -147,7 +136,7 @@ func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 		ID: store.FormatID(st.ID), URI: st.URI, URL: strPtr(htmlsan.URLOr(st.URL, "")), CreatedAt: Time(st.CreatedAt),
 		EditedAt: timePtr(st.EditedAt), Account: author, Content: st.Content, Visibility: st.Visibility,
 		Sensitive: st.Sensitive, SpoilerText: st.SpoilerText, Language: strPtr(st.Language),
-		MediaAttachments: h.mediaEntities(d.media[st.ID]), Mentions: []Mention{}, Tags: []Tag{}, Emojis: []Emoji{},
+		MediaAttachments: h.mediaEntities(d.extras[st.ID].Media), Mentions: []Mention{}, Tags: []Tag{}, Emojis: []Emoji{},
 		Filtered: []any{},
 	}
 	if e.URL == nil {
@@ -178,14 +167,15 @@ func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 	}
 	e.Poll = d.statusPoll(st.ID)
 	e.Pictor = d.pictorExtras(st.ID)
-	c := d.counts[st.ID]
+	x := d.extras[st.ID]
+	c := x.Counts
 	e.RepliesCount, e.ReblogsCount, e.FavouritesCount = c.Replies, c.Reblogs, c.Favourites
-	for _, id := range d.mentions[st.ID] {
+	for _, id := range x.Mentions {
 		if a, ok := d.accounts[id]; ok {
 			e.Mentions = append(e.Mentions, Mention{ID: a.ID, Username: a.Username, URL: a.URL, Acct: a.Acct})
 		}
 	}
-	for _, name := range d.tags[st.ID] {
+	for _, name := range x.Tags {
 		e.Tags = append(e.Tags, Tag{Name: name, URL: h.fed.URLs.Tag(name), History: []any{}})
 	}
 	f := d.flags[st.ID]

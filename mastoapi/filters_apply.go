@@ -49,7 +49,7 @@ func (d *statusData) applyFilters(e *Status, st store.Status) bool {
 		return true
 	}
 	subject := social.FilterSubject{IDs: []int64{st.ID}, SpoilerText: st.SpoilerText, ContentHTML: st.Content}
-	for _, m := range d.media[st.ID] {
+	for _, m := range d.extras[st.ID].Media {
 		if m.Description != "" {
 			subject.MediaDescriptions = append(subject.MediaDescriptions, m.Description)
 		}

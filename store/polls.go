@@ -258,37 +258,16 @@ func pollChoices(ctx context.Context, q querier, accountID int64, ids []int64) (
 // PollVoters returns the distinct accounts that voted on a poll, local or
 // remote as asked.
 func (tx *Tx) PollVoters(ctx context.Context, statusID int64, local bool) ([]Account, error) {
-	cond := `a.domain <> ''`
+	cond := `domain <> ''`
 	if local {
-		cond = `a.domain = ''`
+		cond = `domain = ''`
 	}
-	rows, err := tx.tx.QueryContext(ctx, `SELECT DISTINCT account_id FROM poll_votes v JOIN accounts a ON a.id = v.account_id
-		WHERE v.status_id = ? AND a.deleted_at = 0 AND `+cond, statusID)
+	list, err := queryAccounts(ctx, tx.tx, `SELECT `+accountCols+` FROM accounts
+		WHERE id IN (SELECT account_id FROM poll_votes WHERE status_id = ?) AND deleted_at = 0 AND `+cond, statusID)
 	if err != nil {
 		return nil, fmt.Errorf("poll voters of %d: %w", statusID, err)
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("poll voters: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]Account, 0, len(ids))
-	for _, id := range ids {
-		a, err := tx.AccountByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
+	return list, nil
 }
 
 // HasLocalPollVoters reports whether any local account voted on a poll.
@@ -326,32 +305,15 @@ func (tx *Tx) DuePollWork(ctx context.Context, limit int) (PollWork, error) {
 	var w PollWork
 	now := ms(tx.now)
 	var err error
-	w.UpdateDue, err = tx.ids(ctx, `SELECT status_id FROM polls WHERE update_due_at <> 0 AND update_due_at <= ? LIMIT ?`, now, limit)
+	w.UpdateDue, err = queryIDs(ctx, tx.tx, `SELECT status_id FROM polls WHERE update_due_at <> 0 AND update_due_at <= ? LIMIT ?`, now, limit)
 	if err != nil {
 		return w, fmt.Errorf("due poll updates: %w", err)
 	}
-	w.Ended, err = tx.ids(ctx, `SELECT status_id FROM polls WHERE expires_at <> 0 AND ended_at = 0 AND expires_at <= ? LIMIT ?`, now, limit)
+	w.Ended, err = queryIDs(ctx, tx.tx, `SELECT status_id FROM polls WHERE expires_at <> 0 AND ended_at = 0 AND expires_at <= ? LIMIT ?`, now, limit)
 	if err != nil {
 		return w, fmt.Errorf("ended polls: %w", err)
 	}
 	return w, nil
-}
-
-func (tx *Tx) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := tx.tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // NextPollWork returns when the poll worker next has something to do, or

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -36,10 +37,10 @@ type pollOptionView struct {
 	Own     bool // the visitor chose it
 }
 
-// newPollView renders p for a visitor whose choices are own.
-func newPollView(p store.Poll, own []int, now time.Time) *pollView {
+// newPollView renders p as anyone sees it.
+func newPollView(p store.Poll, now time.Time) *pollView {
 	v := &pollView{VotesCount: p.VotesCount(), VotersCount: p.VotersCount, Multiple: p.Multiple,
-		Expired: p.Expired(now), ExpiresAt: p.ExpiresAt, Voted: len(own) > 0}
+		Expired: p.Expired(now), ExpiresAt: p.ExpiresAt}
 	v.ShowTotals = v.Expired || !p.HideTotals
 	// Shares are of voters for multiple choice (as Mastodon shows them), so
 	// the bars of one voter's several choices can each be full.
@@ -51,9 +52,6 @@ func newPollView(p store.Poll, own []int, now time.Time) *pollView {
 		ov := pollOptionView{Index: i, Title: o.Title, Votes: o.VotesCount}
 		if base > 0 {
 			ov.Percent = int(min(100, (o.VotesCount*100+base/2)/base))
-		}
-		for _, c := range own {
-			ov.Own = ov.Own || c == i
 		}
 		v.Options = append(v.Options, ov)
 	}
@@ -70,7 +68,7 @@ func (h *Handler) attachPolls(ctx context.Context, views []statusView, ids []int
 	for i := range views {
 		id, ok := store.ParseID(views[i].ID)
 		if p, has := polls[id]; ok && has {
-			views[i].Poll = newPollView(p, nil, now)
+			views[i].Poll = newPollView(p, now)
 		}
 	}
 	return nil
@@ -83,15 +81,14 @@ func (h *Handler) visitorPoll(ctx context.Context, s *statusView, v *visitor, is
 		return nil
 	}
 	id, _ := store.ParseID(s.ID)
-	p, err := h.db.PollByStatusID(ctx, id)
-	if err != nil {
-		return err
-	}
 	own, err := h.db.PollChoices(ctx, v.Account.ID, []int64{id})
 	if err != nil {
 		return err
 	}
-	s.Poll = newPollView(p, own[id], h.db.Now())
+	for i := range s.Poll.Options {
+		s.Poll.Options[i].Own = slices.Contains(own[id], s.Poll.Options[i].Index)
+	}
+	s.Poll.Voted = len(own[id]) > 0
 	s.Poll.CanVote = !isMine && !s.Poll.Voted && !s.Poll.Expired
 	return nil
 }
