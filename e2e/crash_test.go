@@ -14,22 +14,17 @@ import (
 
 	"github.com/pictor-social/pictor/activitypub"
 	"github.com/pictor-social/pictor/activitypub/aptest"
+	"github.com/pictor-social/pictor/internal/testkit/multiproc"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
 )
 
-// buildPictor builds the pictor binary into dir as the README says
-// releases are built: without cgo, a static binary.
-func buildPictor(t *testing.T, dir string) string {
+// buildPictor returns the pictor binary built as the README says releases
+// are built: without cgo, a static binary (once for the package, shared
+// with the cluster tests).
+func buildPictor(t *testing.T, _ string) string {
 	t.Helper()
-	bin := filepath.Join(dir, "pictor")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/pictor")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return multiproc.Binary(t)
 }
 
 func runPictor(t *testing.T, bin, cfg string, args ...string) string {

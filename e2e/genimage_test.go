@@ -136,7 +136,7 @@ func TestImagineThroughMastoJS(t *testing.T) {
 	peer.Follow(t, "bob", "@alice@"+strings.TrimPrefix(srv.URL, "https://"))
 	peer.WaitInbox(t, "bob", fedipeer.OfType("Accept"), wait)
 
-	d := &clientDriver{t: t, srv: srv, peer: peer, user: "alice", browser: newBrowser(t, srv)}
+	d := &clientDriver{t: t, tgt: singleTarget(srv), peer: peer, user: "alice", browser: newBrowser(t, srv.Client)}
 	d.run(node, dir, "imagine.mjs", "", ca.PEMFile())
 
 	list, err := srv.DB.AccountStatuses(ctx, alice.ID, nil, store.Page{})
