@@ -177,7 +177,8 @@ func (c *Cluster) serve(t testing.TB, i int, sock *os.File, env []string) <-chan
 	}
 	exited := make(chan struct{})
 	go func() {
-		cmd.Wait()
+		err := cmd.Wait()
+		fmt.Fprintf(out, "exit: %v\n", err)
 		close(exited)
 	}()
 	t.Cleanup(func() {
