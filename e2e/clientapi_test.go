@@ -66,8 +66,8 @@ func TestClientLibraries(t *testing.T) {
 	clientScenario(t, node, dir, singleTarget(srv), fedipeer.Start(t, ca))
 }
 
-// clientScenario runs masto.js's and megalodon's journeys on tg, one after
-// the other, each with a user of its own.
+// clientScenario runs masto.js's and megalodon's journeys on tg at the
+// same time, each with a user of its own.
 func clientScenario(t *testing.T, node, dir string, tg *target, peer *fedipeer.Peer) {
 	img := filepath.Join(t.TempDir(), "card.png")
 	if err := os.WriteFile(img, testPNG(t, 7), 0o600); err != nil {
@@ -75,6 +75,7 @@ func clientScenario(t *testing.T, node, dir string, tg *target, peer *fedipeer.P
 	}
 	for _, c := range []struct{ script, user string }{{"masto.mjs", "mastojs"}, {"megalodon.mjs", "whalebird"}} {
 		t.Run(c.script, func(t *testing.T) {
+			t.Parallel()
 			tg.createUser(t, c.user)
 			d := &clientDriver{t: t, tgt: tg, peer: peer, user: c.user, browser: newBrowser(t, tg.Client)}
 			d.run(node, dir, c.script, img, tg.CA.PEMFile())

@@ -25,13 +25,13 @@ import (
 // cross processes on every run; everything else alternates between the
 // two, so sign-in pages, uploads, timelines, WebFinger, actor and media
 // fetches and the peer's deliveries land on both. The Fedify scenario, the
-// two client scripts (one after the other) and the media checks share the
-// cluster and one Fedify peer and run at the same time.
+// two client scripts and the media checks share the cluster and one Fedify
+// peer and run at the same time.
 func TestClusterInterop(t *testing.T) {
 	node, dir := requireClientDeps(t)
 	ca := tlstest.New(t)
-	c := multiproc.StartCluster(t, multiproc.ClusterOptions{CA: ca, Route: postOnAStreamOnB})
 	peer := fedipeer.Start(t, ca)
+	c := multiproc.StartCluster(t, multiproc.ClusterOptions{CA: ca, Route: postOnAStreamOnB})
 	tg := clusterTarget(c)
 	t.Run("together", func(t *testing.T) {
 		t.Run("fedify", func(t *testing.T) {

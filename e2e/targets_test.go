@@ -77,7 +77,8 @@ func (tg *target) signIn(t *testing.T, name string) *apiUser {
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
 	}
-	const oob, scope = "urn:ietf:wg:oauth:2.0:oob", "read write follow"
+	// A custom scheme, as the client scripts and mobile apps use.
+	const oob, scope = "org.pictor.e2e:/oauth-callback", "read write follow"
 	u.call("POST", "/api/v1/apps", url.Values{"client_name": {"e2e"}, "redirect_uris": {oob}, "scopes": {scope}}, &app)
 	d := &clientDriver{t: t, tgt: tg, user: name, browser: newBrowser(t, tg.Client)}
 	code, err := d.authorize(tg.URL + "/oauth/authorize?" + url.Values{"response_type": {"code"},

@@ -78,9 +78,11 @@ func StartCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	if opts.CA == nil {
 		opts.CA = tlstest.New(t)
 	}
+	began := time.Now()
 	dbURL := pgtest.NewDatabase(t)
 	bucket := s3test.New(t)
 	bin := Binary(t)
+	built := time.Now()
 	c := &Cluster{CA: opts.CA, Bucket: bucket, Client: opts.CA.Client(), bin: bin, dir: t.TempDir(), dbURL: dbURL}
 
 	socks := make([]*os.File, opts.Processes)
@@ -108,12 +110,21 @@ func StartCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	}
 	env := c.env(dbURL)
 	exited := make([]<-chan struct{}, len(socks))
+	procs := make([]*os.Process, len(socks))
 	for i, sock := range socks {
-		exited[i] = c.serve(t, i, sock, env)
+		exited[i], procs[i] = c.serve(t, i, sock, env)
 	}
+	// Runs before each process's own cleanup: all stop at once.
+	t.Cleanup(func() {
+		for _, p := range procs {
+			p.Signal(syscall.SIGTERM)
+		}
+	})
 	for i := range socks {
 		c.awaitReady(t, i, exited[i])
 	}
+	t.Logf("multiproc: %d processes ready in %v (database, bucket and binary %v)", opts.Processes,
+		time.Since(built).Round(time.Millisecond), built.Sub(began).Round(time.Millisecond))
 	ctx := context.Background()
 	db, err := store.OpenPostgres(ctx, dbURL, store.Options{ReadConns: 2})
 	if err != nil {
@@ -160,7 +171,7 @@ func (c *Cluster) env(dbURL string) []string {
 
 // serve starts process i on sock; its output goes to t's log when t ends
 // (and at once with PICTOR_TEST_LOG set).
-func (c *Cluster) serve(t testing.TB, i int, sock *os.File, env []string) <-chan struct{} {
+func (c *Cluster) serve(t testing.TB, i int, sock *os.File, env []string) (<-chan struct{}, *os.Process) {
 	t.Helper()
 	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" serve --config "$1"`, c.bin, c.configs[i])
 	cmd.ExtraFiles = []*os.File{sock}
@@ -183,17 +194,16 @@ func (c *Cluster) serve(t testing.TB, i int, sock *os.File, env []string) <-chan
 	}()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
+		stopping := time.Now()
 		select {
 		case <-exited:
 		case <-time.After(10 * time.Second):
 			cmd.Process.Kill()
 			<-exited
 		}
-		if s := out.String(); s != "" {
-			t.Logf("pictor process %d:\n%s", i, s)
-		}
+		t.Logf("pictor process %d stopped in %v:\n%s", i, time.Since(stopping).Round(time.Millisecond), out.String())
 	})
-	return exited
+	return exited, cmd.Process
 }
 
 // awaitReady polls process i's /readyz until it answers 200; it fails t
