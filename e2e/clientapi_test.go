@@ -73,14 +73,15 @@ func clientScenario(t *testing.T, node, dir string, tg *target, peer *fedipeer.P
 	if err := os.WriteFile(img, testPNG(t, 7), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	scripts := map[string]func(*testing.T){}
 	for _, c := range []struct{ script, user string }{{"masto.mjs", "mastojs"}, {"megalodon.mjs", "whalebird"}} {
-		t.Run(c.script, func(t *testing.T) {
-			t.Parallel()
+		scripts[c.script] = func(t *testing.T) {
 			tg.createUser(t, c.user)
 			d := &clientDriver{t: t, tgt: tg, peer: peer, user: c.user, browser: newBrowser(t, tg.Client)}
 			d.run(node, dir, c.script, img, tg.CA.PEMFile())
-		})
+		}
 	}
+	together(t, scripts)
 }
 
 // clientDriver answers a client script's steps.

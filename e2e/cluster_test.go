@@ -9,7 +9,9 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pictor-social/pictor/e2e/fedipeer"
 	"github.com/pictor-social/pictor/internal/testkit/multiproc"
@@ -29,29 +31,41 @@ import (
 // peer and run at the same time.
 func TestClusterInterop(t *testing.T) {
 	node, dir := requireClientDeps(t)
+	began := time.Now()
 	ca := tlstest.New(t)
-	peer := fedipeer.Start(t, ca)
+	peerReady := fedipeer.Launch(t, ca, fedipeer.Options{}) // node starts while the cluster does
 	c := multiproc.StartCluster(t, multiproc.ClusterOptions{CA: ca, Route: postOnAStreamOnB})
+	peer := peerReady()
+	scenarios := time.Now()
+	t.Logf("cluster and Fedify peer ready in %v", scenarios.Sub(began).Round(time.Millisecond))
+	defer func() { t.Logf("scenarios done in %v", time.Since(scenarios).Round(time.Millisecond)) }()
 	tg := clusterTarget(c)
-	t.Run("together", func(t *testing.T) {
-		t.Run("fedify", func(t *testing.T) {
-			t.Parallel()
-			fedifyScenario(t, tg, peer)
-		})
-		t.Run("clients", func(t *testing.T) {
-			t.Parallel()
-			clientScenario(t, node, dir, tg, peer)
-		})
-		t.Run("media", func(t *testing.T) {
-			t.Parallel()
-			clusterMedia(t, c, tg)
-		})
+	// Subtests started from goroutines run at once, whatever -parallel
+	// says (t.Parallel would run two at a time on two cores).
+	together(t, map[string]func(*testing.T){
+		"fedify":  func(t *testing.T) { fedifyScenario(t, tg, peer) },
+		"clients": func(t *testing.T) { clientScenario(t, node, dir, tg, peer) },
+		"media":   func(t *testing.T) { clusterMedia(t, c, tg) },
 	})
 	if n := c.Proxy.Served(); n[0] == 0 || n[1] == 0 {
 		t.Errorf("requests per process %v: the proxy did not spread them", n)
 	} else {
 		t.Logf("requests per process: %v", n)
 	}
+}
+
+// together runs each function as a subtest, all at the same time, and
+// returns when all have ended.
+func together(t *testing.T, subtests map[string]func(*testing.T)) {
+	var wg sync.WaitGroup
+	for name, f := range subtests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.Run(name, f)
+		}()
+	}
+	wg.Wait()
 }
 
 // postOnAStreamOnB routes the cluster's requests: posting statuses to

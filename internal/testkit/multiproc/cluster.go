@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -280,34 +281,47 @@ var (
 // subject; built plain they start and run several times faster).
 func Binary(t testing.TB) string {
 	t.Helper()
-	build.Do(func() {
-		root, err := moduleRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		if buildDir, err = os.MkdirTemp("", "pictor-multiproc-"); err != nil {
-			buildErr = err
-			return
-		}
-		buildBin = filepath.Join(buildDir, "pictor")
-		cmd := exec.Command("go", "build", "-o", buildBin, "./cmd/pictor")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/pictor: %v\n%s", err, out)
-		}
-	})
+	build.Do(func() { buildBinary(context.Background()) })
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
 	return buildBin
 }
 
+func buildBinary(ctx context.Context) {
+	root, err := moduleRoot()
+	if err != nil {
+		buildErr = err
+		return
+	}
+	if buildDir, err = os.MkdirTemp("", "pictor-multiproc-"); err != nil {
+		buildErr = err
+		return
+	}
+	buildBin = filepath.Join(buildDir, "pictor")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", buildBin, "./cmd/pictor")
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) } // go cleans up its work folder
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		buildErr = fmt.Errorf("go build ./cmd/pictor: %v\n%s", err, out)
+	}
+}
+
 // Main runs a package's tests and then removes the binary Binary built and
 // stops the S3 gateway: func TestMain(m *testing.M) { os.Exit(multiproc.Main(m)) }.
+// In the full suite (PICTOR_E2E=1, no -run) it starts the build at once,
+// beside the package's first tests, so the test that needs the binary
+// finds it ready; a build still running at the end is stopped.
 func Main(m *testing.M) int {
+	flag.Parse()
+	ctx, cancel := context.WithCancel(context.Background())
+	if run := flag.Lookup("test.run"); os.Getenv("PICTOR_E2E") == "1" && run != nil && run.Value.String() == "" {
+		go build.Do(func() { buildBinary(ctx) })
+	}
 	code := s3test.Main(m)
+	cancel()
+	build.Do(func() {}) // waits for a build in progress
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
