@@ -164,10 +164,11 @@ path_style = true
 }
 
 // env is the environment of every pictor process: the secrets the README
-// says to pass that way, and the test CA as the only trusted root.
+// says to pass that way, and the test CA trusted for outbound HTTPS (Go
+// reads SSL_CERT_FILE in place of the system's bundle).
 func (c *Cluster) env(dbURL string) []string {
 	return append(os.Environ(), "PICTOR_DATABASE_URL="+dbURL, "PICTOR_S3_ACCESS_KEY="+c.Bucket.AccessKey,
-		"PICTOR_S3_SECRET_KEY="+c.Bucket.SecretKey, "SSL_CERT_FILE="+c.CA.PEMFile(), "SSL_CERT_DIR=")
+		"PICTOR_S3_SECRET_KEY="+c.Bucket.SecretKey, "SSL_CERT_FILE="+c.CA.PEMFile())
 }
 
 // serve starts process i on sock; its output goes to t's log when t ends
