@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,13 +115,26 @@ func (s *Server) negotiate(as2, html http.Handler) http.Handler {
 	})
 }
 
+// ldProfileAS is the Accept value of ActivityPub's section 3.2.
+const ldProfileAS = `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+
 // WantsAS2 reports whether an Accept header prefers an ActivityStreams type
 // over HTML. No Accept at all (curl, some fetchers) gets ActivityPub on
 // /users/ paths through this too.
 func WantsAS2(accept string) bool {
-	if accept == "" {
+	if accept == "" || slices.Contains(commonAS2Accepts, accept) {
 		return true
 	}
+	return wantsAS2Parsed(accept)
+}
+
+// commonAS2Accepts are what fetchers send, answered without parsing; the
+// parse gives the same answer (TestWantsAS2).
+var commonAS2Accepts = []string{"application/activity+json", "application/ld+json", ldProfileAS,
+	"application/activity+json, application/ld+json",
+	`application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams", text/html;q=0.1`} // Mastodon
+
+func wantsAS2Parsed(accept string) bool {
 	bestAS2, bestHTML := -1.0, -1.0
 	for _, part := range strings.Split(accept, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
