@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,8 +24,9 @@ import (
 
 // Two `pictor serve` processes on one PostgreSQL database fan a post out to
 // 2,000 followers with 2,000 distinct inboxes on HTTPS hosts that verify
-// every signature. One process is killed with SIGKILL in the middle; the
-// other sends everything else, and the deliveries the dead one had claimed
+// every signature. One process is killed with SIGKILL in the middle (once a
+// quarter of the inboxes have the post, a tenth of them from that process);
+// the other sends everything else, and the deliveries the dead one had claimed
 // once their lease (delivery_lease, 6 s here) lapses: every inbox gets the
 // Create, and only deliveries claimed and not recorded at the kill are sent
 // twice (issue 10: "kill -9 of one process in the middle of a 2,000-inbox
@@ -94,9 +97,16 @@ delivery_lease = "6s"
 	waitReady(t, addrB)
 	runPictor(t, bin, cfgA, "post", "--as", "alice", "two processes, one of them doomed")
 
-	servertest.Eventually(t, 2*time.Minute, "a quarter of the fan-out", func() bool {
+	// Kill A once a quarter of the inboxes have the post and a tenth came
+	// from A (told apart by the connections it holds open to the sink).
+	fromA := 0
+	servertest.Eventually(t, 2*time.Minute, "a quarter of the fan-out, a tenth from A", func() bool {
 		_, total, _ := sink.Snapshot()
-		return total >= followers/4
+		if total < followers/4 {
+			return false
+		}
+		fromA = sentBy(t, a.Process.Pid, sink.Peers())
+		return fromA >= followers/10
 	})
 	a.Process.Kill()
 	a.Wait()
@@ -151,8 +161,8 @@ delivery_lease = "6s"
 			}
 		}
 	}
-	t.Logf("%d deliveries before the kill, %d in all, %d duplicates, %d rows taken over from the killed process, finished %v after the kill",
-		totalAtKill, total, dups, takenOver, finished.Round(time.Millisecond))
+	t.Logf("%d deliveries before the kill (at least %d of them from the killed process), %d in all, %d duplicates, %d rows taken over from the killed process, finished %v after the kill",
+		totalAtKill, fromA, total, dups, takenOver, finished.Round(time.Millisecond))
 	if len(rows) != followers || bad != 0 {
 		t.Fatalf("%d delivery rows, %d bad signatures", len(rows), bad)
 	}
@@ -188,4 +198,51 @@ func waitReady(t *testing.T, addr string) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+}
+
+// sentBy sums the deliveries in perConn (aptest.Sink.Peers: by
+// "CLIENT-IP:PORT SINK-IP:PORT") that came on TCP connections process pid
+// holds open, found through Linux's /proc: the socket inodes among its file
+// descriptors, and their addresses in /proc/net/tcp. The senders keep their
+// connections to the sink open, so this counts nearly all of a live
+// process's deliveries.
+func sentBy(t *testing.T, pid int, perConn map[string]int) int {
+	t.Helper()
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatalf("list the sockets of process %d (this test needs Linux's /proc): %v", pid, err)
+	}
+	inodes := map[string]bool{}
+	for _, fd := range fds {
+		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if inode, ok := strings.CutPrefix(link, "socket:["); ok && err == nil {
+			inodes[strings.TrimSuffix(inode, "]")] = true
+		}
+	}
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+		f := strings.Fields(line)
+		if len(f) < 10 || !inodes[f[9]] {
+			continue
+		}
+		n += perConn[procAddr(f[1])+" "+procAddr(f[2])]
+	}
+	return n
+}
+
+// procAddr turns an IPv4 address of /proc/net/tcp ("0100007F:1F90", the
+// address in host byte order on little-endian machines) into "127.0.0.1:8080".
+func procAddr(s string) string {
+	ip, port, _ := strings.Cut(s, ":")
+	v, err1 := strconv.ParseUint(ip, 16, 32)
+	p, err2 := strconv.ParseUint(port, 16, 16)
+	if err1 != nil || err2 != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d.%d.%d.%d:%d", byte(v), byte(v>>8), byte(v>>16), byte(v>>24), p)
 }

@@ -27,6 +27,7 @@ type Sink struct {
 
 	mu    sync.Mutex
 	got   map[string]int
+	peers map[string]int // verified deliveries by connection (Peers)
 	total int
 	bad   int
 }
@@ -40,7 +41,7 @@ func NewSink(nHosts, want int, key activitypub.PublicKey) (*Sink, error) {
 // NewTLSSink is NewSink with hosts serving HTTPS with cfg (nil: plain
 // HTTP), as remote servers do.
 func NewTLSSink(nHosts, want int, key activitypub.PublicKey, cfg *tls.Config) (*Sink, error) {
-	s := &Sink{got: map[string]int{}, done: make(chan struct{}), want: want, scheme: "http"}
+	s := &Sink{got: map[string]int{}, peers: map[string]int{}, done: make(chan struct{}), want: want, scheme: "http"}
 	if cfg != nil {
 		s.scheme = "https"
 	}
@@ -88,6 +89,9 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.got[s.scheme+"://"+r.Host+r.URL.Path]++
+	if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		s.peers[r.RemoteAddr+" "+local.String()]++
+	}
 	s.total++
 	if s.total == s.want {
 		close(s.done)
@@ -105,6 +109,18 @@ func (s *Sink) Snapshot() (perInbox map[string]int, total, bad int) {
 		c[k] = v
 	}
 	return c, s.total, s.bad
+}
+
+// Peers returns verified deliveries by the connection they came on, named
+// "CLIENT-IP:PORT SINK-IP:PORT", which tells senders apart.
+func (s *Sink) Peers() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := make(map[string]int, len(s.peers))
+	for k, v := range s.peers {
+		c[k] = v
+	}
+	return c
 }
 
 // Close stops the hosts.
