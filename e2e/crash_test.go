@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,18 +15,9 @@ import (
 
 	"github.com/pictor-social/pictor/activitypub"
 	"github.com/pictor-social/pictor/activitypub/aptest"
-	"github.com/pictor-social/pictor/internal/testkit/multiproc"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
 )
-
-// buildPictor returns the pictor binary built as the README says releases
-// are built: without cgo, a static binary (once for the package, shared
-// with the cluster tests).
-func buildPictor(t *testing.T, _ string) string {
-	t.Helper()
-	return multiproc.Binary(t)
-}
 
 func runPictor(t *testing.T, bin, cfg string, args ...string) string {
 	t.Helper()
@@ -143,7 +135,11 @@ func insertFollowers(t testing.TB, db *store.DB, alice store.Account, hosts []st
 		for i := 0; i < n; i++ {
 			base := hosts[i%len(hosts)]
 			id := fmt.Sprintf("%s/users/f%d", base, i)
-			a := store.Account{Username: fmt.Sprintf("f%d", i), Domain: strings.TrimPrefix(base, "http://"), URI: id,
+			u, err := url.Parse(base)
+			if err != nil {
+				return err
+			}
+			a := store.Account{Username: fmt.Sprintf("f%d", i), Domain: u.Host, URI: id,
 				InboxURI: id + "/inbox", PublicKeyID: id + "#main-key"}
 			if err := tx.InsertAccount(ctx, &a); err != nil {
 				return err

@@ -9,7 +9,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -18,10 +17,6 @@ import (
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
 )
-
-// The cluster tests build the pictor binary and start VersityGW once for
-// the package; Main removes the one and stops the other.
-func TestMain(m *testing.M) { os.Exit(multiproc.Main(m)) }
 
 // target is one Pictor instance that the interop scenarios (the Fedify
 // peer, the client libraries) run against: a single in-process server, or
