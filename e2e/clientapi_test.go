@@ -59,6 +59,7 @@ func requireClientDeps(t *testing.T) (node, dir string) {
 // home and public timelines, follow an account on a Fedify server, see its
 // reply as a notification and stream a new post.
 func TestClientLibraries(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node, dir := requireClientDeps(t)
 	ca := tlstest.New(t)
 	srv := servertest.Start(t, servertest.Options{CA: ca})

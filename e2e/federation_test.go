@@ -40,6 +40,7 @@ func testPNG(t *testing.T, seed uint8) []byte {
 // and receives the Delete; Pictor follows a Fedify account and stores its
 // posts (issue 2, "Shown by tests").
 func TestFedifyInterop(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	fedipeer.RequireDeps(t)
 	ctx := context.Background()
 	ca := tlstest.New(t)

@@ -78,6 +78,7 @@ func checkGeneratedNote(t *testing.T, peer *fedipeer.Peer, raw json.RawMessage, 
 // A builtin image generated through the runner becomes a federated post that
 // a Fedify follower receives, labelled, and whose image it fetches.
 func TestGeneratedPostFederates(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	fedipeer.RequireDeps(t)
 	ctx := context.Background()
 	ca := tlstest.New(t)
@@ -98,6 +99,7 @@ func TestGeneratedPostFederates(t *testing.T) {
 
 // A Fedify account mentions the generator bot and receives the image reply.
 func TestFedifyAccountAsksTheBot(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	fedipeer.RequireDeps(t)
 	ca := tlstest.New(t)
 	srv := servertest.Start(t, servertest.Options{CA: ca})
@@ -127,6 +129,7 @@ func TestFedifyAccountAsksTheBot(t *testing.T) {
 // follower fetches; a refused prompt and an exceeded quota reach the app as
 // errors (e2e/clients/imagine.mjs).
 func TestImagineThroughMastoJS(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node, dir := requireClientDeps(t)
 	ctx := context.Background()
 	ca := tlstest.New(t)
