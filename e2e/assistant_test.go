@@ -79,7 +79,6 @@ func TestClientLibraryAssistant(t *testing.T) {
 // In Chromium, a suggestion chip fills the reply box and posts nothing, and
 // Suggest description fills the upload's alt text (e2e/browser/assistant.mjs).
 func TestAssistantInBrowser(t *testing.T) {
-	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node := requireBrowser(t)
 	fake := fakeAssistant(t)
 	srv := startAssistant(t, fake)

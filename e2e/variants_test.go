@@ -17,7 +17,6 @@ import (
 // Variants in a real browser (issue 12): four candidates on the job page,
 // two picked by keyboard with their own alt texts, one post with both.
 func TestBrowserPickTwoOfFour(t *testing.T) {
-	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node := requireBrowser(t)
 	srv, _ := startGated(t, nil)
 	createAlice(t, srv)

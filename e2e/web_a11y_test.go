@@ -23,7 +23,6 @@ import (
 // polite live region and focus on the result. With PICTOR_SCREENSHOTS=1 it
 // writes the dark-scheme screenshots to docs/screenshots/.
 func TestWebAccessibility(t *testing.T) {
-	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node := requireBrowser(t)
 	if _, err := os.Stat("node_modules/axe-core/axe.min.js"); err != nil {
 		t.Fatalf("the accessibility test needs the npm axe-core package: %v", err)

@@ -14,7 +14,6 @@ import (
 // Chromium remixes a post from its page with a changed prompt, starting from
 // its image, and walks the lineage both ways (issue 12).
 func TestWebRemixInBrowser(t *testing.T) {
-	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node := requireBrowser(t)
 	srv := servertest.Start(t, servertest.Options{})
 	alice := srv.CreateUser(t, "alice", "")

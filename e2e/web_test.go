@@ -199,7 +199,6 @@ func authorizeURL(t *testing.T, srv *servertest.Server) string {
 // line releases it. With PICTOR_SCREENSHOTS=1 it refreshes
 // docs/screenshots/.
 func TestWebInBrowser(t *testing.T) {
-	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node := requireBrowser(t)
 	srv, gated := startGated(t, func(c *config.File) {
 		c.InstanceTitle = "Pictor"
