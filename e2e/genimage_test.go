@@ -78,7 +78,6 @@ func checkGeneratedNote(t *testing.T, peer *fedipeer.Peer, raw json.RawMessage, 
 // A builtin image generated through the runner becomes a federated post that
 // a Fedify follower receives, labelled, and whose image it fetches.
 func TestGeneratedPostFederates(t *testing.T) {
-	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	fedipeer.RequireDeps(t)
 	ctx := context.Background()
 	ca := tlstest.New(t)
@@ -99,7 +98,6 @@ func TestGeneratedPostFederates(t *testing.T) {
 
 // A Fedify account mentions the generator bot and receives the image reply.
 func TestFedifyAccountAsksTheBot(t *testing.T) {
-	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	fedipeer.RequireDeps(t)
 	ca := tlstest.New(t)
 	srv := servertest.Start(t, servertest.Options{CA: ca})
