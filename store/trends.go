@@ -57,7 +57,7 @@ func trendingStatusesSQL(f TrendFilter) string {
 		SELECT ` + statusColsS + ` FROM score p JOIN statuses s ON s.id = p.status_id
 		JOIN accounts a ON a.id = s.account_id
 		WHERE` + trendableStatus + trendExtras(f, "s.account_id") + `
-		ORDER BY p.points / pow(max(:now - s.created_at, 0) / 3600000.0 + 2, 1.5) DESC, s.id DESC
+		ORDER BY p.points / pow(CASE WHEN s.created_at < :now THEN :now - s.created_at ELSE 0 END / 3600000.0 + 2, 1.5) DESC, s.id DESC
 		LIMIT :limit OFFSET :offset`
 }
 
