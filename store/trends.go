@@ -31,7 +31,7 @@ const trendableStatus = ` s.visibility = 'public' AND s.deleted_at = 0 AND s.reb
 	AND s.sensitive = 0 AND s.spoiler_text = '' AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri = ''
 	AND a.discoverable = 1 AND a.suspended_at = 0 AND a.deleted_at = 0
 	AND NOT EXISTS (SELECT 1 FROM domain_blocks b WHERE a.domain <> ''
-		AND (a.domain = b.domain OR substr(a.domain, -length(b.domain) - 1) = '.' || b.domain))`
+		AND (a.domain = b.domain OR substr(a.domain, length(a.domain) - length(b.domain)) = '.' || b.domain))`
 
 // TrendingStatuses lists trendable statuses created after f.Since that were
 // favourited or boosted by someone other than their author, highest score
