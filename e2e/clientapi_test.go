@@ -60,6 +60,7 @@ func requireClientDeps(t *testing.T) (node, dir string) {
 // reply as a notification and stream a new post. The same scripts run
 // against a cluster of processes in TestClusterInterop.
 func TestClientLibraries(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node, dir := requireClientDeps(t)
 	ca := tlstest.New(t)
 	srv := servertest.Start(t, servertest.Options{CA: ca})

@@ -39,6 +39,7 @@ func TestCrashDuringFanOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the pictor binary")
 	}
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	const followers, hosts, workers = 2000, 8, 16
 	dir := t.TempDir()
 	bin := buildPictor(t, dir)

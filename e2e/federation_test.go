@@ -40,6 +40,7 @@ func testPNG(t *testing.T, seed uint8) []byte {
 // posts (issue 2, "Shown by tests"). The same scenario runs against a
 // cluster of processes in TestClusterInterop.
 func TestFedifyInterop(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	fedipeer.RequireDeps(t)
 	ca := tlstest.New(t)
 	srv := servertest.Start(t, servertest.Options{CA: ca})

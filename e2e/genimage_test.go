@@ -127,6 +127,7 @@ func TestFedifyAccountAsksTheBot(t *testing.T) {
 // follower fetches; a refused prompt and an exceeded quota reach the app as
 // errors (e2e/clients/imagine.mjs).
 func TestImagineThroughMastoJS(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node, dir := requireClientDeps(t)
 	ctx := context.Background()
 	ca := tlstest.New(t)
