@@ -30,6 +30,7 @@ import (
 // two client scripts and the media checks share the cluster and one Fedify
 // peer and run at the same time.
 func TestClusterInterop(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time); it mostly waits
 	node, dir := requireClientDeps(t)
 	began := time.Now()
 	ca := tlstest.New(t)
