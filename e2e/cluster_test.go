@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/e2e/fedipeer"
-	"github.com/pictor-social/pictor/internal/testkit/multiproc"
+	"github.com/pictor-social/pictor/e2e/multiproc"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 )
 

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/pictor-social/pictor/internal/testkit/multiproc"
+	"github.com/pictor-social/pictor/e2e/multiproc"
 )
 
 // TestMain removes the pictor binary the tests built and stops the S3

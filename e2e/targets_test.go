@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pictor-social/pictor/internal/testkit/multiproc"
+	"github.com/pictor-social/pictor/e2e/multiproc"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
