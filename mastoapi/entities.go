@@ -78,6 +78,11 @@ type Account struct {
 	Emojis         []Emoji `json:"emojis"`
 	Roles          []any   `json:"roles"`
 	Fields         []Field `json:"fields"`
+
+	// enc is the entity's encoding when it came from the handler's
+	// account cache (entities_account.go); any change to a field must
+	// clear it.
+	enc []byte
 }
 
 // Source is the editable form of the profile (CredentialAccount.source).
