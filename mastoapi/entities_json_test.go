@@ -206,7 +206,7 @@ func benchPage() []Status {
 				Avatar: "https://pictor.example/static/img/avatar.png", AvatarStatic: "https://pictor.example/static/img/avatar.png",
 				Header: "https://pictor.example/static/img/header.png", HeaderStatic: "https://pictor.example/static/img/header.png",
 				FollowersCount: 120, FollowingCount: 80, StatusesCount: 100, Emojis: []Emoji{}, Roles: []any{}, Fields: []Field{}},
-			Content: "<p>Status number 12345 with some text about painting, light and colour, in a sentence or two.</p>",
+			Content:    "<p>Status number 12345 with some text about painting, light and colour, in a sentence or two.</p>",
 			Visibility: "public", MediaAttachments: []MediaAttachment{}, Mentions: []Mention{}, Tags: []Tag{}, Emojis: []Emoji{},
 			Language: &lang, Filtered: []any{}}
 		if i%10 == 0 {
