@@ -91,6 +91,8 @@ type Handler struct {
 	idem    keyedMutex
 	streams *streamCounter
 	live    *openStreams // streaming_shutdown.go
+	// accounts keeps rendered account entities (entities_account.go).
+	accounts renderedAccounts
 }
 
 // New builds the API handler.

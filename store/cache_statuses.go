@@ -201,6 +201,9 @@ type statusColumns struct {
 	// table name → positions of the status id columns in its rows; the
 	// rowid of statuses itself is always one.
 	cols map[string][]int
+	// statusAuthor is the position of statuses.account_id (changelog.go's
+	// recordStatusAuthor); -1 when unknown.
+	statusAuthor int
 }
 
 // statusTables lists, per table, the columns holding ids of statuses whose
@@ -219,7 +222,7 @@ var statusTables = map[string][]string{
 
 // resolveStatusColumns reads the positions of statusTables' columns.
 func (db *DB) resolveStatusColumns(ctx context.Context) error {
-	sc := &statusColumns{cols: map[string][]int{}}
+	sc := &statusColumns{cols: map[string][]int{}, statusAuthor: -1}
 	for table, names := range statusTables {
 		rows, err := db.write.QueryContext(ctx, `SELECT cid, name FROM pragma_table_info(?)`, table)
 		if err != nil {
@@ -238,6 +241,9 @@ func (db *DB) resolveStatusColumns(ctx context.Context) error {
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("columns of %s: %w", table, err)
+		}
+		if p, ok := pos["account_id"]; ok && table == "statuses" {
+			sc.statusAuthor = p
 		}
 		for _, n := range names {
 			p, ok := pos[n]

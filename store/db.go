@@ -343,6 +343,7 @@ func (db *DB) WriteRetries() int64 { return db.writeRetries.Load() }
 func (db *DB) dropChanged() {
 	ids, all, tables := db.changes.take()
 	db.accounts.invalidate(ids, all)
+	db.accounts.invalidateVersions(db.changes.takeEntities())
 	db.versions.bump(tables)
 	db.statusCache.invalidate(db.changes.takeStatuses())
 }
