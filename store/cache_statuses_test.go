@@ -104,7 +104,9 @@ func TestStatusCacheInvalidation(t *testing.T) {
 			_, err := tx.InsertPollVote(ctx, &PollVote{StatusID: f.status.ID, AccountID: f.bob.ID, Choice: 1,
 				URI: "https://remote.test/votes/1"})
 			return err
-		}, func(e StatusExtras) bool { return e.Poll != nil && e.Poll.Options[1].VotesCount == 1 && e.Poll.VotersCount == 1 }},
+		}, func(e StatusExtras) bool {
+			return e.Poll != nil && e.Poll.Options[1].VotesCount == 1 && e.Poll.VotersCount == 1
+		}},
 		{"poll ended", func(tx *Tx, f *fixture) error {
 			_, err := tx.tx.ExecContext(ctx, `UPDATE polls SET ended_at = 5 WHERE status_id = ?`, f.status.ID)
 			return err
