@@ -52,6 +52,7 @@ type DB struct {
 	// statusCache keeps StatusExtras, invalidated from changes after each Write.
 	statusCache *statusCache
 	tokens      tokenCache
+	filterCache filterCache // FiltersOf (filters.go)
 	// stopWatch ends watchOtherWriters.
 	stopWatch func()
 	// locks is LockName's pool (PostgreSQL), opened at first use.
