@@ -20,6 +20,10 @@ type changeLog struct {
 	all      bool                // too many to list: drop whole caches
 	tables   map[string]struct{} // every table changed
 
+	// oauth_tokens rows changed (cache_tokens.go).
+	tokens    []int64
+	tokensAll bool
+
 	// accounts whose entity versions a change of their counts or
 	// statuses drops (AccountVersions).
 	entities    []int64
@@ -51,6 +55,8 @@ func (l *changeLog) watch(conn driver.Conn) bool {
 		switch d.TableName {
 		case "accounts":
 			l.record(d.OldRowID, d.NewRowID)
+		case "oauth_tokens":
+			l.recordTokens(d.OldRowID, d.NewRowID)
 		case "account_counts": // account_id is its rowid
 			l.recordEntities([]int64{d.OldRowID, d.NewRowID}, false)
 		case "statuses":
@@ -133,6 +139,27 @@ func (l *changeLog) recordStatusAuthor(d *sqlite.SQLitePreUpdateData) {
 		ok = read(d.New)
 	}
 	l.recordEntities(ids, !ok)
+}
+
+func (l *changeLog) recordTokens(ids ...int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.tokensAll {
+		return
+	}
+	l.tokens = append(l.tokens, ids...)
+	if len(l.tokens) > maxLoggedChanges {
+		l.tokens, l.tokensAll = nil, true
+	}
+}
+
+// takeTokens returns and forgets the tokens recorded.
+func (l *changeLog) takeTokens() (ids []int64, all bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids, all = l.tokens, l.tokensAll
+	l.tokens, l.tokensAll = nil, false
+	return ids, all
 }
 
 // takeEntities returns and forgets the accounts recorded by recordEntities.

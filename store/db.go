@@ -345,6 +345,7 @@ func (db *DB) dropChanged() {
 	ids, all, tables := db.changes.take()
 	db.accounts.invalidate(ids, all)
 	db.accounts.invalidateVersions(db.changes.takeEntities())
+	db.tokens.invalidate(db.changes.takeTokens())
 	db.versions.bump(tables)
 	db.statusCache.invalidate(db.changes.takeStatuses())
 }
