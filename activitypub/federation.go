@@ -124,6 +124,7 @@ type Federation struct {
 	instance   store.Account
 
 	nodeinfo nodeInfoDocs // NodeInfo rendered once per change of its counts (nodeinfo.go)
+	actors   actorDocs    // actor documents rendered once per change (handlers.go)
 
 	verifier *Verifier
 	// Blocked reports whether a remote host is blocked by the admin; nil means none.

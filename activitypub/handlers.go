@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"github.com/gorilla/mux"
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/hotdoc"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -36,7 +38,11 @@ func WriteJSON(w http.ResponseWriter, status int, doc any) error {
 // localUser returns the local account named in the route, a 410 for a
 // deleted one (as Mastodon answers after Delete{actor}), or a 404.
 func (f *Federation) localUser(ctx context.Context, r *http.Request) (store.Account, error) {
-	a, err := f.db.AccountByHandle(ctx, mux.Vars(r)["name"], "")
+	return f.localUserNamed(ctx, mux.Vars(r)["name"])
+}
+
+func (f *Federation) localUserNamed(ctx context.Context, name string) (store.Account, error) {
+	a, err := f.db.AccountByHandle(ctx, name, "")
 	if err == nil && !a.DeletedAt.IsZero() {
 		return store.Account{}, apperr.Gone("account deleted")
 	}
@@ -49,11 +55,62 @@ func (f *Federation) localUser(ctx context.Context, r *http.Request) (store.Acco
 // ServeActor serves a local user's actor document; no signature is needed,
 // even from servers in authorized-fetch mode (checklist 8).
 func (f *Federation) ServeActor(w http.ResponseWriter, r *http.Request) error {
-	a, err := f.localUser(r.Context(), r)
+	return f.ServeActorNamed(w, r, mux.Vars(r)["name"])
+}
+
+// ServeActorNamed is ServeActor for the user named name, for a router that
+// has the name at hand. A signature, if any, is not read: the actor is
+// public, and Pictor has no authorized-fetch mode. The document is encoded
+// once per change of what it shows (actorDocs), with an ETag (hotdoc).
+func (f *Federation) ServeActorNamed(w http.ResponseWriter, r *http.Request, name string) error {
+	a, err := f.localUserNamed(r.Context(), name)
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, f.RenderActor(a))
+	d, err := f.actors.get(a.ID, actorInputOf(a), f.renderActor)
+	if err != nil {
+		return err
+	}
+	d.Serve(w, r)
+	return nil
+}
+
+// actorDocs keeps the encoded actor documents of local accounts by id, each
+// with the actorInput it shows: a request whose account reads the same
+// (actorInput.equal; the account itself comes from the store's exact
+// cache) is answered with the kept bytes, any change renders again.
+type actorDocs struct {
+	mu   sync.Mutex
+	docs map[int64]actorDoc
+}
+
+type actorDoc struct {
+	in  actorInput
+	doc *hotdoc.Doc
+}
+
+// maxKeptActors bounds actorDocs: a few KB each, local accounts only.
+const maxKeptActors = 1_000
+
+func (c *actorDocs) get(id int64, in actorInput, render func(actorInput) Actor) (*hotdoc.Doc, error) {
+	c.mu.Lock()
+	d, ok := c.docs[id]
+	c.mu.Unlock()
+	if ok && d.in.equal(in) {
+		return d.doc, nil
+	}
+	body, err := Marshal(render(in))
+	if err != nil {
+		return nil, err
+	}
+	doc := hotdoc.New(body, "Content-Type", ContentType, "Vary", "Accept, Signature")
+	c.mu.Lock()
+	if c.docs == nil || len(c.docs) >= maxKeptActors {
+		c.docs = map[int64]actorDoc{}
+	}
+	c.docs[id] = actorDoc{in: in, doc: doc}
+	c.mu.Unlock()
+	return doc, nil
 }
 
 // ServeInstanceActor serves the instance actor, which signs our fetches.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/pictor-social/pictor/internal/apperr"
+	"github.com/pictor-social/pictor/internal/hotdoc"
 )
 
 // ServeNodeInfoDiscovery answers /.well-known/nodeinfo, linking schema 2.0
@@ -24,7 +25,12 @@ func (f *Federation) ServeNodeInfoDiscovery(w http.ResponseWriter, r *http.Reque
 // ServeNodeInfo answers /nodeinfo/2.0 and /nodeinfo/2.1 with Pictor's own
 // lower-case software name and usage counts.
 func (f *Federation) ServeNodeInfo(w http.ResponseWriter, r *http.Request) error {
-	version := mux.Vars(r)["version"]
+	return f.ServeNodeInfoVersion(w, r, mux.Vars(r)["version"])
+}
+
+// ServeNodeInfoVersion is ServeNodeInfo for a router that has the schema
+// version at hand. The document is kept encoded, with an ETag (hotdoc).
+func (f *Federation) ServeNodeInfoVersion(w http.ResponseWriter, r *http.Request, version string) error {
 	if version != "2.0" && version != "2.1" {
 		return apperr.NotFound("unknown nodeinfo schema")
 	}
@@ -37,15 +43,14 @@ func (f *Federation) ServeNodeInfo(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	body, err := f.nodeinfo.get(version, users, posts, func() ([]byte, error) {
+	d, err := f.nodeinfo.get(version, users, posts, func() ([]byte, error) {
 		return json.Marshal(f.nodeInfoDoc(version, users, posts))
 	})
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/`+version+`#"; charset=utf-8`)
-	_, err = w.Write(body)
-	return err
+	d.Serve(w, r)
+	return nil
 }
 
 // nodeInfoDocs keeps the encoded NodeInfo documents, one per schema
@@ -59,28 +64,30 @@ type nodeInfoDocs struct {
 
 type nodeInfoDoc struct {
 	users, posts int64
-	body         []byte // with a trailing newline, as json.Encoder wrote it
+	doc          *hotdoc.Doc // the body with a trailing newline, as json.Encoder wrote it
 }
 
-func (c *nodeInfoDocs) get(version string, users, posts int64, render func() ([]byte, error)) ([]byte, error) {
+func (c *nodeInfoDocs) get(version string, users, posts int64, render func() ([]byte, error)) (*hotdoc.Doc, error) {
 	c.mu.Lock()
 	d, ok := c.docs[version]
 	c.mu.Unlock()
 	if ok && d.users == users && d.posts == posts {
-		return d.body, nil
+		return d.doc, nil
 	}
 	body, err := render()
 	if err != nil {
 		return nil, err
 	}
 	body = append(body, '\n')
+	doc := hotdoc.New(body, "Content-Type",
+		`application/json; profile="http://nodeinfo.diaspora.software/ns/schema/`+version+`#"; charset=utf-8`)
 	c.mu.Lock()
 	if c.docs == nil {
 		c.docs = map[string]nodeInfoDoc{}
 	}
-	c.docs[version] = nodeInfoDoc{users: users, posts: posts, body: body}
+	c.docs[version] = nodeInfoDoc{users: users, posts: posts, doc: doc}
 	c.mu.Unlock()
-	return body, nil
+	return doc, nil
 }
 
 func (f *Federation) nodeInfoDoc(version string, users, posts int64) map[string]any {

@@ -3,6 +3,7 @@ package activitypub
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,32 +23,68 @@ const MaxAttachments = 4
 
 // RenderActor renders a local account as an ActivityPub actor.
 func (f *Federation) RenderActor(a store.Account) Actor {
+	return f.renderActor(actorInputOf(a))
+}
+
+// actorInput is everything of an account the actor document shows: the
+// document is a function of it and the Federation's constant URLs alone,
+// which is what makes a kept document (actorDocs) exact. Building one
+// copies no slice.
+type actorInput struct {
+	actorScalars
+	published time.Time // the day of creation
+	fields    []store.Field
+}
+
+// actorScalars are the comparable part of an actorInput.
+type actorScalars struct {
+	id, typ, username, name, note, url, inbox, outbox, followers, following, featured string
+	sharedInbox, keyID, keyPEM, avatarFile, headerFile                                string
+	locked, discoverable, indexable                                                   bool
+}
+
+func actorInputOf(a store.Account) actorInput {
+	return actorInput{actorScalars: actorScalars{id: a.URI, typ: actorType(a), username: a.Username,
+		name: a.DisplayName, note: a.Note, url: a.URL, inbox: a.InboxURI, outbox: a.OutboxURI,
+		followers: a.FollowersURI, following: a.FollowingURI, featured: a.FeaturedURI, sharedInbox: a.SharedInboxURI,
+		keyID: a.PublicKeyID, keyPEM: a.PublicKeyPEM, avatarFile: a.AvatarFile, headerFile: a.HeaderFile,
+		locked: a.Locked, discoverable: a.Discoverable, indexable: a.Indexable},
+		published: a.CreatedAt.Truncate(24 * time.Hour), fields: a.Fields}
+}
+
+// equal reports whether two inputs render the same document.
+func (in actorInput) equal(o actorInput) bool {
+	return in.actorScalars == o.actorScalars && in.published.Equal(o.published) &&
+		slices.EqualFunc(in.fields, o.fields, func(a, b store.Field) bool { return a.Name == b.Name && a.Value == b.Value })
+}
+
+func (f *Federation) renderActor(a actorInput) Actor {
 	act := Actor{
-		Context: Context(), ID: a.URI, Type: TypeName(actorType(a)), PreferredUsername: a.Username,
-		Name: a.DisplayName, Summary: a.Note, URL: Href(a.URL), Inbox: a.InboxURI, Outbox: a.OutboxURI,
-		Followers: a.FollowersURI, Following: a.FollowingURI, Featured: a.FeaturedURI,
-		PublicKey:                 Keys{{ID: a.PublicKeyID, Owner: a.URI, PublicKeyPem: a.PublicKeyPEM}},
-		ManuallyApprovesFollowers: a.Locked, Discoverable: a.Discoverable, Indexable: a.Indexable,
-		Published: TimeOf(a.CreatedAt.Truncate(24 * time.Hour)),
+		Context: Context(), ID: a.id, Type: TypeName(a.typ), PreferredUsername: a.username,
+		Name: a.name, Summary: a.note, URL: Href(a.url), Inbox: a.inbox, Outbox: a.outbox,
+		Followers: a.followers, Following: a.following, Featured: a.featured,
+		PublicKey:                 Keys{{ID: a.keyID, Owner: a.id, PublicKeyPem: a.keyPEM}},
+		ManuallyApprovesFollowers: a.locked, Discoverable: a.discoverable, Indexable: a.indexable,
+		Published: TimeOf(a.published),
 	}
-	if a.SharedInboxURI != "" {
-		act.Endpoints = &Endpoints{SharedInbox: a.SharedInboxURI}
+	if a.sharedInbox != "" {
+		act.Endpoints = &Endpoints{SharedInbox: a.sharedInbox}
 	}
-	if a.Username == InstanceActorUsername {
+	if a.username == InstanceActorUsername {
 		// The instance actor follows nobody, is followed by nobody and posts
 		// nothing: it advertises only its (empty) outbox, as Mastodon's does.
 		act.Followers, act.Following, act.Featured = "", "", ""
-	} else if a.FeaturedURI != "" {
-		act.FeaturedTags = f.URLs.FeaturedTags(a.Username)
+	} else if a.featured != "" {
+		act.FeaturedTags = f.URLs.FeaturedTags(a.username)
 	}
 	act.Icon = &Image{Type: "Image", MediaType: "image/png", URL: Href(f.URLs.Base + "/static/img/avatar.png")}
-	if a.AvatarFile != "" {
-		act.Icon = &Image{Type: "Image", MediaType: mediaTypeOfFile(a.AvatarFile), URL: Href(f.URLs.Media(a.AvatarFile))}
+	if a.avatarFile != "" {
+		act.Icon = &Image{Type: "Image", MediaType: mediaTypeOfFile(a.avatarFile), URL: Href(f.URLs.Media(a.avatarFile))}
 	}
-	if a.HeaderFile != "" {
-		act.Image = &Image{Type: "Image", MediaType: mediaTypeOfFile(a.HeaderFile), URL: Href(f.URLs.Media(a.HeaderFile))}
+	if a.headerFile != "" {
+		act.Image = &Image{Type: "Image", MediaType: mediaTypeOfFile(a.headerFile), URL: Href(f.URLs.Media(a.headerFile))}
 	}
-	for _, fl := range a.Fields {
+	for _, fl := range a.fields {
 		act.Attachment = append(act.Attachment, Attachment{Type: "PropertyValue", Name: fl.Name, Value: fl.Value})
 	}
 	return act

@@ -15,7 +15,7 @@ const module = "github.com/pictor-social/pictor"
 // a whole subtree. Test files are not checked.
 var allowed = map[string][]string{
 	"store":       {},
-	"webfinger":   {},
+	"webfinger":   {"internal/"},
 	"screening":   {"internal/"},
 	"static":      {},
 	"internal":    {"internal/"},

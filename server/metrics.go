@@ -8,8 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -28,7 +28,25 @@ type metrics struct {
 	latency    *prometheus.HistogramVec
 	deliveries *prometheus.CounterVec
 	token      string
+
+	mu     sync.RWMutex
+	series map[seriesKey]requestSeries // observe's resolved label sets
 }
+
+// seriesKey names one label set of the request series; every part comes
+// from a bounded set (route templates, methods, status classes).
+type seriesKey struct {
+	route, method string
+	class         int
+}
+
+type requestSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// statusClasses are the code label values, by status / 100.
+var statusClasses = [...]string{"0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"}
 
 // wireMetrics builds the registry when [metrics] has a listen address or a
 // token; otherwise metrics stay off.
@@ -122,8 +140,24 @@ func (m *metrics) observe(route, method string, status int, d time.Duration) {
 	default:
 		method = "other"
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status/100)+"xx").Inc()
-	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+	k := seriesKey{route: route, method: method, class: min(max(status/100, 0), len(statusClasses)-1)}
+	m.mu.RLock()
+	sr, ok := m.series[k]
+	m.mu.RUnlock()
+	if !ok {
+		// Resolved once per label set: WithLabelValues hashes the labels
+		// and allocates on every call.
+		sr = requestSeries{requests: m.requests.WithLabelValues(route, method, statusClasses[k.class]),
+			latency: m.latency.WithLabelValues(route, method)}
+		m.mu.Lock()
+		if m.series == nil {
+			m.series = map[seriesKey]requestSeries{}
+		}
+		m.series[k] = sr
+		m.mu.Unlock()
+	}
+	sr.requests.Inc()
+	sr.latency.Observe(d.Seconds())
 }
 
 // storeCollector reads the queue sizes and pool statistics at scrape time.

@@ -39,10 +39,6 @@ func writeJSONError(w http.ResponseWriter, status int, msg string) {
 	json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
-func (s *Server) redirectToProfile(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, s.Fed.URLs.Profile(mux.Vars(r)["name"]), http.StatusFound)
-}
-
 func (s *Server) redirectToStatusPage(w http.ResponseWriter, r *http.Request) {
 	v := mux.Vars(r)
 	http.Redirect(w, r, s.Fed.URLs.Profile(v["name"])+"/"+v["id"], http.StatusFound)

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,16 +34,16 @@ func (s *Server) routes() http.Handler {
 		ActorPrefix: "/users/", ProfilePrefix: "/@"}
 
 	// Discovery.
-	// The hottest GETs are rendered into pooled buffers with an ETag
-	// (conditional) and routed before mux as well (hotRoutes, fastpath.go).
-	webfingerH := conditional(http.HandlerFunc(wf.ServeWebFinger))
-	nodeinfoH := conditional(s.ap(f.ServeNodeInfo))
-	actorH := conditional(s.negotiate(s.ap(f.ServeActor), http.HandlerFunc(s.redirectToProfile)))
+	// The hottest GETs serve documents kept encoded with an ETag (hotdoc)
+	// and are routed before mux as well (hotRoutes, fastpath.go).
+	webfingerH := http.HandlerFunc(wf.ServeWebFinger)
 	r.Handle("/.well-known/webfinger", webfingerH).Methods("GET", "HEAD")
 	r.HandleFunc("/.well-known/host-meta", wf.ServeHostMeta).Methods("GET", "HEAD")
 	r.HandleFunc("/.well-known/host-meta.json", wf.ServeHostMeta).Methods("GET", "HEAD")
 	r.Handle("/.well-known/nodeinfo", s.ap(f.ServeNodeInfoDiscovery)).Methods("GET", "HEAD")
-	r.Handle("/nodeinfo/{version}", nodeinfoH).Methods("GET", "HEAD")
+	r.HandleFunc("/nodeinfo/{version}", func(w http.ResponseWriter, r *http.Request) {
+		s.serveNodeInfo(w, r, mux.Vars(r)["version"])
+	}).Methods("GET", "HEAD")
 	r.HandleFunc("/robots.txt", serveRobots).Methods("GET", "HEAD")
 
 	// Probes for supervisors and load balancers (health.go).
@@ -57,7 +58,9 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/actor/inbox", s.ap(f.ServeInbox)).Methods("POST")
 	r.Handle("/actor/outbox", s.ap(f.ServeInstanceOutbox)).Methods("GET", "HEAD")
 	r.Handle("/inbox", s.ap(f.ServeInbox)).Methods("POST")
-	r.Handle("/users/{name}", actorH).Methods("GET", "HEAD")
+	r.HandleFunc("/users/{name}", func(w http.ResponseWriter, r *http.Request) {
+		s.serveActor(w, r, mux.Vars(r)["name"])
+	}).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/inbox", s.ap(f.ServeInbox)).Methods("POST")
 	r.Handle("/users/{name}/outbox", s.ap(f.ServeOutbox)).Methods("GET", "HEAD")
 	r.Handle("/users/{name}/followers", s.ap(f.ServeFollowers)).Methods("GET", "HEAD")
@@ -95,9 +98,8 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusMethodNotAllowed, "method not allowed")
 	})
-	hot := &hotRoutes{exact: map[string]http.Handler{"/.well-known/webfinger": webfingerH}, users: actorH,
-		nodeinfo: nodeinfoH, next: r}
-	return s.logRequests(s.clientAddr.Middleware(cors(hot)))
+	hot := &hotRoutes{webfinger: webfingerH, users: s.serveActor, nodeinfo: s.serveNodeInfo, next: r}
+	return s.logRequests(cors(hot)) // logRequests also resolves the client address (clientip)
 }
 
 // negotiate serves ActivityPub JSON to clients that ask for it and HTML to
@@ -113,13 +115,26 @@ func (s *Server) negotiate(as2, html http.Handler) http.Handler {
 	})
 }
 
+// ldProfileAS is the Accept value of ActivityPub's section 3.2.
+const ldProfileAS = `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+
 // WantsAS2 reports whether an Accept header prefers an ActivityStreams type
 // over HTML. No Accept at all (curl, some fetchers) gets ActivityPub on
 // /users/ paths through this too.
 func WantsAS2(accept string) bool {
-	if accept == "" {
+	if accept == "" || slices.Contains(commonAS2Accepts, accept) {
 		return true
 	}
+	return wantsAS2Parsed(accept)
+}
+
+// commonAS2Accepts are what fetchers send, answered without parsing; the
+// parse gives the same answer (TestWantsAS2).
+var commonAS2Accepts = []string{"application/activity+json", "application/ld+json", ldProfileAS,
+	"application/activity+json, application/ld+json",
+	`application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams", text/html;q=0.1`} // Mastodon
+
+func wantsAS2Parsed(accept string) bool {
 	bestAS2, bestHTML := -1.0, -1.0
 	for _, part := range strings.Split(accept, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))

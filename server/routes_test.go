@@ -22,4 +22,9 @@ func TestWantsAS2(t *testing.T) {
 			t.Errorf("WantsAS2(%q) = %v, want %v", tc.accept, got, tc.want)
 		}
 	}
+	for _, accept := range commonAS2Accepts {
+		if !wantsAS2Parsed(accept) {
+			t.Errorf("%q is answered without parsing, but the parse says HTML", accept)
+		}
+	}
 }

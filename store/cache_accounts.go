@@ -18,7 +18,7 @@ type accountCache struct {
 	disabled bool
 	seq      uint64 // bumped by every invalidation
 	byID     map[int64]Account
-	byHandle map[string]int64
+	byHandle map[handle]int64
 	byURI    map[string]int64
 	byKeyID  map[string]int64
 
@@ -33,14 +33,17 @@ type accountCache struct {
 const maxCachedAccounts = 5_000
 
 func newAccountCache() *accountCache {
-	return &accountCache{byID: map[int64]Account{}, byHandle: map[string]int64{}, byURI: map[string]int64{},
+	return &accountCache{byID: map[int64]Account{}, byHandle: map[handle]int64{}, byURI: map[string]int64{},
 		byKeyID: map[string]int64{}, versions: map[int64]uint64{}}
 }
 
-// handleKey is the lookup key of AccountByHandle: SQLite's lower() folds
-// ASCII only, and the domain is compared as given, lower-cased by Go.
-func handleKey(username, domain string) string {
-	return asciiLower(username) + "@" + strings.ToLower(domain)
+// handle is the lookup key of AccountByHandle: SQLite's lower() folds
+// ASCII only, and the domain is compared as given, lower-cased by Go. A
+// key already in lower case is built without allocating.
+type handle struct{ username, domain string }
+
+func handleKey(username, domain string) handle {
+	return handle{asciiLower(username), strings.ToLower(domain)}
 }
 
 func asciiLower(s string) string {
@@ -87,7 +90,7 @@ func (c *accountCache) get(id int64) (Account, bool) {
 }
 
 // lookup resolves a secondary key through index and checks the row with match.
-func (c *accountCache) lookup(index map[string]int64, key string, match func(Account) bool) (Account, bool) {
+func lookup[K comparable](c *accountCache, index map[K]int64, key K, match func(Account) bool) (Account, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	id, ok := index[key]
@@ -103,15 +106,15 @@ func (c *accountCache) lookup(index map[string]int64, key string, match func(Acc
 
 func (c *accountCache) getHandle(username, domain string) (Account, bool) {
 	key := handleKey(username, domain)
-	return c.lookup(c.byHandle, key, func(a Account) bool { return handleKey(a.Username, a.Domain) == key })
+	return lookup(c, c.byHandle, key, func(a Account) bool { return handleKey(a.Username, a.Domain) == key })
 }
 
 func (c *accountCache) getURI(uri string) (Account, bool) {
-	return c.lookup(c.byURI, uri, func(a Account) bool { return a.URI == uri })
+	return lookup(c, c.byURI, uri, func(a Account) bool { return a.URI == uri })
 }
 
 func (c *accountCache) getKeyID(keyID string) (Account, bool) {
-	return c.lookup(c.byKeyID, keyID, func(a Account) bool { return a.PublicKeyID == keyID })
+	return lookup(c, c.byKeyID, keyID, func(a Account) bool { return a.PublicKeyID == keyID })
 }
 
 // put keeps accounts read after snapshot seq, unless a change committed since.

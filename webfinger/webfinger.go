@@ -4,6 +4,7 @@
 package webfinger
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+
+	"github.com/pictor-social/pictor/internal/hotdoc"
 )
 
 // JRD is a JSON Resource Descriptor.
@@ -43,6 +47,9 @@ type Lookup func(ctx context.Context, username string) (Account, error)
 
 // Handler serves /.well-known/webfinger and /.well-known/host-meta.
 type Handler struct {
+	mu   sync.Mutex
+	docs map[Account]*hotdoc.Doc // jrdDoc
+
 	Host    string // public host, with port when not default
 	BaseURL string // scheme://host
 	Lookup  Lookup
@@ -55,9 +62,11 @@ type Handler struct {
 
 // ServeWebFinger answers a WebFinger query for acct: and actor-URL resources
 // with the profile page, the actor and the subscribe template (RelSubscribe,
-// BaseURL/authorize_interaction?uri={uri}) as links.
+// BaseURL/authorize_interaction?uri={uri}) as links. The document of an
+// account is encoded once and kept while its lookup answers the same
+// (jrdDoc), with an ETag (hotdoc).
 func (h *Handler) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
-	resource := r.URL.Query().Get("resource")
+	resource := queryValue(r.URL.RawQuery, "resource")
 	if resource == "" {
 		writeError(w, http.StatusBadRequest, "resource parameter is required")
 		return
@@ -76,6 +85,22 @@ func (h *Handler) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal server error")
 		return
 	}
+	h.jrdDoc(acc).Serve(w, r)
+}
+
+// maxKeptJRDs bounds the kept WebFinger documents (local accounts only).
+const maxKeptJRDs = 1_000
+
+// jrdDoc returns the encoded document of acc. The document is a function of
+// acc and the handler's constant Host and BaseURL alone, so a kept one is
+// exact for as long as the lookup returns the same Account.
+func (h *Handler) jrdDoc(acc Account) *hotdoc.Doc {
+	h.mu.Lock()
+	d, ok := h.docs[acc]
+	h.mu.Unlock()
+	if ok {
+		return d
+	}
 	jrd := JRD{
 		Subject: "acct:" + acc.Username + "@" + h.Host,
 		Aliases: []string{acc.ProfileURL, acc.ActorURL},
@@ -87,9 +112,47 @@ func (h *Handler) ServeWebFinger(w http.ResponseWriter, r *http.Request) {
 			{Rel: RelSubscribe, Template: h.BaseURL + "/authorize_interaction?uri={uri}"},
 		},
 	}
-	w.Header().Set("Content-Type", "application/jrd+json; charset=utf-8")
-	w.Header().Set("Cache-Control", "max-age=300, public")
-	json.NewEncoder(w).Encode(jrd)
+	var buf bytes.Buffer
+	json.NewEncoder(&buf).Encode(jrd)
+	d = hotdoc.New(buf.Bytes(), "Content-Type", "application/jrd+json; charset=utf-8",
+		"Cache-Control", "max-age=300, public")
+	h.mu.Lock()
+	if h.docs == nil || len(h.docs) >= maxKeptJRDs {
+		h.docs = map[Account]*hotdoc.Doc{}
+	}
+	h.docs[acc] = d
+	h.mu.Unlock()
+	return d
+}
+
+// queryValue returns the first value of key in a raw query, as
+// url.ParseQuery followed by Get would (pairs with a semicolon or a bad
+// escape skipped), without building the whole map.
+func queryValue(rawQuery, key string) string {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if k != key {
+			if !strings.ContainsAny(k, "%+") {
+				continue
+			}
+			if uk, err := url.QueryUnescape(k); err != nil || uk != key {
+				continue
+			}
+		}
+		if strings.ContainsAny(v, "%+") {
+			var err error
+			if v, err = url.QueryUnescape(v); err != nil {
+				continue
+			}
+		}
+		return v
+	}
+	return ""
 }
 
 // usernameOf extracts the username from acct:user@host, user@host or an

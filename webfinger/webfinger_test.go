@@ -127,3 +127,53 @@ func TestSplitHandle(t *testing.T) {
 		}
 	}
 }
+
+// queryValue reads the first value of a key as url.ParseQuery and Get do.
+func TestQueryValueAgreesWithParseQuery(t *testing.T) {
+	for _, q := range []string{
+		"resource=acct:alice@pictor.test",
+		"resource=acct%3Aalice%40pictor.test",
+		"rel=self&resource=acct:alice@pictor.test&resource=acct:bob@pictor.test",
+		"resource=a+b",
+		"resource=%zz&resource=acct:alice@pictor.test",
+		"resource=x;y&resource=acct:alice@pictor.test",
+		"res%6Furce=acct:alice@pictor.test",
+		"resource",
+		"resource=",
+		"&&resource=acct:alice@pictor.test&",
+		"",
+		"other=1",
+	} {
+		vals, _ := url.ParseQuery(q)
+		if got, want := queryValue(q, "resource"), vals.Get("resource"); got != want {
+			t.Errorf("queryValue(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+// The kept document follows the lookup: a renamed account (another
+// canonical spelling) gets its new subject and a new ETag at once.
+func TestWebFingerDocumentFollowsLookup(t *testing.T) {
+	name := "alice"
+	h := testHandler()
+	h.Lookup = func(_ context.Context, u string) (Account, error) {
+		return Account{Username: name, ActorURL: "https://pictor.test/users/" + name, ProfileURL: "https://pictor.test/@" + name}, nil
+	}
+	get := func() (string, string) {
+		w := httptest.NewRecorder()
+		h.ServeWebFinger(w, httptest.NewRequest("GET", "/.well-known/webfinger?resource=acct:alice@pictor.test", nil))
+		var jrd JRD
+		if err := json.NewDecoder(w.Body).Decode(&jrd); err != nil || w.Code != 200 {
+			t.Fatalf("%d %v", w.Code, err)
+		}
+		return jrd.Subject, w.Header().Get("ETag")
+	}
+	subj, tag := get()
+	if again, tag2 := get(); again != subj || tag2 != tag || tag == "" {
+		t.Fatalf("same account: %q %q then %q %q", subj, tag, again, tag2)
+	}
+	name = "Alice"
+	if subj2, tag2 := get(); subj2 != "acct:Alice@pictor.test" || tag2 == tag {
+		t.Fatalf("renamed: %q %q (was %q)", subj2, tag2, tag)
+	}
+}

@@ -7,6 +7,7 @@
 //	go run ./cmd/pictor-bench inbox              signed inbox POSTs accepted per second, and RSS
 //	go run ./cmd/pictor-bench decode             12 concurrent decode-bomb uploads: statuses and peak RSS
 //	go run ./cmd/pictor-bench read               CPU per request, rate and latency of the hot reads, and RSS
+//	go run ./cmd/pictor-bench floor              the same load on a bare net/http server: the floor under read
 //	go run ./cmd/pictor-bench signin             peak RSS under 60 parallel wrong-password sign-ins
 //	go run ./cmd/pictor-bench variants           builtin n-image jobs: wall time and peak RSS per [generation] workers
 //
@@ -41,6 +42,10 @@ func main() {
 		err = runSignin(os.Args[2:])
 	case "variants":
 		err = runVariants(ctx, os.Args[2:])
+	case "floor":
+		err = runFloor(os.Args[2:])
+	case "floor-serve":
+		err = runFloorServe(os.Args[2:])
 	default:
 		usage()
 	}
@@ -51,6 +56,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox|decode|read|signin|variants [flags]")
+	fmt.Fprintln(os.Stderr, "usage: pictor-bench sign|fanout|inbox|decode|read|floor|signin|variants [flags]")
 	os.Exit(2)
 }

@@ -116,14 +116,18 @@ func peerAddr(remote string) netip.Addr {
 	return a.Unmap()
 }
 
-type ctxKey struct{}
+// ContextKey is the context key under which a request's client address is
+// recorded, as a *netip.Addr. Middleware records it; a server that builds
+// its own per-request context (to allocate once per request) may answer
+// it itself.
+type ContextKey struct{}
 
 // Middleware resolves each request's client address once and records it
 // in the request context for Of.
 func (r *Resolver) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		a := r.Resolve(req)
-		next.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), ctxKey{}, a)))
+		next.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), ContextKey{}, &a)))
 	})
 }
 
@@ -132,7 +136,7 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 // trusts no proxy). It is the one function every per-client limit keys on.
 // An unparsable peer is returned as is.
 func Of(req *http.Request) string {
-	if a, ok := req.Context().Value(ctxKey{}).(netip.Addr); ok && a.IsValid() {
+	if a, ok := req.Context().Value(ContextKey{}).(*netip.Addr); ok && a.IsValid() {
 		return a.String()
 	}
 	if a := peerAddr(req.RemoteAddr); a.IsValid() {
