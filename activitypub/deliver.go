@@ -121,9 +121,8 @@ func (d *dispatcher) drain() {
 // them for the workers; the jobs channel has room for all of them.
 func (f *Federation) claimInto(ctx context.Context, d *dispatcher, n int) int {
 	var batch []store.Delivery
-	lease := f.opts.DeliveryTimeout*3 + time.Minute
 	err := f.db.Write(ctx, func(tx *store.Tx) (err error) {
-		batch, err = tx.ClaimDeliveriesPerHost(ctx, n, lease, f.opts.PerHostConcurrency, d.held)
+		batch, err = tx.ClaimDeliveriesPerHost(ctx, n, f.opts.DeliveryLease, f.opts.PerHostConcurrency, d.held)
 		return err
 	})
 	if err != nil {

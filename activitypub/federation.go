@@ -30,9 +30,13 @@ type Options struct {
 	DeliveryWorkers    int
 	PerHostConcurrency int
 	DeliveryTimeout    time.Duration
-	RetryFor           time.Duration
-	UnreachableAfter   time.Duration
-	ActorCacheFor      time.Duration
+	// DeliveryLease is how long claimed deliveries stay with this process:
+	// past it, another process on the database sends them (this one died).
+	// 0 means 3 × DeliveryTimeout + 1 minute.
+	DeliveryLease    time.Duration
+	RetryFor         time.Duration
+	UnreachableAfter time.Duration
+	ActorCacheFor    time.Duration
 	// InboxDedupeFor is how long an activity's record stops a resend with
 	// the same id and body from being applied again (DefaultInboxDedupeFor).
 	InboxDedupeFor time.Duration
@@ -70,6 +74,7 @@ func (o *Options) setDefaults() {
 	def(&o.FetchTimeout, 10*time.Second)
 	def(&o.SignatureMaxAge, DefaultMaxAge)
 	def(&o.DeliveryTimeout, 10*time.Second)
+	def(&o.DeliveryLease, 3*o.DeliveryTimeout+time.Minute)
 	def(&o.RetryFor, 72*time.Hour)
 	def(&o.UnreachableAfter, 7*24*time.Hour)
 	def(&o.ActorCacheFor, 24*time.Hour)

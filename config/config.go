@@ -85,6 +85,7 @@ type Federation struct {
 	DeliveryWorkers       int      `toml:"delivery_workers"`
 	PerHostConcurrency    int      `toml:"per_host_concurrency"`
 	DeliveryTimeout       Duration `toml:"delivery_timeout"`
+	DeliveryLease         Duration `toml:"delivery_lease"`
 	RetryFor              Duration `toml:"retry_for"`
 	UnreachableAfter      Duration `toml:"unreachable_after"`
 	ActorCacheFor         Duration `toml:"actor_cache_for"`
@@ -273,6 +274,7 @@ func Default() File {
 			DeliveryWorkers:    16,
 			PerHostConcurrency: 4,
 			DeliveryTimeout:    Duration{10 * time.Second},
+			DeliveryLease:      Duration{90 * time.Second},
 			RetryFor:           Duration{72 * time.Hour},
 			UnreachableAfter:   Duration{7 * 24 * time.Hour},
 			ActorCacheFor:      Duration{24 * time.Hour},
@@ -438,6 +440,9 @@ func (f File) Validate() error {
 	fed := f.Federation
 	if fed.InboxWorkers < 1 || fed.DeliveryWorkers < 1 || fed.PerHostConcurrency < 1 {
 		bad("federation workers and per_host_concurrency must be at least 1")
+	}
+	if fed.DeliveryLease.Duration <= fed.DeliveryTimeout.Duration {
+		bad("[federation] delivery_lease must be longer than delivery_timeout")
 	}
 	if fed.MaxFetchBytes < 1024 || fed.MaxInboxBytes < 1024 {
 		bad("federation max_fetch_bytes and max_inbox_bytes must be at least 1024")

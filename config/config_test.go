@@ -67,6 +67,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"not toml", "host = \n", "read config"},
 		{"bad trusted proxy", "trusted_proxies = [\"proxy.local\"]\n", "trusted_proxies"},
 		{"no password checks", "[web]\nmax_password_checks = 0\n", "max_password_checks"},
+		{"lease within timeout", "[federation]\ndelivery_timeout = \"2m\"\n", "delivery_lease"},
 		{"negative rate limit", "[api]\nrate_limit = -1\n", "rate_limit"},
 		{"partial_images out of range", "[generation.openai]\npartial_images = 4\n", "partial_images"},
 		{"bad database driver", "[database]\ndriver = \"mysql\"\n", "driver"},

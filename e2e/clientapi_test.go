@@ -57,29 +57,38 @@ func requireClientDeps(t *testing.T) (node, dir string) {
 // complete the authorization-code flow through the consent page, upload an
 // image with alt text, post it with a content warning, edit it, read the
 // home and public timelines, follow an account on a Fedify server, see its
-// reply as a notification and stream a new post.
+// reply as a notification and stream a new post. The same scripts run
+// against a cluster of processes in TestClusterInterop.
 func TestClientLibraries(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node, dir := requireClientDeps(t)
 	ca := tlstest.New(t)
 	srv := servertest.Start(t, servertest.Options{CA: ca})
-	peer := fedipeer.Start(t, ca)
+	clientScenario(t, node, dir, singleTarget(srv), fedipeer.Start(t, ca))
+}
+
+// clientScenario runs masto.js's and megalodon's journeys on tg at the
+// same time, each with a user of its own.
+func clientScenario(t *testing.T, node, dir string, tg *target, peer *fedipeer.Peer) {
 	img := filepath.Join(t.TempDir(), "card.png")
 	if err := os.WriteFile(img, testPNG(t, 7), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	scripts := map[string]func(*testing.T){}
 	for _, c := range []struct{ script, user string }{{"masto.mjs", "mastojs"}, {"megalodon.mjs", "whalebird"}} {
-		t.Run(c.script, func(t *testing.T) {
-			srv.CreateUser(t, c.user, "")
-			d := &clientDriver{t: t, srv: srv, peer: peer, user: c.user, browser: newBrowser(t, srv)}
-			d.run(node, dir, c.script, img, ca.PEMFile())
-		})
+		scripts[c.script] = func(t *testing.T) {
+			tg.createUser(t, c.user)
+			d := &clientDriver{t: t, tgt: tg, peer: peer, user: c.user, browser: newBrowser(t, tg.Client)}
+			d.run(node, dir, c.script, img, tg.CA.PEMFile())
+		}
 	}
+	together(t, scripts)
 }
 
 // clientDriver answers a client script's steps.
 type clientDriver struct {
 	t       *testing.T
-	srv     *servertest.Server
+	tgt     *target
 	peer    *fedipeer.Peer
 	user    string
 	browser *http.Client
@@ -92,7 +101,7 @@ func (d *clientDriver) run(node, dir, script, img, caFile string) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join("clients", script))
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+caFile, "PICTOR_URL="+d.srv.URL,
+	cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+caFile, "PICTOR_URL="+d.tgt.URL,
 		"PEER_HANDLE="+d.peer.Handle("bob"), "PICTOR_IMAGE="+img)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -147,9 +156,8 @@ func (d *clientDriver) step(raw string) map[string]any {
 		}
 		return map[string]any{"code": code}
 	case "reply":
-		host := strings.TrimPrefix(d.srv.URL, "https://")
 		res := d.peer.Post(d.t, "bob", fedipeer.Post{Content: "<p>@" + d.user + " lovely picture!</p>",
-			InReplyTo: s.URI, Mentions: []string{"@" + d.user + "@" + host}})
+			InReplyTo: s.URI, Mentions: []string{"@" + d.user + "@" + d.tgt.Host}})
 		return map[string]any{"id": res.ID}
 	case "push_endpoint", "like_for_push":
 		return d.pushStep(s.Step, s.URI)
@@ -158,12 +166,12 @@ func (d *clientDriver) step(raw string) map[string]any {
 }
 
 // newBrowser is an HTTP client with cookies that does not follow redirects.
-func newBrowser(t *testing.T, srv *servertest.Server) *http.Client {
+func newBrowser(t *testing.T, base *http.Client) *http.Client {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := *srv.Client
+	c := *base
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
@@ -181,7 +189,7 @@ func (d *clientDriver) authorize(authURL string) (string, error) {
 	form := hiddenFields(page)
 	form.Set("username", d.user)
 	form.Set("password", "correct horse battery")
-	post := d.srv.URL + "/oauth/authorize"
+	post := d.tgt.URL + "/oauth/authorize"
 	_, loc, err := d.fetch("POST", post, form)
 	if err != nil {
 		return "", err
@@ -189,7 +197,7 @@ func (d *clientDriver) authorize(authURL string) (string, error) {
 	if loc == "" {
 		return "", fmt.Errorf("sign-in did not redirect")
 	}
-	page, _, err = d.fetch("GET", d.srv.URL+loc, nil)
+	page, _, err = d.fetch("GET", d.tgt.URL+loc, nil)
 	if err != nil {
 		return "", err
 	}

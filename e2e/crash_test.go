@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,20 +18,6 @@ import (
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
 )
-
-// buildPictor builds the pictor binary into dir as the README says
-// releases are built: without cgo, a static binary.
-func buildPictor(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "pictor")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/pictor")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 func runPictor(t *testing.T, bin, cfg string, args ...string) string {
 	t.Helper()
@@ -52,6 +39,7 @@ func TestCrashDuringFanOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the pictor binary")
 	}
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	const followers, hosts, workers = 2000, 8, 16
 	dir := t.TempDir()
 	bin := buildPictor(t, dir)
@@ -148,7 +136,11 @@ func insertFollowers(t testing.TB, db *store.DB, alice store.Account, hosts []st
 		for i := 0; i < n; i++ {
 			base := hosts[i%len(hosts)]
 			id := fmt.Sprintf("%s/users/f%d", base, i)
-			a := store.Account{Username: fmt.Sprintf("f%d", i), Domain: strings.TrimPrefix(base, "http://"), URI: id,
+			u, err := url.Parse(base)
+			if err != nil {
+				return err
+			}
+			a := store.Account{Username: fmt.Sprintf("f%d", i), Domain: u.Host, URI: id,
 				InboxURI: id + "/inbox", PublicKeyID: id + "#main-key"}
 			if err := tx.InsertAccount(ctx, &a); err != nil {
 				return err

@@ -32,6 +32,7 @@ func hugeAudienceCreate(t testing.TB, env *fedEnv, a *fakeActor, n int) (createI
 // local writes go on while it is applied (issue 8, "One activity holds the
 // write lock").
 func TestHugeAudienceBounded(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	env := newFedEnv(t, servertest.Options{})
 	r := env.remote
 	ctx := context.Background()

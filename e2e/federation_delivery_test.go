@@ -111,6 +111,7 @@ func waitDelivery(t testing.TB, db *store.DB, id string, what string, cond func(
 // reused signature would be refused; any other 4xx (and 501) is final
 // (checklist 14, 40; interop.md D.4).
 func TestDeliveryRetriesAndFinalFailures(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	clock := newFakeClock()
 	env := newFedEnv(t, servertest.Options{Clock: clock.Now})
 	ctx := context.Background()

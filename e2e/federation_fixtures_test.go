@@ -241,6 +241,7 @@ const (
 // alice's inbox, each with its effect (checklist 16, 23, 24, 27; issue 2
 // "Inbox tests over the fixtures").
 func TestInboxFixtures(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	env := newFedEnv(t, servertest.Options{})
 	cases := []struct {
 		file  string

@@ -7,14 +7,13 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"strings"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/pictor-social/pictor/e2e/fedipeer"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/server/servertest"
-	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -38,43 +37,42 @@ func testPNG(t *testing.T, seed uint8) []byte {
 // A real Fedify server follows a Pictor account, receives its image post
 // with signatures Fedify verifies, fetches the images, replies and likes,
 // and receives the Delete; Pictor follows a Fedify account and stores its
-// posts (issue 2, "Shown by tests").
+// posts (issue 2, "Shown by tests"). The same scenario runs against a
+// cluster of processes in TestClusterInterop.
 func TestFedifyInterop(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	fedipeer.RequireDeps(t)
-	ctx := context.Background()
 	ca := tlstest.New(t)
 	srv := servertest.Start(t, servertest.Options{CA: ca})
-	peer := fedipeer.Start(t, ca)
-	alice := srv.CreateUser(t, "alice", "")
-	host := strings.TrimPrefix(srv.URL, "https://")
+	fedifyScenario(t, singleTarget(srv), fedipeer.Start(t, ca))
+}
+
+// fedifyScenario is TestFedifyInterop's journey on tg with the peer's bob
+// and carol. Alice acts through the client API, as a person does.
+func fedifyScenario(t *testing.T, tg *target, peer *fedipeer.Peer) {
+	ctx := context.Background()
+	alice := tg.signIn(t, "alice")
+	me := alice.Account
 
 	// Bob finds @alice by WebFinger and follows her; Pictor accepts.
-	peer.Follow(t, "bob", "@alice@"+host)
-	accept := peer.WaitInbox(t, "bob", fedipeer.OfType("Accept"), wait)
-	if accept.Actor != alice.URI {
-		t.Fatalf("Accept from %s, want %s", accept.Actor, alice.URI)
-	}
-	bob, err := srv.DB.AccountByURI(ctx, peer.ActorURL("bob"))
+	peer.Follow(t, "bob", "@alice@"+tg.Host)
+	peer.WaitInbox(t, "bob", func(a fedipeer.Activity) bool { return a.Type == "Accept" && a.Actor == me.URI }, wait)
+	bob, err := tg.DB.AccountByURI(ctx, peer.ActorURL("bob"))
 	if err != nil {
 		t.Fatalf("bob not stored: %v", err)
 	}
-	if fl, err := srv.DB.FollowBetween(ctx, bob.ID, alice.ID); err != nil || !fl.Accepted {
+	if fl, err := tg.DB.FollowBetween(ctx, bob.ID, me.ID); err != nil || !fl.Accepted {
 		t.Fatalf("follow %+v, %v", fl, err)
 	}
 
 	// Alice posts two images with alt text and a content warning.
-	var ids []int64
+	form := url.Values{"status": {"two pictures #pictor"}, "spoiler_text": {"colours"}}
 	for i, alt := range []string{"a red gradient", "a blue gradient"} {
-		m, err := srv.Social.UploadMedia(ctx, alice.ID, bytes.NewReader(testPNG(t, uint8(i+1))), social.MediaInput{Description: alt})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, m.ID)
+		id, _ := alice.upload(testPNG(t, uint8(i+1)), alt)
+		form.Add("media_ids[]", id)
 	}
-	st, err := srv.Social.CreateStatus(ctx, alice.ID, social.Draft{Text: "two pictures #pictor", SpoilerText: "colours", MediaIDs: ids})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var st struct{ ID, URI string }
+	alice.call("POST", "/api/v1/statuses", form, &st)
 	create := peer.WaitInbox(t, "bob", func(a fedipeer.Activity) bool { return a.Type == "Create" && a.ObjectID() == st.URI }, wait)
 	var note struct {
 		Object struct {
@@ -98,20 +96,21 @@ func TestFedifyInterop(t *testing.T) {
 		}
 		// Fetched the way Bluesky's CDN and Bridgy Fed do: empty UA, AS2 Accept (checklist 33).
 		res := peer.Fetch(t, fedipeer.FetchRequest{URL: at.URL, Accept: "application/activity+json", UserAgent: ""})
-		if res.Status != 200 || res.ContentType != at.MediaType || res.Bytes == 0 {
+		if res.Status != 200 || res.ContentType != at.MediaType || res.Bytes == 0 || res.Headers["x-content-type-options"] != "nosniff" {
 			t.Errorf("fetch %s: %+v", at.URL, res)
 		}
 	}
 
 	// Bob replies and likes; Pictor stores both and notifies alice.
-	reply := peer.Post(t, "bob", fedipeer.Post{Content: "<p>lovely</p>", InReplyTo: st.URI, Mentions: []string{alice.URI}})
+	stID := statusID(t, st.ID)
+	reply := peer.Post(t, "bob", fedipeer.Post{Content: "<p>lovely</p>", InReplyTo: st.URI, Mentions: []string{me.URI}})
 	peer.Like(t, "bob", st.URI)
 	servertest.Eventually(t, wait, "reply and like stored", func() bool {
-		r, err := srv.DB.StatusByURI(ctx, reply.ID)
-		if err != nil || r.InReplyToID != st.ID {
+		r, err := tg.DB.StatusByURI(ctx, reply.ID)
+		if err != nil || r.InReplyToID != stID {
 			return false
 		}
-		ns, _ := srv.DB.Notifications(ctx, alice.ID, store.NotificationFilter{}, store.Page{})
+		ns, _ := tg.DB.Notifications(ctx, me.ID, store.NotificationFilter{}, store.Page{})
 		kinds := map[string]bool{}
 		for _, n := range ns {
 			kinds[n.Type] = true
@@ -120,9 +119,7 @@ func TestFedifyInterop(t *testing.T) {
 	})
 
 	// Alice deletes the post: Fedify receives the Delete, and the URL answers 410.
-	if _, err := srv.Social.DeleteStatus(ctx, alice.ID, st.ID); err != nil {
-		t.Fatal(err)
-	}
+	alice.call("DELETE", "/api/v1/statuses/"+st.ID, nil, nil)
 	peer.WaitInbox(t, "bob", func(a fedipeer.Activity) bool { return a.Type == "Delete" && a.ObjectID() == st.URI }, wait)
 	res := peer.Fetch(t, fedipeer.FetchRequest{URL: st.URI, Accept: "application/activity+json"})
 	if res.Status != 410 {
@@ -130,20 +127,25 @@ func TestFedifyInterop(t *testing.T) {
 	}
 
 	// Alice follows carol on the Fedify server; carol's posts are stored.
-	carolAcct, fl, err := srv.Social.FollowHandle(ctx, alice.ID, "@carol@"+peer.Host)
-	if err != nil {
-		t.Fatal(err)
+	var found struct{ Accounts []struct{ ID string } }
+	alice.call("GET", "/api/v2/search?"+url.Values{"q": {"@carol@" + peer.Host}, "resolve": {"true"},
+		"type": {"accounts"}}.Encode(), nil, &found)
+	if len(found.Accounts) != 1 {
+		t.Fatalf("carol not found: %+v", found)
 	}
-	if fl.Accepted {
-		t.Fatal("remote follow accepted before the Accept arrived")
+	var rel struct{ Following, Requested bool }
+	alice.call("POST", "/api/v1/accounts/"+found.Accounts[0].ID+"/follow", nil, &rel)
+	if rel.Following || !rel.Requested {
+		t.Fatalf("remote follow before the Accept arrived: %+v", rel)
 	}
+	carolID := statusID(t, found.Accounts[0].ID)
 	servertest.Eventually(t, wait, "carol accepts alice", func() bool {
-		f, err := srv.DB.FollowBetween(ctx, alice.ID, carolAcct.ID)
+		f, err := tg.DB.FollowBetween(ctx, me.ID, carolID)
 		return err == nil && f.Accepted
 	})
 	post := peer.Post(t, "carol", fedipeer.Post{Content: "<p>hello followers</p>", To: "followers"})
 	servertest.Eventually(t, wait, "carol's post stored", func() bool {
-		s, err := srv.DB.StatusByURI(ctx, post.ID)
-		return err == nil && s.AccountID == carolAcct.ID && s.Visibility == store.VisibilityPrivate
+		s, err := tg.DB.StatusByURI(ctx, post.ID)
+		return err == nil && s.AccountID == carolID && s.Visibility == store.VisibilityPrivate
 	})
 }

@@ -57,6 +57,7 @@ var urlFields = []struct {
 // dropped at ingest: the stored rows, the client API entities and the
 // mention link of a local post that mentions the actor carry only https.
 func TestRemoteURLSchemesRefused(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	env := newFedEnv(t, servertest.Options{})
 	r := env.remote
 	ctx := context.Background()

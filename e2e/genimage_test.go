@@ -127,6 +127,7 @@ func TestFedifyAccountAsksTheBot(t *testing.T) {
 // follower fetches; a refused prompt and an exceeded quota reach the app as
 // errors (e2e/clients/imagine.mjs).
 func TestImagineThroughMastoJS(t *testing.T) {
+	t.Parallel() // one of e2e's longest tests (e2e/README.md, Suite time)
 	node, dir := requireClientDeps(t)
 	ctx := context.Background()
 	ca := tlstest.New(t)
@@ -136,7 +137,7 @@ func TestImagineThroughMastoJS(t *testing.T) {
 	peer.Follow(t, "bob", "@alice@"+strings.TrimPrefix(srv.URL, "https://"))
 	peer.WaitInbox(t, "bob", fedipeer.OfType("Accept"), wait)
 
-	d := &clientDriver{t: t, srv: srv, peer: peer, user: "alice", browser: newBrowser(t, srv)}
+	d := &clientDriver{t: t, tgt: singleTarget(srv), peer: peer, user: "alice", browser: newBrowser(t, srv.Client)}
 	d.run(node, dir, "imagine.mjs", "", ca.PEMFile())
 
 	list, err := srv.DB.AccountStatuses(ctx, alice.ID, nil, store.Page{})

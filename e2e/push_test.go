@@ -141,7 +141,7 @@ func signInForPush(t *testing.T, srv *servertest.Server, user, vapid string) *ap
 	if app.VapidKey != vapid {
 		t.Fatalf("app vapid_key %q, instance %q", app.VapidKey, vapid)
 	}
-	d := &clientDriver{t: t, srv: srv, user: user, browser: newBrowser(t, srv)}
+	d := &clientDriver{t: t, tgt: singleTarget(srv), user: user, browser: newBrowser(t, srv.Client)}
 	code, err := d.authorize(srv.URL + "/oauth/authorize?" + url.Values{"response_type": {"code"},
 		"client_id": {app.ClientID}, "redirect_uri": {pushRedirect}, "scope": {scope}}.Encode())
 	if err != nil {
@@ -235,7 +235,7 @@ func (c *apiClient) checkPush(ps *pushsvc.Service, typ, encoding string) {
 // makes the peer's bob like uri and answers with the push that arrives.
 func (d *clientDriver) pushStep(step, uri string) map[string]any {
 	if step == "push_endpoint" {
-		d.pushes = pushsvc.New(d.t, pushsvc.Options{Start: d.srv.CA.NewServer, VAPIDKey: d.srv.Push.VAPIDKey()})
+		d.pushes = pushsvc.New(d.t, pushsvc.Options{Start: d.tgt.CA.NewServer, VAPIDKey: d.tgt.vapidKey(d.t)})
 		return map[string]any{"endpoint": d.pushes.Endpoint("/push/" + d.user), "p256dh": d.pushes.P256DH(),
 			"auth": d.pushes.AuthSecret()}
 	}

@@ -27,6 +27,12 @@ type Event struct {
 // JobStream names the pubsub stream of one job's progress.
 func JobStream(id string) string { return "job:" + id }
 
+// StreamJobs carries every job's progress events too (the same Event), for
+// the relay that passes them to the other processes on a PostgreSQL
+// database, which publish them on the job's JobStream there: a client
+// watching a job through any process sees its progress.
+const StreamJobs = "jobs"
+
 // publish sends e about j; State defaults to j.State.
 func (s *Service) publish(j store.Job, e Event) {
 	e.JobID = j.ID
@@ -40,6 +46,7 @@ func (s *Service) publish(j store.Job, e Event) {
 		e.Error = j.Error
 	}
 	s.hub.Publish(pubsub.Event{Stream: JobStream(j.ID), Kind: "progress", Payload: e})
+	s.hub.Publish(pubsub.Event{Stream: StreamJobs, Kind: "progress", Payload: e})
 }
 
 // Subscribe returns a subscription to job id's progress events; the caller

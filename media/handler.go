@@ -53,3 +53,36 @@ func (m mediaHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'none'")
 	http.ServeContent(w, r, name, obj.ModTime, obj)
 }
+
+// redirectCacheControl lets fetchers keep a redirect for a day: the
+// object never changes, but the operator may move public_url.
+const redirectCacheControl = "public, max-age=86400"
+
+// NewRedirectHandler answers GET and HEAD /<name> with a 302 to
+// base/<name>, for instances whose media are served from a public URL (a
+// CDN or the bucket's own address): the /media/ URLs federated before keep
+// working, and the bytes come from where the new URLs point. Like
+// NewHandler it ignores Accept, User-Agent and signatures, allows any
+// origin, forbids sniffing, answers 404 for anything but a valid stored
+// name and 405 for other methods.
+func NewRedirectHandler(base string) http.Handler {
+	base = strings.TrimSuffix(base, "/")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		if !validName(name) {
+			http.NotFound(w, r)
+			return
+		}
+		h.Set("Cache-Control", redirectCacheControl)
+		h.Set("Location", base+"/"+name)
+		w.WriteHeader(http.StatusFound)
+	})
+}

@@ -276,6 +276,20 @@ func TestVAPIDKeyIsKept(t *testing.T) {
 	}
 }
 
+// A process that found no key and made one while another process stored
+// its own keeps the stored key, so every process signs with the key the
+// instance shows.
+func TestVAPIDKeyFirstWriterWins(t *testing.T) {
+	e := newEnv(t)
+	v, err := createVAPID(e.ctx, e.db) // as the second of two processes that found no key
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.PublicKey() != e.svc.VAPIDKey() {
+		t.Fatalf("second first-use key %s, want the stored %s", v.PublicKey(), e.svc.VAPIDKey())
+	}
+}
+
 // eventually polls cond until it holds or 10 s pass.
 func eventually(t *testing.T, cond func() bool) {
 	t.Helper()

@@ -39,17 +39,12 @@ func LoadVAPID(ctx context.Context, db *store.DB) (*VAPID, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil {
-		return nil, fmt.Errorf("decode vapid key: %w", err)
-	}
-	key, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), b)
-	if err != nil {
-		return nil, fmt.Errorf("parse vapid key: %w", err)
-	}
-	return newVAPID(key)
+	return parseVAPID(raw)
 }
 
+// createVAPID stores a new key pair unless one is stored already, and
+// returns the stored one: processes that start together on one database
+// (and so all found none) end up with the same key, the first one written.
 func createVAPID(ctx context.Context, db *store.DB) (*VAPID, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -59,11 +54,26 @@ func createVAPID(ctx context.Context, db *store.DB) (*VAPID, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode vapid key: %w", err)
 	}
+	var stored string
 	err = db.Write(ctx, func(tx *store.Tx) error {
-		return tx.SetSetting(ctx, vapidSetting, base64.RawURLEncoding.EncodeToString(b))
+		var err error
+		stored, err = tx.SettingOrSet(ctx, vapidSetting, base64.RawURLEncoding.EncodeToString(b))
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return parseVAPID(stored)
+}
+
+func parseVAPID(raw string) (*VAPID, error) {
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decode vapid key: %w", err)
+	}
+	key, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), b)
+	if err != nil {
+		return nil, fmt.Errorf("parse vapid key: %w", err)
 	}
 	return newVAPID(key)
 }

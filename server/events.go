@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/genimage"
 	"github.com/pictor-social/pictor/internal/pubsub"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -18,8 +19,12 @@ const eventsChannel = "pictor_events"
 // the streaming fan-out turns into client events. Each process fans out to
 // its own connections (mastoapi.RunStreaming listens on the relayed streams
 // too); the workers that act once per fact (Web Push, the generator bot,
-// poll and media workers) see only their own process's events.
-var relayedStreams = []string{activitypub.StreamStatuses, activitypub.StreamNotifications, social.StreamAnnouncements}
+// poll and media workers) see only their own process's events. Generation
+// progress (genimage.StreamJobs) is published again on the job's own
+// stream, which only watchers of the job (its page, the API's event stream,
+// genimage.Wait) listen to.
+var relayedStreams = []string{activitypub.StreamStatuses, activitypub.StreamNotifications, social.StreamAnnouncements,
+	genimage.StreamJobs}
 
 // relayedEvent is one event on eventsChannel. Every payload relayed is a
 // few ids and names, far below PostgreSQL's 8,000 bytes.
@@ -46,7 +51,13 @@ func (s *Server) runEventRelay(ctx context.Context) error {
 	listenDone := make(chan error, 1)
 	go func() {
 		listenDone <- s.DB.Listen(ctx, eventsChannel, nil, func(payload string) {
-			if ev, ok := decodeRelayed(payload); ok {
+			ev, ok := decodeRelayed(payload)
+			switch {
+			case !ok:
+			case ev.Stream == genimage.StreamJobs:
+				e := ev.Payload.(genimage.Event)
+				s.Hub.Publish(pubsub.Event{Stream: genimage.JobStream(e.JobID), Kind: ev.Kind, Payload: e})
+			default:
 				s.Hub.Publish(pubsub.Event{Stream: pubsub.Relayed(ev.Stream), Kind: ev.Kind, Payload: ev.Payload})
 			}
 		})
@@ -87,6 +98,13 @@ func decodeRelayed(msg string) (relayedEvent, bool) {
 		ev.Payload, err = decodeAs[store.Notification](raw)
 	case social.StreamAnnouncements:
 		ev.Payload, err = decodeAs[social.AnnouncementEvent](raw)
+	case genimage.StreamJobs:
+		var e genimage.Event
+		e, err = decodeAs[genimage.Event](raw)
+		// A partial image stays in the memory of the process that runs
+		// the job: this one has none to show.
+		e.HasPartial, e.PreviewSeq = false, 0
+		ev.Payload = e
 	default:
 		return ev, false
 	}

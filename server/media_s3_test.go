@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -123,7 +124,8 @@ func TestMediaStoredInS3AndServed(t *testing.T) {
 }
 
 // With public_url, every media URL (API entities, ActivityPub attachments
-// and icons, pages) points at it, and /media/ still serves the same name.
+// and icons, pages) points at it, and /media/NAME (URLs federated before)
+// redirects there, for any fetcher.
 func TestMediaPublicURL(t *testing.T) {
 	const cdn = "https://cdn.example/pictor-media"
 	srv, _ := startOnS3(t, cdn+"/")
@@ -133,8 +135,32 @@ func TestMediaPublicURL(t *testing.T) {
 		t.Fatalf("entity urls %q %q do not use public_url", url, preview)
 	}
 	name := strings.TrimPrefix(url, cdn+"/")
-	if resp, _ := fetchAs(t, srv, srv.URL+"/media/"+name, "Bluesky Cardyb/1.1", "*/*"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("/media/ no longer serves %s: %d", name, resp.StatusCode)
+	noRedirects := *srv.Client
+	noRedirects.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, c := range []struct {
+		method, path, ua, accept string
+		status                   int
+		location                 string
+	}{
+		{"GET", "/media/" + name, "Bluesky Cardyb/1.1", "*/*", http.StatusFound, cdn + "/" + name},
+		{"GET", "/media/" + name, "", "application/activity+json", http.StatusFound, cdn + "/" + name},
+		{"HEAD", "/media/" + name, "http.rb/5.1.1 (Mastodon/4.3.0)", "image/*", http.StatusFound, cdn + "/" + name},
+		{"GET", "/media/pictor.db", "", "*/*", http.StatusNotFound, ""},
+		{"GET", "/media/" + strings.TrimSuffix(name, path.Ext(name)) + ".exe", "", "*/*", http.StatusNotFound, ""},
+	} {
+		req, _ := http.NewRequest(c.method, srv.URL+c.path, nil)
+		req.Header.Set("User-Agent", c.ua)
+		req.Header.Set("Accept", c.accept)
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status || resp.Header.Get("Location") != c.location ||
+			resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s %s as %q: %d to %q (nosniff %q), want %d to %q", c.method, c.path, c.ua, resp.StatusCode,
+				resp.Header.Get("Location"), resp.Header.Get("X-Content-Type-Options"), c.status, c.location)
+		}
 	}
 	_, avatar, _ := uploadAvatar(t, srv, token)
 	if !strings.HasPrefix(avatar, cdn+"/") {

@@ -76,7 +76,13 @@ func (s *Server) routes() http.Handler {
 	s.API.GenerationRoutes(r, s.Gen)
 
 	// Media and static files: any Accept, any User-Agent, no signature (checklist 33).
-	r.PathPrefix("/media/").Handler(http.StripPrefix("/media/", media.NewHandler(s.Files))).Methods("GET", "HEAD")
+	// With [media.s3] public_url the files are served from there, and
+	// /media/ (the URLs federated before) redirects to it.
+	mediaFiles := media.NewHandler(s.Files)
+	if base := mediaBaseURL(s.Cfg); base != "" {
+		mediaFiles = media.NewRedirectHandler(base)
+	}
+	r.PathPrefix("/media/").Handler(http.StripPrefix("/media/", mediaFiles)).Methods("GET", "HEAD")
 	staticFS, _ := fs.Sub(static.FS, ".")
 	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS)))).Methods("GET", "HEAD")
 

@@ -142,7 +142,7 @@ func (s *Server) wire(ctx context.Context, opts Options) error {
 		BaseURL: cfg.BaseURL(), FetchTimeout: fo.FetchTimeout.Duration, MaxFetchBytes: fo.MaxFetchBytes,
 		MaxInboxBytes: fo.MaxInboxBytes, SignatureMaxAge: fo.SignatureMaxAge.Duration, InboxWorkers: fo.InboxWorkers,
 		DeliveryWorkers: fo.DeliveryWorkers, PerHostConcurrency: fo.PerHostConcurrency,
-		DeliveryTimeout: fo.DeliveryTimeout.Duration, RetryFor: fo.RetryFor.Duration,
+		DeliveryTimeout: fo.DeliveryTimeout.Duration, DeliveryLease: fo.DeliveryLease.Duration, RetryFor: fo.RetryFor.Duration,
 		UnreachableAfter: fo.UnreachableAfter.Duration, ActorCacheFor: fo.ActorCacheFor.Duration,
 		UserAgent: ua, AllowPrivate: fo.AllowPrivateAddresses, Version: Version,
 		PollUpdateDelay: fo.PollUpdateDelay.Duration, MediaURL: mediaBaseURL(cfg),

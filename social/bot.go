@@ -79,14 +79,25 @@ func (b *Bot) Account(ctx context.Context) (store.Account, error) {
 	}
 	a, err := b.s.db.AccountByHandle(ctx, b.spec.Username, "")
 	if errors.Is(err, store.ErrNotFound) {
-		a, err = b.s.CreateAccount(ctx, NewAccount{Username: b.spec.Username, Bot: true,
-			DisplayName: b.spec.DisplayName, Note: b.spec.Note})
+		a, err = b.create(ctx)
 	}
 	if err != nil {
 		return store.Account{}, fmt.Errorf("bot @%s: %w", b.spec.Username, err)
 	}
 	b.acct = a
 	return a, nil
+}
+
+// create makes the bot's account, or returns the one another process
+// sharing the database made since this one looked (processes that start
+// together all find none).
+func (b *Bot) create(ctx context.Context) (store.Account, error) {
+	a, err := b.s.CreateAccount(ctx, NewAccount{Username: b.spec.Username, Bot: true,
+		DisplayName: b.spec.DisplayName, Note: b.spec.Note})
+	if e, ok := apperr.As(err); ok && e.Kind == apperr.KindConflict {
+		return b.s.db.AccountByHandle(ctx, b.spec.Username, "")
+	}
+	return a, err
 }
 
 // Mention is one mention of a bot worth answering: a live status by an

@@ -80,6 +80,22 @@ func TestBotTakesMentions(t *testing.T) {
 	}
 }
 
+// A bot whose account another process created after this one looked for
+// it (two processes starting together) takes that account.
+func TestBotAccountMadeByAnotherProcess(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	other, err := e.svc.CreateAccount(ctx, NewAccount{Username: "helper", Bot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.svc.NewBot(BotSpec{Username: "helper", CursorKey: "test.bot.cursor"})
+	got, err := b.create(ctx) // as after a lookup that found none
+	if err != nil || got.ID != other.ID {
+		t.Fatalf("bot account %+v, %v; want the other process's %d", got, err, other.ID)
+	}
+}
+
 func TestBotReplyVisibilityAndText(t *testing.T) {
 	for in, want := range map[string]string{"public": "unlisted", "": "unlisted", "unlisted": "unlisted",
 		"private": "private", "direct": "direct"} {

@@ -74,6 +74,9 @@ type Options struct {
 	ExternalPoll time.Duration
 	// ReadConns bounds the reader pool; 0 means 2×GOMAXPROCS.
 	ReadConns int
+	// traceStatements, when set, sees each statement PostgreSQL receives,
+	// rewritten to $N parameters, with its arguments (the plan tests).
+	traceStatements func(text string, args []driver.NamedValue)
 }
 
 // Open opens (creating if needed) the database file at path and applies

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -51,25 +52,54 @@ func (tx *Tx) InsertOutboxActivity(ctx context.Context, a *OutboxActivity) error
 
 // InsertDeliveries queues one delivery of activityID per distinct inbox,
 // skipping hosts marked unreachable. hostOf maps an inbox URL to its host.
-// It returns how many were queued.
+// It returns how many were queued. Rows go in with one statement per
+// chunk of up to insertDeliveriesChunk inboxes (chunks are powers of two,
+// so few statement texts are cached): a fan-out to 10,000 followers is 40
+// round trips, not 10,000, which matters on PostgreSQL over a socket.
 func (tx *Tx) InsertDeliveries(ctx context.Context, activityID int64, inboxes []string, hostOf func(string) string) (int, error) {
-	stmt, err := tx.tx.PrepareContext(ctx, `INSERT INTO deliveries (activity_id, inbox, host, next_attempt_at, created_at)
-		SELECT ?1, ?2, ?3, ?4, ?4 WHERE NOT EXISTS (SELECT 1 FROM hosts WHERE host = ?3 AND unreachable_since > 0)
-		ON CONFLICT (activity_id, inbox) DO NOTHING`)
-	if err != nil {
-		return 0, fmt.Errorf("prepare deliveries: %w", err)
-	}
-	defer stmt.Close()
 	n := 0
-	for _, inbox := range inboxes {
-		res, err := stmt.ExecContext(ctx, activityID, inbox, hostOf(inbox), ms(tx.now))
+	for len(inboxes) > 0 {
+		size := insertDeliveriesChunk
+		for size > len(inboxes) {
+			size /= 2
+		}
+		args := make([]any, 0, 2+2*size)
+		args = append(args, activityID, ms(tx.now))
+		for _, inbox := range inboxes[:size] {
+			args = append(args, inbox, hostOf(inbox))
+		}
+		res, err := tx.tx.ExecContext(ctx, insertDeliveriesSQL(size), args...)
 		if err != nil {
-			return n, fmt.Errorf("queue delivery to %s: %w", inbox, err)
+			return n, fmt.Errorf("queue deliveries to %s and %d more: %w", inboxes[0], size-1, err)
 		}
 		c, _ := res.RowsAffected()
 		n += int(c)
+		inboxes = inboxes[size:]
 	}
 	return n, nil
+}
+
+// insertDeliveriesChunk is the most inboxes one INSERT of InsertDeliveries
+// carries (514 parameters, far below either engine's limit).
+const insertDeliveriesChunk = 256
+
+// insertDeliveriesSQL is the INSERT of n deliveries: parameters 1 and 2 are
+// the activity id and the time, then an (inbox, host) pair per row. Both
+// engines name a VALUES list's columns column1, column2.
+func insertDeliveriesSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO deliveries (activity_id, inbox, host, next_attempt_at, created_at)
+		SELECT ?1, v.column1, v.column2, ?2, ?2 FROM (VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(?%d, ?%d)", 3+2*i, 4+2*i)
+	}
+	b.WriteString(`) AS v
+		WHERE NOT EXISTS (SELECT 1 FROM hosts WHERE host = v.column2 AND unreachable_since > 0)
+		ON CONFLICT (activity_id, inbox) DO NOTHING`)
+	return b.String()
 }
 
 // ClaimDeliveries leases up to n due deliveries until now+lease and returns

@@ -100,3 +100,45 @@ func TestClaimDeliveriesPerHost(t *testing.T) {
 		t.Fatalf("after release, claimed %d, want 9", len(again))
 	}
 }
+
+// A fan-out larger than one INSERT's chunk queues each distinct inbox once,
+// with its host, across chunks of every size: 600 inboxes with 100 repeats
+// (one of them inside a chunk) give 500 rows.
+func TestInsertDeliveriesChunks(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	var inboxes []string
+	for i := 0; i < 500; i++ {
+		inboxes = append(inboxes, fmt.Sprintf("https://h%d.test/users/%d/inbox", i%7, i))
+	}
+	inboxes = append(inboxes, inboxes[:99]...)
+	inboxes = append(inboxes, inboxes[92]) // index 599 repeats index 592, in the same last chunk of 8
+	var n int
+	mustWrite(t, db, func(tx *Tx) error {
+		a := Account{Username: "alice", URI: "https://here.test/users/alice"}
+		if err := tx.InsertAccount(ctx, &a); err != nil {
+			return err
+		}
+		act := OutboxActivity{URI: "https://here.test/a/1", AccountID: a.ID, Type: "Create", Body: []byte(`{}`)}
+		if err := tx.InsertOutboxActivity(ctx, &act); err != nil {
+			return err
+		}
+		var err error
+		n, err = tx.InsertDeliveries(ctx, act.ID, inboxes, hostOfURL)
+		return err
+	})
+	rows, err := db.DeliveriesOf(ctx, "https://here.test/a/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 500 || len(rows) != 500 {
+		t.Fatalf("queued %d, stored %d; want 500", n, len(rows))
+	}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if seen[r.Inbox] || r.Host != hostOfURL(r.Inbox) || r.State != "pending" {
+			t.Fatalf("row %+v (seen before: %v)", r, seen[r.Inbox])
+		}
+		seen[r.Inbox] = true
+	}
+}

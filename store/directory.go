@@ -21,7 +21,7 @@ func (db *DB) Directory(ctx context.Context, f DirectoryFilter) ([]Account, erro
 		WHERE discoverable = 1 AND deleted_at = 0 AND suspended_at = 0 AND moved_to_uri = ''
 			AND actor_type <> 'Application'
 			AND NOT EXISTS (SELECT 1 FROM domain_blocks b WHERE accounts.domain <> ''
-				AND (accounts.domain = b.domain OR substr(accounts.domain, -length(b.domain) - 1) = '.' || b.domain))`
+				AND (accounts.domain = b.domain OR substr(accounts.domain, length(accounts.domain) - length(b.domain)) = '.' || b.domain))`
 	if f.Local {
 		q += ` AND domain = ''`
 	}

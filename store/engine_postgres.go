@@ -81,7 +81,8 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 		return nil, errors.New("open store: the PostgreSQL URL does not parse")
 	}
 	open := func() *sql.DB {
-		return sql.OpenDB(&stmtCacheConnector{drv: stdlib.GetDefaultDriver(), dsn: url, dollarParams: true})
+		return sql.OpenDB(&stmtCacheConnector{drv: stdlib.GetDefaultDriver(), dsn: url, dollarParams: true,
+			trace: opts.traceStatements})
 	}
 	// Writes are serialised in the process (DB.writeMu); the writer pool
 	// keeps a second connection for the statements run beside a Write.

@@ -244,3 +244,33 @@ func TestPostgresConcurrentClaimsNeverShareAnItem(t *testing.T) {
 		})
 	}
 }
+
+// Processes that start together on an empty database all migrate it: each
+// waits for the one migrating and none fails (CREATE TABLE IF NOT EXISTS
+// alone races in PostgreSQL).
+func TestPostgresProcessesStartTogether(t *testing.T) {
+	if testEngine != "postgres" {
+		t.Skip("PostgreSQL pass only (PICTOR_TEST_ENGINE=postgres)")
+	}
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	const n = 4
+	start := make(chan struct{})
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			<-start
+			db, err := OpenPostgres(ctx, url, Options{ReadConns: 1})
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -99,6 +101,9 @@ func (tx *Tx) ClaimInboxItems(ctx context.Context, n int, lease time.Duration) (
 		it.ReceivedAt = fromMS(received)
 		out = append(out, it)
 	}
+	// RETURNING keeps no order on PostgreSQL, and an actor's activities
+	// are applied in arrival order (a Create before its Delete).
+	slices.SortFunc(out, func(a, b InboxItem) int { return cmp.Compare(a.ID, b.ID) })
 	return out, rows.Err()
 }
 
@@ -118,8 +123,10 @@ func (tx *Tx) FinishInboxItem(ctx context.Context, id int64, errText string, ret
 	var err error
 	switch {
 	case errText == "":
-		_, err = tx.tx.ExecContext(ctx, `UPDATE inbox_items SET state = 'done', processed_at = ?, last_error = '', body = x''
-			WHERE id = ?`, ms(tx.now), id)
+		// An empty body as a parameter: x'' is a blob to SQLite but a bit
+		// string to PostgreSQL.
+		_, err = tx.tx.ExecContext(ctx, `UPDATE inbox_items SET state = 'done', processed_at = ?, last_error = '', body = ?
+			WHERE id = ?`, ms(tx.now), []byte{}, id)
 	case retry:
 		_, err = tx.tx.ExecContext(ctx, `UPDATE inbox_items SET lease_until = ?, last_error = ? WHERE id = ?`,
 			ms(tx.now.Add(delay)), errText, id)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -14,11 +13,7 @@ import (
 func TestInsertInboxItemDedupe(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"), Options{Clock: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestOpts(t, Options{Clock: func() time.Time { return now }})
 	const actor, other = "https://snac.test/alice", "https://snac.test/mallory"
 	const window = time.Hour
 	insert := func(id, actor, hash, undoes string) error {
@@ -60,7 +55,18 @@ func TestInsertInboxItemDedupe(t *testing.T) {
 	// Pruning removes processed records older than the cut, never pending ones.
 	var items []InboxItem
 	mustWrite(t, db, func(tx *Tx) (err error) { items, err = tx.ClaimInboxItems(ctx, 100, time.Minute); return err })
+	// In arrival order, as an actor's activities must be applied.
+	for i := 1; i < len(items); i++ {
+		if items[i].ID <= items[i-1].ID {
+			t.Fatalf("claimed out of order: %d after %d", items[i].ID, items[i-1].ID)
+		}
+	}
 	mustWrite(t, db, func(tx *Tx) error { return tx.FinishInboxItem(ctx, items[0].ID, "", false, 0) })
+	// A processed item keeps no body (on PostgreSQL too, where x'' is a
+	// bit string, not an empty bytea).
+	if body, err := db.InboxItemBody(ctx, items[0].ID); err != nil || len(body) != 0 {
+		t.Fatalf("body after processing = %q, %v", body, err)
+	}
 	var n int64
 	mustWrite(t, db, func(tx *Tx) (err error) { n, err = tx.PruneInboxItems(ctx, now); return err })
 	if n != 1 {

@@ -53,7 +53,7 @@ func (db *DB) migrate(ctx context.Context) error { return db.migrateTo(ctx, int(
 
 // migrateTo applies pending migrations up to and including version upTo.
 func (db *DB) migrateTo(ctx context.Context, upTo int) error {
-	if _, err := db.write.ExecContext(ctx, db.eng.createMigrations); err != nil {
+	if err := db.createMigrationTable(ctx); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	list, err := loadMigrations(db.eng.migrations)
@@ -83,6 +83,27 @@ func (db *DB) migrateTo(ctx context.Context, upTo int) error {
 		}
 	}
 	return nil
+}
+
+// createMigrationTable creates schema_migrations if it is missing, under
+// the migration lock where the engine has one: PostgreSQL's CREATE TABLE IF
+// NOT EXISTS fails with a duplicate key when two processes starting
+// together on an empty database run it at the same moment.
+func (db *DB) createMigrationTable(ctx context.Context) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if db.eng.migrationLock != "" {
+		if _, err := tx.ExecContext(ctx, db.eng.migrationLock); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, db.eng.createMigrations); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func (db *DB) applyMigration(ctx context.Context, m migration) error {

@@ -23,3 +23,19 @@ func (tx *Tx) SetSetting(ctx context.Context, key, value string) error {
 	}
 	return nil
 }
+
+// SettingOrSet stores value under key unless the key holds a value
+// already, and returns the value the key holds afterwards: the first
+// writer wins when several processes race to set a value on first use.
+func (tx *Tx) SettingOrSet(ctx context.Context, key, value string) (string, error) {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO NOTHING`, key, value)
+	if err != nil {
+		return "", fmt.Errorf("set %s: %w", key, err)
+	}
+	var v string
+	if err := tx.tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v); err != nil {
+		return "", fmt.Errorf("read %s: %w", key, err)
+	}
+	return v, nil
+}

@@ -36,6 +36,9 @@ type stmtCacheConnector struct {
 	// prepared statements itself (pgx does, per connection): each text is
 	// rewritten once per connection (placeholders.go) and passed on.
 	dollarParams bool
+	// trace, when set, sees each statement as the engine receives it
+	// (tests read the plans of the store's own statements with it).
+	trace func(text string, args []driver.NamedValue)
 }
 
 // openCached is sql.Open with a statement cache on every connection;
@@ -69,7 +72,7 @@ func (c *stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		c.onConnect(conn)
 	}
 	if c.dollarParams {
-		return &paramConn{forwardConn: forwardConn{conn}, texts: map[string]numberedParams{}}, nil
+		return &paramConn{forwardConn: forwardConn{conn}, texts: map[string]numberedParams{}, trace: c.trace}, nil
 	}
 	if _, ok := conn.(driver.ConnPrepareContext); !ok {
 		return conn, nil // nothing to cache with
@@ -224,6 +227,7 @@ type paramConn struct {
 	// fresh is set while the open transaction has run no statement yet
 	// (Tx.claimFirst may still choose its isolation).
 	fresh bool
+	trace func(text string, args []driver.NamedValue) // stmtCacheConnector.trace
 }
 
 // maxRewrittenTexts bounds paramConn's memory of texts; past it, it starts over.
@@ -241,6 +245,9 @@ func (c *paramConn) rewrite(query string, args []driver.NamedValue) (string, []d
 		}
 	}
 	args, err := p.args(args)
+	if err == nil && c.trace != nil {
+		c.trace(p.text, args)
+	}
 	return p.text, args, err
 }
 

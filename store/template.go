@@ -29,19 +29,27 @@ var templateOnce struct {
 }
 
 // seedFromTemplate copies the migrated template to path when path does not
-// exist yet and the process is a test binary; otherwise it does nothing.
+// exist yet, or is an empty file (a new database: the server's data folder
+// check creates the file with the owner's permissions before it opens the
+// store), and the process is a test binary; otherwise it does nothing.
 func seedFromTemplate(ctx context.Context, path string) error {
 	if !testing.Testing() {
 		return nil
 	}
-	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err == nil && st.Mode().IsRegular() && st.Size() == 0:
+		flag = os.O_WRONLY | os.O_TRUNC
+	default:
 		return nil
 	}
 	templateOnce.Do(func() { templateOnce.path, templateOnce.err = migratedTemplate(ctx) })
 	if templateOnce.err != nil {
 		return templateOnce.err
 	}
-	return copyFile(templateOnce.path, path)
+	return copyFile(templateOnce.path, path, flag)
 }
 
 // migratedTemplate returns the path of a fully migrated database file for the
@@ -90,14 +98,15 @@ func migratedTemplate(ctx context.Context) (string, error) {
 	return final, nil
 }
 
-// copyFile copies src to a new file dst readable by the owner only.
-func copyFile(src, dst string) error {
+// copyFile copies src to dst, opened with flag (a new file is readable by
+// the owner only).
+func copyFile(src, dst string, flag int) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("store template: %w", err)
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	out, err := os.OpenFile(dst, flag, 0o600)
 	if err != nil {
 		return fmt.Errorf("store template: %w", err)
 	}

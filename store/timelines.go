@@ -159,7 +159,8 @@ func tagTimelineQuery(anyIDs, allIDs, noneIDs []int64, f PublicFilter, p Page) (
 	branch += publicFilterCond(f, "s") + ` ORDER BY ` + order + ` LIMIT :limit`
 	parts := make([]string, len(anyIDs))
 	for i, id := range anyIDs {
-		parts[i] = `SELECT status_id FROM (` + fmt.Sprintf(branch, i) + `)`
+		// PostgreSQL before 16 wants every subquery in FROM named.
+		parts[i] = `SELECT status_id FROM (` + fmt.Sprintf(branch, i) + fmt.Sprintf(`) AS b%d`, i)
 		args = append(args, named(fmt.Sprintf("t%d", i), id))
 	}
 	_, _, outer := pageNamed(p, "m.status_id")

@@ -31,7 +31,7 @@ const trendableStatus = ` s.visibility = 'public' AND s.deleted_at = 0 AND s.reb
 	AND s.sensitive = 0 AND s.spoiler_text = '' AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri = ''
 	AND a.discoverable = 1 AND a.suspended_at = 0 AND a.deleted_at = 0
 	AND NOT EXISTS (SELECT 1 FROM domain_blocks b WHERE a.domain <> ''
-		AND (a.domain = b.domain OR substr(a.domain, -length(b.domain) - 1) = '.' || b.domain))`
+		AND (a.domain = b.domain OR substr(a.domain, length(a.domain) - length(b.domain)) = '.' || b.domain))`
 
 // TrendingStatuses lists trendable statuses created after f.Since that were
 // favourited or boosted by someone other than their author, highest score
@@ -57,7 +57,7 @@ func trendingStatusesSQL(f TrendFilter) string {
 		SELECT ` + statusColsS + ` FROM score p JOIN statuses s ON s.id = p.status_id
 		JOIN accounts a ON a.id = s.account_id
 		WHERE` + trendableStatus + trendExtras(f, "s.account_id") + `
-		ORDER BY p.points / pow(max(:now - s.created_at, 0) / 3600000.0 + 2, 1.5) DESC, s.id DESC
+		ORDER BY p.points / pow(CASE WHEN s.created_at < :now THEN :now - s.created_at ELSE 0 END / 3600000.0 + 2, 1.5) DESC, s.id DESC
 		LIMIT :limit OFFSET :offset`
 }
 

@@ -23,11 +23,17 @@ type trendWorld struct {
 
 func newTrendWorld(t testing.TB) *trendWorld {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "pictor.db"), Options{Clock: func() time.Time { return trendNow }})
-	if err != nil {
-		t.Fatal(err)
+	opts := Options{Clock: func() time.Time { return trendNow }}
+	var db *DB
+	if tt, ok := t.(*testing.T); ok {
+		db = openTestOpts(tt, opts) // both engines
+	} else {
+		var err error
+		if db, err = Open(context.Background(), filepath.Join(t.TempDir(), "pictor.db"), opts); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
 	}
-	t.Cleanup(func() { db.Close() })
 	w := &trendWorld{db: db, sinceWeek: trendNow.AddDate(0, 0, -7)}
 	w.ann, w.ben = w.account(t, "ann", ""), w.account(t, "ben", "")
 	w.rita, w.sam = w.account(t, "rita", "far.test"), w.account(t, "sam", "sub.evil.test")

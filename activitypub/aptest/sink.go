@@ -4,6 +4,7 @@ package aptest
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -22,9 +23,11 @@ type Sink struct {
 	servers  []*http.Server
 	done     chan struct{}
 	want     int
+	scheme   string
 
 	mu    sync.Mutex
 	got   map[string]int
+	peers map[string]int // verified deliveries by connection (Peers)
 	total int
 	bad   int
 }
@@ -32,7 +35,16 @@ type Sink struct {
 // NewSink starts nHosts hosts accepting deliveries signed with key. Done is
 // closed once want verified deliveries arrived (want 0: never).
 func NewSink(nHosts, want int, key activitypub.PublicKey) (*Sink, error) {
-	s := &Sink{got: map[string]int{}, done: make(chan struct{}), want: want}
+	return NewTLSSink(nHosts, want, key, nil)
+}
+
+// NewTLSSink is NewSink with hosts serving HTTPS with cfg (nil: plain
+// HTTP), as remote servers do.
+func NewTLSSink(nHosts, want int, key activitypub.PublicKey, cfg *tls.Config) (*Sink, error) {
+	s := &Sink{got: map[string]int{}, peers: map[string]int{}, done: make(chan struct{}), want: want, scheme: "http"}
+	if cfg != nil {
+		s.scheme = "https"
+	}
 	s.verifier = &activitypub.Verifier{Fetch: func(ctx context.Context, keyID string, refresh bool) (activitypub.PublicKey, error) {
 		if keyID != key.ID {
 			return activitypub.PublicKey{}, fmt.Errorf("unknown key %s", keyID)
@@ -46,14 +58,18 @@ func NewSink(nHosts, want int, key activitypub.PublicKey) (*Sink, error) {
 			return nil, err
 		}
 		srv := &http.Server{Handler: s}
+		if cfg != nil {
+			ln = tls.NewListener(ln, cfg)
+		}
 		go srv.Serve(ln)
 		s.servers = append(s.servers, srv)
-		s.hosts = append(s.hosts, "http://"+ln.Addr().String())
+		s.hosts = append(s.hosts, s.scheme+"://"+ln.Addr().String())
 	}
 	return s, nil
 }
 
-// Hosts returns the base URLs of the hosts (http://127.0.0.1:port).
+// Hosts returns the base URLs of the hosts (http://127.0.0.1:port, or
+// https://).
 func (s *Sink) Hosts() []string { return s.hosts }
 
 // Done is closed when the wanted number of verified deliveries arrived.
@@ -72,7 +88,10 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	s.got["http://"+r.Host+r.URL.Path]++
+	s.got[s.scheme+"://"+r.Host+r.URL.Path]++
+	if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		s.peers[r.RemoteAddr+" "+local.String()]++
+	}
 	s.total++
 	if s.total == s.want {
 		close(s.done)
@@ -90,6 +109,18 @@ func (s *Sink) Snapshot() (perInbox map[string]int, total, bad int) {
 		c[k] = v
 	}
 	return c, s.total, s.bad
+}
+
+// Peers returns verified deliveries by the connection they came on, named
+// "CLIENT-IP:PORT SINK-IP:PORT", which tells senders apart.
+func (s *Sink) Peers() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := make(map[string]int, len(s.peers))
+	for k, v := range s.peers {
+		c[k] = v
+	}
+	return c
 }
 
 // Close stops the hosts.

@@ -1,7 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -42,5 +49,45 @@ func TestDecodeBombPeakRSS(t *testing.T) {
 	}
 	if res.PeakRSSKB == 0 || res.PeakRSSKB >= 1<<20 {
 		t.Errorf("peak RSS %d kB, want under 1 GB", res.PeakRSSKB)
+	}
+}
+
+// The decode bomb is a valid PNG whatever its side: its zlib stream (pieces
+// deflated on their own, joined, with a combined checksum) inflates to
+// exactly the declared rows with the right checksum, and every row decodes
+// to the first row's gradient.
+func TestBombPNG16(t *testing.T) {
+	for _, side := range []int{1, 2, bombPieceRows, bombPieceRows + 1, 3*bombPieceRows + 8} {
+		b, err := bombPNG16(side)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The IDAT chunk starts after the signature (8), IHDR (25) and its own
+		// length and type (8); zlib's reader checks the Adler-32 at the end.
+		idatLen := binary.BigEndian.Uint32(b[33:])
+		zr, err := zlib.NewReader(bytes.NewReader(b[41 : 41+idatLen]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, zr)
+		if err != nil || n != int64(side*(1+8*side)) {
+			t.Fatalf("side %d: inflated %d bytes, want %d: %v", side, n, side*(1+8*side), err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("side %d: %v", side, err)
+		}
+		m, ok := img.(*image.NRGBA64)
+		if !ok || m.Rect != image.Rect(0, 0, side, side) {
+			t.Fatalf("side %d: decoded %T %v", side, img, img.Bounds())
+		}
+		for y := range side {
+			for x := range side {
+				v := uint16(x * 65535 / max(1, side-1))
+				if got, want := m.NRGBA64At(x, y), (color.NRGBA64{R: v, G: 65535 - v, B: 0x4000, A: 0x8000 | v>>1}); got != want {
+					t.Fatalf("side %d: pixel (%d,%d) %v, want %v", side, x, y, got, want)
+				}
+			}
+		}
 	}
 }

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"runtime/pprof"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pictor-social/pictor/activitypub"
 	"github.com/pictor-social/pictor/activitypub/aptest"
 	"github.com/pictor-social/pictor/config"
@@ -23,6 +25,8 @@ type fanoutFlags struct {
 	followers, hosts, workers, perHost int
 	shared                             bool
 	cpuProfile                         string
+	db                                 string // postgres:// server for a scratch database; "" means SQLite
+	procs                              int    // servers on the database (PostgreSQL only)
 }
 
 func runFanout(ctx context.Context, args []string) error {
@@ -34,7 +38,13 @@ func runFanout(ctx context.Context, args []string) error {
 	fs.IntVar(&o.workers, "workers", config.Default().Federation.DeliveryWorkers, "delivery_workers")
 	fs.IntVar(&o.perHost, "per-host", config.Default().Federation.PerHostConcurrency, "per_host_concurrency")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the fan-out to this file")
+	fs.StringVar(&o.db, "db", "", "run on PostgreSQL: a postgres:// URL of a server where the user may create databases "+
+		"(a scratch database is created and dropped); default SQLite")
+	fs.IntVar(&o.procs, "procs", 1, "servers on the one database, each with its own store, id node and workers (needs -db)")
 	fs.Parse(args)
+	if o.procs < 1 || (o.procs > 1 && o.db == "") {
+		return fmt.Errorf("-procs must be at least 1, and more than 1 needs -db")
+	}
 	if o.hosts == 0 {
 		o.hosts = 50
 		if o.shared {
@@ -50,20 +60,45 @@ func runFanout(ctx context.Context, args []string) error {
 }
 
 func fanout(ctx context.Context, dir string, o fanoutFlags) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
 	cfg := config.Default()
-	cfg.Host, cfg.Listen, cfg.Scheme, cfg.DataDir = ln.Addr().String(), ln.Addr().String(), "http", dir
+	cfg.Scheme, cfg.DataDir = "http", dir
 	cfg.Federation.AllowPrivateAddresses = true
 	cfg.Federation.DeliveryWorkers, cfg.Federation.PerHostConcurrency = o.workers, o.perHost
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(ctx, cfg, server.Options{Logger: log})
-	if err != nil {
-		return err
+	engine := "SQLite"
+	if o.db != "" {
+		url, drop, err := scratchDatabase(ctx, o.db)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		cfg.Database = config.Database{Driver: "postgres", URL: url}
+		engine = "PostgreSQL"
 	}
-	defer srv.Close()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Every server is one process of the instance: its own store (pool,
+	// id node, LISTEN connection) and workers, the first one's host.
+	var srvs []*server.Server
+	var lns []net.Listener
+	for i := 0; i < o.procs; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		c := cfg
+		c.Listen = ln.Addr().String()
+		if i == 0 {
+			cfg.Host = c.Listen
+			c.Host = c.Listen
+		}
+		srv, err := server.New(ctx, c, server.Options{Logger: log})
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		srvs, lns = append(srvs, srv), append(lns, ln)
+	}
+	srv := srvs[0]
 	alice, err := srv.Social.CreateAccount(ctx, social.NewAccount{Username: "alice"})
 	if err != nil {
 		return err
@@ -86,7 +121,9 @@ func fanout(ctx context.Context, dir string, o fanoutFlags) error {
 	}
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go srv.Run(rctx, ln)
+	for i, s := range srvs {
+		go s.Run(rctx, lns[i])
+	}
 
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
@@ -114,7 +151,8 @@ func fanout(ctx context.Context, dir string, o fanoutFlags) error {
 	if o.shared {
 		shape = fmt.Sprintf("%d followers on %d hosts with shared inboxes", o.followers, o.hosts)
 	}
-	fmt.Printf("fan-out of one post to %s (delivery_workers %d, per_host_concurrency %d)\n", shape, o.workers, o.perHost)
+	fmt.Printf("fan-out of one post to %s (delivery_workers %d, per_host_concurrency %d), %s, %d server(s)\n",
+		shape, o.workers, o.perHost, engine, o.procs)
 	fmt.Printf("  %d verified requests (%d refused) in %v, enqueue %v: %.0f deliveries/s\n",
 		requests, bad, elapsed.Round(time.Millisecond), enqueued.Round(time.Millisecond), float64(requests)/elapsed.Seconds())
 	perDelivery := cpu / time.Duration(requests)
@@ -132,7 +170,7 @@ func fanout(ctx context.Context, dir string, o fanoutFlags) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if st, err := srv.DB.DeliveryStats(ctx); err == nil && st.Pending == 0 {
-			fmt.Printf("  store: %d done, %d failed\n", st.Done, st.Failed)
+			fmt.Printf("  store: %d done, %d failed (%d requests for %d deliveries)\n", st.Done, st.Failed, requests, st.Done+st.Failed)
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -161,4 +199,35 @@ func insertFollowers(ctx context.Context, db *store.DB, alice store.Account, hos
 		}
 		return nil
 	})
+}
+
+// scratchDatabase creates an empty database on the PostgreSQL server at
+// base and returns its URL and a function that drops it.
+func scratchDatabase(ctx context.Context, base string) (string, func(), error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, fmt.Errorf("-db does not parse as a URL")
+	}
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect to -db: %w", err)
+	}
+	defer conn.Close(context.Background())
+	name := fmt.Sprintf("pictor_bench_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name); err != nil {
+		return "", nil, fmt.Errorf("create database: %w", err)
+	}
+	u.Path = "/" + name
+	drop := func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "drop scratch database:", err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
+			fmt.Fprintln(os.Stderr, "drop scratch database:", err)
+		}
+	}
+	return u.String(), drop, nil
 }

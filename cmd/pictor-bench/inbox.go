@@ -21,12 +21,12 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/activitypub"
-	"github.com/pictor-social/pictor/store"
 )
 
 type inboxFlags struct {
 	requests, actors, conns int
 	pictor                  string
+	db                      string // PostgreSQL server URL, or "" for SQLite
 }
 
 func runInbox(ctx context.Context, args []string) error {
@@ -36,7 +36,16 @@ func runInbox(ctx context.Context, args []string) error {
 	fs.IntVar(&o.actors, "actors", 50, "remote actors that sign them")
 	fs.IntVar(&o.conns, "conns", 32, "concurrent connections")
 	fs.StringVar(&o.pictor, "pictor", "", "pictor binary (default: go build ./cmd/pictor)")
+	fs.StringVar(&o.db, "db", "", "postgres://… server URL (its user may CREATE DATABASE): run on a fresh PostgreSQL database, dropped afterwards")
 	fs.Parse(args)
+	if o.db != "" {
+		url, drop, err := freshDatabase(ctx, o.db)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		o.db = url
+	}
 	dir, err := os.MkdirTemp("", "pictor-bench-")
 	if err != nil {
 		return err
@@ -83,7 +92,7 @@ func inboxBench(ctx context.Context, dir string, o inboxFlags) error {
 	ln.Close()
 	cfg := filepath.Join(dir, "pictor.toml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("host = %q\nscheme = \"http\"\nlisten = %q\ndata_dir = %q\nlog_level = \"warn\"\n[federation]\nallow_private_addresses = true\n",
-		addr, addr, filepath.Join(dir, "data"))), 0o600)
+		addr, addr, filepath.Join(dir, "data"))+databaseSection(o.db)), 0o600)
 	if out, err := exec.Command(o.pictor, "user", "create", "alice", "--config", cfg).CombinedOutput(); err != nil {
 		return fmt.Errorf("user create: %v: %s", err, out)
 	}
@@ -118,34 +127,63 @@ func inboxBench(ctx context.Context, dir string, o inboxFlags) error {
 	if err != nil {
 		return err
 	}
+	var dbCPU func() int64
+	if o.db != "" {
+		if dbCPU, err = postgresCPU(ctx, o.db); err != nil {
+			return err
+		}
+	}
+	var db0 int64
+	if dbCPU != nil {
+		db0 = dbCPU()
+	}
+	cpu0 := cpuTicks(cmd.Process.Pid)
 	var peak atomic.Int64
 	elapsed, bad := blast(client, reqs, o.conns, cmd.Process.Pid, &peak)
-	fmt.Printf("inbox: %d signed Create POSTs from %d actors over %d connections in %v: %.0f accepted/s, %d refused\n",
-		o.requests, o.actors, o.conns, elapsed.Round(time.Millisecond), float64(o.requests-bad)/elapsed.Seconds(), bad)
+	engine := "SQLite"
+	if o.db != "" {
+		engine = "PostgreSQL"
+	}
+	fmt.Printf("inbox (%s): %d signed Create POSTs from %d actors over %d connections in %v: %.0f accepted/s, %d refused\n",
+		engine, o.requests, o.actors, o.conns, elapsed.Round(time.Millisecond), float64(o.requests-bad)/elapsed.Seconds(), bad)
 	fmt.Printf("  resident memory of pictor serve: %d MB idle, %d MB peak under load\n", idle/1024, peak.Load()/1024)
-	return reportBacklog(ctx, filepath.Join(dir, "data", "pictor.db"))
-}
-
-// reportBacklog waits for the inbox workers to apply what was accepted.
-func reportBacklog(ctx context.Context, path string) error {
-	db, err := store.Open(ctx, path, store.Options{})
+	applied, err := reportBacklog(ctx, filepath.Join(dir, "data", "pictor.db"), o.db)
 	if err != nil {
 		return err
+	}
+	total := elapsed + applied
+	n := float64(o.requests - bad)
+	fmt.Printf("  accepted and applied: %.0f/s (%d activities in %v)\n", n/total.Seconds(), o.requests-bad, total.Round(time.Millisecond))
+	fmt.Printf("  CPU per activity, accepted and applied: pictor %.0f µs", float64(cpuTicks(cmd.Process.Pid)-cpu0)*1e6/clockTicks/n)
+	if dbCPU != nil {
+		fmt.Printf(", PostgreSQL %.0f µs", float64(dbCPU()-db0)*1e6/clockTicks/n)
+	}
+	fmt.Println()
+	return nil
+}
+
+// reportBacklog waits for the inbox workers to apply what was accepted and
+// returns how long that took after the last 202.
+func reportBacklog(ctx context.Context, path, dbURL string) (time.Duration, error) {
+	db, err := openBenchStore(ctx, path, dbURL)
+	if err != nil {
+		return 0, err
 	}
 	defer db.Close()
 	start := time.Now()
 	for time.Since(start) < 10*time.Minute {
 		n, err := db.PendingInboxItems(ctx)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if n == 0 {
-			fmt.Printf("  processing backlog applied %v after the last 202\n", time.Since(start).Round(100*time.Millisecond))
-			return nil
+			d := time.Since(start)
+			fmt.Printf("  processing backlog applied %v after the last 202\n", d.Round(100*time.Millisecond))
+			return d, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("inbox backlog not applied in 10 minutes")
+	return 0, fmt.Errorf("inbox backlog not applied in 10 minutes")
 }
 
 func startActors(n int) (*remoteActors, error) {

@@ -4,6 +4,8 @@
 //	go run ./cmd/pictor-bench sign               RSA-2048 signatures per second, one core and all
 //	go run ./cmd/pictor-bench fanout             one post to 10,000 followers with distinct inboxes
 //	go run ./cmd/pictor-bench fanout -shared     10,000 followers on 100 hosts with shared inboxes
+//	go run ./cmd/pictor-bench fanout -db postgres://… [-procs 2]
+//	                                             the same on PostgreSQL, with one server or several
 //	go run ./cmd/pictor-bench inbox              signed inbox POSTs accepted per second, and RSS
 //	go run ./cmd/pictor-bench decode             12 concurrent decode-bomb uploads: statuses and peak RSS
 //	go run ./cmd/pictor-bench read               CPU per request, rate and latency of the hot reads, and RSS

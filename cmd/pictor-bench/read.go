@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/pictor-social/pictor/activitypub"
+	"github.com/pictor-social/pictor/store"
 )
 
 type readFlags struct {
@@ -29,6 +30,7 @@ type readFlags struct {
 	workers, conns      int
 	only, dir, pictor   string
 	cpuProfile, rateKey string
+	db                  string // PostgreSQL URL of the copied data, or "" for SQLite
 }
 
 func runRead(ctx context.Context, args []string) error {
@@ -45,6 +47,7 @@ func runRead(ctx context.Context, args []string) error {
 	fs.StringVar(&o.only, "only", "", "comma-separated endpoint names to run (default: all)")
 	fs.StringVar(&o.dir, "dir", "", "data folder to keep and reuse between runs (default: a fresh temporary one)")
 	fs.StringVar(&o.pictor, "pictor", "", "pictor binary (default: go build ./cmd/pictor)")
+	fs.StringVar(&o.db, "db", "", "postgres://… database holding a copy of -dir's seeded data (pictor db copy): serve from it ([database] driver = \"postgres\")")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "endpoint name: run only it and write the server's CPU profile to read-<name>.pprof")
 	fs.Parse(args)
 	tmp, err := os.MkdirTemp("", "pictor-bench-")
@@ -81,11 +84,28 @@ func readBench(ctx context.Context, o readFlags) error {
 	base := "http://" + addr
 	urls := activitypub.URLs{Base: base}
 	if _, err := os.Stat(filepath.Join(o.dir, "seeded")); err != nil {
+		if o.db != "" {
+			return fmt.Errorf("-db: seed -dir on SQLite first, then copy it with pictor db copy --to %s", store.RedactURL(o.db))
+		}
 		if err := seedReadDir(ctx, o, cfg, addr, urls); err != nil {
 			return err
 		}
 	}
-	if err := dropMediaFetches(ctx, filepath.Join(o.dir, "data", "pictor.db")); err != nil {
+	var dbCPU func() int64
+	if o.db != "" {
+		b, err := os.ReadFile(cfg)
+		if err != nil {
+			return err
+		}
+		cfg = filepath.Join(o.dir, "pictor-postgres.toml")
+		if err := os.WriteFile(cfg, append(b, "\n"+databaseSection(o.db)...), 0o600); err != nil {
+			return err
+		}
+		if dbCPU, err = postgresCPU(ctx, o.db); err != nil {
+			return err
+		}
+	}
+	if err := dropMediaFetches(ctx, filepath.Join(o.dir, "data", "pictor.db"), o.db); err != nil {
 		return err
 	}
 	cmd := exec.Command(o.pictor, "serve", "--config", cfg)
@@ -120,6 +140,9 @@ func readBench(ctx context.Context, o readFlags) error {
 	fmt.Printf("pictor serve pid %d on %s, %d workers × %d connections, %v per endpoint\n",
 		cmd.Process.Pid, o.dir, o.workers, o.conns, o.duration)
 	fmt.Printf("%-22s %9s %9s %9s %13s %8s\n", "endpoint", "req/s", "p50", "p99", "CPU/request", "goal")
+	if dbCPU != nil {
+		fmt.Println("(CPU/request is pictor's; PostgreSQL's own follows as db CPU/request)")
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.workers * o.conns,
 		MaxConnsPerHost: o.workers * o.conns, DisableCompression: true}, Timeout: time.Minute}
 	var peak int64
@@ -131,12 +154,21 @@ func readBench(ctx context.Context, o readFlags) error {
 			return err
 		}
 		load(client, base, ep, o.workers*o.conns, time.Second, cmd.Process.Pid) // warm-up
+		var db0 int64
+		if dbCPU != nil {
+			db0 = dbCPU()
+		}
 		res := load(client, base, ep, o.workers*o.conns, o.duration, cmd.Process.Pid)
 		if res.errors > 0 {
 			return fmt.Errorf("%s: %d requests failed (first: %s)", ep.name, res.errors, res.firstErr)
 		}
-		fmt.Printf("%-22s %9.0f %9v %9v %10.0f µs %5d µs %s\n", ep.name, res.rps, res.p50, res.p99, res.cpuPerReq, ep.goal,
-			verdict(res.cpuPerReq, ep.goal))
+		dbCol := ""
+		if dbCPU != nil && res.rps > 0 {
+			n := res.rps * o.duration.Seconds()
+			dbCol = fmt.Sprintf("  db %.0f µs", float64(dbCPU()-db0)*1e6/clockTicks/n)
+		}
+		fmt.Printf("%-22s %9.0f %9v %9v %10.0f µs %5d µs %s%s\n", ep.name, res.rps, res.p50, res.p99, res.cpuPerReq, ep.goal,
+			verdict(res.cpuPerReq, ep.goal), dbCol)
 		peak = max(peak, procStatusKB(cmd.Process.Pid, "VmRSS"))
 	}
 	fmt.Printf("resident memory of pictor serve: %d MB idle (goal ≤ 40 MB), %d MB after load\n", idle/1024, peak/1024)

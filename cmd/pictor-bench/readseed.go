@@ -156,8 +156,8 @@ func seedLocalStatus(ctx context.Context, tx *store.Tx, urls activitypub.URLs, a
 // dropMediaFetches empties the remote-media queue the seeded attachments and
 // avatars filled (their hosts do not exist), so the server's fetch workers do
 // not share the CPU with the reads being measured.
-func dropMediaFetches(ctx context.Context, path string) error {
-	db, err := store.Open(ctx, path, store.Options{})
+func dropMediaFetches(ctx context.Context, path, dbURL string) error {
+	db, err := openBenchStore(ctx, path, dbURL)
 	if err != nil {
 		return err
 	}

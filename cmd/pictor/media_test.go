@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pictor-social/pictor/internal/testkit/s3test"
 	"github.com/pictor-social/pictor/media"
 	"github.com/pictor-social/pictor/store"
 )
 
 // cacheRemoteMedia stores a remote post by bob whose attachment was cached
 // at the given time, and returns the attachment and its file names.
-func cacheRemoteMedia(t *testing.T, dataDir string, at time.Time, seed uint8) store.MediaAttachment {
+func cacheRemoteMedia(t *testing.T, dataDir string, files media.Storage, at time.Time, seed uint8) store.MediaAttachment {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(dataDir, "pictor.db"), store.Options{Clock: func() time.Time { return at }})
@@ -25,10 +26,6 @@ func cacheRemoteMedia(t *testing.T, dataDir string, at time.Time, seed uint8) st
 		t.Fatal(err)
 	}
 	defer db.Close()
-	files, err := media.NewFiles(filepath.Join(dataDir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	img := image.NewGray(image.Rect(0, 0, 4, 4))
 	img.Pix[0] = seed
 	var buf bytes.Buffer
@@ -64,16 +61,44 @@ func cacheRemoteMedia(t *testing.T, dataDir string, at time.Time, seed uint8) st
 	return m
 }
 
+// TestMediaPrune prunes cached remote media on each storage: the files
+// (local) or objects (S3) of pruned copies are deleted, recent ones kept.
 func TestMediaPrune(t *testing.T) {
+	for _, storage := range []string{"local", "s3"} {
+		t.Run(storage, func(t *testing.T) { testMediaPrune(t, storage) })
+	}
+}
+
+func testMediaPrune(t *testing.T, storage string) {
 	cfg, dataDir := testConfig(t)
 	if code, _, errOut := runCLI(t, "", "migrate", "--config", cfg); code != 0 {
 		t.Fatalf("migrate: %s", errOut)
 	}
-	old := cacheRemoteMedia(t, dataDir, time.Now().Add(-10*24*time.Hour), 1)
-	recent := cacheRemoteMedia(t, dataDir, time.Now().Add(-3*24*time.Hour), 2)
+	folder := filepath.Join(dataDir, "media")
+	files, err := media.NewFiles(folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st media.Storage = files
+	if storage == "s3" {
+		b := s3test.New(t)
+		appendFile(t, cfg, "[media]\nstorage = \"s3\"\n[media.s3]\nendpoint = \""+b.Endpoint+"\"\nbucket = \""+b.Name+"\"\n")
+		t.Setenv("PICTOR_S3_ACCESS_KEY", b.AccessKey)
+		t.Setenv("PICTOR_S3_SECRET_KEY", b.SecretKey)
+		if st, err = media.NewS3(t.Context(), media.S3Options{Endpoint: b.Endpoint, Region: b.Region, Bucket: b.Name,
+			PathStyle: true, AccessKey: b.AccessKey, SecretKey: b.SecretKey}); err != nil {
+			t.Fatal(err)
+		}
+		folder = b.Dir
+	}
+	old := cacheRemoteMedia(t, dataDir, st, time.Now().Add(-10*24*time.Hour), 1)
+	recent := cacheRemoteMedia(t, dataDir, st, time.Now().Add(-3*24*time.Hour), 2)
 	exists := func(name string) bool {
-		_, err := os.Stat(filepath.Join(dataDir, "media", name))
+		_, err := os.Stat(filepath.Join(folder, name))
 		return err == nil
+	}
+	if !exists(old.FileName) || !exists(recent.FileName) {
+		t.Fatalf("the cached copies are not in %s", folder)
 	}
 
 	code, out, errOut := runCLI(t, "", "media", "prune", "--config", cfg)
@@ -96,6 +121,10 @@ func TestMediaPrune(t *testing.T) {
 	if exists(recent.FileName) {
 		t.Error("--days 2 kept the 3-day-old copy")
 	}
+}
+
+func TestMediaUnknownSubcommand(t *testing.T) {
+	cfg, _ := testConfig(t)
 	if code, _, _ := runCLI(t, "", "media", "purge", "--config", cfg); code != 2 {
 		t.Errorf("unknown subcommand: code %d, want 2", code)
 	}

@@ -61,6 +61,15 @@ func Start(t testing.TB, ca *tlstest.CA) *Peer {
 // StartWith is Start with options.
 func StartWith(t testing.TB, ca *tlstest.CA, opts Options) *Peer {
 	t.Helper()
+	return Launch(t, ca, opts)()
+}
+
+// Launch starts a peer as StartWith does but returns at once, so the test
+// can prepare other things while node starts; the function it returns
+// waits until the peer is ready and must be called on the test's
+// goroutine.
+func Launch(t testing.TB, ca *tlstest.CA, opts Options) func() *Peer {
+	t.Helper()
 	d := requireDeps(t)
 	certFile, keyFile := ca.LeafFiles()
 	args := []string{filepath.Join(d.e2eDir, "fedify", "peer.mjs"), "--cert", certFile, "--key", keyFile, "--port", "0"}
@@ -99,16 +108,27 @@ func StartWith(t testing.TB, ca *tlstest.CA, opts Options) *Peer {
 		_ = cmd.Wait()
 	})
 
-	select {
-	case port, ok := <-ready:
+	// The timeout counts from the launch, and a peer that became ready
+	// while the test did other things is taken whatever time it is.
+	timeout := time.After(startTimeout)
+	return func() *Peer {
+		t.Helper()
+		var port int
+		var ok bool
+		select {
+		case port, ok = <-ready:
+		default:
+			select {
+			case port, ok = <-ready:
+			case <-timeout:
+				t.Fatalf("fedipeer: no READY line within %v", startTimeout)
+			}
+		}
 		if !ok {
 			t.Fatalf("fedipeer: node exited before it was ready (its stderr is in the log above)")
 		}
 		host := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		return &Peer{URL: "https://" + host, Host: host, client: ca.Client()}
-	case <-time.After(startTimeout):
-		t.Fatalf("fedipeer: no READY line within %v", startTimeout)
-		return nil
 	}
 }
 

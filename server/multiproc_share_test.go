@@ -1,0 +1,350 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/genimage"
+	"github.com/pictor-social/pictor/genimage/builtin"
+	"github.com/pictor-social/pictor/internal/testkit/pgtest"
+	"github.com/pictor-social/pictor/server/servertest"
+)
+
+// startPairWith is startPair with a configuration change and an image
+// backend per process (nil: the configured one).
+func startPairWith(t *testing.T, configure func(*config.File), backend func(process string) genimage.Backend) (a, b *servertest.Server, bURL string) {
+	t.Helper()
+	dbURL := pgtest.NewDatabase(t)
+	pg := func(c *config.File) {
+		c.Database = config.Database{Driver: "postgres", URL: dbURL, PoolSize: 4}
+		if configure != nil {
+			configure(c)
+		}
+	}
+	gen := func(p string) genimage.Backend {
+		if backend == nil {
+			return nil
+		}
+		return backend(p)
+	}
+	a = servertest.Start(t, servertest.Options{Plain: true, Configure: pg, GenBackend: gen("A")})
+	host := strings.TrimPrefix(a.URL, "http://")
+	b = servertest.Start(t, servertest.Options{Plain: true, GenBackend: gen("B"),
+		Configure: func(c *config.File) { pg(c); c.Host = host }})
+	hb := httptest.NewServer(b.Handler())
+	t.Cleanup(hb.Close)
+	return a, b, hb.URL
+}
+
+// smallBackend is the builtin generator drawing 64×64 images, which cost
+// little even under the race detector.
+type smallBackend struct{ *builtin.Generator }
+
+func (s smallBackend) Generate(ctx context.Context, req genimage.Request, progress func(genimage.Progress)) (genimage.Result, error) {
+	req.Size = "64x64"
+	return s.Generator.Generate(ctx, req, progress)
+}
+
+// steppedBackend reports each progress it is handed on steps, and draws
+// with the builtin generator once steps is closed. started gets the name
+// of the process whose backend runs a job.
+type steppedBackend struct {
+	process string
+	started chan<- string
+	steps   <-chan genimage.Progress
+	inner   genimage.Backend
+}
+
+func (s *steppedBackend) Name() string  { return s.inner.Name() }
+func (s *steppedBackend) Model() string { return s.inner.Model() }
+
+func (s *steppedBackend) Generate(ctx context.Context, req genimage.Request, progress func(genimage.Progress)) (genimage.Result, error) {
+	select {
+	case s.started <- s.process:
+	default:
+	}
+	for {
+		select {
+		case p, ok := <-s.steps:
+			if !ok {
+				return s.inner.Generate(ctx, req, nil)
+			}
+			genimage.Report(progress, p)
+		case <-ctx.Done():
+			return genimage.Result{}, ctx.Err()
+		}
+	}
+}
+
+// sseEvents reads server-sent events from body onto the returned channel,
+// closed when the body ends.
+func sseEvents(body io.Reader) <-chan [2]string {
+	events := make(chan [2]string, 64)
+	go func() {
+		defer close(events)
+		r := bufio.NewReader(body)
+		var event string
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			line = strings.TrimRight(line, "\n")
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				events <- [2]string{event, strings.TrimPrefix(line, "data: ")}
+			}
+		}
+	}()
+	return events
+}
+
+// Two processes on one database, with a quota of 2 images a day, behave as
+// one server for generation progress, quotas and web sessions (issue 10).
+// The subtests share the pair, which costs most of the time.
+func TestSharedAcrossProcesses(t *testing.T) {
+	started := make(chan string, 2)
+	steps := make(chan genimage.Progress, 1)
+	a, _, bURL := startPairWith(t, func(c *config.File) { c.Generation.ImagesPerDay = 2 }, func(p string) genimage.Backend {
+		return &steppedBackend{process: p, started: started, steps: steps, inner: smallBackend{builtin.New()}}
+	})
+	release := sync.OnceFunc(func() { close(steps) })
+	defer release()
+	t.Run("generation progress", func(t *testing.T) { testGenerationProgress(t, a, bURL, started, steps, release) })
+	t.Run("image quota", func(t *testing.T) { testImageQuota(t, a, bURL) })
+	t.Run("web session", func(t *testing.T) { testWebSession(t, a, bURL) })
+}
+
+// A generation submitted through one process and run by whichever process
+// claims it is watched through the other: its event stream shows the
+// runner's progress stages as they happen, then the finished generation
+// (issue 10: "generation progress reaches whichever process serves the
+// client"). release closes steps, which lets this and later jobs finish.
+func testGenerationProgress(t *testing.T, a *servertest.Server, bURL string, started <-chan string, steps chan<- genimage.Progress, release func()) {
+	host := strings.TrimPrefix(a.URL, "http://")
+	alice := accessToken(t, a, "alice")
+	var job struct{ ID string }
+	req, _ := http.NewRequest(http.MethodPost, a.URL+"/api/v1/pictor/generations", strings.NewReader(`{"prompt":"a lighthouse"}`))
+	req.Header.Set("Authorization", "Bearer "+alice)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&job)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || job.ID == "" {
+		t.Fatalf("submit through A: %s %+v", resp.Status, job)
+	}
+	// Watch through the process that does not run the job.
+	watch := a.URL
+	select {
+	case p := <-started:
+		if p == "A" {
+			watch = bURL
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no process started the job within 30s")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, watch+"/api/v1/pictor/generations/"+job.ID+"/stream", nil)
+	req.Host = host
+	req.Header.Set("Authorization", "Bearer "+alice)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("stream: %s", resp.Status)
+	}
+	events := sseEvents(resp.Body)
+	// The watcher subscribes, and its relay LISTENs, a moment after the
+	// stream opens: report progress until a report comes through.
+	deadline := time.After(20 * time.Second)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for sent, seen := 0, false; !seen; {
+		select {
+		case steps <- genimage.Progress{Stage: genimage.StageRendering, Fraction: float64(sent+1) / 1000}:
+			sent++
+		default:
+		}
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatal("the stream ended before any progress")
+			}
+			var e genimage.Event
+			json.Unmarshal([]byte(ev[1]), &e)
+			seen = ev[0] == "progress" && e.Stage == genimage.StageRendering && e.Fraction > 0
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("no progress of the running job reached the other process within 20s")
+		}
+	}
+	release()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatal("the stream ended without the finished generation")
+			}
+			if ev[0] != "generation" {
+				continue
+			}
+			var g struct{ State string }
+			json.Unmarshal([]byte(ev[1]), &g)
+			if g.State != "done" {
+				t.Fatalf("finished generation: %s", ev[1])
+			}
+			return
+		case <-time.After(30 * time.Second):
+			t.Fatal("the finished generation did not reach the other process within 30s")
+		}
+	}
+}
+
+// The daily image quota holds when a user's requests go to two processes
+// at once: of 6 concurrent requests (3 through each) with a quota of 2
+// images a day, exactly 2 are accepted, and later ones through either
+// process are refused with 429.
+func testImageQuota(t *testing.T, a *servertest.Server, bURL string) {
+	host := strings.TrimPrefix(a.URL, "http://")
+	alice := accessToken(t, a, "bob")
+	submit := func(base string, i int) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/pictor/generations",
+			strings.NewReader(fmt.Sprintf(`{"prompt":"a fox %d"}`, i)))
+		req.Host = host
+		req.Header.Set("Authorization", "Bearer "+alice)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	codes := map[int]int{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < 6; i++ {
+		base := a.URL
+		if i%2 == 1 {
+			base = bURL
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code := submit(base, i)
+			mu.Lock()
+			codes[code]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if codes[http.StatusAccepted] != 2 || codes[http.StatusTooManyRequests] != 4 {
+		t.Fatalf("answers to 6 concurrent requests with a quota of 2: %v", codes)
+	}
+	for i, base := range []string{a.URL, bURL} {
+		if code := submit(base, 10+i); code != http.StatusTooManyRequests {
+			t.Errorf("request %d after the quota: %d, want 429", i, code)
+		}
+	}
+}
+
+// browser is a cookie-carrying web client that sends every request to one
+// of two processes with the instance's Host header.
+type browser struct {
+	t       *testing.T
+	host    string
+	cookies map[string]string
+}
+
+func (br *browser) do(base, method, path string, form url.Values) (*http.Response, string) {
+	br.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, base+path, body)
+	req.Host = br.host
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range br.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		br.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, c := range resp.Cookies() {
+		if c.MaxAge < 0 || c.Value == "" {
+			delete(br.cookies, c.Name)
+		} else {
+			br.cookies[c.Name] = c.Value
+		}
+	}
+	return resp, string(b)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func (br *browser) csrf(page string) string {
+	br.t.Helper()
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		br.t.Fatal("no csrf_token in the page")
+	}
+	return m[1]
+}
+
+// A browser signed in through process A is signed in on process B (web
+// sessions live in the database), a form shown by A posts through B (the
+// CSRF token is the session's), and signing out through B ends the session
+// on A.
+func testWebSession(t *testing.T, a *servertest.Server, bURL string) {
+	a.CreateUser(t, "carol", "")
+	br := &browser{t: t, host: strings.TrimPrefix(a.URL, "http://"), cookies: map[string]string{}}
+	_, page := br.do(a.URL, http.MethodGet, "/signin", nil)
+	resp, _ := br.do(bURL, http.MethodPost, "/signin", url.Values{"csrf_token": {br.csrf(page)},
+		"username": {"carol"}, "password": {"correct horse battery"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in through B with A's form: %s", resp.Status)
+	}
+	for _, base := range []string{a.URL, bURL} {
+		if resp, _ := br.do(base, http.MethodGet, "/settings/profile", nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("settings through %s: %s, want 200 (signed in)", base, resp.Status)
+		}
+	}
+	_, page = br.do(a.URL, http.MethodGet, "/settings/profile", nil)
+	signedIn := maps.Clone(br.cookies)
+	if resp, _ := br.do(bURL, http.MethodPost, "/signout", url.Values{"csrf_token": {br.csrf(page)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out through B: %s", resp.Status)
+	}
+	br.cookies = signedIn // the old cookie, replayed
+	if resp, _ := br.do(a.URL, http.MethodGet, "/settings/profile", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("settings through A after signing out on B: %s, want a redirect to sign in", resp.Status)
+	}
+}
