@@ -12,6 +12,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/pictor-social/pictor/activitypub"
@@ -90,6 +91,8 @@ type Handler struct {
 	idem    keyedMutex
 	streams *streamCounter
 	live    *openStreams // streaming_shutdown.go
+	// accounts keeps rendered account entities (entities_account.go).
+	accounts renderedAccounts
 }
 
 // New builds the API handler.
@@ -152,6 +155,23 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 // writeJSON writes v as JSON with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	bp := jsonBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledJSON {
+			jsonBufs.Put(bp)
+		}
+	}()
+	b, fast, err := appendFast((*bp)[:0], v)
+	*bp = b[:0]
+	if fast {
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(status)
+		_, err = w.Write(b)
+		return err
+	}
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

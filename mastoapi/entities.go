@@ -1,6 +1,8 @@
 package mastoapi
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -14,6 +16,21 @@ type Time time.Time
 // MarshalJSON renders the time in UTC with milliseconds.
 func (t Time) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + time.Time(t).UTC().Format(timeFormat) + `"`), nil
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes (clients of this
+// package's entities, and tests that decode and re-encode them).
+func (t *Time) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return fmt.Errorf("time: %w", err)
+	}
+	v, err := time.Parse(timeFormat, s)
+	if err != nil {
+		return err
+	}
+	*t = Time(v)
+	return nil
 }
 
 // timePtr returns nil for the zero time (rendered as null).
@@ -78,6 +95,11 @@ type Account struct {
 	Emojis         []Emoji `json:"emojis"`
 	Roles          []any   `json:"roles"`
 	Fields         []Field `json:"fields"`
+
+	// enc is the entity's encoding when it came from the handler's
+	// account cache (entities_account.go); any change to a field must
+	// clear it.
+	enc []byte
 }
 
 // Source is the editable form of the profile (CredentialAccount.source).

@@ -2,6 +2,7 @@ package mastoapi
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/pictor-social/pictor/internal/htmlsan"
@@ -67,14 +68,87 @@ func (h *Handler) imageURL(file, remote, fallback string) string {
 	return h.opts.BaseURL + fallback
 }
 
-// accountEntities renders the accounts with the given ids in two queries
-// plus the local counts; unknown ids are left out.
+// accountEntities renders the accounts with the given ids, unknown ids
+// left out: from the rendered-account cache where it holds the current
+// version, the others from their rows and counts (two queries for those
+// the store's account cache does not hold, plus the counts).
 func (h *Handler) accountEntities(ctx context.Context, ids []int64) (map[int64]Account, error) {
-	accts, err := h.db.AccountsByIDs(ctx, uniq(ids))
+	ids = uniq(ids)
+	// Versions first, so what is read below is at least as new.
+	versions, cacheable := h.db.AccountVersions(ids)
+	out := make(map[int64]Account, len(ids))
+	missing := ids
+	if cacheable {
+		missing = h.accounts.get(versions, out)
+		if len(missing) == 0 {
+			return out, nil
+		}
+	}
+	accts, err := h.db.AccountsByIDs(ctx, missing)
 	if err != nil {
 		return nil, err
 	}
-	return h.renderAccounts(ctx, accts)
+	rendered, err := h.renderAccounts(ctx, accts)
+	if err != nil {
+		return nil, err
+	}
+	for id, e := range rendered {
+		if cacheable {
+			var encErr error
+			e.enc = appendAccount(nil, &e, &encErr)
+			if encErr != nil {
+				e.enc = nil
+			} else {
+				h.accounts.put(id, versions[id], e)
+			}
+		}
+		out[id] = e
+	}
+	return out, nil
+}
+
+// maxRenderedAccounts bounds the rendered-account cache: about 1.5 KB an
+// account with its encoding.
+const maxRenderedAccounts = 10_000
+
+// renderedAccounts keeps account entities, with their JSON encoding, by
+// account id and the store's version of the account (store.AccountVersions):
+// an entry is served only while the version is current, and a version
+// changes with every change of the rows the entity is made of, so no
+// change is ever missed. The entity is the same for every viewer (nothing
+// in it depends on who asks), so no viewer sees what another may not.
+type renderedAccounts struct {
+	mu sync.Mutex
+	m  map[int64]renderedAccount
+}
+
+type renderedAccount struct {
+	version uint64
+	e       Account
+}
+
+// get copies the entities whose cached version is current into out and
+// returns the ids missing.
+func (c *renderedAccounts) get(versions map[int64]uint64, out map[int64]Account) (missing []int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, v := range versions {
+		if r, ok := c.m[id]; ok && r.version == v {
+			out[id] = r.e
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return missing
+}
+
+func (c *renderedAccounts) put(id int64, version uint64, e Account) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxRenderedAccounts {
+		c.m = make(map[int64]renderedAccount) // rare: the working set is far smaller
+	}
+	c.m[id] = renderedAccount{version: version, e: e}
 }
 
 func (h *Handler) renderAccounts(ctx context.Context, accts map[int64]store.Account) (map[int64]Account, error) {

@@ -30,11 +30,20 @@ type remixData struct {
 
 // loadRemixes reads the remix records of ids and their sources, and adds
 // the sources' authors to accountIDs.
+// The records come with the statuses' extras (the store's status cache).
 func (h *Handler) loadRemixes(ctx context.Context, d *statusData, ids []int64, accountIDs *[]int64) error {
-	of, err := h.db.RemixesOf(ctx, ids)
-	if err != nil || len(of) == 0 {
+	var of map[int64]store.Remix
+	for _, id := range ids {
+		if r := d.extras[id].Remix; r != nil {
+			if of == nil {
+				of = map[int64]store.Remix{}
+			}
+			of[id] = *r
+		}
+	}
+	if len(of) == 0 {
 		d.remix = remixData{of: of}
-		return err
+		return nil
 	}
 	var srcIDs []int64
 	for _, r := range of {

@@ -87,10 +87,19 @@ func pollEntity(p store.Poll, viewer int64, own []int, now time.Time) *Poll {
 }
 
 // loadPolls adds the polls of all and the viewer's choices to d.
+// The polls come with the statuses' extras (the store's status cache).
 func (h *Handler) loadPolls(ctx context.Context, d *statusData, all []int64) error {
 	var err error
-	if d.polls, err = h.db.PollsByStatusIDs(ctx, all); err != nil || len(d.polls) == 0 {
-		return err
+	for _, id := range all {
+		if p := d.extras[id].Poll; p != nil {
+			if d.polls == nil {
+				d.polls = map[int64]store.Poll{}
+			}
+			d.polls[id] = *p
+		}
+	}
+	if len(d.polls) == 0 {
+		return nil
 	}
 	ids := make([]int64, 0, len(d.polls))
 	for id := range d.polls {

@@ -21,6 +21,12 @@ type accountCache struct {
 	byHandle map[handle]int64
 	byURI    map[string]int64
 	byKeyID  map[string]int64
+
+	// versions are the entity versions of AccountVersions: a number per
+	// account, never reused, dropped with the account's row and whenever
+	// its account_counts row or one of its statuses changes.
+	versions    map[int64]uint64
+	nextVersion uint64
 }
 
 // maxCachedAccounts bounds the cache: about 2 KB an account with its keys.
@@ -28,7 +34,7 @@ const maxCachedAccounts = 5_000
 
 func newAccountCache() *accountCache {
 	return &accountCache{byID: map[int64]Account{}, byHandle: map[handle]int64{}, byURI: map[string]int64{},
-		byKeyID: map[string]int64{}}
+		byKeyID: map[string]int64{}, versions: map[int64]uint64{}}
 }
 
 // handle is the lookup key of AccountByHandle: SQLite's lower() folds
@@ -145,7 +151,56 @@ func (c *accountCache) invalidate(ids []int64, all bool) {
 	}
 	for _, id := range ids {
 		delete(c.byID, id) // the secondary keys left behind fail their match
+		delete(c.versions, id)
 	}
+}
+
+// invalidateVersions drops the entity versions of ids (or all of them)
+// without their rows: their counts or statuses changed.
+func (c *accountCache) invalidateVersions(ids []int64, all bool) {
+	if len(ids) == 0 && !all {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if all {
+		clear(c.versions)
+		return
+	}
+	for _, id := range ids {
+		delete(c.versions, id)
+	}
+}
+
+// AccountVersions returns for each of ids a version of everything the
+// account's client API entity is made of: its accounts row, its
+// account_counts row (local counts, last status) and its statuses (the
+// last status of a remote account). A version is never reused: any
+// committed change of those rows drops it before Write returns, and the
+// next call hands out a new one. Take the versions before reading the
+// rows, so what is read is at least as new as the version. ok is false
+// when the store keeps no versions (no change reports): cache nothing then.
+func (db *DB) AccountVersions(ids []int64) (versions map[int64]uint64, ok bool) {
+	c := db.accounts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.disabled {
+		return nil, false
+	}
+	versions = make(map[int64]uint64, len(ids))
+	for _, id := range ids {
+		v, ok := c.versions[id]
+		if !ok {
+			if len(c.versions) >= maxCachedAccounts*4 {
+				clear(c.versions) // new versions for all: never stale
+			}
+			c.nextVersion++
+			v = c.nextVersion
+			c.versions[id] = v
+		}
+		versions[id] = v
+	}
+	return versions, true
 }
 
 // disable turns the cache off for good (a writer without change reports).
@@ -162,4 +217,5 @@ func (c *accountCache) clearLocked() {
 	clear(c.byHandle)
 	clear(c.byURI)
 	clear(c.byKeyID)
+	clear(c.versions)
 }

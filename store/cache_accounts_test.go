@@ -220,3 +220,76 @@ func TestAccountCacheSeesOtherProcessesWrites(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// An account's entity version changes with every committed change of what
+// its client API entity is made of (its row, its counts, its statuses),
+// whichever statement or trigger makes it, and stays put otherwise.
+func TestAccountVersionsFollowEveryChange(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	if _, ok := db.AccountVersions([]int64{1}); !ok {
+		if testEngine != "postgres" {
+			t.Fatal("no versions on SQLite")
+		}
+		return // caches are off without change reports
+	}
+	alice := Account{Username: "alice", URI: "https://pictor.test/users/alice"}
+	bob := Account{Username: "bob", Domain: "remote.test", URI: "https://remote.test/users/bob"}
+	carol := Account{Username: "carol", Domain: "remote.test", URI: "https://remote.test/users/carol"}
+	mustWrite(t, db, func(tx *Tx) error {
+		for _, a := range []*Account{&alice, &bob, &carol} {
+			if err := tx.InsertAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	version := func(id int64) uint64 {
+		v, _ := db.AccountVersions([]int64{id})
+		return v[id]
+	}
+	steps := []struct {
+		name    string
+		changed []int64 // accounts whose version must change
+		write   func(tx *Tx) error
+	}{
+		{"profile edit", []int64{alice.ID}, func(tx *Tx) error {
+			alice.DisplayName = "Alice"
+			return tx.UpdateAccount(ctx, &alice)
+		}},
+		{"local status (counts trigger)", []int64{alice.ID}, func(tx *Tx) error {
+			return tx.InsertStatus(ctx, &Status{URI: "https://pictor.test/s/1", AccountID: alice.ID, Local: true,
+				Visibility: VisibilityPublic})
+		}},
+		{"remote status (last status)", []int64{bob.ID}, func(tx *Tx) error {
+			return tx.InsertStatus(ctx, &Status{URI: "https://remote.test/s/1", AccountID: bob.ID, Visibility: VisibilityPublic})
+		}},
+		{"remote status deleted", []int64{bob.ID}, func(tx *Tx) error {
+			_, err := tx.tx.ExecContext(ctx, `UPDATE statuses SET deleted_at = 1 WHERE uri = 'https://remote.test/s/1'`)
+			return err
+		}},
+		{"accepted follow (both counts)", []int64{alice.ID, carol.ID}, func(tx *Tx) error {
+			return tx.UpsertFollow(ctx, &Follow{AccountID: carol.ID, TargetAccountID: alice.ID, URI: "https://remote.test/f/1",
+				Accepted: true})
+		}},
+	}
+	for _, s := range steps {
+		before := map[int64]uint64{alice.ID: version(alice.ID), bob.ID: version(bob.ID), carol.ID: version(carol.ID)}
+		mustWrite(t, db, s.write)
+		for id, v := range before {
+			changed := false
+			for _, c := range s.changed {
+				changed = changed || c == id
+			}
+			if got := version(id); (got != v) != changed {
+				t.Errorf("%s: version of %d %d → %d, want changed=%v", s.name, id, v, got, changed)
+			}
+		}
+	}
+	// Versions are never reused, even after a whole-cache drop.
+	v := version(alice.ID)
+	db.externalChange()
+	if got := version(alice.ID); got == v {
+		t.Errorf("version %d reused after an external change", v)
+	}
+}

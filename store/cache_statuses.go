@@ -11,20 +11,24 @@ import (
 )
 
 // StatusExtras is the viewer-independent data of a status besides its row:
-// attachments, interaction counts, mentioned account ids and hashtags. The
+// attachments, interaction counts, mentioned account ids, hashtags, its poll
+// (with the vote totals) and its remix record. The
 // slices are shared with the cache: callers must not modify them.
 type StatusExtras struct {
 	Media    []MediaAttachment
 	Counts   StatusCounts
 	Mentions []int64
 	Tags     []string
+	Poll     *Poll  // nil: the status has no poll
+	Remix    *Remix // nil: the status remixes nothing
 }
 
 // StatusExtrasByIDs returns the extras of each status id, from the status
 // cache where it holds them and otherwise with one query each for media,
-// counts, mentions and tags over all the missing ids. The cache is exact:
+// counts, mentions, tags, polls and remixes over all the missing ids. The cache is exact:
 // every committed change of a row these are read from (media_attachments,
-// favourites, status_tags, mentions, and statuses for the status itself and
+// favourites, status_tags, mentions, polls, poll_options, poll_votes,
+// status_remixes, and statuses for the status itself and
 // the reply and boost counts of its parent) drops the statuses concerned
 // before Write returns (changes.go), and extras read while such a change
 // committed are not kept (the seq check in put). It holds no visibility
@@ -52,9 +56,23 @@ func (db *DB) StatusExtrasByIDs(ctx context.Context, ids []int64) (map[int64]Sta
 	if err != nil {
 		return nil, err
 	}
+	polls, err := db.PollsByStatusIDs(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	remixes, err := db.RemixesOf(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
 	read := make(map[int64]StatusExtras, len(missing))
 	for _, id := range missing {
 		e := StatusExtras{Media: media[id], Counts: counts[id], Mentions: mentions[id], Tags: tags[id]}
+		if p, ok := polls[id]; ok {
+			e.Poll = &p
+		}
+		if r, ok := remixes[id]; ok {
+			e.Remix = &r
+		}
 		read[id], out[id] = e, e
 	}
 	db.statusCache.put(seq, read)
@@ -183,6 +201,9 @@ type statusColumns struct {
 	// table name → positions of the status id columns in its rows; the
 	// rowid of statuses itself is always one.
 	cols map[string][]int
+	// statusAuthor is the position of statuses.account_id (changelog.go's
+	// recordStatusAuthor); -1 when unknown.
+	statusAuthor int
 }
 
 // statusTables lists, per table, the columns holding ids of statuses whose
@@ -193,11 +214,15 @@ var statusTables = map[string][]string{
 	"favourites":        {"status_id"},
 	"status_tags":       {"status_id"},
 	"mentions":          {"status_id"},
+	"polls":             {"status_id"},
+	"poll_options":      {"status_id"},
+	"poll_votes":        {"status_id"},
+	"status_remixes":    {"status_id"},
 }
 
 // resolveStatusColumns reads the positions of statusTables' columns.
 func (db *DB) resolveStatusColumns(ctx context.Context) error {
-	sc := &statusColumns{cols: map[string][]int{}}
+	sc := &statusColumns{cols: map[string][]int{}, statusAuthor: -1}
 	for table, names := range statusTables {
 		rows, err := db.write.QueryContext(ctx, `SELECT cid, name FROM pragma_table_info(?)`, table)
 		if err != nil {
@@ -216,6 +241,9 @@ func (db *DB) resolveStatusColumns(ctx context.Context) error {
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("columns of %s: %w", table, err)
+		}
+		if p, ok := pos["account_id"]; ok && table == "statuses" {
+			sc.statusAuthor = p
 		}
 		for _, n := range names {
 			p, ok := pos[n]

@@ -37,7 +37,22 @@ func freshExtras(t *testing.T, db *DB, id int64) StatusExtras {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return StatusExtras{Media: media[id], Counts: counts[id], Mentions: mentions[id], Tags: tags[id]}
+	e := StatusExtras{Media: media[id], Counts: counts[id], Mentions: mentions[id], Tags: tags[id]}
+	polls, err := db.PollsByStatusIDs(ctx, []int64{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := polls[id]; ok {
+		e.Poll = &p
+	}
+	remixes, err := db.RemixesOf(ctx, []int64{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := remixes[id]; ok {
+		e.Remix = &r
+	}
+	return e
 }
 
 // Every committed change of what a status's extras are read from, by
@@ -45,9 +60,9 @@ func freshExtras(t *testing.T, db *DB, id int64) StatusExtras {
 func TestStatusCacheInvalidation(t *testing.T) {
 	ctx := context.Background()
 	type fixture struct {
-		alice, bob   Account
-		status       Status
-		media, spare MediaAttachment
+		alice, bob     Account
+		status, source Status
+		media, spare   MediaAttachment
 	}
 	cases := []struct {
 		name  string
@@ -85,10 +100,35 @@ func TestStatusCacheInvalidation(t *testing.T) {
 			func(e StatusExtras) bool { return reflect.DeepEqual(e.Tags, []string{"b", "c"}) }},
 		{"mention added", func(tx *Tx, f *fixture) error { return tx.InsertMentions(ctx, f.status.ID, []int64{f.alice.ID}) },
 			func(e StatusExtras) bool { return len(e.Mentions) == 2 }},
+		{"poll vote", func(tx *Tx, f *fixture) error {
+			_, err := tx.InsertPollVote(ctx, &PollVote{StatusID: f.status.ID, AccountID: f.bob.ID, Choice: 1,
+				URI: "https://remote.test/votes/1"})
+			return err
+		}, func(e StatusExtras) bool {
+			return e.Poll != nil && e.Poll.Options[1].VotesCount == 1 && e.Poll.VotersCount == 1
+		}},
+		{"poll ended", func(tx *Tx, f *fixture) error {
+			_, err := tx.tx.ExecContext(ctx, `UPDATE polls SET ended_at = 5 WHERE status_id = ?`, f.status.ID)
+			return err
+		}, func(e StatusExtras) bool { return e.Poll != nil && !e.Poll.EndedAt.IsZero() }},
+		{"poll removed", func(tx *Tx, f *fixture) error {
+			_, err := tx.tx.ExecContext(ctx, `DELETE FROM polls WHERE status_id = ?`, f.status.ID)
+			return err
+		}, func(e StatusExtras) bool { return e.Poll == nil }},
+		{"remix source deleted", func(tx *Tx, f *fixture) error {
+			_, err := tx.tx.ExecContext(ctx, `DELETE FROM statuses WHERE id = ?`, f.source.ID)
+			return err
+		}, func(e StatusExtras) bool { return e.Remix != nil && e.Remix.SourceID == 0 }},
+		{"remix record removed", func(tx *Tx, f *fixture) error {
+			_, err := tx.tx.ExecContext(ctx, `DELETE FROM status_remixes WHERE status_id = ?`, f.status.ID)
+			return err
+		}, func(e StatusExtras) bool { return e.Remix == nil }},
 		{"status deleted (row and cascades)", func(tx *Tx, f *fixture) error {
 			_, err := tx.tx.ExecContext(ctx, `DELETE FROM statuses WHERE id = ?`, f.status.ID)
 			return err
-		}, func(e StatusExtras) bool { return len(e.Media) == 0 && len(e.Tags) == 0 && e.Counts.Favourites == 0 }},
+		}, func(e StatusExtras) bool {
+			return len(e.Media) == 0 && len(e.Tags) == 0 && e.Counts.Favourites == 0 && e.Poll == nil && e.Remix == nil
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,8 +143,18 @@ func TestStatusCacheInvalidation(t *testing.T) {
 				if err := tx.InsertAccount(ctx, &f.bob); err != nil {
 					return err
 				}
+				f.source = Status{URI: "https://pictor.test/s/0", AccountID: f.alice.ID, Local: true}
+				if err := tx.InsertStatus(ctx, &f.source); err != nil {
+					return err
+				}
 				f.status = Status{URI: "https://pictor.test/s/1", AccountID: f.alice.ID, Local: true}
 				if err := tx.InsertStatus(ctx, &f.status); err != nil {
+					return err
+				}
+				if err := tx.InsertPoll(ctx, &Poll{StatusID: f.status.ID, Options: []PollOption{{Title: "a"}, {Title: "b"}}}); err != nil {
+					return err
+				}
+				if err := tx.InsertRemix(ctx, Remix{StatusID: f.status.ID, SourceID: f.source.ID, SourceURI: f.source.URI}); err != nil {
 					return err
 				}
 				f.media = MediaAttachment{AccountID: f.alice.ID, FileName: "a.png", Description: "old"}

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // changeLog collects, for the transaction running on the writer, the rows
@@ -18,6 +19,15 @@ type changeLog struct {
 	accounts []int64
 	all      bool                // too many to list: drop whole caches
 	tables   map[string]struct{} // every table changed
+
+	// oauth_tokens rows changed (cache_tokens.go).
+	tokens    []int64
+	tokensAll bool
+
+	// accounts whose entity versions a change of their counts or
+	// statuses drops (AccountVersions).
+	entities    []int64
+	entitiesAll bool
 
 	// statuses whose cached extras a change affects (cache_statuses.go).
 	statuses    []int64
@@ -42,8 +52,15 @@ func (l *changeLog) watch(conn driver.Conn) bool {
 		return false
 	}
 	h.RegisterPreUpdateHook(func(d sqlite.SQLitePreUpdateData) {
-		if d.TableName == "accounts" {
+		switch d.TableName {
+		case "accounts":
 			l.record(d.OldRowID, d.NewRowID)
+		case "oauth_tokens":
+			l.recordTokens(d.OldRowID, d.NewRowID)
+		case "account_counts": // account_id is its rowid
+			l.recordEntities([]int64{d.OldRowID, d.NewRowID}, false)
+		case "statuses":
+			l.recordStatusAuthor(&d)
 		}
 		l.touch(d.TableName)
 		l.recordStatusChange(&d)
@@ -71,6 +88,87 @@ func (l *changeLog) touch(table string) {
 		l.tables[table] = struct{}{}
 	}
 	l.mu.Unlock()
+}
+
+func (l *changeLog) recordEntities(ids []int64, all bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if all {
+		l.entities, l.entitiesAll = nil, true
+	}
+	if l.entitiesAll {
+		return
+	}
+	for _, id := range ids {
+		if id != 0 {
+			l.entities = append(l.entities, id)
+		}
+	}
+	if len(l.entities) > maxLoggedChanges {
+		l.entities, l.entitiesAll = nil, true
+	}
+}
+
+// recordStatusAuthor notes the author of a changed statuses row (old and
+// new), whose last status time may have changed.
+func (l *changeLog) recordStatusAuthor(d *sqlite.SQLitePreUpdateData) {
+	l.mu.Lock()
+	sc := l.statusCols
+	l.mu.Unlock()
+	if sc == nil || sc.statusAuthor < 0 {
+		l.recordEntities(nil, true)
+		return
+	}
+	row := make([]any, sc.statusAuthor+1)
+	var ids []int64
+	read := func(get func(...any) error) bool {
+		clear(row)
+		if err := get(row...); err != nil {
+			return false
+		}
+		if v, ok := row[sc.statusAuthor].(int64); ok {
+			ids = append(ids, v)
+		}
+		return true
+	}
+	ok := true
+	if d.Op != sqlite3.SQLITE_INSERT {
+		ok = read(d.Old)
+	}
+	if ok && d.Op != sqlite3.SQLITE_DELETE {
+		ok = read(d.New)
+	}
+	l.recordEntities(ids, !ok)
+}
+
+func (l *changeLog) recordTokens(ids ...int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.tokensAll {
+		return
+	}
+	l.tokens = append(l.tokens, ids...)
+	if len(l.tokens) > maxLoggedChanges {
+		l.tokens, l.tokensAll = nil, true
+	}
+}
+
+// takeTokens returns and forgets the tokens recorded.
+func (l *changeLog) takeTokens() (ids []int64, all bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids, all = l.tokens, l.tokensAll
+	l.tokens, l.tokensAll = nil, false
+	return ids, all
+}
+
+// takeEntities returns and forgets the accounts recorded by recordEntities.
+func (l *changeLog) takeEntities() (ids []int64, all bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids, all = l.entities, l.entitiesAll
+	l.entities, l.entitiesAll = nil, false
+	return ids, all
 }
 
 // take returns and forgets what was recorded.

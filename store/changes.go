@@ -62,6 +62,7 @@ func (db *DB) unsubscribe(ch chan struct{}) {
 func (db *DB) externalChange() {
 	db.accounts.invalidate(nil, true)
 	db.statusCache.invalidate(nil, true)
+	db.tokens.invalidate(nil, true)
 	db.versions.bumpAll()
 	db.subsMu.Lock()
 	for ch := range db.subs {

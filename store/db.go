@@ -52,6 +52,7 @@ type DB struct {
 	// statusCache keeps StatusExtras, invalidated from changes after each Write.
 	statusCache *statusCache
 	tokens      tokenCache
+	filterCache filterCache // FiltersOf (filters.go)
 	// stopWatch ends watchOtherWriters.
 	stopWatch func()
 	// locks is LockName's pool (PostgreSQL), opened at first use.
@@ -346,6 +347,8 @@ func (db *DB) WriteRetries() int64 { return db.writeRetries.Load() }
 func (db *DB) dropChanged() {
 	ids, all, tables := db.changes.take()
 	db.accounts.invalidate(ids, all)
+	db.accounts.invalidateVersions(db.changes.takeEntities())
+	db.tokens.invalidate(db.changes.takeTokens())
 	db.versions.bump(tables)
 	db.statusCache.invalidate(db.changes.takeStatuses())
 }

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -62,10 +64,50 @@ func scanFilter(s scanner) (Filter, error) {
 }
 
 // FiltersOf returns accountID's filters in id order, expired ones included,
-// with their keywords and statuses. An account without filters costs one
-// indexed query.
+// with their keywords and statuses. Every page of statuses a signed-in
+// viewer reads asks for them, so they are cached per account while none of
+// the filter tables has changed (tableVersions, exact on commit); an
+// account without filters costs one indexed query the first time. The
+// keyword and status slices are shared: callers must not modify them.
 func (db *DB) FiltersOf(ctx context.Context, accountID int64) ([]Filter, error) {
-	return filtersWhere(ctx, db.read, `account_id = ?`, accountID)
+	v, ok := db.versions.of(filterTables...)
+	if ok {
+		db.filterCache.mu.Lock()
+		c, hit := db.filterCache.m[accountID]
+		db.filterCache.mu.Unlock()
+		if hit && c.version == v {
+			return slices.Clone(c.list), nil
+		}
+	}
+	list, err := filtersWhere(ctx, db.read, `account_id = ?`, accountID)
+	if err != nil || !ok {
+		return list, err
+	}
+	db.filterCache.mu.Lock()
+	if db.filterCache.m == nil || len(db.filterCache.m) >= maxCachedFilterSets {
+		db.filterCache.m = map[int64]cachedFilters{}
+	}
+	db.filterCache.m[accountID] = cachedFilters{version: v, list: slices.Clip(list)}
+	db.filterCache.mu.Unlock()
+	return slices.Clone(list), nil
+}
+
+// filterTables are the tables FiltersOf reads.
+var filterTables = []string{"filters", "filter_keywords", "filter_statuses"}
+
+// maxCachedFilterSets bounds FiltersOf's cache (accounts).
+const maxCachedFilterSets = 10_000
+
+// filterCache keeps FiltersOf's answers with the version of filterTables
+// they were read at.
+type filterCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedFilters
+}
+
+type cachedFilters struct {
+	version uint64
+	list    []Filter
 }
 
 // FilterByID returns accountID's filter id, or ErrNotFound when there is

@@ -274,6 +274,10 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{"inbox claim", `SELECT id FROM inbox_items WHERE state = 'pending' AND lease_until <= 1 ORDER BY id LIMIT 10`, "inbox_items_pending"},
 		{"orphan replies", `UPDATE statuses SET in_reply_to_id = 1 WHERE in_reply_to_uri = 'x' AND in_reply_to_id IS NULL AND in_reply_to_uri <> ''`, "statuses_orphan_replies"},
 		{"delivery claim", `SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= 1 ORDER BY next_attempt_at, id LIMIT 10`, "deliveries_due"},
+		// StatusViewerFlags' boosts branch: one probe per status of the page,
+		// not every status the viewer wrote (migration 0026).
+		{"viewer's boosts of a page", `SELECT reblog_of_id FROM statuses WHERE account_id = 1 AND deleted_at = 0
+			AND reblog_of_id IN (1, 2, 3)`, "statuses_account_reblog (account_id=? AND reblog_of_id=?)"},
 	}
 	for _, tc := range cases {
 		plan := queryPlan(t, db, tc.query)
