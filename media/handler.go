@@ -27,14 +27,10 @@ func (f *Files) Handler() http.Handler { return NewHandler(f) }
 type mediaHandler struct{ st Storage }
 
 func (m mediaHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("X-Content-Type-Options", "nosniff")
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		h.Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !mediaRequest(w, r) {
 		return
 	}
+	h := w.Header()
 	name := strings.TrimPrefix(r.URL.Path, "/")
 	obj, err := m.st.Open(r.Context(), name)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -68,14 +64,10 @@ const redirectCacheControl = "public, max-age=86400"
 func NewRedirectHandler(base string) http.Handler {
 	base = strings.TrimSuffix(base, "/")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		h.Set("X-Content-Type-Options", "nosniff")
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			h.Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !mediaRequest(w, r) {
 			return
 		}
+		h := w.Header()
 		name := strings.TrimPrefix(r.URL.Path, "/")
 		if !validName(name) {
 			http.NotFound(w, r)
@@ -85,4 +77,19 @@ func NewRedirectHandler(base string) http.Handler {
 		h.Set("Location", base+"/"+name)
 		w.WriteHeader(http.StatusFound)
 	})
+}
+
+// mediaRequest sets the headers every /media/ answer carries (any origin,
+// nosniff) and answers 405 to a method other than GET and HEAD, reporting
+// whether the request goes on.
+func mediaRequest(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return false
+	}
+	return true
 }

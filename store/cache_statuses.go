@@ -309,24 +309,6 @@ func (l *changeLog) recordStatusChange(d *sqlite.SQLitePreUpdateData) {
 
 func (l *changeLog) recordStatuses(ids []int64, all bool) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if all {
-		l.statuses, l.statusesAll = nil, true
-	}
-	if l.statusesAll {
-		return
-	}
-	l.statuses = append(l.statuses, ids...)
-	if len(l.statuses) > maxLoggedChanges {
-		l.statuses, l.statusesAll = nil, true
-	}
-}
-
-// takeStatuses returns and forgets the statuses recorded.
-func (l *changeLog) takeStatuses() (ids []int64, all bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ids, all = l.statuses, l.statusesAll
-	l.statuses, l.statusesAll = nil, false
-	return ids, all
+	l.statuses.add(ids, all)
+	l.mu.Unlock()
 }

@@ -16,27 +16,57 @@ import (
 // committed, and drops them if it rolls back.
 type changeLog struct {
 	mu       sync.Mutex
-	accounts []int64
-	all      bool                // too many to list: drop whole caches
+	accounts idLog               // accounts rows changed
 	tables   map[string]struct{} // every table changed
 
 	// oauth_tokens rows changed (cache_tokens.go).
-	tokens    []int64
-	tokensAll bool
+	tokens idLog
 
 	// accounts whose entity versions a change of their counts or
 	// statuses drops (AccountVersions).
-	entities    []int64
-	entitiesAll bool
+	entities idLog
 
 	// statuses whose cached extras a change affects (cache_statuses.go).
-	statuses    []int64
-	statusesAll bool
-	statusCols  *statusColumns
+	statuses   idLog
+	statusCols *statusColumns
 }
 
-// maxLoggedChanges bounds the list; past it a commit clears the caches.
+// maxLoggedChanges bounds an idLog; past it a commit clears its cache.
 const maxLoggedChanges = 10_000
+
+// idLog lists the row ids a transaction changed for one cache, or says
+// there were too many (or unknown ones) to list: all. Its owner's mutex
+// guards it.
+type idLog struct {
+	ids []int64
+	all bool
+}
+
+// add records ids (zero ids, a side an insert or delete lacks, are
+// skipped), or everything when all.
+func (g *idLog) add(ids []int64, all bool) {
+	if all {
+		g.ids, g.all = nil, true
+	}
+	if g.all {
+		return
+	}
+	for _, id := range ids {
+		if id != 0 {
+			g.ids = append(g.ids, id)
+		}
+	}
+	if len(g.ids) > maxLoggedChanges {
+		g.ids, g.all = nil, true
+	}
+}
+
+// take returns and forgets what was recorded.
+func (g *idLog) take() (ids []int64, all bool) {
+	ids, all = g.ids, g.all
+	g.ids, g.all = nil, false
+	return ids, all
+}
 
 // preUpdateHooker is the method of modernc's connections that registers
 // SQLite's pre-update hook.
@@ -70,12 +100,7 @@ func (l *changeLog) watch(conn driver.Conn) bool {
 
 func (l *changeLog) record(ids ...int64) {
 	l.mu.Lock()
-	if !l.all {
-		l.accounts = append(l.accounts, ids...)
-		if len(l.accounts) > maxLoggedChanges {
-			l.accounts, l.all = nil, true
-		}
-	}
+	l.accounts.add(ids, false)
 	l.mu.Unlock()
 }
 
@@ -92,21 +117,8 @@ func (l *changeLog) touch(table string) {
 
 func (l *changeLog) recordEntities(ids []int64, all bool) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if all {
-		l.entities, l.entitiesAll = nil, true
-	}
-	if l.entitiesAll {
-		return
-	}
-	for _, id := range ids {
-		if id != 0 {
-			l.entities = append(l.entities, id)
-		}
-	}
-	if len(l.entities) > maxLoggedChanges {
-		l.entities, l.entitiesAll = nil, true
-	}
+	l.entities.add(ids, all)
+	l.mu.Unlock()
 }
 
 // recordStatusAuthor notes the author of a changed statuses row (old and
@@ -143,40 +155,23 @@ func (l *changeLog) recordStatusAuthor(d *sqlite.SQLitePreUpdateData) {
 
 func (l *changeLog) recordTokens(ids ...int64) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.tokensAll {
-		return
-	}
-	l.tokens = append(l.tokens, ids...)
-	if len(l.tokens) > maxLoggedChanges {
-		l.tokens, l.tokensAll = nil, true
-	}
+	l.tokens.add(ids, false)
+	l.mu.Unlock()
 }
 
-// takeTokens returns and forgets the tokens recorded.
-func (l *changeLog) takeTokens() (ids []int64, all bool) {
+// takeIDs returns and forgets what one of l's idLogs recorded.
+func (l *changeLog) takeIDs(g *idLog) (ids []int64, all bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ids, all = l.tokens, l.tokensAll
-	l.tokens, l.tokensAll = nil, false
-	return ids, all
-}
-
-// takeEntities returns and forgets the accounts recorded by recordEntities.
-func (l *changeLog) takeEntities() (ids []int64, all bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ids, all = l.entities, l.entitiesAll
-	l.entities, l.entitiesAll = nil, false
-	return ids, all
+	return g.take()
 }
 
 // take returns and forgets what was recorded.
 func (l *changeLog) take() (accounts []int64, all bool, tables map[string]struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	accounts, all, tables = l.accounts, l.all, l.tables
-	l.accounts, l.all, l.tables = nil, false, nil
+	accounts, all = l.accounts.take()
+	tables, l.tables = l.tables, nil
 	return accounts, all, tables
 }
 

@@ -347,10 +347,10 @@ func (db *DB) WriteRetries() int64 { return db.writeRetries.Load() }
 func (db *DB) dropChanged() {
 	ids, all, tables := db.changes.take()
 	db.accounts.invalidate(ids, all)
-	db.accounts.invalidateVersions(db.changes.takeEntities())
-	db.tokens.invalidate(db.changes.takeTokens())
+	db.accounts.invalidateVersions(db.changes.takeIDs(&db.changes.entities))
+	db.tokens.invalidate(db.changes.takeIDs(&db.changes.tokens))
 	db.versions.bump(tables)
-	db.statusCache.invalidate(db.changes.takeStatuses())
+	db.statusCache.invalidate(db.changes.takeIDs(&db.changes.statuses))
 }
 
 // ms converts a time to the stored Unix-millisecond form; the zero time is 0.
