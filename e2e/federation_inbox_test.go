@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pictor-social/pictor/config"
+	"github.com/pictor-social/pictor/internal/testkit/fakeopenai"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -220,32 +223,73 @@ func TestInboxSignatureShapes(t *testing.T) {
 	}
 }
 
-// The inbox answers 202 at once and applies the activity afterwards
-// (checklist 20), on the personal and the shared inbox alike.
+// The inbox answers 202 once the activity is stored and applies it
+// afterwards (checklist 20), on the personal and the shared inbox alike:
+// the reply's screening (the chat backend on the fake OpenAI server) is held
+// until after the 202 arrived, so the answer cannot have waited for the
+// processing.
 func TestInboxAcknowledgesThenProcesses(t *testing.T) {
-	env := newFedEnv(t, servertest.Options{})
+	fake := fakeopenai.New(t)
+	var mu sync.Mutex
+	release := make(chan struct{}) // closed: screening calls answer at once
+	close(release)
+	verdict := fakeopenai.ChatJSON(map[string]any{"flagged": false, "category": "none", "score": 0.01})
+	fake.HandleChat(func(s *fakeopenai.Server, w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gate := release
+		mu.Unlock()
+		select {
+		case <-gate:
+			verdict(s, w, r)
+		case <-r.Context().Done():
+		}
+	})
+	env := newFedEnv(t, servertest.Options{Configure: func(c *config.File) {
+		c.Assistant.Backend, c.Assistant.BaseURL, c.Assistant.APIKey = "openai", fake.BaseURL(), "sk-test"
+		c.Assistant.Profile, c.Assistant.Model = "compatible", "chat-model"
+		c.Screening.Backend = "chat"
+	}})
 	r := env.remote
 	bob := r.addActor("bob")
+	ctx := context.Background()
+	// alice's post is screened too, before the gate closes.
+	st, err := env.srv.Social.CreateStatus(ctx, env.alice.ID, social.Draft{Text: "reply to me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(fake.Arrivals()) > 0 {
+		<-fake.Arrivals()
+	}
 	for _, inbox := range []string{env.alice.InboxURI, env.srv.URL + "/inbox"} {
-		st, err := env.srv.Social.CreateStatus(context.Background(), env.alice.ID, social.Draft{Text: "like me"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, body := likeJSON(t, bob, st.URI)
-		start := time.Now()
+		mu.Lock()
+		release = make(chan struct{})
+		mu.Unlock()
+		noteID, body := directNoteJSON(t, bob, env.alice, st.URI)
 		status, msg := r.post(t, bob, inbox, body, sendOpts{})
 		if status != http.StatusAccepted {
 			t.Fatalf("%s: status %d (%s)", inbox, status, msg)
 		}
-		if d := time.Since(start); d > time.Second {
-			t.Errorf("%s: answered after %v", inbox, d)
+		// Acknowledged means stored: the item is there, and its processing
+		// waits on the held screening call.
+		if state, _, err := env.srv.DB.InboxItemState(ctx, bodyID(body)); err != nil || state == "done" {
+			t.Fatalf("%s: after the 202 the item is %q (%v), want stored and not yet applied", inbox, state, err)
 		}
-		if state, lastErr := waitProcessed(t, env.srv.DB, id); state != "done" {
+		select {
+		case <-fake.Arrivals():
+		case <-time.After(wait):
+			t.Fatalf("%s: the reply was never screened", inbox)
+		}
+		if state, _, _ := env.srv.DB.InboxItemState(ctx, bodyID(body)); state == "done" {
+			t.Fatalf("%s: applied while its screening was held", inbox)
+		}
+		mu.Lock()
+		close(release)
+		mu.Unlock()
+		if state, lastErr := waitProcessed(t, env.srv.DB, bodyID(body)); state != "done" {
 			t.Fatalf("state %s: %s", state, lastErr)
 		}
-		counts, err := env.srv.DB.StatusCountsByIDs(context.Background(), []int64{st.ID})
-		if err != nil || counts[st.ID].Favourites != 1 {
-			t.Fatalf("favourites %+v, %v", counts[st.ID], err)
+		if _, err := env.srv.DB.StatusByURI(ctx, noteID); err != nil {
+			t.Fatalf("%s: reply not stored: %v", inbox, err)
 		}
 	}
 }
