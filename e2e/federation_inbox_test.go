@@ -140,13 +140,9 @@ func TestInboxUnknownActorDeleteFetchesNothing(t *testing.T) {
 			if !tc.signed {
 				as = nil
 			}
-			start := time.Now()
 			status, msg := r.post(t, as, env.srv.URL+"/inbox", body, sendOpts{})
 			if status != http.StatusAccepted {
 				t.Fatalf("status %d (%s)", status, msg)
-			}
-			if d := time.Since(start); d > time.Second {
-				t.Errorf("answered after %v", d)
 			}
 			if n := r.requestCount() - before; n != 0 {
 				t.Fatalf("%d outbound requests to the sender: %+v", n, r.seen()[before:])
