@@ -153,69 +153,38 @@ func (w *jsonW) generic(v any) {
 	w.b = append(w.b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
-func (w *jsonW) anyList(list []any) {
+// writeList writes list as a JSON array, each element by each, or null
+// for a nil list (as encoding/json does).
+func writeList[T any](w *jsonW, list []T, each func(*T)) {
 	if list == nil {
 		w.raw("null")
 		return
 	}
 	w.b = append(w.b, '[')
-	for i, v := range list {
+	for i := range list {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		if r, ok := v.(FilterResult); ok {
+		each(&list[i])
+	}
+	w.b = append(w.b, ']')
+}
+
+func (w *jsonW) anyList(list []any) {
+	writeList(w, list, func(v *any) {
+		if r, ok := (*v).(FilterResult); ok {
 			w.filterResult(&r)
 		} else {
-			w.generic(v)
+			w.generic(*v)
 		}
-	}
-	w.b = append(w.b, ']')
+	})
 }
 
-func (w *jsonW) strList(list []string) {
-	if list == nil {
-		w.raw("null")
-		return
-	}
-	w.b = append(w.b, '[')
-	for i, s := range list {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.str(s)
-	}
-	w.b = append(w.b, ']')
-}
+func (w *jsonW) strList(list []string) { writeList(w, list, func(v *string) { w.str(*v) }) }
 
-func (w *jsonW) accounts(list []Account) {
-	if list == nil {
-		w.raw("null")
-		return
-	}
-	w.b = append(w.b, '[')
-	for i := range list {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.account(&list[i])
-	}
-	w.b = append(w.b, ']')
-}
+func (w *jsonW) accounts(list []Account) { writeList(w, list, w.account) }
 
-func (w *jsonW) statuses(list []Status) {
-	if list == nil {
-		w.raw("null")
-		return
-	}
-	w.b = append(w.b, '[')
-	for i := range list {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.status(&list[i])
-	}
-	w.b = append(w.b, ']')
-}
+func (w *jsonW) statuses(list []Status) { writeList(w, list, w.status) }
 
 func (w *jsonW) status(s *Status) {
 	w.raw(`{"id":`)
@@ -388,16 +357,7 @@ func appendAccount(b []byte, a *Account, err *error) []byte {
 }
 
 func (w *jsonW) emojis(list []Emoji) {
-	if list == nil {
-		w.raw("null")
-		return
-	}
-	w.b = append(w.b, '[')
-	for i := range list {
-		e := &list[i]
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
+	writeList(w, list, func(e *Emoji) {
 		w.raw(`{"shortcode":`)
 		w.str(e.Shortcode)
 		w.key("url")
@@ -407,21 +367,11 @@ func (w *jsonW) emojis(list []Emoji) {
 		w.key("visible_in_picker")
 		w.bool(e.VisibleInPicker)
 		w.b = append(w.b, '}')
-	}
-	w.b = append(w.b, ']')
+	})
 }
 
 func (w *jsonW) mediaList(list []MediaAttachment) {
-	if list == nil {
-		w.raw("null")
-		return
-	}
-	w.b = append(w.b, '[')
-	for i := range list {
-		m := &list[i]
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
+	writeList(w, list, func(m *MediaAttachment) {
 		w.raw(`{"id":`)
 		w.str(m.ID)
 		w.key("type")
@@ -443,8 +393,7 @@ func (w *jsonW) mediaList(list []MediaAttachment) {
 		w.key("blurhash")
 		w.strPtr(m.Blurhash)
 		w.b = append(w.b, '}')
-	}
-	w.b = append(w.b, ']')
+	})
 }
 
 func (w *jsonW) mediaMeta(m *MediaMetaSet) {
@@ -486,16 +435,7 @@ func (w *jsonW) mediaMeta(m *MediaMetaSet) {
 }
 
 func (w *jsonW) mentions(list []Mention) {
-	if list == nil {
-		w.raw("null")
-		return
-	}
-	w.b = append(w.b, '[')
-	for i := range list {
-		m := &list[i]
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
+	writeList(w, list, func(m *Mention) {
 		w.raw(`{"id":`)
 		w.str(m.ID)
 		w.key("username")
@@ -505,21 +445,11 @@ func (w *jsonW) mentions(list []Mention) {
 		w.key("acct")
 		w.str(m.Acct)
 		w.b = append(w.b, '}')
-	}
-	w.b = append(w.b, ']')
+	})
 }
 
 func (w *jsonW) tags(list []Tag) {
-	if list == nil {
-		w.raw("null")
-		return
-	}
-	w.b = append(w.b, '[')
-	for i := range list {
-		t := &list[i]
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
+	writeList(w, list, func(t *Tag) {
 		w.b = append(w.b, '{')
 		if t.ID != "" {
 			w.raw(`"id":`)
@@ -537,8 +467,7 @@ func (w *jsonW) tags(list []Tag) {
 			w.bool(*t.Following)
 		}
 		w.b = append(w.b, '}')
-	}
-	w.b = append(w.b, ']')
+	})
 }
 
 func (w *jsonW) poll(p *Poll) {
@@ -559,23 +488,13 @@ func (w *jsonW) poll(p *Poll) {
 	w.key("voters_count")
 	w.intPtr(p.VotersCount)
 	w.key("options")
-	if p.Options == nil {
-		w.raw("null")
-	} else {
-		w.b = append(w.b, '[')
-		for i := range p.Options {
-			o := &p.Options[i]
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.raw(`{"title":`)
-			w.str(o.Title)
-			w.key("votes_count")
-			w.intPtr(o.VotesCount)
-			w.b = append(w.b, '}')
-		}
-		w.b = append(w.b, ']')
-	}
+	writeList(w, p.Options, func(o *PollOption) {
+		w.raw(`{"title":`)
+		w.str(o.Title)
+		w.key("votes_count")
+		w.intPtr(o.VotesCount)
+		w.b = append(w.b, '}')
+	})
 	w.key("emojis")
 	w.emojis(p.Emojis)
 	if p.Voted != nil {
@@ -584,18 +503,7 @@ func (w *jsonW) poll(p *Poll) {
 	}
 	if p.OwnVotes != nil {
 		w.key("own_votes")
-		if *p.OwnVotes == nil {
-			w.raw("null")
-		} else {
-			w.b = append(w.b, '[')
-			for i, v := range *p.OwnVotes {
-				if i > 0 {
-					w.b = append(w.b, ',')
-				}
-				w.int(int64(v))
-			}
-			w.b = append(w.b, ']')
-		}
+		writeList(w, *p.OwnVotes, func(v *int) { w.int(int64(*v)) })
 	}
 	w.b = append(w.b, '}')
 }
