@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +19,46 @@ import (
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
 )
+
+// aliceSink looks up the local account alice and starts a sink of nHosts
+// hosts that verifies her signatures, over TLS when tlsCfg is not nil.
+func aliceSink(t *testing.T, db *store.DB, nHosts int, tlsCfg *tls.Config) (store.Account, *aptest.Sink) {
+	t.Helper()
+	alice, err := db.AccountByHandle(context.Background(), "alice", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := activitypub.ParsePublicKeyPEM(alice.PublicKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := activitypub.PublicKey{ID: alice.PublicKeyID, Owner: alice.URI, Key: pub}
+	var sink *aptest.Sink
+	if tlsCfg != nil {
+		sink, err = aptest.NewTLSSink(nHosts, 0, key, tlsCfg)
+	} else {
+		sink, err = aptest.NewSink(nHosts, 0, key)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sink.Close)
+	return alice, sink
+}
+
+// awaitFanOut waits until every one of the followers' inboxes got the post
+// and no delivery is pending in db.
+func awaitFanOut(t *testing.T, db *store.DB, sink *aptest.Sink, followers int) {
+	t.Helper()
+	servertest.Eventually(t, 2*time.Minute, "every inbox reached", func() bool {
+		got, _, _ := sink.Snapshot()
+		return len(got) == followers
+	})
+	servertest.Eventually(t, time.Minute, "every delivery recorded", func() bool {
+		s, err := db.DeliveryStats(context.Background())
+		return err == nil && s.Pending == 0
+	})
+}
 
 func runPictor(t *testing.T, bin, cfg string, args ...string) string {
 	t.Helper()
@@ -65,19 +106,7 @@ per_host_concurrency = 4
 		t.Fatal(err)
 	}
 	defer db.Close()
-	alice, err := db.AccountByHandle(ctx, "alice", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := activitypub.ParsePublicKeyPEM(alice.PublicKeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink, err := aptest.NewSink(hosts, 0, activitypub.PublicKey{ID: alice.PublicKeyID, Owner: alice.URI, Key: pub})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sink.Close)
+	alice, sink := aliceSink(t, db, hosts, nil)
 	inboxes := insertFollowers(t, db, alice, sink.Hosts(), followers)
 	runPictor(t, bin, cfg, "post", "--as", "alice", "kill me gently")
 
@@ -97,14 +126,7 @@ per_host_concurrency = 4
 	// Second run: the rest, and nothing recorded as done is sent again.
 	second := startPictor(t, bin, cfg, sock)
 	defer func() { second.Process.Kill(); second.Wait() }()
-	servertest.Eventually(t, 2*time.Minute, "every inbox reached", func() bool {
-		got, _, _ := sink.Snapshot()
-		return len(got) == followers
-	})
-	servertest.Eventually(t, time.Minute, "every delivery recorded", func() bool {
-		s, err := db.DeliveryStats(ctx)
-		return err == nil && s.Pending == 0
-	})
+	awaitFanOut(t, db, sink, followers)
 	got, total, bad := sink.Snapshot()
 	dups := 0
 	for _, in := range inboxes {

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pictor-social/pictor/activitypub"
-	"github.com/pictor-social/pictor/activitypub/aptest"
 	"github.com/pictor-social/pictor/internal/testkit/pgtest"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/server/servertest"
@@ -74,19 +72,7 @@ delivery_lease = "6s"
 		t.Fatal(err)
 	}
 	defer db.Close()
-	alice, err := db.AccountByHandle(ctx, "alice", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := activitypub.ParsePublicKeyPEM(alice.PublicKeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink, err := aptest.NewTLSSink(hosts, 0, activitypub.PublicKey{ID: alice.PublicKeyID, Owner: alice.URI, Key: pub}, ca.ServerTLS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sink.Close)
+	alice, sink := aliceSink(t, db, hosts, ca.ServerTLS())
 	inboxes := insertFollowers(t, db, alice, sink.Hosts(), followers)
 
 	env := append(os.Environ(), "SSL_CERT_FILE="+ca.PEMFile())
@@ -116,14 +102,7 @@ delivery_lease = "6s"
 	}
 	killed := time.Now()
 
-	servertest.Eventually(t, 2*time.Minute, "every inbox reached", func() bool {
-		got, _, _ := sink.Snapshot()
-		return len(got) == followers
-	})
-	servertest.Eventually(t, time.Minute, "every delivery recorded", func() bool {
-		s, err := db.DeliveryStats(ctx)
-		return err == nil && s.Pending == 0
-	})
+	awaitFanOut(t, db, sink, followers)
 	finished := time.Since(killed)
 
 	sts, err := db.AccountStatuses(ctx, alice.ID, nil, store.Page{Limit: 1})
