@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -79,25 +78,7 @@ func TestStreamingAcrossProcesses(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("stream from B: %s", resp.Status)
 	}
-	events := make(chan [2]string, 64)
-	go func() {
-		defer close(events)
-		r := bufio.NewReader(resp.Body)
-		var event string
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			line = strings.TrimRight(line, "\n")
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				event = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				events <- [2]string{event, strings.TrimPrefix(line, "data: ")}
-			}
-		}
-	}()
+	events := sseEvents(resp.Body)
 	// B's relay LISTENs once its workers run: post until an update
 	// arrives (each post is a new direct message to bob).
 	seen := map[string]bool{}
