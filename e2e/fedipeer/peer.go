@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pictor-social/pictor/internal/testkit/modroot"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 )
 
@@ -200,7 +201,7 @@ func findDeps() (deps, error) {
 	if err != nil {
 		return deps{}, errors.New("node is not on PATH")
 	}
-	root, err := moduleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		return deps{}, err
 	}
@@ -210,23 +211,4 @@ func findDeps() (deps, error) {
 		return deps{}, fmt.Errorf("e2e/node_modules lacks @fedify/fedify")
 	}
 	return deps{node: node, e2eDir: e2eDir}, nil
-}
-
-// moduleRoot walks up from the working directory (go test runs in the package
-// directory) to the directory holding go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find module root: no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }

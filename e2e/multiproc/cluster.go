@@ -3,7 +3,6 @@ package multiproc
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pictor-social/pictor/internal/testkit/modroot"
 	"github.com/pictor-social/pictor/internal/testkit/pgtest"
 	"github.com/pictor-social/pictor/internal/testkit/s3test"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
@@ -290,7 +290,7 @@ func Binary(t testing.TB) string {
 }
 
 func buildBinary(ctx context.Context) {
-	root, err := moduleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		buildErr = err
 		return
@@ -327,22 +327,4 @@ func Main(m *testing.M) int {
 		os.RemoveAll(buildDir)
 	}
 	return code
-}
-
-// moduleRoot walks up from the working directory to the folder of go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("multiproc: no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
