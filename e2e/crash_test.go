@@ -118,6 +118,11 @@ per_host_concurrency = 4
 	})
 	first.Process.Kill()
 	first.Wait()
+	// Requests the process wrote before it died may still be in the sink's
+	// sockets: the count before the kill is final once all are closed.
+	servertest.Eventually(t, time.Minute, "the killed process's connections closed", func() bool {
+		return sink.Conns() == 0
+	})
 	before, totalBefore, _ := sink.Snapshot()
 	if totalBefore >= followers {
 		t.Fatalf("the fan-out finished before the kill (%d deliveries)", totalBefore)

@@ -30,6 +30,7 @@ type Sink struct {
 	peers map[string]int // verified deliveries by connection (Peers)
 	total int
 	bad   int
+	conns int // open connections (Conns)
 }
 
 // NewSink starts nHosts hosts accepting deliveries signed with key. Done is
@@ -57,7 +58,7 @@ func NewTLSSink(nHosts, want int, key activitypub.PublicKey, cfg *tls.Config) (*
 			s.Close()
 			return nil, err
 		}
-		srv := &http.Server{Handler: s}
+		srv := &http.Server{Handler: s, ConnState: s.connState}
 		if cfg != nil {
 			ln = tls.NewListener(ln, cfg)
 		}
@@ -97,6 +98,26 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		close(s.done)
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+func (s *Sink) connState(_ net.Conn, st http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch st {
+	case http.StateNew:
+		s.conns++
+	case http.StateClosed, http.StateHijacked:
+		s.conns--
+	}
+}
+
+// Conns returns the number of open connections to the hosts. Once a sender
+// is killed it drops to zero only after every request the sender had
+// written was read and counted, so a Snapshot taken then is final for it.
+func (s *Sink) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
 }
 
 // Snapshot returns verified deliveries per inbox URL, their total and the
