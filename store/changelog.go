@@ -29,6 +29,12 @@ type changeLog struct {
 	// statuses whose cached extras a change affects (cache_statuses.go).
 	statuses   idLog
 	statusCols *statusColumns
+
+	// viewers whose marks, and statuses whose screening flag, a change
+	// affects (cache_flags.go).
+	markViewers idLog
+	screened    idLog
+	flagCols    *flagColumns
 }
 
 // maxLoggedChanges bounds an idLog; past it a commit clears its cache.
@@ -94,6 +100,7 @@ func (l *changeLog) watch(conn driver.Conn) bool {
 		}
 		l.touch(d.TableName)
 		l.recordStatusChange(&d)
+		l.recordFlagChange(&d)
 	})
 	return true
 }

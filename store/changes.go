@@ -63,6 +63,7 @@ func (db *DB) externalChange() {
 	db.accounts.invalidate(nil, true)
 	db.statusCache.invalidate(nil, true)
 	db.tokens.invalidate(nil, true)
+	db.flags.invalidate(nil, nil, true)
 	db.versions.bumpAll()
 	db.subsMu.Lock()
 	for ch := range db.subs {

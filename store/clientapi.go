@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -303,61 +301,6 @@ type ViewerFlags struct {
 	// Screened is the category of a screening flag not overturned
 	// (screening.go, FlaggedStatuses); "" when there is none.
 	Screened string
-}
-
-// StatusViewerFlags returns viewer's marks on each status id, and the
-// statuses' screening flags; nothing for an anonymous viewer.
-func (db *DB) StatusViewerFlags(ctx context.Context, viewer int64, ids []int64) (map[int64]ViewerFlags, error) {
-	out := make(map[int64]ViewerFlags, len(ids))
-	if len(ids) == 0 || viewer == 0 {
-		return out, nil
-	}
-	// One query for the four marks and the screening flag: the viewer is
-	// ?1, the ids ?2 onwards.
-	var ph strings.Builder
-	for i := range ids {
-		if i > 0 {
-			ph.WriteString(", ")
-		}
-		ph.WriteString("?" + strconv.Itoa(i+2))
-	}
-	in := ph.String()
-	rows, err := db.read.QueryContext(ctx, `SELECT status_id, 0, '' FROM favourites WHERE account_id = ?1 AND status_id IN (`+in+`)
-		UNION ALL SELECT reblog_of_id, 1, '' FROM statuses WHERE account_id = ?1 AND deleted_at = 0 AND reblog_of_id IN (`+in+`)
-		UNION ALL SELECT status_id, 2, '' FROM bookmarks WHERE account_id = ?1 AND status_id IN (`+in+`)
-		UNION ALL SELECT status_id, 3, '' FROM status_pins WHERE account_id = ?1 AND status_id IN (`+in+`)
-		UNION ALL SELECT status_id, 4, category FROM screening_decisions
-			WHERE status_id IN (`+in+`) AND decision = 'flag' AND overturned_at = 0`,
-		append([]any{viewer}, int64Args(ids)...)...)
-	if err != nil {
-		return nil, fmt.Errorf("status flags: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, kind int64
-		var category string
-		if err := rows.Scan(&id, &kind, &category); err != nil {
-			return nil, fmt.Errorf("status flags: %w", err)
-		}
-		f := out[id]
-		switch kind {
-		case 0:
-			f.Favourited = true
-		case 1:
-			f.Reblogged = true
-		case 2:
-			f.Bookmarked = true
-		case 3:
-			f.Pinned = true
-		case 4:
-			f.Screened = category
-		}
-		out[id] = f
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("status flags: %w", err)
-	}
-	return out, nil
 }
 
 // AccountStats are counts shown on an account.

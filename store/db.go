@@ -52,6 +52,9 @@ type DB struct {
 	// statusCache keeps StatusExtras, invalidated from changes after each Write.
 	statusCache *statusCache
 	tokens      tokenCache
+	// flags keeps StatusViewerFlags' reads, invalidated from changes
+	// after each Write.
+	flags       *flagCache
 	filterCache filterCache // FiltersOf (filters.go)
 	// stopWatch ends watchOtherWriters.
 	stopWatch func()
@@ -100,12 +103,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	changes, accounts, versions := &changeLog{}, newAccountCache(), &tableVersions{}
-	statuses := newStatusCache(maxCachedStatuses)
+	statuses, flags := newStatusCache(maxCachedStatuses), newFlagCache()
 	w, r, err := openPools(abs, func(conn driver.Conn) {
 		if !changes.watch(conn) {
 			accounts.disable()
 			versions.disable()
 			statuses.disable()
+			flags.disable()
 		}
 	})
 	if err != nil {
@@ -114,7 +118,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	db := &DB{eng: sqliteEngine, write: w, read: r, path: abs, clock: opts.Clock, ids: NewIDGen(), changes: changes,
-		accounts: accounts, versions: versions, statusCache: statuses}
+		accounts: accounts, versions: versions, statusCache: statuses, flags: flags}
 	return db.start(ctx, opts)
 }
 
@@ -351,6 +355,7 @@ func (db *DB) dropChanged() {
 	db.tokens.invalidate(db.changes.takeIDs(&db.changes.tokens))
 	db.versions.bump(tables)
 	db.statusCache.invalidate(db.changes.takeIDs(&db.changes.statuses))
+	db.dropChangedFlags()
 }
 
 // ms converts a time to the stored Unix-millisecond form; the zero time is 0.

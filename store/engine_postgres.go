@@ -95,12 +95,13 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 	rand.Read(token)
 	db := &DB{eng: postgresEngine, write: w, read: r, url: url, token: hex.EncodeToString(token), clock: opts.Clock,
 		ids: NewIDGen(), changes: &changeLog{}, accounts: newAccountCache(), versions: &tableVersions{},
-		statusCache: newStatusCache(maxCachedStatuses)}
+		statusCache: newStatusCache(maxCachedStatuses), flags: newFlagCache()}
 	// The caches are invalidated from SQLite's change reports; PostgreSQL
 	// has none in the process, so they stay off (exactness first).
 	db.accounts.disable()
 	db.versions.disable()
 	db.statusCache.disable()
+	db.flags.disable()
 	if err := w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store: connect to PostgreSQL: %w", err)

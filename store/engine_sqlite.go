@@ -18,7 +18,12 @@ var sqliteEngine = &engine{
 	watch: func(db *DB, every time.Duration) func() {
 		return db.watchOtherWriters(every)
 	},
-	afterMigrate:   func(ctx context.Context, db *DB) error { return db.resolveStatusColumns(ctx) },
+	afterMigrate: func(ctx context.Context, db *DB) error {
+		if err := db.resolveStatusColumns(ctx); err != nil {
+			return err
+		}
+		return db.resolveFlagColumns(ctx)
+	},
 	vacuumInto:     `VACUUM INTO ?`,
 	integrityCheck: `PRAGMA integrity_check(1)`,
 	q: engineQueries{
