@@ -132,25 +132,18 @@ func (h *Handler) lookupAccount(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, e)
 }
 
-// visibleTo returns which visibilities of author's statuses viewer sees in
+// profileVisibilities returns which visibilities of author's statuses viewer sees in
 // the author's profile: all for the author, followers-only too for accepted
-// followers, public and unlisted for everyone else.
-func (h *Handler) visibleTo(ctx context.Context, viewer, author int64) ([]string, error) {
+// followers (following), public and unlisted for everyone else.
+func profileVisibilities(viewer, author int64, following bool) []string {
 	if viewer == author && viewer != 0 {
-		return nil, nil
+		return nil
 	}
 	vis := []string{store.VisibilityPublic, store.VisibilityUnlisted}
-	if viewer == 0 {
-		return vis, nil
-	}
-	f, err := h.db.FollowBetween(ctx, viewer, author)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if err == nil && f.Accepted {
+	if viewer != 0 && following {
 		vis = append(vis, store.VisibilityPrivate)
 	}
-	return vis, nil
+	return vis
 }
 
 func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error {
@@ -163,19 +156,15 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	ctx := r.Context()
-	blocked, err := h.db.Blocked(ctx, viewer, a.ID)
+	blocked, following, err := h.db.ViewerRelation(ctx, viewer, a.ID)
 	if err != nil {
 		return err
 	}
 	if blocked {
 		return writeJSON(w, http.StatusOK, []Status{})
 	}
-	vis, err := h.visibleTo(ctx, viewer, a.ID)
-	if err != nil {
-		return err
-	}
 	q, _ := readParams(w, r, 0)
-	f := store.AccountFilter{Visibilities: vis, OnlyMedia: q.boolean("only_media"), ExcludeReplies: q.boolean("exclude_replies"),
+	f := store.AccountFilter{Visibilities: profileVisibilities(viewer, a.ID, following), OnlyMedia: q.boolean("only_media"), ExcludeReplies: q.boolean("exclude_replies"),
 		ExcludeReblogs: q.boolean("exclude_reblogs"), Pinned: q.boolean("pinned"), Tagged: q.str("tagged")}
 	page := pageOf(r, defaultLimit, maxLimit)
 	list, err := h.db.AccountTimeline(ctx, a.ID, f, page)

@@ -16,13 +16,16 @@ import (
 // (issue 9):
 //
 //   - per viewer, the ids of the statuses they favourited, boosted (a boost
-//     not deleted), bookmarked and pinned, each kind sorted; a kind with
-//     more than maxMarksPerKind rows is not kept and is read per page;
+//     not deleted), bookmarked and pinned, and of the accounts they follow
+//     (accepted), block and are blocked by (ViewerRelation), each kind
+//     sorted; a kind with more than maxMarksPerKind rows is not kept and is
+//     read per page;
 //   - per status, the category of its screening flag not overturned ("" for
 //     none), the same for every viewer.
 //
 // It is exact: SQLite reports every row change of favourites, bookmarks,
-// status_pins, statuses (boosts) and screening_decisions on the writer
+// status_pins, statuses (boosts), follows, blocks and screening_decisions
+// on the writer
 // (changelog.go), and DB.Write drops the viewers and statuses concerned
 // once the transaction has committed, before it returns. A read that ran
 // while such a change committed is not kept (flagFill.spoiled). Another
@@ -47,6 +50,9 @@ const (
 	markBoost
 	markBookmark
 	markPin
+	markFollowing // accounts followed, accepted
+	markBlocking  // accounts the viewer blocks
+	markBlockedBy // accounts blocking the viewer
 	numMarkKinds
 )
 
@@ -244,8 +250,7 @@ func (db *DB) StatusViewerFlags(ctx context.Context, viewer int64, ids []int64) 
 	}
 	marks, fill := db.flags.lookup(viewer, ids, out)
 	if marks == nil && fill == nil { // the cache is off
-		all := []markKind{markFavourite, markBoost, markBookmark, markPin}
-		if err := db.readViewerFlags(ctx, viewer, ids, all, ids, out); err != nil {
+		if err := db.readViewerFlags(ctx, viewer, ids, statusMarks, ids, out); err != nil {
 			return nil, err
 		}
 		return out, nil
@@ -259,7 +264,7 @@ func (db *DB) StatusViewerFlags(ctx context.Context, viewer int64, ids []int64) 
 		marks = m
 	}
 	var perPage []markKind
-	for k := range numMarkKinds {
+	for _, k := range statusMarks {
 		if marks.over[k] {
 			perPage = append(perPage, k)
 			continue
@@ -307,6 +312,54 @@ func (db *DB) StatusViewerFlags(ctx context.Context, viewer int64, ids []int64) 
 	return out, nil
 }
 
+// statusMarks are the kinds of marks on statuses.
+var statusMarks = []markKind{markFavourite, markBoost, markBookmark, markPin}
+
+// has reports whether the viewer's marks of kind k hold id; ok is false
+// when they are not kept (past the cap).
+func (m *viewerMarks) has(k markKind, id int64) (found, ok bool) {
+	if m.over[k] {
+		return false, false
+	}
+	_, found = slices.BinarySearch(m.ids[k], id)
+	return found, true
+}
+
+// ViewerRelation reports whether viewer and account block each other
+// (either way) and whether viewer follows account (accepted): what decides
+// which of account's statuses viewer sees. From the flag cache when it
+// holds viewer's relations, otherwise in one query.
+func (db *DB) ViewerRelation(ctx context.Context, viewer, account int64) (blocked, following bool, err error) {
+	if viewer == 0 {
+		return false, false, nil
+	}
+	marks, fill := db.flags.lookup(viewer, nil, nil)
+	if marks == nil && fill != nil {
+		if marks, err = db.readMarks(ctx, viewer); err != nil {
+			db.flags.end(fill)
+			return false, false, err
+		}
+		db.flags.put(fill, marks, nil)
+	}
+	if marks != nil {
+		blocking, ok1 := marks.has(markBlocking, account)
+		blockedBy, ok2 := marks.has(markBlockedBy, account)
+		following, ok3 := marks.has(markFollowing, account)
+		if ok1 && ok2 && ok3 {
+			return blocking || blockedBy, following, nil
+		}
+	}
+	err = db.read.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1 AND target_account_id = ?2)
+			OR EXISTS (SELECT 1 FROM blocks WHERE account_id = ?2 AND target_account_id = ?1),
+		EXISTS (SELECT 1 FROM follows WHERE account_id = ?1 AND target_account_id = ?2 AND accepted = 1)`,
+		viewer, account).Scan(&blocked, &following)
+	if err != nil {
+		return false, false, fmt.Errorf("viewer relation: %w", err)
+	}
+	return blocked, following, nil
+}
+
 // set records a mark of kind k.
 func (f *ViewerFlags) set(k markKind) {
 	switch k {
@@ -321,15 +374,17 @@ func (f *ViewerFlags) set(k markKind) {
 	}
 }
 
-// markQueries read all of a viewer's marks of one kind in status id order,
-// each from an index on (account_id, status id); the argument after the
-// viewer is the row cap.
+// markQueries read all of a viewer's marks of one kind, each from an index
+// on the viewer's column; the argument after the viewer is the row cap.
 var markQueries = [numMarkKinds]string{
-	markFavourite: `SELECT status_id FROM favourites WHERE account_id = ? ORDER BY status_id LIMIT ?`,
+	markFavourite: `SELECT status_id FROM favourites WHERE account_id = ? LIMIT ?`,
 	markBoost: `SELECT reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IS NOT NULL AND deleted_at = 0
-		ORDER BY reblog_of_id LIMIT ?`,
-	markBookmark: `SELECT status_id FROM bookmarks WHERE account_id = ? ORDER BY status_id LIMIT ?`,
-	markPin:      `SELECT status_id FROM status_pins WHERE account_id = ? ORDER BY status_id LIMIT ?`,
+		LIMIT ?`,
+	markBookmark:  `SELECT status_id FROM bookmarks WHERE account_id = ? LIMIT ?`,
+	markPin:       `SELECT status_id FROM status_pins WHERE account_id = ? LIMIT ?`,
+	markFollowing: `SELECT target_account_id FROM follows WHERE account_id = ? AND accepted = 1 LIMIT ?`,
+	markBlocking:  `SELECT target_account_id FROM blocks WHERE account_id = ? LIMIT ?`,
+	markBlockedBy: `SELECT account_id FROM blocks WHERE target_account_id = ? LIMIT ?`,
 }
 
 // readMarks reads all of viewer's marks, each kind capped at
@@ -359,6 +414,7 @@ func (db *DB) readMarks(ctx context.Context, viewer int64) (*viewerMarks, error)
 			m.over[k] = true
 			continue
 		}
+		slices.Sort(ids)
 		m.ids[k] = slices.Clip(ids)
 	}
 	return m, nil
@@ -441,7 +497,8 @@ func (db *DB) readViewerFlags(ctx context.Context, viewer int64, ids []int64, ki
 // (resolveFlagColumns). Until then, a change of such a table drops
 // everything.
 type flagColumns struct {
-	viewer          map[string]int // favourites, bookmarks, status_pins → account_id
+	viewer          map[string]int // favourites, bookmarks, status_pins, follows, blocks → account_id
+	blockTarget     int            // blocks.target_account_id
 	statusAccount   int            // statuses.account_id
 	statusReblogOf  int            // statuses.reblog_of_id
 	screeningStatus int            // screening_decisions.status_id
@@ -458,7 +515,7 @@ func (db *DB) resolveFlagColumns(ctx context.Context) error {
 		return cid, nil
 	}
 	fc := &flagColumns{viewer: map[string]int{}}
-	for _, t := range []string{"favourites", "bookmarks", "status_pins"} {
+	for _, t := range []string{"favourites", "bookmarks", "status_pins", "follows", "blocks"} {
 		p, err := pos(t, "account_id")
 		if err != nil {
 			return err
@@ -466,6 +523,9 @@ func (db *DB) resolveFlagColumns(ctx context.Context) error {
 		fc.viewer[t] = p
 	}
 	var err error
+	if fc.blockTarget, err = pos("blocks", "target_account_id"); err != nil {
+		return err
+	}
 	if fc.statusAccount, err = pos("statuses", "account_id"); err != nil {
 		return err
 	}
@@ -486,7 +546,7 @@ func (db *DB) resolveFlagColumns(ctx context.Context) error {
 // pre-update hook on the writer.
 func (l *changeLog) recordFlagChange(d *sqlite.SQLitePreUpdateData) {
 	switch d.TableName {
-	case "favourites", "bookmarks", "status_pins", "statuses", "screening_decisions":
+	case "favourites", "bookmarks", "status_pins", "follows", "blocks", "statuses", "screening_decisions":
 	default:
 		return
 	}
@@ -521,6 +581,14 @@ func (l *changeLog) recordFlagChange(d *sqlite.SQLitePreUpdateData) {
 		ok = read(max(fc.statusAccount, fc.statusReblogOf)+1, func(row []any) {
 			if r, isInt := row[fc.statusReblogOf].(int64); isInt && r != 0 {
 				if v, isInt := row[fc.statusAccount].(int64); isInt {
+					viewers = append(viewers, v)
+				}
+			}
+		})
+	case "blocks": // both sides' relations
+		ok = read(max(fc.viewer["blocks"], fc.blockTarget)+1, func(row []any) {
+			for _, c := range []int{fc.viewer["blocks"], fc.blockTarget} {
+				if v, isInt := row[c].(int64); isInt {
 					viewers = append(viewers, v)
 				}
 			}
