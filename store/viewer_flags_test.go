@@ -235,6 +235,7 @@ func TestFlagCacheFills(t *testing.T) {
 
 // Reading a viewer's marks is one index range per kind, in order.
 func TestViewerMarksPlan(t *testing.T) {
+	sqliteOnly(t)
 	db := openTest(t)
 	for k, q := range markQueries {
 		plan := strings.Join(queryPlan(t, db, q, 1, 10), "\n")
