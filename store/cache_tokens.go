@@ -1,8 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"sync"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // tokenCache keeps access tokens by digest. A token's own row is exact by
@@ -24,6 +29,109 @@ type tokenCache struct {
 type cachedToken struct {
 	tok     OAuthToken
 	version uint64
+}
+
+// touched sets the last use of the cached tokens a use record changed
+// (id → Unix ms), which changed nothing else of their rows, so they stay
+// cached instead of being read again on their next request. Reads in
+// flight are not kept (seq): they may predate the record, and a cached use
+// time older than the stored one would record the use on every request.
+func (c *tokenCache) touched(uses map[int64]int64) {
+	if len(uses) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	for id, at := range uses {
+		h, ok := c.byID[id]
+		if !ok {
+			continue
+		}
+		if e, ok := c.m[h]; ok {
+			e.tok.LastUsedAt = fromMS(at)
+			c.m[h] = e
+		}
+	}
+}
+
+// tokenColumns are the positions of oauth_tokens' columns in its rows and
+// which one is last_used_at, read from the schema after migrating
+// (resolveTokenColumns); until then every change drops its token.
+type tokenColumns struct {
+	n, lastUsed int
+}
+
+// resolveTokenColumns reads oauth_tokens' column count and the position of
+// last_used_at.
+func (db *DB) resolveTokenColumns(ctx context.Context) error {
+	var tc tokenColumns
+	err := db.write.QueryRowContext(ctx, `SELECT count(*), COALESCE(max(CASE WHEN name = 'last_used_at' THEN cid END), -1)
+		FROM pragma_table_info('oauth_tokens')`).Scan(&tc.n, &tc.lastUsed)
+	if err != nil {
+		return fmt.Errorf("columns of oauth_tokens: %w", err)
+	}
+	if tc.lastUsed < 0 {
+		return fmt.Errorf("columns of oauth_tokens: no last_used_at")
+	}
+	db.changes.mu.Lock()
+	db.changes.tokenCols = &tc
+	db.changes.mu.Unlock()
+	return nil
+}
+
+// recordTokenChange notes a changed oauth_tokens row: a use record when an
+// update changed last_used_at alone, otherwise a change that drops the
+// token. It runs inside SQLite's pre-update hook on the writer.
+func (l *changeLog) recordTokenChange(d *sqlite.SQLitePreUpdateData) {
+	l.mu.Lock()
+	tc := l.tokenCols
+	l.mu.Unlock()
+	if tc != nil && d.Op == sqlite3.SQLITE_UPDATE && d.OldRowID == d.NewRowID {
+		old, new := make([]any, tc.n), make([]any, tc.n)
+		if d.Old(old...) == nil && d.New(new...) == nil {
+			at, isInt := new[tc.lastUsed].(int64)
+			same := isInt
+			for i := range old {
+				if i != tc.lastUsed && !sameValue(old[i], new[i]) {
+					same = false
+					break
+				}
+			}
+			if same {
+				l.mu.Lock()
+				if l.touches == nil {
+					l.touches = map[int64]int64{}
+				}
+				l.touches[d.NewRowID] = at
+				l.mu.Unlock()
+				return
+			}
+		}
+	}
+	l.recordTokens(d.OldRowID, d.NewRowID)
+}
+
+// sameValue compares two column values as the hook reads them (nil,
+// int64, float64, string or []byte).
+func sameValue(a, b any) bool {
+	if x, ok := a.([]byte); ok {
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
+	}
+	if _, ok := b.([]byte); ok {
+		return false
+	}
+	return a == b
+}
+
+// takeTouches returns and forgets the use records logged.
+func (l *changeLog) takeTouches() map[int64]int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.touches
+	l.touches = nil
+	return t
 }
 
 // maxCachedTokens bounds the cache; past it the cache starts over.

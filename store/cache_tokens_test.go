@@ -103,16 +103,41 @@ func TestTokenCacheKeepsOtherTokensOnUse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustWrite(t, db, func(tx *Tx) error { return tx.TouchOAuthToken(ctx, a.ID, time.Now(), time.Minute) })
+	// A use record changes last_used_at alone: a stays cached with the new
+	// time, as stored, and b is untouched.
+	used := time.Now().Truncate(time.Millisecond)
+	mustWrite(t, db, func(tx *Tx) error { return tx.TouchOAuthToken(ctx, a.ID, used, time.Minute) })
 	db.tokens.mu.Lock()
-	_, aCached := db.tokens.m["a"]
+	ca, aCached := db.tokens.m["a"]
 	cb, bCached := db.tokens.m["b"]
 	db.tokens.mu.Unlock()
 	v, _ := db.versions.of(tokenTables...)
-	if aCached || !bCached || cb.version != v {
-		t.Fatalf("after a's use: a cached %v, b cached %v (version %d, now %d)", aCached, bCached, cb.version, v)
+	if !aCached || !bCached || cb.version != v || !ca.tok.LastUsedAt.Equal(used) {
+		t.Fatalf("after a's use: a cached %v (used %v, want %v), b cached %v (version %d, now %d)", aCached,
+			ca.tok.LastUsedAt, used, bCached, cb.version, v)
 	}
-	if got, err := db.OAuthTokenByHash(ctx, "a"); err != nil || got.LastUsedAt.IsZero() {
-		t.Fatalf("a after its use: %+v, %v", got, err)
+	stored, err := oauthTokenByHash(ctx, db.read, "a")
+	if err != nil || stored != ca.tok {
+		t.Fatalf("cached a %+v, stored %+v (%v)", ca.tok, stored, err)
+	}
+	// A use record rolled back drops the token instead.
+	later := used.Add(2 * time.Minute)
+	err = db.Write(ctx, func(tx *Tx) error {
+		if err := tx.TouchOAuthToken(ctx, a.ID, later, time.Minute); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	if err == nil {
+		t.Fatal("the write did not fail")
+	}
+	db.tokens.mu.Lock()
+	_, aCached = db.tokens.m["a"]
+	db.tokens.mu.Unlock()
+	if aCached {
+		t.Error("a stays cached after a use record rolled back")
+	}
+	if got, err := db.OAuthTokenByHash(ctx, "a"); err != nil || !got.LastUsedAt.Equal(used) {
+		t.Fatalf("a after the rollback: %+v, %v; want used at %v", got, err, used)
 	}
 }

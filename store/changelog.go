@@ -19,8 +19,11 @@ type changeLog struct {
 	accounts idLog               // accounts rows changed
 	tables   map[string]struct{} // every table changed
 
-	// oauth_tokens rows changed (cache_tokens.go).
-	tokens idLog
+	// oauth_tokens rows changed (cache_tokens.go), and those whose only
+	// change is a new last_used_at (a use record: id → Unix ms).
+	tokens    idLog
+	touches   map[int64]int64
+	tokenCols *tokenColumns
 
 	// accounts whose entity versions a change of their counts or
 	// statuses drops (AccountVersions).
@@ -92,7 +95,7 @@ func (l *changeLog) watch(conn driver.Conn) bool {
 		case "accounts":
 			l.record(d.OldRowID, d.NewRowID)
 		case "oauth_tokens":
-			l.recordTokens(d.OldRowID, d.NewRowID)
+			l.recordTokenChange(&d)
 		case "account_counts": // account_id is its rowid
 			l.recordEntities([]int64{d.OldRowID, d.NewRowID}, false)
 		case "statuses":

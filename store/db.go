@@ -11,9 +11,11 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -266,7 +268,7 @@ func (db *DB) writeOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	// Whatever the outcome, the cached rows this transaction touched go once
 	// it has ended (dropping an unchanged row is harmless), before Write
 	// returns and before any after-commit hook runs.
-	defer db.dropChanged()
+	defer db.dropChanged(false)
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -292,7 +294,7 @@ func (db *DB) writeOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	db.dropChanged()
+	db.dropChanged(true)
 	for _, f := range tx.afterCommit {
 		f()
 	}
@@ -347,11 +349,18 @@ func (tx *Tx) insertNew(ctx context.Context, query string, args ...any) error {
 // serialization failure since the DB was opened.
 func (db *DB) WriteRetries() int64 { return db.writeRetries.Load() }
 
-// dropChanged removes from the caches the rows the last write changed.
-func (db *DB) dropChanged() {
+// dropChanged removes from the caches the rows the last write changed;
+// committed says it committed (a token's use record then updates the
+// cached token instead of dropping it).
+func (db *DB) dropChanged(committed bool) {
 	ids, all, tables := db.changes.take()
 	db.accounts.invalidate(ids, all)
 	db.accounts.invalidateVersions(db.changes.takeIDs(&db.changes.entities))
+	if touches := db.changes.takeTouches(); committed {
+		db.tokens.touched(touches) // before the drops, which win
+	} else {
+		db.tokens.invalidate(slices.Collect(maps.Keys(touches)), false)
+	}
 	db.tokens.invalidate(db.changes.takeIDs(&db.changes.tokens))
 	db.versions.bump(tables)
 	db.statusCache.invalidate(db.changes.takeIDs(&db.changes.statuses))

@@ -22,6 +22,9 @@ var sqliteEngine = &engine{
 		if err := db.resolveStatusColumns(ctx); err != nil {
 			return err
 		}
+		if err := db.resolveTokenColumns(ctx); err != nil {
+			return err
+		}
 		return db.resolveFlagColumns(ctx)
 	},
 	vacuumInto:     `VACUUM INTO ?`,
