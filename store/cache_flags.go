@@ -40,6 +40,13 @@ type flagCache struct {
 	screened map[int64]string        // status id → category, "" for none
 	fills    map[*flagFill]struct{}  // reads in flight
 	perKind  int                     // maxMarksPerKind (tests lower it)
+
+	// The viewers whose marks the write committing now changes (all:
+	// unknown), from just before its commit until apply: marks read
+	// meanwhile may already hold the change that apply will add again,
+	// so they are not kept.
+	committing    map[int64]struct{}
+	committingAll bool
 }
 
 // markKind is one of a viewer's marks on a status.
@@ -149,7 +156,8 @@ func (c *flagCache) put(f *flagFill, marks *viewerMarks, screened map[int64]stri
 	if c.disabled || f.spoiled {
 		return
 	}
-	if marks != nil && f.viewer != 0 {
+	_, changing := c.committing[f.viewer]
+	if marks != nil && f.viewer != 0 && !changing && !c.committingAll {
 		c.dropViewer(f.viewer)
 		c.viewers[f.viewer] = c.lru.PushFront(marks)
 		c.held += marks.size()
@@ -193,42 +201,29 @@ func (c *flagCache) invalidate(viewers, statuses []int64, all bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if all {
-		clear(c.viewers)
-		c.lru.Init()
-		c.held = 0
-		clear(c.screened)
-		for f := range c.fills {
-			f.spoiled = true
-		}
+		c.clearLocked()
 		return
 	}
+	set := make(map[int64][]markDelta, len(viewers))
 	for _, v := range viewers {
 		c.dropViewer(v)
+		set[v] = nil
 	}
 	for _, id := range statuses {
 		delete(c.screened, id)
 	}
-	if len(c.fills) == 0 {
-		return
-	}
-	var gone map[int64]struct{}
-	if len(statuses) > 0 {
-		gone = make(map[int64]struct{}, len(statuses))
-		for _, id := range statuses {
-			gone[id] = struct{}{}
-		}
-	}
+	c.spoil(set, statuses)
+}
+
+// clearLocked drops everything and spoils every read in flight; c.mu is
+// held.
+func (c *flagCache) clearLocked() {
+	clear(c.viewers)
+	c.lru.Init()
+	c.held = 0
+	clear(c.screened)
 	for f := range c.fills {
-		if f.viewer != 0 && slices.Contains(viewers, f.viewer) {
-			f.spoiled = true
-			continue
-		}
-		for _, id := range f.statuses {
-			if _, ok := gone[id]; ok {
-				f.spoiled = true
-				break
-			}
-		}
+		f.spoiled = true
 	}
 }
 
@@ -491,49 +486,42 @@ func (db *DB) readViewerFlags(ctx context.Context, viewer int64, ids []int64, ki
 	return nil
 }
 
-// flagColumns are the positions, in their tables' rows, of the columns
-// naming whose marks (account_id) or which status's screening flag
-// (status_id) a row change affects, read from the schema after migrating
+// flagColumns are the positions, in their tables' rows, of the columns a
+// row change of a viewer's marks or of a screening flag is read from (the
+// hook reads rows by position), read from the schema after migrating
 // (resolveFlagColumns). Until then, a change of such a table drops
 // everything.
 type flagColumns struct {
-	viewer          map[string]int // favourites, bookmarks, status_pins, follows, blocks → account_id
-	blockTarget     int            // blocks.target_account_id
-	statusAccount   int            // statuses.account_id
-	statusReblogOf  int            // statuses.reblog_of_id
-	screeningStatus int            // screening_decisions.status_id
+	cols map[string][]int // table → positions of flagTables' columns, in order
 }
 
-// resolveFlagColumns reads the positions of flagColumns' columns.
+// flagTables lists, per table, the columns recordFlagChange reads.
+var flagTables = map[string][]string{
+	"favourites":          {"account_id", "status_id"},
+	"bookmarks":           {"account_id", "status_id"},
+	"status_pins":         {"account_id", "status_id"},
+	"follows":             {"account_id", "target_account_id", "accepted"},
+	"blocks":              {"account_id", "target_account_id"},
+	"statuses":            {"account_id", "reblog_of_id", "deleted_at"},
+	"screening_decisions": {"status_id"},
+}
+
+// statusMarkOf is the mark a row of these tables is, keyed by its
+// (account_id, status_id).
+var statusMarkOf = map[string]markKind{"favourites": markFavourite, "bookmarks": markBookmark, "status_pins": markPin}
+
+// resolveFlagColumns reads the positions of flagTables' columns.
 func (db *DB) resolveFlagColumns(ctx context.Context) error {
-	pos := func(table, col string) (int, error) {
-		var cid int
-		err := db.write.QueryRowContext(ctx, `SELECT cid FROM pragma_table_info(?) WHERE name = ?`, table, col).Scan(&cid)
-		if err != nil {
-			return 0, fmt.Errorf("column %s of %s: %w", col, table, err)
+	fc := &flagColumns{cols: map[string][]int{}}
+	for table, names := range flagTables {
+		for _, col := range names {
+			var cid int
+			err := db.write.QueryRowContext(ctx, `SELECT cid FROM pragma_table_info(?) WHERE name = ?`, table, col).Scan(&cid)
+			if err != nil {
+				return fmt.Errorf("column %s of %s: %w", col, table, err)
+			}
+			fc.cols[table] = append(fc.cols[table], cid)
 		}
-		return cid, nil
-	}
-	fc := &flagColumns{viewer: map[string]int{}}
-	for _, t := range []string{"favourites", "bookmarks", "status_pins", "follows", "blocks"} {
-		p, err := pos(t, "account_id")
-		if err != nil {
-			return err
-		}
-		fc.viewer[t] = p
-	}
-	var err error
-	if fc.blockTarget, err = pos("blocks", "target_account_id"); err != nil {
-		return err
-	}
-	if fc.statusAccount, err = pos("statuses", "account_id"); err != nil {
-		return err
-	}
-	if fc.statusReblogOf, err = pos("statuses", "reblog_of_id"); err != nil {
-		return err
-	}
-	if fc.screeningStatus, err = pos("screening_decisions", "status_id"); err != nil {
-		return err
 	}
 	db.changes.mu.Lock()
 	db.changes.flagCols = fc
@@ -541,13 +529,20 @@ func (db *DB) resolveFlagColumns(ctx context.Context) error {
 	return nil
 }
 
-// recordFlagChange notes the viewers whose marks, or the statuses whose
-// screening flag, the row change d affects; it runs inside SQLite's
-// pre-update hook on the writer.
+// markDelta is one mark a committed row change adds or removes.
+type markDelta struct {
+	viewer int64
+	kind   markKind
+	id     int64 // a status or an account
+	add    bool
+}
+
+// recordFlagChange notes the marks, or the statuses' screening flags, the
+// row change d adds, removes or changes; it runs inside SQLite's
+// pre-update hook on the writer. The old row's marks are removed and the
+// new row's added, in the order of the changes.
 func (l *changeLog) recordFlagChange(d *sqlite.SQLitePreUpdateData) {
-	switch d.TableName {
-	case "favourites", "bookmarks", "status_pins", "follows", "blocks", "statuses", "screening_decisions":
-	default:
+	if _, ok := flagTables[d.TableName]; !ok {
 		return
 	}
 	l.mu.Lock()
@@ -557,71 +552,202 @@ func (l *changeLog) recordFlagChange(d *sqlite.SQLitePreUpdateData) {
 		l.recordFlags(nil, nil, true)
 		return
 	}
-	// read calls f with each side of the change the operation has, its
-	// columns up to n; false when a side cannot be read.
-	read := func(n int, f func(row []any)) bool {
-		row := make([]any, n)
-		side := func(get func(...any) error) bool {
-			clear(row)
-			if err := get(row...); err != nil {
-				return false
-			}
-			f(row)
-			return true
-		}
-		if d.Op != sqlite3.SQLITE_INSERT && !side(d.Old) {
+	cols := fc.cols[d.TableName]
+	n := 0
+	for _, c := range cols {
+		n = max(n, c+1)
+	}
+	row := make([]any, n)
+	vals := make([]int64, len(cols))
+	var deltas []markDelta
+	var statuses []int64
+	side := func(get func(...any) error, add bool) bool {
+		clear(row)
+		if err := get(row...); err != nil {
 			return false
 		}
-		return d.Op == sqlite3.SQLITE_DELETE || side(d.New)
+		for i, c := range cols {
+			vals[i], _ = row[c].(int64) // NULL: 0
+		}
+		switch d.TableName {
+		case "favourites", "bookmarks", "status_pins":
+			deltas = append(deltas, markDelta{viewer: vals[0], kind: statusMarkOf[d.TableName], id: vals[1], add: add})
+		case "follows":
+			if vals[2] == 1 {
+				deltas = append(deltas, markDelta{viewer: vals[0], kind: markFollowing, id: vals[1], add: add})
+			}
+		case "blocks":
+			deltas = append(deltas, markDelta{viewer: vals[0], kind: markBlocking, id: vals[1], add: add},
+				markDelta{viewer: vals[1], kind: markBlockedBy, id: vals[0], add: add})
+		case "statuses": // a boost not deleted
+			if vals[1] != 0 && vals[2] == 0 {
+				deltas = append(deltas, markDelta{viewer: vals[0], kind: markBoost, id: vals[1], add: add})
+			}
+		case "screening_decisions":
+			statuses = append(statuses, vals[0])
+		}
+		return true
 	}
-	var viewers, statuses []int64
-	var ok bool
-	switch d.TableName {
-	case "statuses": // a boost: the booster's marks
-		ok = read(max(fc.statusAccount, fc.statusReblogOf)+1, func(row []any) {
-			if r, isInt := row[fc.statusReblogOf].(int64); isInt && r != 0 {
-				if v, isInt := row[fc.statusAccount].(int64); isInt {
-					viewers = append(viewers, v)
-				}
-			}
-		})
-	case "blocks": // both sides' relations
-		ok = read(max(fc.viewer["blocks"], fc.blockTarget)+1, func(row []any) {
-			for _, c := range []int{fc.viewer["blocks"], fc.blockTarget} {
-				if v, isInt := row[c].(int64); isInt {
-					viewers = append(viewers, v)
-				}
-			}
-		})
-	case "screening_decisions":
-		ok = read(fc.screeningStatus+1, func(row []any) {
-			if v, isInt := row[fc.screeningStatus].(int64); isInt {
-				statuses = append(statuses, v)
-			}
-		})
-	default:
-		p := fc.viewer[d.TableName]
-		ok = read(p+1, func(row []any) {
-			if v, isInt := row[p].(int64); isInt {
-				viewers = append(viewers, v)
-			}
-		})
+	ok := true
+	if d.Op != sqlite3.SQLITE_INSERT {
+		ok = side(d.Old, false)
 	}
-	l.recordFlags(viewers, statuses, !ok)
+	if ok && d.Op != sqlite3.SQLITE_DELETE {
+		ok = side(d.New, true)
+	}
+	if !ok {
+		l.recordFlags(nil, nil, true)
+		return
+	}
+	l.recordFlags(deltas, statuses, false)
 }
 
-func (l *changeLog) recordFlags(viewers, statuses []int64, all bool) {
+func (l *changeLog) recordFlags(deltas []markDelta, statuses []int64, all bool) {
 	l.mu.Lock()
-	l.markViewers.add(viewers, all)
+	defer l.mu.Unlock()
 	l.screened.add(statuses, all)
-	l.mu.Unlock()
+	if all {
+		l.marksAll, l.markDeltas = true, nil
+	}
+	if l.marksAll {
+		return
+	}
+	l.markDeltas = append(l.markDeltas, deltas...)
+	if len(l.markDeltas) > maxLoggedChanges {
+		l.marksAll, l.markDeltas = true, nil
+	}
 }
 
-// dropChangedFlags hands the flag cache what the last write changed.
-func (db *DB) dropChangedFlags() {
+// beginFlagCommit tells the flag cache, just before the running write
+// commits, whose marks it changes.
+func (db *DB) beginFlagCommit() {
 	db.changes.mu.Lock()
-	viewers, allViewers := db.changes.markViewers.take()
+	all := db.changes.marksAll
+	var viewers map[int64]struct{}
+	if len(db.changes.markDeltas) > 0 {
+		viewers = make(map[int64]struct{}, len(db.changes.markDeltas))
+		for _, d := range db.changes.markDeltas {
+			viewers[d.viewer] = struct{}{}
+		}
+	}
+	db.changes.mu.Unlock()
+	if all || viewers != nil {
+		db.flags.mu.Lock()
+		db.flags.committing, db.flags.committingAll = viewers, all
+		db.flags.mu.Unlock()
+	}
+}
+
+// dropChangedFlags hands the flag cache what the last write changed: once
+// committed, the marks it added and removed; otherwise the viewers and
+// statuses concerned are dropped.
+func (db *DB) dropChangedFlags(committed bool) {
+	db.changes.mu.Lock()
+	deltas, allMarks := db.changes.markDeltas, db.changes.marksAll
+	db.changes.markDeltas, db.changes.marksAll = nil, false
 	statuses, allStatuses := db.changes.screened.take()
 	db.changes.mu.Unlock()
-	db.flags.invalidate(viewers, statuses, allViewers || allStatuses)
+	db.flags.apply(deltas, statuses, allMarks || allStatuses, committed)
+}
+
+// maxDeltasPerViewer bounds the marks one write changes in a viewer's
+// cached marks one by one (each copies the kind's ids); past it the
+// viewer's marks are dropped and read again.
+const maxDeltasPerViewer = 64
+
+// apply brings the cache up to date with a write: it adds and removes the
+// marks of deltas in the cached viewers (when committed; otherwise it drops
+// the viewers), drops the screening flags of statuses, or everything when
+// all is set, and spoils the reads in flight of any of them.
+func (c *flagCache) apply(deltas []markDelta, statuses []int64, all, committed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.committing, c.committingAll = nil, false
+	if len(deltas) == 0 && len(statuses) == 0 && !all {
+		return
+	}
+	if all {
+		c.clearLocked()
+		return
+	}
+	byViewer := map[int64][]markDelta{}
+	for _, d := range deltas {
+		byViewer[d.viewer] = append(byViewer[d.viewer], d)
+	}
+	for v, ds := range byViewer {
+		el, ok := c.viewers[v]
+		if !ok {
+			continue
+		}
+		if !committed || len(ds) > maxDeltasPerViewer {
+			c.dropViewer(v)
+			continue
+		}
+		old := el.Value.(*viewerMarks)
+		m := old.with(ds, c.perKind)
+		el.Value = m
+		c.held += m.size() - old.size()
+	}
+	for c.held > maxCachedMarks {
+		c.dropViewer(c.lru.Back().Value.(*viewerMarks).viewer)
+	}
+	for _, id := range statuses {
+		delete(c.screened, id)
+	}
+	c.spoil(byViewer, statuses)
+}
+
+// with returns a copy of m with deltas applied in order, a kind past
+// perKind ids no longer kept. The ids of a kind are a sorted multiset:
+// a viewer's boosts of a status may be several rows.
+func (m *viewerMarks) with(deltas []markDelta, perKind int) *viewerMarks {
+	n := *m
+	var copied [numMarkKinds]bool
+	for _, d := range deltas {
+		k := d.kind
+		if n.over[k] {
+			continue
+		}
+		if !copied[k] {
+			n.ids[k], copied[k] = slices.Clone(n.ids[k]), true
+		}
+		i, found := slices.BinarySearch(n.ids[k], d.id)
+		switch {
+		case d.add:
+			n.ids[k] = slices.Insert(n.ids[k], i, d.id)
+			if len(n.ids[k]) > perKind {
+				n.ids[k], n.over[k] = nil, true
+			}
+		case found:
+			n.ids[k] = slices.Delete(n.ids[k], i, i+1)
+		}
+	}
+	return &n
+}
+
+// spoil marks the reads in flight of viewers or statuses spoiled; c.mu is
+// held.
+func (c *flagCache) spoil(viewers map[int64][]markDelta, statuses []int64) {
+	if len(c.fills) == 0 {
+		return
+	}
+	var gone map[int64]struct{}
+	if len(statuses) > 0 {
+		gone = make(map[int64]struct{}, len(statuses))
+		for _, id := range statuses {
+			gone[id] = struct{}{}
+		}
+	}
+	for f := range c.fills {
+		if _, ok := viewers[f.viewer]; ok && f.viewer != 0 {
+			f.spoiled = true
+			continue
+		}
+		for _, id := range f.statuses {
+			if _, ok := gone[id]; ok {
+				f.spoiled = true
+				break
+			}
+		}
+	}
 }

@@ -33,11 +33,12 @@ type changeLog struct {
 	statuses   idLog
 	statusCols *statusColumns
 
-	// viewers whose marks, and statuses whose screening flag, a change
-	// affects (cache_flags.go).
-	markViewers idLog
-	screened    idLog
-	flagCols    *flagColumns
+	// marks a change adds and removes (all: too many, or unknown), and
+	// statuses whose screening flag it affects (cache_flags.go).
+	markDeltas []markDelta
+	marksAll   bool
+	screened   idLog
+	flagCols   *flagColumns
 }
 
 // maxLoggedChanges bounds an idLog; past it a commit clears its cache.

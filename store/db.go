@@ -291,6 +291,7 @@ func (db *DB) writeOnce(ctx context.Context, fn func(tx *Tx) error) error {
 			return fmt.Errorf("notify: %w", err)
 		}
 	}
+	db.beginFlagCommit()
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -364,7 +365,7 @@ func (db *DB) dropChanged(committed bool) {
 	db.tokens.invalidate(db.changes.takeIDs(&db.changes.tokens))
 	db.versions.bump(tables)
 	db.statusCache.invalidate(db.changes.takeIDs(&db.changes.statuses))
-	db.dropChangedFlags()
+	db.dropChangedFlags(committed)
 }
 
 // ms converts a time to the stored Unix-millisecond form; the zero time is 0.

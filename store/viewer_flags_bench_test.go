@@ -10,7 +10,8 @@ import (
 // 20,000 for a viewer who favourited 4,000 of them, bookmarked 1,000 and
 // boosted 500 (so most pages hold some of each), with a few screening
 // flags: "query" is the one-query read (PostgreSQL, or the cache off),
-// "cached" the SQLite path once the viewer's marks are held.
+// "cached" the SQLite path once the viewer's marks are held, "refill" a
+// page right after a change of the viewer's marks (they are read again).
 //
 //	go test -run '^$' -bench StatusViewerFlags -benchtime 20000x ./store/
 func BenchmarkStatusViewerFlags(b *testing.B) {
@@ -71,6 +72,15 @@ func BenchmarkStatusViewerFlags(b *testing.B) {
 	})
 	b.Run("cached", func(b *testing.B) {
 		for i := range b.N {
+			page := ids[i%pages*20 : i%pages*20+20]
+			if out, err := db.StatusViewerFlags(ctx0, viewer.ID, page); err != nil || len(out) < 4 {
+				b.Fatalf("%d flags, %v", len(out), err)
+			}
+		}
+	})
+	b.Run("refill", func(b *testing.B) {
+		for i := range b.N {
+			db.flags.invalidate([]int64{viewer.ID}, nil, false)
 			page := ids[i%pages*20 : i%pages*20+20]
 			if out, err := db.StatusViewerFlags(ctx0, viewer.ID, page); err != nil || len(out) < 4 {
 				b.Fatalf("%d flags, %v", len(out), err)

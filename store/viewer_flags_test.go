@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -313,5 +314,89 @@ func TestViewerRelation(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A committed change updates the cached marks in place: each delta kind,
+// a boost multiset (two boosts of a status, one deleted: still boosted), a
+// kind growing past the cap, a removal of a mark not held.
+func TestViewerMarksWith(t *testing.T) {
+	add := func(k markKind, id int64) markDelta { return markDelta{viewer: 1, kind: k, id: id, add: true} }
+	del := func(k markKind, id int64) markDelta { return markDelta{viewer: 1, kind: k, id: id} }
+	for _, tc := range []struct {
+		name   string
+		before [numMarkKinds][]int64
+		deltas []markDelta
+		want   [numMarkKinds][]int64
+		over   markKind // -1: none
+	}{
+		{name: "add in order", before: [numMarkKinds][]int64{markFavourite: {2, 9}},
+			deltas: []markDelta{add(markFavourite, 5), add(markBlocking, 3)},
+			want:   [numMarkKinds][]int64{markFavourite: {2, 5, 9}, markBlocking: {3}}, over: -1},
+		{name: "remove", before: [numMarkKinds][]int64{markPin: {2, 5}, markFollowing: {4}},
+			deltas: []markDelta{del(markPin, 2), del(markFollowing, 4), del(markBookmark, 7)},
+			want:   [numMarkKinds][]int64{markPin: {5}, markFollowing: {}}, over: -1},
+		{name: "boosted twice, one boost deleted", before: [numMarkKinds][]int64{markBoost: {3}},
+			deltas: []markDelta{add(markBoost, 3), del(markBoost, 3)},
+			want:   [numMarkKinds][]int64{markBoost: {3}}, over: -1},
+		{name: "added and removed in one write", deltas: []markDelta{add(markBookmark, 8), del(markBookmark, 8)},
+			want: [numMarkKinds][]int64{markBookmark: {}}, over: -1},
+		{name: "past the cap", before: [numMarkKinds][]int64{markFavourite: {1, 2, 3}},
+			deltas: []markDelta{add(markFavourite, 4), del(markFavourite, 4)}, over: markFavourite},
+	} {
+		m := &viewerMarks{viewer: 1, ids: tc.before}
+		n := m.with(tc.deltas, 3)
+		for k := range numMarkKinds {
+			if n.over[k] != (k == tc.over) {
+				t.Errorf("%s: kind %d over = %v", tc.name, k, n.over[k])
+			}
+			if len(n.ids[k]) != len(tc.want[k]) || !slices.Equal(n.ids[k], tc.want[k]) && len(tc.want[k]) > 0 {
+				t.Errorf("%s: kind %d = %v, want %v", tc.name, k, n.ids[k], tc.want[k])
+			}
+		}
+		if !slices.Equal(m.ids[markFavourite], tc.before[markFavourite]) {
+			t.Errorf("%s: the cached marks changed in place: %v", tc.name, m.ids[markFavourite])
+		}
+	}
+}
+
+// Marks read while a write changing them commits are not kept: they may
+// already hold the change, which apply would add a second time (so that
+// taking it back would leave a copy).
+func TestFlagCacheRefusesMarksReadDuringCommit(t *testing.T) {
+	c := newFlagCache()
+	_, f := c.lookup(7, nil, nil)
+	c.committing = map[int64]struct{}{7: {}}
+	c.put(f, &viewerMarks{viewer: 7, ids: [numMarkKinds][]int64{markFavourite: {1}}}, nil)
+	c.apply([]markDelta{{viewer: 7, kind: markFavourite, id: 1, add: true}}, nil, false, true)
+	if marks, _ := c.lookup(7, nil, nil); marks != nil {
+		t.Fatalf("marks read during the commit kept: %+v", marks.ids)
+	}
+	if c.committing != nil {
+		t.Errorf("committing not cleared by apply: %v", c.committing)
+	}
+}
+
+// A write rolled back leaves the viewer's marks as they were: the cached
+// ones are dropped, not changed, and read again.
+func TestStatusViewerFlagsRollback(t *testing.T) {
+	db := openTest(t)
+	w := newWorld(t, db)
+	st := post(t, db, w.bob, VisibilityPublic)
+	if _, err := db.StatusViewerFlags(ctx0, w.alice.ID, []int64{st.ID}); err != nil {
+		t.Fatal(err)
+	}
+	err := db.Write(ctx0, func(tx *Tx) error {
+		if err := tx.InsertFavourite(ctx0, &Favourite{AccountID: w.alice.ID, StatusID: st.ID}); err != nil {
+			return err
+		}
+		return ErrConflict
+	})
+	if err == nil {
+		t.Fatal("the write did not fail")
+	}
+	got, err := db.StatusViewerFlags(ctx0, w.alice.ID, []int64{st.ID})
+	if err != nil || got[st.ID].Favourited {
+		t.Fatalf("after a favourite rolled back: %+v, %v", got[st.ID], err)
 	}
 }
