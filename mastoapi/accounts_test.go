@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/textproto"
+	"slices"
 	"strings"
 	"testing"
 
@@ -232,5 +233,72 @@ func TestAccountStatusFiltersAndPublicTimelines(t *testing.T) {
 	e.call(t, req{method: "GET", path: "/api/v1/timelines/home", token: bTok}, 200, &home)
 	if len(home) != 0 {
 		t.Fatalf("bob's home after mute: %d", len(home))
+	}
+}
+
+// An account's statuses follow each viewer's relation and marks from one
+// write to the next (the store caches both per viewer): a follower sees
+// followers-only posts until they unfollow, a blocked viewer sees nothing
+// until the block is lifted, and a favourite or bookmark shows for its
+// viewer only, and no longer once taken back. Each page is read twice, the
+// second from the caches.
+func TestAccountStatusesFollowRelationAndMarks(t *testing.T) {
+	e := start(t)
+	alice, aTok := e.login(t, "alice", "read write follow")
+	_, bTok := e.login(t, "bob", "read write follow")
+	carol, cTok := e.login(t, "carol", "read write follow")
+	pub := e.post(t, aTok, "for everyone")
+	var priv map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: aTok,
+		json: map[string]any{"status": "friends only", "visibility": "private"}}, 200, &priv)
+	pubID, privID := pub["id"].(string), priv["id"].(string)
+	aliceURL := "/api/v1/accounts/" + store.FormatID(alice.ID)
+	do := func(tok, method, path string) func() {
+		return func() { e.call(t, req{method: method, path: path, token: tok}, 200, nil) }
+	}
+	type view struct {
+		ids                    []string
+		favourited, bookmarked bool // of the public post
+	}
+	for _, step := range []struct {
+		name       string
+		write      func()
+		bob, carol view
+	}{
+		{name: "bob follows", write: do(bTok, "POST", aliceURL+"/follow"),
+			bob: view{ids: []string{privID, pubID}}, carol: view{ids: []string{pubID}}},
+		{name: "bob favourites and bookmarks", write: func() {
+			do(bTok, "POST", "/api/v1/statuses/"+pubID+"/favourite")()
+			do(bTok, "POST", "/api/v1/statuses/"+pubID+"/bookmark")()
+		}, bob: view{ids: []string{privID, pubID}, favourited: true, bookmarked: true}, carol: view{ids: []string{pubID}}},
+		{name: "bob unfavourites", write: do(bTok, "POST", "/api/v1/statuses/"+pubID+"/unfavourite"),
+			bob: view{ids: []string{privID, pubID}, bookmarked: true}, carol: view{ids: []string{pubID}}},
+		{name: "bob unfollows", write: do(bTok, "POST", aliceURL+"/unfollow"),
+			bob: view{ids: []string{pubID}, bookmarked: true}, carol: view{ids: []string{pubID}}},
+		{name: "alice blocks carol", write: do(aTok, "POST", "/api/v1/accounts/"+store.FormatID(carol.ID)+"/block"),
+			bob: view{ids: []string{pubID}, bookmarked: true}, carol: view{ids: []string{}}},
+		{name: "alice unblocks carol", write: do(aTok, "POST", "/api/v1/accounts/"+store.FormatID(carol.ID)+"/unblock"),
+			bob: view{ids: []string{pubID}, bookmarked: true}, carol: view{ids: []string{pubID}}},
+	} {
+		step.write()
+		for _, v := range []struct {
+			name, tok string
+			want      view
+		}{{"bob", bTok, step.bob}, {"carol", cTok, step.carol}} {
+			for read := range 2 {
+				var list []map[string]any
+				e.call(t, req{method: "GET", path: aliceURL + "/statuses", token: v.tok}, 200, &list)
+				got := view{ids: statusIDs(list)}
+				for _, st := range list {
+					if st["id"] == pubID {
+						got.favourited, got.bookmarked = st["favourited"] == true, st["bookmarked"] == true
+					}
+				}
+				if !slices.Equal(got.ids, v.want.ids) || got.favourited != v.want.favourited ||
+					got.bookmarked != v.want.bookmarked {
+					t.Errorf("%s: %s's read %d = %+v, want %+v", step.name, v.name, read+1, got, v.want)
+				}
+			}
+		}
 	}
 }
