@@ -73,9 +73,20 @@ func statusWhere(ctx context.Context, q querier, where string, args ...any) (Sta
 }
 
 // StatusByID returns the status with the given id (deleted ones included:
-// check DeletedAt), or ErrNotFound.
+// check DeletedAt), or ErrNotFound. It reads the status cache first.
 func (db *DB) StatusByID(ctx context.Context, id int64) (Status, error) {
-	return statusWhere(ctx, db.read, `id = ?`, id)
+	if !db.statusCache.on() {
+		return statusWhere(ctx, db.read, `id = ?`, id)
+	}
+	rows, err := db.statusRows(ctx, []int64{id})
+	if err != nil {
+		return Status{}, err
+	}
+	st, ok := rows[id]
+	if !ok {
+		return Status{}, ErrNotFound
+	}
+	return st, nil
 }
 
 // StatusByURI returns the status with the given ActivityPub id, or ErrNotFound.
@@ -93,20 +104,66 @@ func (tx *Tx) StatusByURI(ctx context.Context, uri string) (Status, error) {
 	return statusWhere(ctx, tx.tx, `uri = ?`, uri)
 }
 
-// StatusesByIDs returns the statuses with the given ids, keyed by id.
+// StatusesByIDs returns the statuses with the given ids (deleted ones
+// included), keyed by id; an id without a status is left out.
 func (db *DB) StatusesByIDs(ctx context.Context, ids []int64) (map[int64]Status, error) {
+	return db.statusRows(ctx, ids)
+}
+
+// statusRows returns the rows of ids, keyed by id, from the status cache
+// where it holds them and otherwise with one query for the missing ones.
+// The cache is exact: every committed change of a statuses row, whichever
+// statement or trigger made it, drops the row before Write returns
+// (cache_statuses.go), and rows read while such a change committed are not
+// kept. Callers decide what a viewer may see before asking for rows.
+func (db *DB) statusRows(ctx context.Context, ids []int64) (map[int64]Status, error) {
 	out := make(map[int64]Status, len(ids))
-	if len(ids) == 0 {
+	seq, missing := db.statusCache.getRows(ids, out)
+	if len(missing) == 0 {
 		return out, nil
 	}
-	list, err := queryStatuses(ctx, db.read, `SELECT `+statusCols+` FROM statuses WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	list, err := queryStatuses(ctx, db.read, `SELECT `+statusCols+` FROM statuses WHERE id IN (`+placeholders(len(missing))+`)`,
+		int64Args(missing)...)
 	if err != nil {
 		return nil, err
 	}
 	for _, st := range list {
 		out[st.ID] = st
 	}
+	db.statusCache.putRows(seq, list)
 	return out, nil
+}
+
+// timeline runs a timeline's statement and returns its statuses in the
+// page's order. sel(idsOnly) is the statement's text: it selects the ids of
+// statuses aliased s when idsOnly is set, else statusColsS, newest first
+// (oldest first with p.MinID). With the status cache on, the statement
+// reads ids only, from its indexes where it can, and the rows come from
+// the cache (statusRows); a status deleted in between is left out.
+// Without the cache (PostgreSQL) one statement reads the rows.
+func (db *DB) timeline(ctx context.Context, p Page, sel func(idsOnly bool) string, args []any) ([]Status, error) {
+	if !db.statusCache.on() {
+		list, err := queryStatuses(ctx, db.read, sel(false), args...)
+		if err != nil {
+			return nil, err
+		}
+		return reverseIfMin(p, list), nil
+	}
+	ids, err := queryIDs(ctx, db.read, sel(true), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query statuses: %w", err)
+	}
+	rows, err := db.statusRows(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]Status, 0, len(ids))
+	for _, id := range ids {
+		if st, ok := rows[id]; ok && st.DeletedAt.IsZero() {
+			list = append(list, st)
+		}
+	}
+	return reverseIfMin(p, list), nil
 }
 
 func queryStatuses(ctx context.Context, q querier, query string, args ...any) ([]Status, error) {

@@ -19,6 +19,14 @@ func viewerExclusions(authorCol string) string {
 		AND ` + authorCol + ` NOT IN ` + domainBlockedIDs(":viewer")
 }
 
+// notSuspended hides the statuses of suspended accounts (Mastodon shows
+// none in public, hashtag or profile timelines); authorCol names the column
+// holding the author. The subquery reads the accounts_suspended index,
+// which holds only suspended accounts.
+func notSuspended(authorCol string) string {
+	return ` AND ` + authorCol + ` NOT IN (SELECT id FROM accounts WHERE suspended_at <> 0)`
+}
+
 // statusColsS is statusCols for a query where statuses is aliased "s".
 const statusColsS = `s.id, s.uri, s.url, s.account_id, s.local, s.content, s.text, s.spoiler_text, s.sensitive, s.visibility,
 	s.language, COALESCE(s.in_reply_to_id, 0), s.in_reply_to_uri, COALESCE(s.in_reply_to_account_id, 0),
@@ -45,15 +53,17 @@ func pageNamed(p Page, col string) (cond string, args []any, order string) {
 // exclusive lists. It reads the home_feed table, one index range scan per page.
 func (db *DB) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]Status, error) {
 	cond, args, order := pageNamed(p, "h.status_id")
-	q := `SELECT ` + statusColsS + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
+	sel := func(idsOnly bool) string {
+		return `SELECT ` + pick(idsOnly, "h.status_id", statusColsS) + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
 		WHERE h.account_id = :viewer AND ` + cond + ` AND s.deleted_at = 0` + viewerExclusions("h.author_id") + exclusiveListCond +
-		` ORDER BY ` + order + ` LIMIT :limit`
+			` ORDER BY ` + order + ` LIMIT :limit`
+	}
 	args = append(args, named("viewer", accountID), named("limit", p.limit()))
-	list, err := queryStatuses(ctx, db.read, q, args...)
+	list, err := db.timeline(ctx, p, sel, args)
 	if err != nil {
 		return nil, fmt.Errorf("home timeline of %d: %w", accountID, err)
 	}
-	return reverseIfMin(p, list), nil
+	return list, nil
 }
 
 // PublicFilter selects the public timeline.
@@ -64,30 +74,28 @@ type PublicFilter struct {
 	OnlyMedia bool  // only posts with attachments
 }
 
-// PublicTimeline lists public original posts (no boosts), newest first.
+// PublicTimeline lists public original posts (no boosts), newest first,
+// without those of suspended accounts.
 func (db *DB) PublicTimeline(ctx context.Context, f PublicFilter, p Page) ([]Status, error) {
-	cond, args, order := pageNamed(p, "id")
-	q := `SELECT ` + statusCols + ` FROM statuses
-		WHERE visibility = 'public' AND deleted_at = 0 AND reblog_of_id IS NULL AND ` + cond
-	if f.Local {
-		q += ` AND local = 1`
-	}
-	if f.Remote {
-		q += ` AND local = 0`
-	}
-	if f.OnlyMedia {
-		q += ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = statuses.id)`
-	}
-	if f.Viewer != 0 {
-		q += viewerExclusions("account_id")
-	}
-	q += ` ORDER BY ` + order + ` LIMIT :limit`
+	cond, args, order := pageNamed(p, "s.id")
+	where := ` FROM statuses s
+		WHERE s.visibility = 'public' AND s.deleted_at = 0 AND s.reblog_of_id IS NULL AND ` + cond +
+		publicFilterCond(f, "s") + ` ORDER BY ` + order + ` LIMIT :limit`
+	sel := func(idsOnly bool) string { return `SELECT ` + pick(idsOnly, "s.id", statusColsS) + where }
 	args = append(args, named("viewer", f.Viewer), named("limit", p.limit()))
-	list, err := queryStatuses(ctx, db.read, q, args...)
+	list, err := db.timeline(ctx, p, sel, args)
 	if err != nil {
 		return nil, fmt.Errorf("public timeline: %w", err)
 	}
-	return reverseIfMin(p, list), nil
+	return list, nil
+}
+
+// pick returns a if cond, else b.
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
 }
 
 // TagQuery names the hashtags (lower-cased, no '#') of a tag timeline, as
@@ -133,18 +141,19 @@ func (db *DB) TagTimeline(ctx context.Context, q TagQuery, f PublicFilter, p Pag
 			noneIDs = append(noneIDs, id)
 		}
 	}
-	sqlText, args := tagTimelineQuery(anyIDs, allIDs, noneIDs, f, p)
-	list, err := queryStatuses(ctx, db.read, sqlText, args...)
+	sel, args := tagTimelineQuery(anyIDs, allIDs, noneIDs, f, p)
+	list, err := db.timeline(ctx, p, sel, args)
 	if err != nil {
 		return nil, fmt.Errorf("tag timeline %v: %w", q.Any, err)
 	}
-	return reverseIfMin(p, list), nil
+	return list, nil
 }
 
 // tagTimelineQuery builds TagTimeline's statement from hashtag ids: one
 // branch per hashtag of anyIDs, each a range of the (tag_id, status_id)
-// index cut to the page size, merged and joined to statuses by id.
-func tagTimelineQuery(anyIDs, allIDs, noneIDs []int64, f PublicFilter, p Page) (string, []any) {
+// index cut to the page size, merged, and joined to statuses by id unless
+// only the ids are selected.
+func tagTimelineQuery(anyIDs, allIDs, noneIDs []int64, f PublicFilter, p Page) (func(idsOnly bool) string, []any) {
 	cond, args, order := pageNamed(p, "st.status_id")
 	branch := `SELECT st.status_id FROM status_tags st JOIN statuses s ON s.id = st.status_id
 		WHERE st.tag_id = :t%d AND s.visibility = 'public' AND s.deleted_at = 0 AND ` + cond
@@ -164,15 +173,21 @@ func tagTimelineQuery(anyIDs, allIDs, noneIDs []int64, f PublicFilter, p Page) (
 		args = append(args, named(fmt.Sprintf("t%d", i), id))
 	}
 	_, _, outer := pageNamed(p, "m.status_id")
-	q := `SELECT ` + statusColsS + ` FROM (` + strings.Join(parts, ` UNION `) + `) m JOIN statuses s ON s.id = m.status_id
+	union := strings.Join(parts, ` UNION `)
+	sel := func(idsOnly bool) string {
+		if idsOnly {
+			return `SELECT m.status_id FROM (` + union + `) m ORDER BY ` + outer + ` LIMIT :limit`
+		}
+		return `SELECT ` + statusColsS + ` FROM (` + union + `) m JOIN statuses s ON s.id = m.status_id
 		ORDER BY ` + outer + ` LIMIT :limit`
-	return q, append(args, named("viewer", f.Viewer), named("limit", p.limit()))
+	}
+	return sel, append(args, named("viewer", f.Viewer), named("limit", p.limit()))
 }
 
 // publicFilterCond is f's local, remote, media and viewer conditions on
-// statuses aliased alias.
+// statuses aliased alias, and the exclusion of suspended authors.
 func publicFilterCond(f PublicFilter, alias string) string {
-	var q string
+	q := notSuspended(alias + ".account_id")
 	if f.Local {
 		q += ` AND ` + alias + `.local = 1`
 	}
@@ -225,10 +240,11 @@ type AccountFilter struct {
 	Tagged         string
 }
 
-// AccountTimeline lists an account's live statuses, newest first.
+// AccountTimeline lists an account's live statuses, newest first; a
+// suspended account has none.
 func (db *DB) AccountTimeline(ctx context.Context, accountID int64, f AccountFilter, p Page) ([]Status, error) {
 	cond, args, order := pageNamed(p, "s.id")
-	q := `SELECT ` + statusColsS + ` FROM statuses s WHERE s.account_id = :account AND s.deleted_at = 0 AND ` + cond
+	q := ` FROM statuses s WHERE s.account_id = :account AND s.deleted_at = 0 AND ` + cond + notSuspended("s.account_id")
 	for i, v := range f.Visibilities {
 		if i == 0 {
 			q += ` AND s.visibility IN (`
@@ -259,12 +275,13 @@ func (db *DB) AccountTimeline(ctx context.Context, accountID int64, f AccountFil
 		args = append(args, named("tag", strings.ToLower(f.Tagged)))
 	}
 	q += ` ORDER BY ` + order + ` LIMIT :limit`
+	sel := func(idsOnly bool) string { return `SELECT ` + pick(idsOnly, "s.id", statusColsS) + q }
 	args = append(args, named("account", accountID), named("limit", p.limit()))
-	list, err := queryStatuses(ctx, db.read, q, args...)
+	list, err := db.timeline(ctx, p, sel, args)
 	if err != nil {
 		return nil, fmt.Errorf("statuses of %d: %w", accountID, err)
 	}
-	return reverseIfMin(p, list), nil
+	return list, nil
 }
 
 // Ancestors returns the known chain of parents of st, oldest first, at most
