@@ -232,7 +232,14 @@ func (db *DB) tagIDs(ctx context.Context, names []string) (map[string]int64, err
 // AccountFilter selects an account's statuses, as the parameters of
 // GET /api/v1/accounts/:id/statuses do.
 type AccountFilter struct {
-	Visibilities   []string // nil: all
+	Visibilities []string // nil: all
+	// Profile keeps the statuses Viewer (0: anonymous) may see on the
+	// account's profile, as Mastodon's AccountStatusesFilter: all of them
+	// when Viewer is the account; else public and unlisted ones,
+	// followers-only ones too for an accepted follower, and none when either
+	// blocks the other. The statement decides it, with no query before.
+	Profile        bool
+	Viewer         int64
 	OnlyMedia      bool
 	ExcludeReplies bool // replies to others are hidden; self-replies stay
 	ExcludeReblogs bool
@@ -257,6 +264,10 @@ func (db *DB) AccountTimeline(ctx context.Context, accountID int64, f AccountFil
 		if i == len(f.Visibilities)-1 {
 			q += `)`
 		}
+	}
+	if f.Profile && f.Viewer != accountID {
+		q += profileCond
+		args = append(args, named("viewer", f.Viewer))
 	}
 	if f.OnlyMedia {
 		q += ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)`
@@ -283,6 +294,13 @@ func (db *DB) AccountTimeline(ctx context.Context, accountID int64, f AccountFil
 	}
 	return list, nil
 }
+
+// profileCond is AccountFilter.Profile for a viewer other than the
+// account: its subqueries name no column of s, so each runs once.
+const profileCond = ` AND s.visibility IN ('public', 'unlisted', CASE WHEN EXISTS (SELECT 1 FROM follows pf
+			WHERE pf.account_id = :viewer AND pf.target_account_id = :account AND pf.accepted = 1) THEN 'private' ELSE 'public' END)
+		AND NOT EXISTS (SELECT 1 FROM blocks pb WHERE pb.account_id = :viewer AND pb.target_account_id = :account)
+		AND NOT EXISTS (SELECT 1 FROM blocks pb WHERE pb.account_id = :account AND pb.target_account_id = :viewer)`
 
 // Ancestors returns the known chain of parents of st, oldest first, at most
 // limit long.
