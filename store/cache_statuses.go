@@ -143,20 +143,19 @@ func (c *statusCache) getMany(ids []int64, out map[int64]StatusExtras) (seq uint
 	return c.seq, uniq64(missing)
 }
 
-// getRows copies the cached rows of ids into out and returns the ids
-// missing, with the sequence to pass to putRows for what is read for them.
-func (c *statusCache) getRows(ids []int64, out map[int64]Status) (seq uint64, missing []int64) {
+// getRows sets out[i] to the cached row of ids[i], leaving the others
+// zero, and returns the ids missing, with the sequence to pass to putRows
+// for what is read for them.
+func (c *statusCache) getRows(ids []int64, out []Status) (seq uint64, missing []int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, id := range ids {
+	for i, id := range ids {
 		if el, ok := c.m[id]; ok && !c.disabled && el.Value.(*statusEntry).hasRow {
 			c.lru.MoveToFront(el)
-			out[id] = el.Value.(*statusEntry).row
+			out[i] = el.Value.(*statusEntry).row
 			continue
 		}
-		if _, dup := out[id]; !dup {
-			missing = append(missing, id)
-		}
+		missing = append(missing, id)
 	}
 	return c.seq, uniq64(missing)
 }

@@ -82,11 +82,10 @@ func (db *DB) StatusByID(ctx context.Context, id int64) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	st, ok := rows[id]
-	if !ok {
+	if len(rows) == 0 {
 		return Status{}, ErrNotFound
 	}
-	return st, nil
+	return rows[0], nil
 }
 
 // StatusByURI returns the status with the given ActivityPub id, or ErrNotFound.
@@ -107,31 +106,52 @@ func (tx *Tx) StatusByURI(ctx context.Context, uri string) (Status, error) {
 // StatusesByIDs returns the statuses with the given ids (deleted ones
 // included), keyed by id; an id without a status is left out.
 func (db *DB) StatusesByIDs(ctx context.Context, ids []int64) (map[int64]Status, error) {
-	return db.statusRows(ctx, ids)
-}
-
-// statusRows returns the rows of ids, keyed by id, from the status cache
-// where it holds them and otherwise with one query for the missing ones.
-// The cache is exact: every committed change of a statuses row, whichever
-// statement or trigger made it, drops the row before Write returns
-// (cache_statuses.go), and rows read while such a change committed are not
-// kept. Callers decide what a viewer may see before asking for rows.
-func (db *DB) statusRows(ctx context.Context, ids []int64) (map[int64]Status, error) {
-	out := make(map[int64]Status, len(ids))
-	seq, missing := db.statusCache.getRows(ids, out)
-	if len(missing) == 0 {
-		return out, nil
-	}
-	list, err := queryStatuses(ctx, db.read, `SELECT `+statusCols+` FROM statuses WHERE id IN (`+placeholders(len(missing))+`)`,
-		int64Args(missing)...)
+	list, err := db.statusRows(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
+	out := make(map[int64]Status, len(list))
 	for _, st := range list {
 		out[st.ID] = st
 	}
-	db.statusCache.putRows(seq, list)
 	return out, nil
+}
+
+// statusRows returns the rows of ids in their order (deleted ones
+// included; an id without a row is left out), from the status cache where
+// it holds them and otherwise with one query for the missing ones. The
+// cache is exact: every committed change of a statuses row, whichever
+// statement, trigger or foreign-key action made it, drops the row before
+// Write returns (cache_statuses.go), and rows read while such a change
+// committed are not kept. Callers decide what a viewer may see before
+// asking for rows.
+func (db *DB) statusRows(ctx context.Context, ids []int64) ([]Status, error) {
+	out := make([]Status, len(ids))
+	seq, missing := db.statusCache.getRows(ids, out)
+	if len(missing) > 0 {
+		read, err := queryStatuses(ctx, db.read, `SELECT `+statusCols+` FROM statuses WHERE id IN (`+placeholders(len(missing))+`)`,
+			int64Args(missing)...)
+		if err != nil {
+			return nil, err
+		}
+		db.statusCache.putRows(seq, read)
+		byID := make(map[int64]*Status, len(read))
+		for i := range read {
+			byID[read[i].ID] = &read[i]
+		}
+		for i, id := range ids {
+			if st := byID[id]; st != nil && out[i].ID == 0 {
+				out[i] = *st
+			}
+		}
+	}
+	list := out[:0]
+	for _, st := range out {
+		if st.ID != 0 {
+			list = append(list, st)
+		}
+	}
+	return list, nil
 }
 
 // timeline runs a timeline's statement and returns its statuses in the
@@ -157,9 +177,9 @@ func (db *DB) timeline(ctx context.Context, p Page, sel func(idsOnly bool) strin
 	if err != nil {
 		return nil, err
 	}
-	list := make([]Status, 0, len(ids))
-	for _, id := range ids {
-		if st, ok := rows[id]; ok && st.DeletedAt.IsZero() {
+	list := rows[:0]
+	for _, st := range rows {
+		if st.DeletedAt.IsZero() {
 			list = append(list, st)
 		}
 	}

@@ -10,21 +10,35 @@ import (
 
 // viewerExclusions hides the statuses of accounts the viewer blocks or
 // mutes, that block the viewer or that are on a domain the viewer blocks
-// (user_domain_blocks); authorCol names the column holding the author. The viewer is the
-// named parameter :viewer.
+// (user_domain_blocks); authorCol names the column holding the author. The
+// viewer is the named parameter :viewer.
 func viewerExclusions(authorCol string) string {
-	return ` AND ` + authorCol + ` NOT IN (SELECT target_account_id FROM blocks WHERE account_id = :viewer)
-		AND ` + authorCol + ` NOT IN (SELECT target_account_id FROM mutes WHERE account_id = :viewer)
-		AND ` + authorCol + ` NOT IN (SELECT account_id FROM blocks WHERE target_account_id = :viewer)
-		AND ` + authorCol + ` NOT IN ` + domainBlockedIDs(":viewer")
+	return unlessNone(`SELECT 1 FROM blocks WHERE account_id = :viewer`,
+		authorCol+` NOT IN (SELECT target_account_id FROM blocks WHERE account_id = :viewer)`) +
+		unlessNone(`SELECT 1 FROM mutes WHERE account_id = :viewer`,
+			authorCol+` NOT IN (SELECT target_account_id FROM mutes WHERE account_id = :viewer)`) +
+		unlessNone(`SELECT 1 FROM blocks WHERE target_account_id = :viewer`,
+			authorCol+` NOT IN (SELECT account_id FROM blocks WHERE target_account_id = :viewer)`) +
+		unlessNone(`SELECT 1 FROM user_domain_blocks WHERE account_id = :viewer`,
+			authorCol+` NOT IN `+domainBlockedIDs(":viewer"))
+}
+
+// unlessNone is the condition cond (an author NOT IN a list), skipped when
+// the uncorrelated query rows finds none: the engine answers rows once per
+// statement with one index probe, and builds cond's list, once per
+// statement as well, only when it may hold something. Most viewers block,
+// mute and hide nothing, and most pages then build no list at all.
+func unlessNone(rows, cond string) string {
+	return ` AND (NOT EXISTS (` + rows + `) OR ` + cond + `)`
 }
 
 // notSuspended hides the statuses of suspended accounts (Mastodon shows
 // none in public, hashtag or profile timelines); authorCol names the column
-// holding the author. The subquery reads the accounts_suspended index,
-// which holds only suspended accounts.
+// holding the author. Both queries read the accounts_suspended index, which
+// holds only suspended accounts.
 func notSuspended(authorCol string) string {
-	return ` AND ` + authorCol + ` NOT IN (SELECT id FROM accounts WHERE suspended_at <> 0)`
+	return unlessNone(`SELECT 1 FROM accounts WHERE suspended_at <> 0`,
+		authorCol+` NOT IN (SELECT id FROM accounts WHERE suspended_at <> 0)`)
 }
 
 // statusColsS is statusCols for a query where statuses is aliased "s".
@@ -110,38 +124,13 @@ type TagQuery struct {
 // q.Any is read as its own range of the (tag_id, status_id) index, filtered
 // and cut to the page size, and the ranges are merged, so a page costs a
 // few index range scans however many posts the tags carry; All and None
-// are primary-key probes of status_tags. A hashtag no post ever used
-// matches nothing.
+// are primary-key probes of status_tags. One statement does it all, the
+// hashtags' ids included: a hashtag no post ever used matches nothing.
 func (db *DB) TagTimeline(ctx context.Context, q TagQuery, f PublicFilter, p Page) ([]Status, error) {
-	ids, err := db.tagIDs(ctx, append(append(append([]string{}, q.Any...), q.All...), q.None...))
-	if err != nil {
-		return nil, err
-	}
 	if len(q.Any) == 0 {
 		return nil, nil
 	}
-	if _, ok := ids[q.Any[0]]; !ok {
-		return nil, nil
-	}
-	var anyIDs, allIDs, noneIDs []int64
-	for _, name := range q.Any {
-		if id, ok := ids[name]; ok {
-			anyIDs = append(anyIDs, id)
-		}
-	}
-	for _, name := range q.All {
-		id, ok := ids[name]
-		if !ok {
-			return nil, nil
-		}
-		allIDs = append(allIDs, id)
-	}
-	for _, name := range q.None {
-		if id, ok := ids[name]; ok {
-			noneIDs = append(noneIDs, id)
-		}
-	}
-	sel, args := tagTimelineQuery(anyIDs, allIDs, noneIDs, f, p)
+	sel, args := tagTimelineQuery(q, f, p)
 	list, err := db.timeline(ctx, p, sel, args)
 	if err != nil {
 		return nil, fmt.Errorf("tag timeline %v: %w", q.Any, err)
@@ -149,28 +138,45 @@ func (db *DB) TagTimeline(ctx context.Context, q TagQuery, f PublicFilter, p Pag
 	return list, nil
 }
 
-// tagTimelineQuery builds TagTimeline's statement from hashtag ids: one
-// branch per hashtag of anyIDs, each a range of the (tag_id, status_id)
-// index cut to the page size, merged, and joined to statuses by id unless
-// only the ids are selected.
-func tagTimelineQuery(anyIDs, allIDs, noneIDs []int64, f PublicFilter, p Page) (func(idsOnly bool) string, []any) {
+// tagID is the id of the hashtag named by the parameter param, NULL when no
+// post ever used it (so that "tag_id = NULL" matches nothing).
+func tagID(param string) string { return `(SELECT id FROM tags WHERE name = :` + param + `)` }
+
+// tagTimelineQuery builds TagTimeline's statement: one branch per hashtag
+// of q.Any, each a range of the (tag_id, status_id) index cut to the page
+// size, merged, and joined to statuses by id unless only the ids are
+// selected. A hashtag of All that no post used matches nothing, one of
+// None excludes nothing, and nothing matches unless Any[0] was used.
+func tagTimelineQuery(q TagQuery, f PublicFilter, p Page) (func(idsOnly bool) string, []any) {
 	cond, args, order := pageNamed(p, "st.status_id")
-	branch := `SELECT st.status_id FROM status_tags st JOIN statuses s ON s.id = st.status_id
-		WHERE st.tag_id = :t%d AND s.visibility = 'public' AND s.deleted_at = 0 AND ` + cond
-	for i, id := range allIDs {
-		branch += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM status_tags a WHERE a.status_id = st.status_id AND a.tag_id = :a%d)`, i)
-		args = append(args, named(fmt.Sprintf("a%d", i), id))
+	branch := ` FROM status_tags st JOIN statuses s ON s.id = st.status_id
+		WHERE st.tag_id = ` + tagID("t%d") + ` AND s.visibility = 'public' AND s.deleted_at = 0 AND ` + cond
+	if len(q.Any) > 1 {
+		branch += ` AND EXISTS ` + tagID("t0")
 	}
-	for i, id := range noneIDs {
-		branch += fmt.Sprintf(` AND NOT EXISTS (SELECT 1 FROM status_tags n WHERE n.status_id = st.status_id AND n.tag_id = :n%d)`, i)
-		args = append(args, named(fmt.Sprintf("n%d", i), id))
+	for i, name := range q.All {
+		branch += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM status_tags a WHERE a.status_id = st.status_id AND a.tag_id = %s)`,
+			tagID(fmt.Sprintf("a%d", i)))
+		args = append(args, named(fmt.Sprintf("a%d", i), name))
+	}
+	for i, name := range q.None {
+		branch += fmt.Sprintf(` AND NOT EXISTS (SELECT 1 FROM status_tags n WHERE n.status_id = st.status_id AND n.tag_id = %s)`,
+			tagID(fmt.Sprintf("n%d", i)))
+		args = append(args, named(fmt.Sprintf("n%d", i), name))
 	}
 	branch += publicFilterCond(f, "s") + ` ORDER BY ` + order + ` LIMIT :limit`
-	parts := make([]string, len(anyIDs))
-	for i, id := range anyIDs {
+	args = append(args, named("viewer", f.Viewer), named("limit", p.limit()))
+	if len(q.Any) == 1 { // the branch is the statement
+		one := strings.ReplaceAll(branch, "%d", "0")
+		return func(idsOnly bool) string { return `SELECT ` + pick(idsOnly, "st.status_id", statusColsS) + one },
+			append(args, named("t0", q.Any[0]))
+	}
+	parts := make([]string, len(q.Any))
+	for i, name := range q.Any {
 		// PostgreSQL before 16 wants every subquery in FROM named.
-		parts[i] = `SELECT status_id FROM (` + fmt.Sprintf(branch, i) + fmt.Sprintf(`) AS b%d`, i)
-		args = append(args, named(fmt.Sprintf("t%d", i), id))
+		parts[i] = `SELECT status_id FROM (SELECT st.status_id` + strings.ReplaceAll(branch, "%d", fmt.Sprint(i)) +
+			fmt.Sprintf(`) AS b%d`, i)
+		args = append(args, named(fmt.Sprintf("t%d", i), name))
 	}
 	_, _, outer := pageNamed(p, "m.status_id")
 	union := strings.Join(parts, ` UNION `)
@@ -181,7 +187,7 @@ func tagTimelineQuery(anyIDs, allIDs, noneIDs []int64, f PublicFilter, p Page) (
 		return `SELECT ` + statusColsS + ` FROM (` + union + `) m JOIN statuses s ON s.id = m.status_id
 		ORDER BY ` + outer + ` LIMIT :limit`
 	}
-	return sel, append(args, named("viewer", f.Viewer), named("limit", p.limit()))
+	return sel, args
 }
 
 // publicFilterCond is f's local, remote, media and viewer conditions on
@@ -201,32 +207,6 @@ func publicFilterCond(f PublicFilter, alias string) string {
 		q += viewerExclusions(alias + ".account_id")
 	}
 	return q
-}
-
-// tagIDs returns the ids of the hashtags among names that exist.
-func (db *DB) tagIDs(ctx context.Context, names []string) (map[string]int64, error) {
-	out := map[string]int64{}
-	if len(names) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(names))
-	for i, n := range names {
-		args[i] = n
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name FROM tags WHERE name IN (`+placeholders(len(names))+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("tag ids: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("scan tag id: %w", err)
-		}
-		out[name] = id
-	}
-	return out, rows.Err()
 }
 
 // AccountFilter selects an account's statuses, as the parameters of

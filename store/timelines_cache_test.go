@@ -151,7 +151,7 @@ func TestStatusRowCacheInvalidation(t *testing.T) {
 // the size of its rows as well as by their number.
 func TestStatusRowCacheRaceAndBound(t *testing.T) {
 	c := newStatusCache(10)
-	out := map[int64]Status{}
+	out := make([]Status, 1)
 	seq, missing := c.getRows([]int64{1}, out)
 	if len(missing) != 1 {
 		t.Fatal(missing)
@@ -162,12 +162,11 @@ func TestStatusRowCacheRaceAndBound(t *testing.T) {
 		t.Fatal("a row read before a change was kept")
 	}
 	c.maxBytes = 3 * rowSize(&Status{Content: strings.Repeat("x", 1000)})
-	seq, _ = c.getRows(nil, out)
+	seq, _ = c.getRows(nil, nil)
 	for id := int64(1); id <= 4; id++ {
 		c.putRows(seq, []Status{{ID: id, Content: strings.Repeat("x", 1000)}})
 	}
-	got := map[int64]Status{}
-	if _, missing := c.getRows([]int64{1, 2, 3, 4}, got); c.len() != 3 || !reflect.DeepEqual(missing, []int64{1}) {
+	if _, missing := c.getRows([]int64{1, 2, 3, 4}, make([]Status, 4)); c.len() != 3 || !reflect.DeepEqual(missing, []int64{1}) {
 		t.Fatalf("%d cached, missing %v; want 3 cached, 1 evicted", c.len(), missing)
 	}
 	// Extras and the row of a status are kept and dropped together.
@@ -176,7 +175,7 @@ func TestStatusRowCacheRaceAndBound(t *testing.T) {
 	if _, missing := c.getMany([]int64{4}, map[int64]StatusExtras{}); len(missing) != 1 {
 		t.Fatal("extras outlived their status's invalidation")
 	}
-	if _, missing := c.getRows([]int64{4}, map[int64]Status{}); len(missing) != 1 {
+	if _, missing := c.getRows([]int64{4}, make([]Status, 1)); len(missing) != 1 {
 		t.Fatal("a row outlived its invalidation")
 	}
 }

@@ -219,6 +219,10 @@ func TestTagTimelineAnyAllNone(t *testing.T) {
 		{TagQuery{Any: []string{"a", "b"}, None: []string{"b"}}, []int64{a.ID}},
 		{TagQuery{Any: []string{"b"}, All: []string{"a"}}, []int64{ab.ID}},
 		{TagQuery{Any: []string{"nothing"}}, nil},
+		{TagQuery{Any: []string{"nothing", "a"}}, nil},
+		{TagQuery{Any: []string{"a"}, All: []string{"nothing"}}, nil},
+		{TagQuery{Any: []string{"a"}, None: []string{"nothing"}}, []int64{ab.ID, a.ID}},
+		{TagQuery{Any: []string{"a", "nothing"}}, []int64{ab.ID, a.ID}},
 	} {
 		got, err := db.TagTimeline(ctx0, tc.q, PublicFilter{}, Page{Limit: 20})
 		if err != nil || fmt.Sprint(ids(got)) != fmt.Sprint(tc.want) {
@@ -233,8 +237,8 @@ func TestTagTimelineAnyAllNone(t *testing.T) {
 // none[]; nothing scans a whole table.
 func TestTagTimelineQueryPlan(t *testing.T) {
 	db := openTest(t)
-	sel, args := tagTimelineQuery([]int64{1, 2, 3}, []int64{4}, []int64{5, 6}, PublicFilter{Viewer: 7, OnlyMedia: true},
-		Page{MaxID: 1 << 60, Limit: 20})
+	sel, args := tagTimelineQuery(TagQuery{Any: []string{"a", "b", "c"}, All: []string{"d"}, None: []string{"e", "f"}},
+		PublicFilter{Viewer: 7, OnlyMedia: true}, Page{MaxID: 1 << 60, Limit: 20})
 	for _, idsOnly := range []bool{true, false} {
 		plan := queryPlan(t, db, sel(idsOnly), args...)
 		branches := 0
