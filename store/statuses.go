@@ -157,11 +157,18 @@ func (db *DB) statusRows(ctx context.Context, ids []int64) ([]Status, error) {
 // timeline runs a timeline's statement and returns its statuses in the
 // page's order. sel(idsOnly) is the statement's text: it selects the ids of
 // statuses aliased s when idsOnly is set, else statusColsS, newest first
-// (oldest first with p.MinID). With the status cache on, the statement
-// reads ids only, from its indexes where it can, and the rows come from
-// the cache (statusRows); a status deleted in between is left out.
-// Without the cache (PostgreSQL) one statement reads the rows.
-func (db *DB) timeline(ctx context.Context, p Page, sel func(idsOnly bool) string, args []any) ([]Status, error) {
+// (oldest first with p.MinID), at most :limit of them. With the status
+// cache on, the statement reads ids only, from its indexes where it can,
+// and the rows come from the cache (statusRows); a status deleted in
+// between is left out. Without the cache (PostgreSQL) one statement reads
+// the rows.
+//
+// loose, when not empty, is a cheaper ids statement that differs from
+// sel(true) only in not leaving out deleted statuses, and selects
+// :limit + looseSlack of them: its result, without the deleted statuses
+// the rows show, stands when it keeps a full page or when it reached the
+// end of the list; only otherwise does sel(true) run.
+func (db *DB) timeline(ctx context.Context, p Page, sel func(idsOnly bool) string, loose string, args []any) ([]Status, error) {
 	if !db.statusCache.on() {
 		list, err := queryStatuses(ctx, db.read, sel(false), args...)
 		if err != nil {
@@ -169,21 +176,57 @@ func (db *DB) timeline(ctx context.Context, p Page, sel func(idsOnly bool) strin
 		}
 		return reverseIfMin(p, list), nil
 	}
-	ids, err := queryIDs(ctx, db.read, sel(true), args...)
-	if err != nil {
-		return nil, fmt.Errorf("query statuses: %w", err)
+	if loose != "" {
+		list, complete, err := db.liveRows(ctx, loose, args)
+		if err != nil {
+			return nil, err
+		}
+		if len(list) >= p.limit() || complete {
+			return reverseIfMin(p, list[:min(len(list), p.limit())]), nil
+		}
 	}
-	rows, err := db.statusRows(ctx, ids)
+	list, _, err := db.liveRows(ctx, sel(true), args)
 	if err != nil {
 		return nil, err
 	}
-	list := rows[:0]
+	return reverseIfMin(p, list), nil
+}
+
+// looseSlack is how many more ids than a page a loose timeline statement
+// reads, to make up for deleted statuses.
+const looseSlack = 10
+
+// liveRows runs the ids statement q and returns the rows of its statuses
+// that are not deleted, in its order; complete is set when q selected
+// fewer than :limit + looseSlack ids.
+func (db *DB) liveRows(ctx context.Context, q string, args []any) (list []Status, complete bool, err error) {
+	ids, err := queryIDs(ctx, db.read, q, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("query statuses: %w", err)
+	}
+	rows, err := db.statusRows(ctx, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	list = rows[:0]
 	for _, st := range rows {
 		if st.DeletedAt.IsZero() {
 			list = append(list, st)
 		}
 	}
-	return reverseIfMin(p, list), nil
+	return list, len(ids) < limitOf(args)+looseSlack, nil
+}
+
+// limitOf returns the value of the named argument limit.
+func limitOf(args []any) int {
+	for _, a := range args {
+		if n, ok := a.(sql.NamedArg); ok && n.Name == "limit" {
+			if v, ok := n.Value.(int); ok {
+				return v
+			}
+		}
+	}
+	return 0
 }
 
 func queryStatuses(ctx context.Context, q querier, query string, args ...any) ([]Status, error) {

@@ -292,3 +292,49 @@ func TestAccountTimelineProfile(t *testing.T) {
 		})
 	}
 }
+
+// Deleted statuses stay in home_feed: however many of them come first, a
+// home page holds the next live statuses, a full page when there are
+// enough (the loose statement's slack, then the exact statement).
+func TestHomeTimelineSkipsDeletedStatuses(t *testing.T) {
+	db := openTest(t)
+	w := newWorld(t, db)
+	var all []int64 // newest first
+	for range 16 {
+		all = append([]int64{post(t, db, w.bob, VisibilityPublic).ID}, all...)
+	}
+	home := func(p Page) string {
+		t.Helper()
+		list, err := db.HomeTimeline(ctx0, w.alice.ID, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(ids(list))
+	}
+	home(Page{Limit: 40}) // cache every row
+	deleted := 0
+	for _, n := range []int{2, looseSlack + 2} {
+		mustWrite(t, db, func(tx *Tx) error {
+			for ; deleted < n; deleted++ {
+				if err := tx.MarkStatusDeleted(ctx0, all[deleted]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		live := all[deleted:]
+		for _, tc := range []struct {
+			page Page
+			want []int64
+		}{
+			{Page{Limit: 3}, live[:3]},
+			{Page{Limit: 40}, live},
+			{Page{MaxID: all[deleted-1], Limit: 2}, live[:2]},
+			{Page{MinID: all[len(all)-1], Limit: 40}, live[:len(live)-1]},
+		} {
+			if got := home(tc.page); got != fmt.Sprint(tc.want) {
+				t.Errorf("%d deleted, %+v: %v, want %v", deleted, tc.page, got, tc.want)
+			}
+		}
+	}
+}
