@@ -12,33 +12,33 @@ import (
 // mutes, that block the viewer or that are on a domain the viewer blocks
 // (user_domain_blocks); authorCol names the column holding the author. The
 // viewer is the named parameter :viewer.
+//
+// Each condition is "NOT EXISTS (rows) OR author NOT IN (list)": the engine
+// answers the uncorrelated rows once per statement with one index probe,
+// and builds the list, once per statement as well, only when it may hold
+// something. Most viewers block, mute and hide nothing, and their pages
+// then build no list at all.
 func viewerExclusions(authorCol string) string {
-	return unlessNone(`SELECT 1 FROM blocks WHERE account_id = :viewer`,
-		authorCol+` NOT IN (SELECT target_account_id FROM blocks WHERE account_id = :viewer)`) +
-		unlessNone(`SELECT 1 FROM mutes WHERE account_id = :viewer`,
-			authorCol+` NOT IN (SELECT target_account_id FROM mutes WHERE account_id = :viewer)`) +
-		unlessNone(`SELECT 1 FROM blocks WHERE target_account_id = :viewer`,
-			authorCol+` NOT IN (SELECT account_id FROM blocks WHERE target_account_id = :viewer)`) +
-		unlessNone(`SELECT 1 FROM user_domain_blocks WHERE account_id = :viewer`,
-			authorCol+` NOT IN `+domainBlockedIDs(":viewer"))
-}
-
-// unlessNone is the condition cond (an author NOT IN a list), skipped when
-// the uncorrelated query rows finds none: the engine answers rows once per
-// statement with one index probe, and builds cond's list, once per
-// statement as well, only when it may hold something. Most viewers block,
-// mute and hide nothing, and most pages then build no list at all.
-func unlessNone(rows, cond string) string {
-	return ` AND (NOT EXISTS (` + rows + `) OR ` + cond + `)`
+	// One expression: one allocation (it is built for every page).
+	return ` AND (NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = :viewer)
+			OR ` + authorCol + ` NOT IN (SELECT target_account_id FROM blocks WHERE account_id = :viewer))
+		AND (NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = :viewer)
+			OR ` + authorCol + ` NOT IN (SELECT target_account_id FROM mutes WHERE account_id = :viewer))
+		AND (NOT EXISTS (SELECT 1 FROM blocks WHERE target_account_id = :viewer)
+			OR ` + authorCol + ` NOT IN (SELECT account_id FROM blocks WHERE target_account_id = :viewer))
+		AND (NOT EXISTS (SELECT 1 FROM user_domain_blocks WHERE account_id = :viewer)
+			OR ` + authorCol + ` NOT IN (SELECT uda.id FROM user_domain_blocks udb JOIN accounts uda ON uda.domain = udb.domain
+				WHERE udb.account_id = :viewer))`
 }
 
 // notSuspended hides the statuses of suspended accounts (Mastodon shows
 // none in public, hashtag or profile timelines); authorCol names the column
-// holding the author. Both queries read the accounts_suspended index, which
-// holds only suspended accounts.
+// holding the author. Its condition has viewerExclusions' form, and both
+// of its queries read the accounts_suspended index, which holds only
+// suspended accounts.
 func notSuspended(authorCol string) string {
-	return unlessNone(`SELECT 1 FROM accounts WHERE suspended_at <> 0`,
-		authorCol+` NOT IN (SELECT id FROM accounts WHERE suspended_at <> 0)`)
+	return ` AND (NOT EXISTS (SELECT 1 FROM accounts WHERE suspended_at <> 0)
+			OR ` + authorCol + ` NOT IN (SELECT id FROM accounts WHERE suspended_at <> 0))`
 }
 
 // statusColsS is statusCols for a query where statuses is aliased "s".
