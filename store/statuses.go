@@ -177,7 +177,7 @@ func (db *DB) timeline(ctx context.Context, p Page, sel func(idsOnly bool) strin
 		return reverseIfMin(p, list), nil
 	}
 	if loose != "" {
-		list, complete, err := db.liveRows(ctx, loose, args)
+		list, complete, err := db.liveRows(ctx, loose, p.limit()+looseSlack, args)
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +185,7 @@ func (db *DB) timeline(ctx context.Context, p Page, sel func(idsOnly bool) strin
 			return reverseIfMin(p, list[:min(len(list), p.limit())]), nil
 		}
 	}
-	list, _, err := db.liveRows(ctx, sel(true), args)
+	list, _, err := db.liveRows(ctx, sel(true), p.limit(), args)
 	if err != nil {
 		return nil, err
 	}
@@ -196,10 +196,10 @@ func (db *DB) timeline(ctx context.Context, p Page, sel func(idsOnly bool) strin
 // reads, to make up for deleted statuses.
 const looseSlack = 10
 
-// liveRows runs the ids statement q and returns the rows of its statuses
-// that are not deleted, in its order; complete is set when q selected
-// fewer than :limit + looseSlack ids.
-func (db *DB) liveRows(ctx context.Context, q string, args []any) (list []Status, complete bool, err error) {
+// liveRows runs the ids statement q, which selects at most limit ids, and
+// returns the rows of its statuses that are not deleted, in its order;
+// complete is set when q selected fewer than limit ids.
+func (db *DB) liveRows(ctx context.Context, q string, limit int, args []any) (list []Status, complete bool, err error) {
 	ids, err := queryIDs(ctx, db.read, q, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("query statuses: %w", err)
@@ -214,19 +214,7 @@ func (db *DB) liveRows(ctx context.Context, q string, args []any) (list []Status
 			list = append(list, st)
 		}
 	}
-	return list, len(ids) < limitOf(args)+looseSlack, nil
-}
-
-// limitOf returns the value of the named argument limit.
-func limitOf(args []any) int {
-	for _, a := range args {
-		if n, ok := a.(sql.NamedArg); ok && n.Name == "limit" {
-			if v, ok := n.Value.(int); ok {
-				return v
-			}
-		}
-	}
-	return 0
+	return list, len(ids) < limit, nil
 }
 
 func queryStatuses(ctx context.Context, q querier, query string, args ...any) ([]Status, error) {
