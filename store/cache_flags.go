@@ -16,16 +16,13 @@ import (
 // (issue 9):
 //
 //   - per viewer, the ids of the statuses they favourited, boosted (a boost
-//     not deleted), bookmarked and pinned, and of the accounts they follow
-//     (accepted), block and are blocked by (ViewerRelation), each kind
-//     sorted; a kind with more than maxMarksPerKind rows is not kept and is
-//     read per page;
+//     not deleted), bookmarked and pinned, each kind sorted; a kind with
+//     more than maxMarksPerKind rows is not kept and is read per page;
 //   - per status, the category of its screening flag not overturned ("" for
 //     none), the same for every viewer.
 //
 // It is exact: SQLite reports every row change of favourites, bookmarks,
-// status_pins, statuses (boosts), follows, blocks and screening_decisions
-// on the writer
+// status_pins, statuses (boosts) and screening_decisions on the writer
 // (changelog.go), and DB.Write drops the viewers and statuses concerned
 // once the transaction has committed, before it returns. A read that ran
 // while such a change committed is not kept (flagFill.spoiled). Another
@@ -57,9 +54,6 @@ const (
 	markBoost
 	markBookmark
 	markPin
-	markFollowing // accounts followed, accepted
-	markBlocking  // accounts the viewer blocks
-	markBlockedBy // accounts blocking the viewer
 	numMarkKinds
 )
 
@@ -310,51 +304,6 @@ func (db *DB) StatusViewerFlags(ctx context.Context, viewer int64, ids []int64) 
 // statusMarks are the kinds of marks on statuses.
 var statusMarks = []markKind{markFavourite, markBoost, markBookmark, markPin}
 
-// has reports whether the viewer's marks of kind k hold id; ok is false
-// when they are not kept (past the cap).
-func (m *viewerMarks) has(k markKind, id int64) (found, ok bool) {
-	if m.over[k] {
-		return false, false
-	}
-	_, found = slices.BinarySearch(m.ids[k], id)
-	return found, true
-}
-
-// ViewerRelation reports whether viewer and account block each other
-// (either way) and whether viewer follows account (accepted): what decides
-// which of account's statuses viewer sees. From the flag cache when it
-// holds viewer's relations, otherwise in one query.
-func (db *DB) ViewerRelation(ctx context.Context, viewer, account int64) (blocked, following bool, err error) {
-	if viewer == 0 {
-		return false, false, nil
-	}
-	marks, fill := db.flags.lookup(viewer, nil, nil)
-	if marks == nil && fill != nil {
-		if marks, err = db.readMarks(ctx, viewer); err != nil {
-			db.flags.end(fill)
-			return false, false, err
-		}
-		db.flags.put(fill, marks, nil)
-	}
-	if marks != nil {
-		blocking, ok1 := marks.has(markBlocking, account)
-		blockedBy, ok2 := marks.has(markBlockedBy, account)
-		following, ok3 := marks.has(markFollowing, account)
-		if ok1 && ok2 && ok3 {
-			return blocking || blockedBy, following, nil
-		}
-	}
-	err = db.read.QueryRowContext(ctx, `SELECT
-		EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1 AND target_account_id = ?2)
-			OR EXISTS (SELECT 1 FROM blocks WHERE account_id = ?2 AND target_account_id = ?1),
-		EXISTS (SELECT 1 FROM follows WHERE account_id = ?1 AND target_account_id = ?2 AND accepted = 1)`,
-		viewer, account).Scan(&blocked, &following)
-	if err != nil {
-		return false, false, fmt.Errorf("viewer relation: %w", err)
-	}
-	return blocked, following, nil
-}
-
 // set records a mark of kind k.
 func (f *ViewerFlags) set(k markKind) {
 	switch k {
@@ -375,11 +324,8 @@ var markQueries = [numMarkKinds]string{
 	markFavourite: `SELECT status_id FROM favourites WHERE account_id = ? LIMIT ?`,
 	markBoost: `SELECT reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IS NOT NULL AND deleted_at = 0
 		LIMIT ?`,
-	markBookmark:  `SELECT status_id FROM bookmarks WHERE account_id = ? LIMIT ?`,
-	markPin:       `SELECT status_id FROM status_pins WHERE account_id = ? LIMIT ?`,
-	markFollowing: `SELECT target_account_id FROM follows WHERE account_id = ? AND accepted = 1 LIMIT ?`,
-	markBlocking:  `SELECT target_account_id FROM blocks WHERE account_id = ? LIMIT ?`,
-	markBlockedBy: `SELECT account_id FROM blocks WHERE target_account_id = ? LIMIT ?`,
+	markBookmark: `SELECT status_id FROM bookmarks WHERE account_id = ? LIMIT ?`,
+	markPin:      `SELECT status_id FROM status_pins WHERE account_id = ? LIMIT ?`,
 }
 
 // readMarks reads all of viewer's marks, each kind capped at
@@ -500,8 +446,6 @@ var flagTables = map[string][]string{
 	"favourites":          {"account_id", "status_id"},
 	"bookmarks":           {"account_id", "status_id"},
 	"status_pins":         {"account_id", "status_id"},
-	"follows":             {"account_id", "target_account_id", "accepted"},
-	"blocks":              {"account_id", "target_account_id"},
 	"statuses":            {"account_id", "reblog_of_id", "deleted_at"},
 	"screening_decisions": {"status_id"},
 }
@@ -533,7 +477,7 @@ func (db *DB) resolveFlagColumns(ctx context.Context) error {
 type markDelta struct {
 	viewer int64
 	kind   markKind
-	id     int64 // a status or an account
+	id     int64 // the status
 	add    bool
 }
 
@@ -572,13 +516,6 @@ func (l *changeLog) recordFlagChange(d *sqlite.SQLitePreUpdateData) {
 		switch d.TableName {
 		case "favourites", "bookmarks", "status_pins":
 			deltas = append(deltas, markDelta{viewer: vals[0], kind: statusMarkOf[d.TableName], id: vals[1], add: add})
-		case "follows":
-			if vals[2] == 1 {
-				deltas = append(deltas, markDelta{viewer: vals[0], kind: markFollowing, id: vals[1], add: add})
-			}
-		case "blocks":
-			deltas = append(deltas, markDelta{viewer: vals[0], kind: markBlocking, id: vals[1], add: add},
-				markDelta{viewer: vals[1], kind: markBlockedBy, id: vals[0], add: add})
 		case "statuses": // a boost not deleted
 			if vals[1] != 0 && vals[2] == 0 {
 				deltas = append(deltas, markDelta{viewer: vals[0], kind: markBoost, id: vals[1], add: add})
