@@ -21,9 +21,31 @@ import (
 // minute per token) no longer empties the cache for all the others.
 type tokenCache struct {
 	mu   sync.Mutex
-	seq  uint64 // bumped by every row invalidation
+	seq  uint64 // bumped by every row invalidation and use record
 	m    map[string]cachedToken
 	byID map[int64]string // token id → digest
+	// changed is the seq of each token row's last invalidation or use
+	// record, so that a read in flight is not kept when its own row
+	// changed meanwhile (but is when others did); floor is the seq below
+	// which that history was forgotten (everything dropped, or the map
+	// past its bound).
+	changed map[int64]uint64
+	floor   uint64
+}
+
+// changedSince reports whether token id's row may have changed since seq;
+// c.mu is held.
+func (c *tokenCache) changedSince(id int64, seq uint64) bool {
+	return c.floor > seq || c.changed[id] > seq
+}
+
+// noteChanged records a change of token id's row at the current seq; c.mu
+// is held.
+func (c *tokenCache) noteChanged(id int64) {
+	if c.changed == nil || len(c.changed) >= maxCachedTokens {
+		c.changed, c.floor = map[int64]uint64{}, c.seq
+	}
+	c.changed[id] = c.seq
 }
 
 type cachedToken struct {
@@ -34,8 +56,9 @@ type cachedToken struct {
 // touched sets the last use of the cached tokens a use record changed
 // (id → Unix ms), which changed nothing else of their rows, so they stay
 // cached instead of being read again on their next request. Reads in
-// flight are not kept (seq): they may predate the record, and a cached use
-// time older than the stored one would record the use on every request.
+// flight for these tokens are not kept (changedSince): they may predate the
+// record, and a cached use time older than the stored one would record the
+// use on every request.
 func (c *tokenCache) touched(uses map[int64]int64) {
 	if len(uses) == 0 {
 		return
@@ -44,6 +67,7 @@ func (c *tokenCache) touched(uses map[int64]int64) {
 	defer c.mu.Unlock()
 	c.seq++
 	for id, at := range uses {
+		c.noteChanged(id)
 		h, ok := c.byID[id]
 		if !ok {
 			continue
@@ -149,9 +173,11 @@ func (c *tokenCache) invalidate(ids []int64, all bool) {
 	c.seq++
 	if all {
 		c.m, c.byID = nil, nil
+		c.changed, c.floor = nil, c.seq
 		return
 	}
 	for _, id := range ids {
+		c.noteChanged(id)
 		if h, ok := c.byID[id]; ok {
 			delete(c.m, h)
 			delete(c.byID, id)
@@ -177,14 +203,21 @@ func (db *DB) OAuthTokenByHash(ctx context.Context, tokenHash string) (OAuthToke
 	if err != nil || !ok {
 		return t, err
 	}
-	db.tokens.mu.Lock()
-	if db.tokens.seq == seq {
-		if db.tokens.m == nil || len(db.tokens.m) >= maxCachedTokens {
-			db.tokens.m, db.tokens.byID = map[string]cachedToken{}, map[int64]string{}
-		}
-		db.tokens.m[tokenHash] = cachedToken{tok: t, version: v}
-		db.tokens.byID[t.ID] = tokenHash
-	}
-	db.tokens.mu.Unlock()
+	db.tokens.put(seq, tokenHash, t, v)
 	return t, nil
+}
+
+// put keeps token t, read under digest h after seq with the tables'
+// version v, unless its row changed since.
+func (c *tokenCache) put(seq uint64, h string, t OAuthToken, v uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.changedSince(t.ID, seq) {
+		return
+	}
+	if c.m == nil || len(c.m) >= maxCachedTokens {
+		c.m, c.byID = map[string]cachedToken{}, map[int64]string{}
+	}
+	c.m[h] = cachedToken{tok: t, version: v}
+	c.byID[t.ID] = h
 }

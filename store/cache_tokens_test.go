@@ -141,3 +141,61 @@ func TestTokenCacheKeepsOtherTokensOnUse(t *testing.T) {
 		t.Fatalf("a after the rollback: %+v, %v; want used at %v", got, err, used)
 	}
 }
+
+// A token read while another token's row changed (a use record) is kept; a
+// token read while its own row changed is not, nor any read before
+// everything was dropped.
+func TestTokenCacheSpoilsReadsOfChangedRowsOnly(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	if testEngine == "postgres" {
+		t.Skip("caches are off without change reports")
+	}
+	var a, b OAuthToken
+	mustWrite(t, db, func(tx *Tx) error {
+		app := OAuthApp{Name: "app", ClientID: "c", ClientSecretHash: "-", Scopes: "read"}
+		if err := tx.InsertOAuthApp(ctx, &app); err != nil {
+			return err
+		}
+		a = OAuthToken{TokenHash: "a", AppID: app.ID, Scopes: "read"}
+		b = OAuthToken{TokenHash: "b", AppID: app.ID, Scopes: "read"}
+		if err := tx.InsertOAuthToken(ctx, &a); err != nil {
+			return err
+		}
+		return tx.InsertOAuthToken(ctx, &b)
+	})
+	cached := func(h string) bool {
+		db.tokens.mu.Lock()
+		defer db.tokens.mu.Unlock()
+		_, ok := db.tokens.m[h]
+		return ok
+	}
+	read := func() (uint64, OAuthToken, OAuthToken, uint64) {
+		db.tokens.mu.Lock()
+		seq := db.tokens.seq
+		db.tokens.mu.Unlock()
+		v, _ := db.versions.of(tokenTables...)
+		ta, err := oauthTokenByHash(ctx, db.read, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb, err := oauthTokenByHash(ctx, db.read, "b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seq, ta, tb, v
+	}
+	seq, ta, tb, v := read()
+	mustWrite(t, db, func(tx *Tx) error { return tx.TouchOAuthToken(ctx, b.ID, time.Now(), time.Minute) })
+	db.tokens.put(seq, "a", ta, v)
+	db.tokens.put(seq, "b", tb, v)
+	if !cached("a") || cached("b") {
+		t.Errorf("reads racing b's use record: a kept %v (want true), b kept %v (want false)", cached("a"), cached("b"))
+	}
+	seq, _, tb, v = read()
+	db.tokens.invalidate(nil, true)
+	db.tokens.put(seq, "b", tb, v)
+	if cached("b") {
+		t.Error("a read from before everything was dropped kept")
+	}
+}
