@@ -132,26 +132,24 @@ func (h *Handler) lookupAccount(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, e)
 }
 
-// visibleTo returns which visibilities of author's statuses viewer sees in
+// profileVisibilities returns which visibilities of author's statuses viewer sees in
 // the author's profile: all for the author, followers-only too for accepted
 // followers, public and unlisted for everyone else.
-func (h *Handler) visibleTo(ctx context.Context, viewer, author int64) ([]string, error) {
-	if viewer == author && viewer != 0 {
-		return nil, nil
+func profileVisibilities(viewer, author int64, rel store.ViewerOfAuthor) []string {
+	switch {
+	case viewer == author && viewer != 0:
+		return nil
+	case rel.Following:
+		return visibleToFollowers
 	}
-	vis := []string{store.VisibilityPublic, store.VisibilityUnlisted}
-	if viewer == 0 {
-		return vis, nil
-	}
-	f, err := h.db.FollowBetween(ctx, viewer, author)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if err == nil && f.Accepted {
-		vis = append(vis, store.VisibilityPrivate)
-	}
-	return vis, nil
+	return visibleToAll
 }
+
+// The visibilities of profileVisibilities; shared, never modified.
+var (
+	visibleToAll       = []string{store.VisibilityPublic, store.VisibilityUnlisted}
+	visibleToFollowers = []string{store.VisibilityPublic, store.VisibilityUnlisted, store.VisibilityPrivate}
+)
 
 func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error {
 	viewer, err := h.viewer(r, auth.ScopeReadStatuses)
@@ -163,17 +161,14 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	ctx := r.Context()
-	blocked, err := h.db.Blocked(ctx, viewer, a.ID)
+	rel, err := h.db.ViewerOfAuthor(ctx, viewer, a.ID)
 	if err != nil {
 		return err
 	}
-	if blocked {
+	if rel.Blocked {
 		return writeJSON(w, http.StatusOK, []Status{})
 	}
-	vis, err := h.visibleTo(ctx, viewer, a.ID)
-	if err != nil {
-		return err
-	}
+	vis := profileVisibilities(viewer, a.ID, rel)
 	q, _ := readParams(w, r, 0)
 	f := store.AccountFilter{Visibilities: vis, OnlyMedia: q.boolean("only_media"), ExcludeReplies: q.boolean("exclude_replies"),
 		ExcludeReblogs: q.boolean("exclude_reblogs"), Pinned: q.boolean("pinned"), Tagged: q.str("tagged")}
