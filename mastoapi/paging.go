@@ -40,25 +40,27 @@ func (h *Handler) setLink(w http.ResponseWriter, r *http.Request, p store.Page, 
 	if len(keys) == 0 {
 		return
 	}
-	link := func(param string, key int64, rel string) string {
-		q := r.URL.Query()
-		for _, k := range []string{"max_id", "since_id", "min_id", "access_token"} {
-			q.Del(k)
-		}
-		q.Set(param, store.FormatID(key))
-		u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
-		return "<" + h.opts.BaseURL + u.String() + `>; rel="` + rel + `"`
+	q := r.URL.Query()
+	for _, k := range []string{"max_id", "since_id", "min_id", "access_token"} {
+		q.Del(k)
 	}
-	var parts []string
+	prefix := h.opts.BaseURL + (&url.URL{Path: r.URL.Path}).String() + "?"
+	link := func(b []byte, param string, key int64, rel string) []byte {
+		q[param] = []string{store.FormatID(key)}
+		b = append(b, '<')
+		b = append(b, prefix...)
+		b = append(b, q.Encode()...)
+		b = append(b, `>; rel="`...)
+		b = append(b, rel...)
+		delete(q, param)
+		return append(b, '"')
+	}
+	b := make([]byte, 0, 2*len(prefix)+128)
 	if len(keys) >= p.Limit {
-		parts = append(parts, link("max_id", keys[len(keys)-1], "next"))
+		b = append(link(b, "max_id", keys[len(keys)-1], "next"), ", "...)
 	}
-	parts = append(parts, link("min_id", keys[0], "prev"))
-	v := parts[0]
-	for _, s := range parts[1:] {
-		v += ", " + s
-	}
-	w.Header().Set("Link", v)
+	b = link(b, "min_id", keys[0], "prev")
+	w.Header()["Link"] = []string{string(b)}
 }
 
 // statusKeys are the paging keys of a status list: the ids themselves.
