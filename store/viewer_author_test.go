@@ -46,4 +46,30 @@ func TestViewerOfAuthor(t *testing.T) {
 			t.Errorf("viewer %d: %+v, %v; want %+v", tc.viewer, got, err, tc.want)
 		}
 	}
+
+	// Every answer above is cached now; each change is seen by the next read.
+	follower, stranger := ids["follower"], ids["stranger"]
+	steps := []struct {
+		name   string
+		change func(tx *Tx) error
+		viewer int64
+		want   ViewerOfAuthor
+	}{
+		{"follow", func(tx *Tx) error {
+			return tx.UpsertFollow(ctx, &Follow{AccountID: stranger, TargetAccountID: author, Accepted: true})
+		}, stranger, ViewerOfAuthor{Following: true}},
+		{"block", func(tx *Tx) error {
+			return tx.InsertBlock(ctx, &Block{AccountID: author, TargetAccountID: follower})
+		}, follower, ViewerOfAuthor{Blocked: true, Following: true}},
+		{"unfollow", func(tx *Tx) error { _, err := tx.DeleteFollow(ctx, stranger, author); return err }, stranger, ViewerOfAuthor{}},
+	}
+	for _, s := range steps {
+		if _, err := db.ViewerOfAuthor(ctx, s.viewer, author); err != nil {
+			t.Fatal(err)
+		}
+		mustWrite(t, db, s.change)
+		if got, err := db.ViewerOfAuthor(ctx, s.viewer, author); err != nil || got != s.want {
+			t.Errorf("after %s: %+v, %v; want %+v", s.name, got, err, s.want)
+		}
+	}
 }
