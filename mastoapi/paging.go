@@ -22,12 +22,18 @@ const (
 func pageOf(r *http.Request, def, most int) store.Page {
 	q := r.URL.Query()
 	id := func(k string) int64 {
-		v, _ := store.ParseID(q.Get(k))
+		s := q.Get(k)
+		if s == "" {
+			return 0 // no error value to build for a parameter left out
+		}
+		v, _ := store.ParseID(s)
 		return v
 	}
 	p := store.Page{MaxID: id("max_id"), SinceID: id("since_id"), MinID: id("min_id"), Limit: def}
-	if n, err := strconv.Atoi(q.Get("limit")); err == nil {
-		p.Limit = min(max(n, 1), most)
+	if s := q.Get("limit"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil {
+			p.Limit = min(max(n, 1), most)
+		}
 	}
 	return p
 }
