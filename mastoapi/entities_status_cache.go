@@ -98,6 +98,11 @@ func (r *renderedStatus) sameInputs(st store.Status, x store.StatusExtras, accou
 // encoding/json refuses) is returned without an encoding and not kept:
 // the caller's encoding reports the error.
 func (c *renderedStatuses) put(st store.Status, x store.StatusExtras, base Status) *Status {
+	// The entity's lists are shared by every render that copies it: clipped,
+	// an append to a copy's list makes a new array instead of writing into
+	// this one.
+	base.MediaAttachments, base.Mentions, base.Tags = slices.Clip(base.MediaAttachments), slices.Clip(base.Mentions),
+		slices.Clip(base.Tags)
 	r := &renderedStatus{row: st, media: x.Media, tags: x.Tags, e: base}
 	w := jsonW{}
 	w.statusHead(&r.e)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/gorilla/mux"
@@ -98,6 +99,37 @@ func TestStatusRenderCacheWritesTheSameBytes(t *testing.T) {
 		}
 	}
 	compare("first")
+
+	// Concurrent readers share entries (run with -race).
+	want := getAny(t, uncached+paths[0], bTok)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 5; j++ {
+				r, _ := http.NewRequest("GET", cached+paths[0], nil)
+				r.Header.Set("Authorization", "Bearer "+bTok)
+				resp, err := http.DefaultClient.Do(r)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if got := append([]byte(strconv.Itoa(resp.StatusCode)+" "), b...); !bytes.Equal(got, want) {
+					errs <- string(got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("concurrent read: %.300s", e)
+	}
 
 	// The follower's marks never reach another viewer through the cache
 	// (the byte comparison above shows it too).
