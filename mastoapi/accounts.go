@@ -132,25 +132,6 @@ func (h *Handler) lookupAccount(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, e)
 }
 
-// profileVisibilities returns which visibilities of author's statuses viewer sees in
-// the author's profile: all for the author, followers-only too for accepted
-// followers, public and unlisted for everyone else.
-func profileVisibilities(viewer, author int64, rel store.ViewerOfAuthor) []string {
-	switch {
-	case viewer == author && viewer != 0:
-		return nil
-	case rel.Following:
-		return visibleToFollowers
-	}
-	return visibleToAll
-}
-
-// The visibilities of profileVisibilities; shared, never modified.
-var (
-	visibleToAll       = []string{store.VisibilityPublic, store.VisibilityUnlisted}
-	visibleToFollowers = []string{store.VisibilityPublic, store.VisibilityUnlisted, store.VisibilityPrivate}
-)
-
 func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error {
 	viewer, err := h.viewer(r, auth.ScopeReadStatuses)
 	if err != nil {
@@ -160,20 +141,14 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	rel, err := h.db.ViewerOfAuthor(ctx, viewer, a.ID)
-	if err != nil {
-		return err
-	}
-	if rel.Blocked {
-		return writeJSON(w, http.StatusOK, []Status{})
-	}
-	vis := profileVisibilities(viewer, a.ID, rel)
 	q, _ := readParams(w, r, 0)
-	f := store.AccountFilter{Visibilities: vis, OnlyMedia: q.boolean("only_media"), ExcludeReplies: q.boolean("exclude_replies"),
-		ExcludeReblogs: q.boolean("exclude_reblogs"), Pinned: q.boolean("pinned"), Tagged: q.str("tagged")}
+	// Profile: the statuses viewer may see there (all for the author,
+	// followers-only ones for accepted followers, none across a block).
+	f := store.AccountFilter{Profile: true, Viewer: viewer, OnlyMedia: q.boolean("only_media"),
+		ExcludeReplies: q.boolean("exclude_replies"), ExcludeReblogs: q.boolean("exclude_reblogs"), Pinned: q.boolean("pinned"),
+		Tagged: q.str("tagged")}
 	page := pageOf(r, defaultLimit, maxLimit)
-	list, err := h.db.AccountTimeline(ctx, a.ID, f, page)
+	list, err := h.db.AccountTimeline(r.Context(), a.ID, f, page)
 	if err != nil {
 		return err
 	}

@@ -53,8 +53,6 @@ type DB struct {
 	statusCache *statusCache
 	tokens      tokenCache
 	filterCache filterCache // FiltersOf (filters.go)
-	// viewerAuthors caches ViewerOfAuthor (viewer_author.go).
-	viewerAuthors viewerAuthorCache
 	// stopWatch ends watchOtherWriters.
 	stopWatch func()
 	// locks is LockName's pool (PostgreSQL), opened at first use.
