@@ -158,7 +158,10 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 // writeJSON writes v as JSON with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	if fastType(v) {
-		return writeEncoded(w, status, func(jw *jsonW) { jw.b, _, jw.err = appendFast(jw.b, v) })
+		return writeEncoded(w, status, func(b []byte) ([]byte, error) {
+			b, _, err := appendFast(b, v)
+			return b, err
+		})
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
@@ -169,21 +172,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 // writeEncoded answers status with the JSON enc appends, and the newline
 // json.Encoder ends with, written from a pooled buffer in one Write with
-// its Content-Length.
-func writeEncoded(w http.ResponseWriter, status int, enc func(*jsonW)) error {
+// its Content-Length. enc keeps its jsonW on its own stack: a jsonW on the
+// heap would take a GC write barrier at every append.
+func writeEncoded(w http.ResponseWriter, status int, enc func([]byte) ([]byte, error)) error {
 	bp := jsonBufs.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= maxPooledJSON {
 			jsonBufs.Put(bp)
 		}
 	}()
-	jw := jsonW{b: (*bp)[:0]}
-	enc(&jw)
-	*bp = jw.b[:0]
-	if jw.err != nil {
-		return jw.err
+	b, err := enc((*bp)[:0])
+	*bp = b[:0]
+	if err != nil {
+		return err
 	}
-	b := jw.b
 	if len(b) == 0 || b[len(b)-1] != '\n' {
 		b = append(b, '\n')
 		*bp = b[:0]
@@ -192,7 +194,7 @@ func writeEncoded(w http.ResponseWriter, status int, enc func(*jsonW)) error {
 	h["Content-Type"] = jsonContentType
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
-	_, err := w.Write(b)
+	_, err = w.Write(b)
 	return err
 }
 

@@ -76,8 +76,8 @@ func (h *Handler) writeStatusesIn(w http.ResponseWriter, r *http.Request, viewer
 	h.setLink(w, r, page, keys)
 	// Each status is rendered and encoded in turn, without a slice of
 	// entities in between (what statusEntitiesIn then writeJSON would do).
-	return writeEncoded(w, http.StatusOK, func(jw *jsonW) {
-		jw.b = append(jw.b, '[')
+	return writeEncoded(w, http.StatusOK, func(b []byte) ([]byte, error) {
+		jw := jsonW{b: append(b, '[')}
 		n := 0
 		for _, st := range list {
 			e, ok := h.renderStatus(d, st)
@@ -90,7 +90,7 @@ func (h *Handler) writeStatusesIn(w http.ResponseWriter, r *http.Request, viewer
 			n++
 			jw.status(&e)
 		}
-		jw.b = append(jw.b, ']')
+		return append(jw.b, ']'), jw.err
 	})
 }
 
