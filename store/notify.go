@@ -40,8 +40,8 @@ func (db *DB) Notify(ctx context.Context, channel, payload string) error {
 }
 
 // Listen calls fn with the payload of each notification another process
-// sends on channel (Notify, or a commit on changesChannel with an empty
-// payload), until ctx ends. It runs on a connection of its own and
+// sends on channel (Notify, or a commit on changesChannel with its change
+// report), until ctx ends. It runs on a connection of its own and
 // reconnects after a lost connection; notifications sent meanwhile are
 // lost (the store stays the truth). listened, when not nil, is called after
 // each attempt to LISTEN with its error: a nil error after the first call
@@ -50,20 +50,27 @@ func (db *DB) Listen(ctx context.Context, channel string, listened func(err erro
 	if db.eng != postgresEngine {
 		return ErrNoNotify
 	}
-	db.listen(ctx, channel, listened, fn)
+	db.listen(ctx, channel, func(_ *pgx.Conn, err error) {
+		if listened != nil {
+			listened(err)
+		}
+	}, nil, fn)
 	return nil
 }
 
-// listen is Listen on PostgreSQL.
-func (db *DB) listen(ctx context.Context, channel string, listened func(err error), fn func(payload string)) {
+// listen is Listen on PostgreSQL. listened also gets the connection (when
+// err is nil); lost, when not nil, is called as soon as a connection that
+// listened fails, before reconnecting. A lost connection is replaced at
+// once; failed attempts are retried every second or two.
+func (db *DB) listen(ctx context.Context, channel string, listened func(conn *pgx.Conn, err error), lost func(err error),
+	fn func(payload string)) {
 	for ctx.Err() == nil {
 		conn, err := pgx.Connect(ctx, db.url)
 		if err == nil {
 			_, err = conn.Exec(ctx, `LISTEN `+pgx.Identifier{channel}.Sanitize())
 		}
-		if listened != nil {
-			listened(err)
-		}
+		listened(conn, err)
+		live := err == nil
 		for err == nil {
 			var n *pgconn.Notification
 			n, err = conn.WaitForNotification(ctx)
@@ -73,6 +80,15 @@ func (db *DB) listen(ctx context.Context, channel string, listened func(err erro
 		}
 		if conn != nil {
 			conn.Close(context.WithoutCancel(ctx))
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if live {
+			if lost != nil {
+				lost(err)
+			}
+			continue
 		}
 		if !sleepCtx(ctx, time.Second+jitter(time.Second)) {
 			return
