@@ -1,0 +1,289 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// eventually polls cond until it holds, failing the test after 10 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10 s", what)
+		}
+		<-tick.C
+	}
+}
+
+// awaitReport waits until db has heard another process's commit (its
+// subscribers are poked after the reported rows are dropped) and cond
+// holds; cond is checked after each report.
+func awaitReport(t *testing.T, db *DB, reports chan struct{}, what string, cond func() bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case <-reports:
+			if cond() {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("%s: not seen within 10 s of the other process's commit", what)
+		}
+	}
+}
+
+// cacheFixture is what the cross-process tests cache: alice (a local user
+// with a token), bob, and bob's status that alice favourited.
+type cacheFixture struct {
+	alice, bob Account
+	token      OAuthToken
+	status     Status
+}
+
+func newCacheFixture(t *testing.T, db *DB) *cacheFixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &cacheFixture{
+		alice: Account{Username: "alice", URI: "https://pictor.test/users/alice", DisplayName: "Alice"},
+		bob:   Account{Username: "bob", URI: "https://pictor.test/users/bob", DisplayName: "Bob"},
+	}
+	mustWrite(t, db, func(tx *Tx) error {
+		for _, a := range []*Account{&f.alice, &f.bob} {
+			if err := tx.InsertAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		if err := tx.InsertUser(ctx, &User{AccountID: f.alice.ID, Email: "a@pictor.test", PasswordHash: "-"}); err != nil {
+			return err
+		}
+		app := OAuthApp{Name: "app", ClientID: "c", ClientSecretHash: "-", Scopes: "read"}
+		if err := tx.InsertOAuthApp(ctx, &app); err != nil {
+			return err
+		}
+		f.token = OAuthToken{TokenHash: "digest", AppID: app.ID, AccountID: f.alice.ID, Scopes: "read"}
+		if err := tx.InsertOAuthToken(ctx, &f.token); err != nil {
+			return err
+		}
+		f.status = Status{URI: "https://pictor.test/s/1", AccountID: f.bob.ID, Local: true, Visibility: VisibilityPublic}
+		if err := tx.InsertStatus(ctx, &f.status); err != nil {
+			return err
+		}
+		return tx.InsertFavourite(ctx, &Favourite{AccountID: f.alice.ID, StatusID: f.status.ID})
+	})
+	return f
+}
+
+// readAll reads through db what f names, so that db caches it, and checks
+// it is cached.
+func (f *cacheFixture) readAll(t *testing.T, db *DB) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := db.AccountsByIDs(ctx, []int64{f.alice.ID, f.bob.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.OAuthTokenByHash(ctx, f.token.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.StatusExtrasByIDs(ctx, []int64{f.status.ID}); err != nil {
+		t.Fatal(err)
+	}
+	db.tokens.mu.Lock()
+	_, tokenCached := db.tokens.m[f.token.TokenHash]
+	db.tokens.mu.Unlock()
+	_, aliceCached := db.accounts.get(f.alice.ID)
+	_, bobCached := db.accounts.get(f.bob.ID)
+	if !tokenCached || !aliceCached || !bobCached || db.statusCache.len() != 1 {
+		t.Fatalf("not cached: token %v, alice %v, bob %v, statuses %d", tokenCached, aliceCached, bobCached,
+			db.statusCache.len())
+	}
+}
+
+// Two processes on one PostgreSQL database: a write through one (or from
+// psql, outside any process) reaches the other's cached reads, row by row:
+// the rows it did not change stay cached.
+func TestPostgresCachesFollowOtherProcesses(t *testing.T) {
+	a, b := openPostgresPair(t)
+	ctx := context.Background()
+	f := newCacheFixture(t, a)
+	psql, err := pgx.Connect(ctx, a.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer psql.Close(ctx)
+	token := func() OAuthToken {
+		tok, err := b.OAuthTokenByHash(ctx, f.token.TokenHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	account := func(id int64) Account {
+		acct, err := b.AccountByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acct
+	}
+	favourites := func() int64 {
+		e, err := b.StatusExtrasByIDs(ctx, []int64{f.status.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e[f.status.ID].Counts.Favourites
+	}
+	steps := []struct {
+		name    string
+		write   func(tx *Tx) error // through a
+		sql     string             // or from psql
+		seen    func() bool
+		kept    func() bool // what the write did not change is still cached
+		cleared bool        // the change drops every cached status (too many to list)
+	}{
+		{name: "token revoked", write: func(tx *Tx) error { return tx.RevokeOAuthToken(ctx, f.token.ID) },
+			seen: func() bool { return !token().RevokedAt.IsZero() },
+			kept: func() bool { _, ok := b.accounts.get(f.alice.ID); return ok && b.statusCache.len() == 1 }},
+		{name: "account suspended", write: func(tx *Tx) error { return tx.SetAccountSuspended(ctx, f.alice.ID, true) },
+			seen: func() bool { return !account(f.alice.ID).SuspendedAt.IsZero() && token().AccountDisabled },
+			kept: func() bool { _, ok := b.accounts.get(f.bob.ID); return ok && b.statusCache.len() == 1 }},
+		{name: "favourite", write: func(tx *Tx) error {
+			return tx.InsertFavourite(ctx, &Favourite{AccountID: f.bob.ID, StatusID: f.status.ID})
+		}, seen: func() bool { return favourites() == 2 },
+			kept: func() bool { _, ok := b.accounts.get(f.alice.ID); return ok }},
+		{name: "profile edited from psql", sql: `UPDATE accounts SET display_name = 'Bobby' WHERE username = 'bob'`,
+			seen: func() bool { return account(f.bob.ID).DisplayName == "Bobby" },
+			kept: func() bool { _, ok := b.accounts.get(f.alice.ID); return ok && b.statusCache.len() == 1 }},
+		// 600 statuses' ids do not fit one notification: every cached
+		// status goes, and the accounts stay.
+		{name: "too many statuses to list", write: func(tx *Tx) error {
+			for i := range 600 {
+				if err := tx.InsertStatus(ctx, &Status{URI: fmt.Sprintf("https://pictor.test/s/many/%d", i),
+					AccountID: f.alice.ID, Local: true, Visibility: VisibilityPublic}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, seen: func() bool { return b.statusCache.len() == 0 },
+			kept: func() bool { _, ok := b.accounts.get(f.bob.ID); return ok }, cleared: true},
+	}
+	for _, s := range steps {
+		f.readAll(t, b)
+		if s.seen() && !s.cleared {
+			t.Fatalf("%s: seen before the write", s.name)
+		}
+		reports := b.subscribe()
+		if s.write != nil {
+			mustWrite(t, a, s.write)
+		} else if _, err := psql.Exec(ctx, s.sql); err != nil {
+			t.Fatal(err)
+		}
+		awaitReport(t, b, reports, s.name, s.seen)
+		b.unsubscribe(reports)
+		if !s.kept() {
+			t.Errorf("%s: rows it did not change were dropped too", s.name)
+		}
+	}
+}
+
+// The process that writes drops what it changed before Write returns, as
+// on SQLite: a token it revokes is refused at once, with no notification.
+func TestPostgresCachesExactOnWrite(t *testing.T) {
+	a, _ := openPostgresPair(t)
+	ctx := context.Background()
+	f := newCacheFixture(t, a)
+	f.readAll(t, a)
+	mustWrite(t, a, func(tx *Tx) error { return tx.RevokeOAuthToken(ctx, f.token.ID) })
+	if tok, err := a.OAuthTokenByHash(ctx, f.token.TokenHash); err != nil || tok.RevokedAt.IsZero() {
+		t.Fatalf("revoked token read back %+v, %v", tok, err)
+	}
+	if _, ok := a.accounts.get(f.alice.ID); !ok {
+		t.Error("the revocation dropped alice's cached account")
+	}
+	// A rolled-back savepoint forgets what it changed, with its rows.
+	mustWrite(t, a, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `SAVEPOINT s`); err != nil {
+			return err
+		}
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE accounts SET note = 'x' WHERE id = ?`, f.bob.ID); err != nil {
+			return err
+		}
+		_, err := tx.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT s`)
+		return err
+	})
+	if _, ok := a.accounts.get(f.bob.ID); !ok {
+		t.Error("a rolled-back change dropped bob's cached account")
+	}
+}
+
+// While the connection listening to the other processes is lost, their
+// changes may go unheard: the caches are emptied and off until it listens
+// again. The row here is changed with the reporting triggers off, so only
+// the lost connection can make the cache let go of it.
+func TestPostgresLostListenerClearsCaches(t *testing.T) {
+	a, _ := openPostgresPair(t)
+	ctx := context.Background()
+	f := newCacheFixture(t, a)
+	f.readAll(t, a)
+	psql, err := pgx.Connect(ctx, a.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer psql.Close(ctx)
+	unreported := func(sql string) {
+		t.Helper()
+		if err := pgx.BeginFunc(ctx, psql, func(tx pgx.Tx) error {
+			for _, q := range []string{`ALTER TABLE accounts DISABLE TRIGGER USER`, sql, `ALTER TABLE accounts ENABLE TRIGGER USER`} {
+				if _, err := tx.Exec(ctx, q); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unreported(`UPDATE accounts SET display_name = 'Alice (unreported)' WHERE username = 'alice'`)
+	if got, _ := a.AccountByID(ctx, f.alice.ID); got.DisplayName != "Alice" {
+		t.Fatalf("display name %q: the test needs a cache that has not heard of the change", got.DisplayName)
+	}
+	pid := a.listenPID.Load()
+	var killed bool
+	if err := psql.QueryRow(ctx, `SELECT pg_terminate_backend($1)`, pid).Scan(&killed); err != nil || !killed {
+		t.Fatalf("terminate the listener (pid %d): %v, %v", pid, killed, err)
+	}
+	eventually(t, "listening again", func() bool { return a.listenPID.Load() != pid && a.cachesOn() })
+	if got, _ := a.AccountByID(ctx, f.alice.ID); got.DisplayName != "Alice (unreported)" {
+		t.Fatalf("after the lost listener: display name %q", got.DisplayName)
+	}
+	// Listening again, the caches work and hear reports as before.
+	f.readAll(t, a)
+}
+
+// Change reports read back into the ids they name; what is not understood
+// empties every cache.
+func TestChangeReports(t *testing.T) {
+	var l changeLog
+	l.addReport("a:1,2;t:3;e:4;s:*;tables:accounts,statuses")
+	accounts, all, tables := l.take()
+	tokens, tokensAll := l.takeIDs(&l.tokens)
+	entities, _ := l.takeIDs(&l.entities)
+	_, statusesAll := l.takeIDs(&l.statuses)
+	if fmt.Sprint(accounts, all, tokens, tokensAll, entities, statusesAll, len(tables), l.takeUnknown()) !=
+		"[1 2] false [3] false [4] true 2 false" {
+		t.Errorf("read %v %v %v %v %v %v %v", accounts, all, tokens, tokensAll, entities, statusesAll, tables)
+	}
+	for _, bad := range []string{"x:1", "a:1,z", "a"} {
+		l.addReport(bad)
+		if !l.takeUnknown() {
+			t.Errorf("%q understood", bad)
+		}
+	}
+}
