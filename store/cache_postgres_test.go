@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pictor-social/pictor/internal/testkit/pgtest"
 )
 
 // eventually polls cond until it holds, failing the test after 10 s.
@@ -285,5 +287,73 @@ func TestChangeReports(t *testing.T) {
 		if !l.takeUnknown() {
 			t.Errorf("%q understood", bad)
 		}
+	}
+}
+
+// BenchmarkPostgresChangeTriggers measures what the change-reporting
+// triggers cost a write: one transaction inserting a status with a mention
+// and a tag, favouriting it and updating its author's profile, with the
+// triggers on and then off (PICTOR_TEST_ENGINE=postgres go test -run '^$'
+// -bench PostgresChangeTriggers ./store/).
+func BenchmarkPostgresChangeTriggers(b *testing.B) {
+	if testEngine != "postgres" {
+		b.Skip("PostgreSQL pass only (PICTOR_TEST_ENGINE=postgres)")
+	}
+	ctx := context.Background()
+	db, err := OpenPostgres(ctx, pgtest.NewDatabaseFrom(b, pgTemplate), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	alice := Account{Username: "alice", URI: "https://pictor.test/users/alice"}
+	bob := Account{Username: "bob", Domain: "remote.test", URI: "https://remote.test/users/bob"}
+	if err := db.Write(ctx, func(tx *Tx) error {
+		if err := tx.InsertAccount(ctx, &alice); err != nil {
+			return err
+		}
+		return tx.InsertAccount(ctx, &bob)
+	}); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	write := func(b *testing.B) {
+		for b.Loop() {
+			n++
+			if err := db.Write(ctx, func(tx *Tx) error {
+				st := Status{URI: fmt.Sprintf("https://remote.test/s/%d", n), AccountID: bob.ID, Visibility: VisibilityPublic}
+				if err := tx.InsertStatus(ctx, &st); err != nil {
+					return err
+				}
+				if err := tx.InsertMentions(ctx, st.ID, []int64{alice.ID}); err != nil {
+					return err
+				}
+				if err := tx.SetStatusTags(ctx, st.ID, []string{"bench"}); err != nil {
+					return err
+				}
+				if err := tx.InsertFavourite(ctx, &Favourite{AccountID: alice.ID, StatusID: st.ID}); err != nil {
+					return err
+				}
+				bob.Note = fmt.Sprint("note ", n)
+				return tx.UpdateAccount(ctx, &bob)
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	triggers := func(enable string) {
+		for t := range db.versions.watched {
+			for _, name := range []string{"pictor_changes", "pictor_changes_flush"} {
+				if _, err := db.write.ExecContext(ctx, `ALTER TABLE `+t+` `+enable+` TRIGGER `+name); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	// Twice each, alternating, so that neither side has the warmer run.
+	for range 2 {
+		b.Run("triggers on", write)
+		triggers("DISABLE")
+		b.Run("triggers off", write)
+		triggers("ENABLE")
 	}
 }
