@@ -175,6 +175,10 @@ func TestPostgresCachesFollowOtherProcesses(t *testing.T) {
 			return nil
 		}, seen: func() bool { return b.statusCache.len() == 0 },
 			kept: func() bool { _, ok := b.accounts.get(f.bob.ID); return ok }, cleared: true},
+		// TRUNCATE fires no row trigger: everything goes.
+		{name: "favourites truncated from psql", sql: `TRUNCATE favourites`,
+			seen: func() bool { _, ok := b.accounts.get(f.bob.ID); return !ok && favourites() == 0 },
+			kept: func() bool { return true }},
 	}
 	for _, s := range steps {
 		f.readAll(t, b)

@@ -192,6 +192,15 @@ CREATE TRIGGER pictor_changes AFTER INSERT OR UPDATE OR DELETE ON filter_keyword
 CREATE TRIGGER pictor_changes AFTER INSERT OR UPDATE OR DELETE ON filter_statuses
 	FOR EACH ROW EXECUTE FUNCTION pictor_changes_table();
 
+-- TRUNCATE fires no row trigger: it tells every process, this one too, to
+-- drop everything (at COMMIT, as every NOTIFY).
+CREATE FUNCTION pictor_changes_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('pictor_changes', '000000000000000000000000*');
+	RETURN NULL;
+END;
+$$;
+
 -- The deferred half, on the same tables: it fires at COMMIT and finds the
 -- lists empty when DB.Write has taken them.
 DO $$
@@ -203,6 +212,8 @@ BEGIN
 		'filters', 'filter_keywords', 'filter_statuses'] LOOP
 		EXECUTE format('CREATE CONSTRAINT TRIGGER pictor_changes_flush AFTER INSERT OR UPDATE OR DELETE ON %I
 			DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pictor_changes_flush()', t);
+		EXECUTE format('CREATE TRIGGER pictor_changes_truncate AFTER TRUNCATE ON %I
+			FOR EACH STATEMENT EXECUTE FUNCTION pictor_changes_truncated()', t);
 	END LOOP;
 END;
 $$;
