@@ -11,6 +11,16 @@ import (
 	"github.com/pictor-social/pictor/internal/testkit/pgtest"
 )
 
+// openPostgresOnly opens a fresh PostgreSQL database in the PostgreSQL
+// pass and skips the test in the SQLite one.
+func openPostgresOnly(t *testing.T) *DB {
+	t.Helper()
+	if testEngine != "postgres" {
+		t.Skip("PostgreSQL pass only (PICTOR_TEST_ENGINE=postgres)")
+	}
+	return openTest(t)
+}
+
 // eventually polls cond until it holds, failing the test after 10 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -163,10 +173,10 @@ func TestPostgresCachesFollowOtherProcesses(t *testing.T) {
 		{name: "profile edited from psql", sql: `UPDATE accounts SET display_name = 'Bobby' WHERE username = 'bob'`,
 			seen: func() bool { return account(f.bob.ID).DisplayName == "Bobby" },
 			kept: func() bool { _, ok := b.accounts.get(f.alice.ID); return ok && b.statusCache.len() == 1 }},
-		// 600 statuses' ids do not fit one notification: every cached
+		// 450 statuses' ids do not fit one notification: every cached
 		// status goes, and the accounts stay.
 		{name: "too many statuses to list", write: func(tx *Tx) error {
-			for i := range 600 {
+			for i := range 450 {
 				if err := tx.InsertStatus(ctx, &Status{URI: fmt.Sprintf("https://pictor.test/s/many/%d", i),
 					AccountID: f.alice.ID, Local: true, Visibility: VisibilityPublic}); err != nil {
 					return err
@@ -202,7 +212,7 @@ func TestPostgresCachesFollowOtherProcesses(t *testing.T) {
 // The process that writes drops what it changed before Write returns, as
 // on SQLite: a token it revokes is refused at once, with no notification.
 func TestPostgresCachesExactOnWrite(t *testing.T) {
-	a, _ := openPostgresPair(t)
+	a := openPostgresOnly(t)
 	ctx := context.Background()
 	f := newCacheFixture(t, a)
 	f.readAll(t, a)
@@ -234,7 +244,7 @@ func TestPostgresCachesExactOnWrite(t *testing.T) {
 // again. The row here is changed with the reporting triggers off, so only
 // the lost connection can make the cache let go of it.
 func TestPostgresLostListenerClearsCaches(t *testing.T) {
-	a, _ := openPostgresPair(t)
+	a := openPostgresOnly(t)
 	ctx := context.Background()
 	f := newCacheFixture(t, a)
 	f.readAll(t, a)
