@@ -46,7 +46,8 @@ var ErrDatabaseInUse = errors.New("the database is in use by another process")
 // would derive, such as denormalised counters and home feeds, are copied
 // as they are) and its foreign keys are dropped, then added again (and so
 // checked) once every table is in; identity sequences are then moved past
-// the largest id.
+// the largest id. Once committed, the target is analyzed so the planner has
+// statistics from the first query on.
 func CopyToPostgres(ctx context.Context, path, dstURL string, progress func(CopyTable)) (CopyReport, error) {
 	var rep CopyReport
 	// Before this process opens the file: closing any descriptor of it
@@ -113,6 +114,12 @@ func CopyToPostgres(ctx context.Context, path, dstURL string, progress func(Copy
 	}
 	if err := ptx.Commit(ctx); err != nil {
 		return rep, fmt.Errorf("copy: commit: %w", err)
+	}
+	// Rows added by COPY leave the planner without statistics until
+	// autovacuum gets to them; the first queries after a move would be
+	// planned as if every table were empty.
+	if _, err := conn.Exec(ctx, `ANALYZE`); err != nil {
+		return rep, fmt.Errorf("copy: analyze the copied tables: %w", err)
 	}
 	return rep, nil
 }

@@ -93,6 +93,12 @@ func TestCopyToPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pg.Close()
+	// Analyzed: the planner has column statistics of the copied rows
+	// (rebuilding the indexes sets row counts, not these).
+	var stats int
+	if err := pg.read.QueryRowContext(ctx, `SELECT count(*) FROM pg_stats WHERE tablename = 'statuses'`).Scan(&stats); err != nil || stats == 0 {
+		t.Errorf("statuses after the copy: %d column statistics, %v (not analyzed)", stats, err)
+	}
 	lite, err := Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatal(err)
