@@ -61,6 +61,9 @@ type DB struct {
 	// listenPID is the PostgreSQL backend of the connection listening to
 	// other processes' change reports (tests cut it).
 	listenPID atomic.Uint32
+	// listenHeartbeat is how long a listening connection may stay quiet
+	// before it is pinged (listen).
+	listenHeartbeat time.Duration
 	// locks is LockName's pool (PostgreSQL), opened at first use.
 	locks     *sql.DB
 	locksOnce sync.Once
@@ -83,6 +86,8 @@ type Options struct {
 	// traceStatements, when set, sees each statement PostgreSQL receives,
 	// rewritten to $N parameters, with its arguments (the plan tests).
 	traceStatements func(text string, args []driver.NamedValue)
+	// listenHeartbeat, when set, replaces defaultListenHeartbeat (tests).
+	listenHeartbeat time.Duration
 }
 
 // Open opens (creating if needed) the database file at path and applies

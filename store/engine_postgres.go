@@ -97,7 +97,10 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 	rand.Read(token)
 	db := &DB{eng: postgresEngine, write: w, read: r, url: url, token: hex.EncodeToString(token), clock: opts.Clock,
 		ids: NewIDGen(), changes: &changeLog{}, accounts: newAccountCache(), versions: &tableVersions{},
-		statusCache: newStatusCache(maxCachedStatuses)}
+		statusCache: newStatusCache(maxCachedStatuses), listenHeartbeat: opts.listenHeartbeat}
+	if db.listenHeartbeat <= 0 {
+		db.listenHeartbeat = defaultListenHeartbeat
+	}
 	// The caches stay off until the change reports of other processes
 	// are listened to (listenOtherWriters).
 	db.setCachesOn(false)
