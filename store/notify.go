@@ -86,7 +86,10 @@ func (db *DB) listen(ctx context.Context, channel string, listened func(conn *pg
 			}
 		}
 		if conn != nil {
-			conn.Close(context.WithoutCancel(ctx))
+			// Bounded: the server may not be answering.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			conn.Close(cctx)
+			cancel()
 		}
 		if ctx.Err() != nil {
 			return
