@@ -90,9 +90,12 @@ func (db *DB) poke() {
 func (db *DB) watchOtherWriters(every time.Duration) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	finished := make(chan struct{})
+	// The first reading is taken before Open returns: read later, it could
+	// already include another process's commit made meanwhile, which
+	// would then never be seen.
+	last, err := db.dataVersion(ctx)
 	go func() {
 		defer close(finished)
-		last, err := db.dataVersion(ctx)
 		for err != nil {
 			// The database may be busy or briefly unreadable; keep trying.
 			if !sleepCtx(ctx, every) {
