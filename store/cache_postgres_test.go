@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -369,5 +370,56 @@ func BenchmarkPostgresChangeTriggers(b *testing.B) {
 		triggers("DISABLE")
 		b.Run("triggers off", write)
 		triggers("ENABLE")
+	}
+}
+
+// However long the id lists a transaction gathered, the notification that
+// carries them fits PostgreSQL's 8,000 bytes (the longest lists become
+// "*"), and the writing process still gets them whole.
+func TestPostgresChangeReportFitsNotify(t *testing.T) {
+	db := openPostgresOnly(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `LISTEN pictor_changes`); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(n int) string { return strings.Repeat(",1234567890123456789", n)[:n] }
+	sizes := []int{12000}
+	for n := 7800; n < 8000; n += 3 {
+		sizes = append(sizes, n)
+	}
+	for _, n := range sizes {
+		var report string
+		if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			for _, kind := range []string{"a", "t", "e", "s"} {
+				size := 20
+				if kind == "s" {
+					size = n
+				}
+				if _, err := tx.Exec(ctx, `SELECT set_config('pictor.changed_'||$1, $2, true)`, kind, ids(size)); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(ctx, `SELECT set_config('pictor.changed_tables', ',statuses,accounts', true)`); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `SELECT pictor_changes_commit($1)`, db.token).Scan(&report)
+		}); err != nil {
+			t.Fatalf("%d characters of ids: %v", n, err)
+		}
+		if !strings.Contains(report, "s:"+strings.TrimPrefix(ids(n), ",")) {
+			t.Errorf("%d characters of ids: the report is not whole (%d bytes)", n, len(report))
+		}
+		note, err := conn.WaitForNotification(ctx)
+		if err != nil || len(note.Payload) >= 8000 || !strings.HasPrefix(note.Payload, db.token) {
+			t.Fatalf("%d characters of ids: notification of %d bytes, %v", n, len(note.Payload), err)
+		}
+		if n > 7950 && !strings.Contains(note.Payload, "s:*") {
+			t.Errorf("%d characters of ids: statuses sent as %q…", n, note.Payload[:40])
+		}
 	}
 }

@@ -127,8 +127,9 @@ BEGIN
 	END LOOP;
 	sent := parts;
 	-- A payload must stay under 8,000 bytes: the longest id lists become
-	-- "*" (drop them all) until it fits.
-	WHILE octet_length(token) + octet_length(array_to_string(sent, ';')) + 10 >= 8000 LOOP
+	-- "*" (drop them all) until it fits (32 bytes spare for the kind
+	-- labels and separators).
+	WHILE octet_length(token) + octet_length(array_to_string(sent, ';')) + 32 >= 8000 LOOP
 		longest := 1;
 		FOR i IN 1..4 LOOP
 			IF length(sent[i]) > length(sent[longest]) THEN
