@@ -132,27 +132,6 @@ func (h *Handler) lookupAccount(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, e)
 }
 
-// visibleTo returns which visibilities of author's statuses viewer sees in
-// the author's profile: all for the author, followers-only too for accepted
-// followers, public and unlisted for everyone else.
-func (h *Handler) visibleTo(ctx context.Context, viewer, author int64) ([]string, error) {
-	if viewer == author && viewer != 0 {
-		return nil, nil
-	}
-	vis := []string{store.VisibilityPublic, store.VisibilityUnlisted}
-	if viewer == 0 {
-		return vis, nil
-	}
-	f, err := h.db.FollowBetween(ctx, viewer, author)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if err == nil && f.Accepted {
-		vis = append(vis, store.VisibilityPrivate)
-	}
-	return vis, nil
-}
-
 func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error {
 	viewer, err := h.viewer(r, auth.ScopeReadStatuses)
 	if err != nil {
@@ -162,23 +141,14 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	blocked, err := h.db.Blocked(ctx, viewer, a.ID)
-	if err != nil {
-		return err
-	}
-	if blocked {
-		return writeJSON(w, http.StatusOK, []Status{})
-	}
-	vis, err := h.visibleTo(ctx, viewer, a.ID)
-	if err != nil {
-		return err
-	}
 	q, _ := readParams(w, r, 0)
-	f := store.AccountFilter{Visibilities: vis, OnlyMedia: q.boolean("only_media"), ExcludeReplies: q.boolean("exclude_replies"),
-		ExcludeReblogs: q.boolean("exclude_reblogs"), Pinned: q.boolean("pinned"), Tagged: q.str("tagged")}
+	// Profile: the statuses viewer may see there (all for the author,
+	// followers-only ones for accepted followers, none across a block).
+	f := store.AccountFilter{Profile: true, Viewer: viewer, OnlyMedia: q.boolean("only_media"),
+		ExcludeReplies: q.boolean("exclude_replies"), ExcludeReblogs: q.boolean("exclude_reblogs"), Pinned: q.boolean("pinned"),
+		Tagged: q.str("tagged")}
 	page := pageOf(r, defaultLimit, maxLimit)
-	list, err := h.db.AccountTimeline(ctx, a.ID, f, page)
+	list, err := h.db.AccountTimeline(r.Context(), a.ID, f, page)
 	if err != nil {
 		return err
 	}

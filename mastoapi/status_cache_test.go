@@ -122,18 +122,50 @@ func TestStatusCacheFollowsWritesThroughTheAPI(t *testing.T) {
 	e.call(t, req{method: "DELETE", path: "/api/v1/statuses/" + second["id"].(string), token: aTok}, 200, nil)
 	e.call(t, req{method: "GET", path: "/api/v1/statuses/" + second["id"].(string), token: bTok}, 404, nil)
 
-	// Author suspended: the author entity rendered with the status comes from
-	// the account cache, exact on write; suspension itself does not hide
-	// statuses in this API yet (noted in issue 9's report), so only the
-	// rendering path is checked to keep working after it.
-	if err := e.DB.Write(ctx, func(tx *store.Tx) error { return tx.SetAccountSuspended(ctx, alice.ID, true) }); err != nil {
-		t.Fatal(err)
+	// Author suspended: the status is not found and leaves the public, local
+	// and hashtag timelines (Mastodon hides a suspended account's statuses);
+	// lifting the suspension brings it back, rendered from fresh data.
+	suspend := func(on bool) {
+		t.Helper()
+		if err := e.DB.Write(ctx, func(tx *store.Tx) error { return tx.SetAccountSuspended(ctx, alice.ID, on) }); err != nil {
+			t.Fatal(err)
+		}
 	}
-	fresh, err := e.DB.AccountByID(ctx, alice.ID)
-	if err != nil || fresh.SuspendedAt.IsZero() {
-		t.Fatalf("suspension not seen by the account cache: %+v, %v", fresh, err)
+	listed := func(path string) bool {
+		t.Helper()
+		var list []map[string]any
+		e.call(t, req{method: "GET", path: path, token: bTok}, 200, &list)
+		for _, s := range list {
+			if s["id"] == id {
+				return true
+			}
+		}
+		return false
 	}
+	timelines := []string{"/api/v1/timelines/public", "/api/v1/timelines/public?local=true", "/api/v1/timelines/tag/two"}
+	for _, path := range timelines {
+		if !listed(path) {
+			t.Errorf("%s does not list the status before the suspension", path)
+		}
+	}
+	var boost map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses/" + id + "/reblog", token: bTok}, 200, &boost)
+	suspend(true)
+	e.call(t, req{method: "GET", path: "/api/v1/statuses/" + id, token: bTok}, 404, nil)
+	e.call(t, req{method: "GET", path: "/api/v1/statuses/" + boost["id"].(string), token: bTok}, 404, nil)
+	e.call(t, req{method: "GET", path: "/api/v1/statuses/" + id}, 404, nil)
+	for _, path := range timelines {
+		if listed(path) {
+			t.Errorf("%s lists a suspended account's status", path)
+		}
+	}
+	suspend(false)
 	if got := get(); got["account"].(map[string]any)["display_name"] != "Alice Renamed" {
-		t.Errorf("after suspension %v", got["account"])
+		t.Errorf("after the suspension was lifted %v", got["account"])
+	}
+	for _, path := range timelines {
+		if !listed(path) {
+			t.Errorf("%s does not list the status after the suspension was lifted", path)
+		}
 	}
 }

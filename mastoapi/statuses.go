@@ -122,7 +122,9 @@ func (h *Handler) loadStatus(r *http.Request, viewer int64) (store.Status, error
 	return h.loadStatusByID(r, viewer, id)
 }
 
-// loadStatusByID is loadStatus for a status id from elsewhere.
+// loadStatusByID is loadStatus for a status id from elsewhere. The statuses
+// of a suspended account, and boosts of them, are not found (Mastodon's
+// StatusPolicy#show?).
 func (h *Handler) loadStatusByID(r *http.Request, viewer, id int64) (store.Status, error) {
 	st, err := h.db.StatusByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !st.DeletedAt.IsZero()) {
@@ -130,6 +132,25 @@ func (h *Handler) loadStatusByID(r *http.Request, viewer, id int64) (store.Statu
 	}
 	if err != nil {
 		return store.Status{}, err
+	}
+	authors := []int64{st.AccountID}
+	if st.ReblogOfID != 0 {
+		orig, err := h.db.StatusByID(r.Context(), st.ReblogOfID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.Status{}, err
+		}
+		if err == nil {
+			authors = append(authors, orig.AccountID)
+		}
+	}
+	for _, id := range authors {
+		a, err := h.db.AccountByID(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !a.SuspendedAt.IsZero()) {
+			return store.Status{}, errNotFound()
+		}
+		if err != nil {
+			return store.Status{}, err
+		}
 	}
 	ok, err := h.social.CanSee(r.Context(), viewer, st)
 	if err != nil {

@@ -84,24 +84,45 @@ func (db *DB) StatusExtrasByIDs(ctx context.Context, ids []int64) (map[int64]Sta
 // descriptions), so a few tens of MB at most.
 const maxCachedStatuses = 20_000
 
-// statusCache keeps StatusExtras by status id, least recently used first
-// out.
+// maxCachedRowBytes bounds the text of the status rows the cache keeps
+// (content, source text, URIs): past it the least recently used statuses
+// go, whatever their number.
+const maxCachedRowBytes = 16 << 20
+
+// statusCache keeps, by status id, StatusExtras and the status row itself
+// (StatusRows), least recently used first out. Both are dropped together by
+// invalidate: every change of a statuses row names the row's own id
+// (recordStatusChange), so an edit, a deletion or a trigger's update of a
+// row reaches the cached row as it does the extras.
 type statusCache struct {
 	mu       sync.Mutex
 	disabled bool
 	seq      uint64 // bumped by every invalidation
 	max      int
+	maxBytes int
+	bytes    int // rowSize of the rows held
 	m        map[int64]*list.Element
 	lru      list.List // of *statusEntry, most recent at the front
 }
 
 type statusEntry struct {
-	id int64
-	e  StatusExtras
+	id        int64
+	e         StatusExtras
+	hasExtras bool
+	row       Status
+	hasRow    bool
 }
 
 func newStatusCache(max int) *statusCache {
-	return &statusCache{max: max, m: map[int64]*list.Element{}}
+	return &statusCache{max: max, maxBytes: maxCachedRowBytes, m: map[int64]*list.Element{}}
+}
+
+// on reports whether the cache keeps anything: it is off where no change
+// reports keep it exact (DB.cachesOff).
+func (c *statusCache) on() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.disabled
 }
 
 // getMany copies the cached extras of ids into out and returns the ids
@@ -110,7 +131,7 @@ func (c *statusCache) getMany(ids []int64, out map[int64]StatusExtras) (seq uint
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range ids {
-		if el, ok := c.m[id]; ok && !c.disabled {
+		if el, ok := c.m[id]; ok && !c.disabled && el.Value.(*statusEntry).hasExtras {
 			c.lru.MoveToFront(el)
 			out[id] = el.Value.(*statusEntry).e
 			continue
@@ -118,6 +139,23 @@ func (c *statusCache) getMany(ids []int64, out map[int64]StatusExtras) (seq uint
 		if _, dup := out[id]; !dup {
 			missing = append(missing, id)
 		}
+	}
+	return c.seq, uniq64(missing)
+}
+
+// getRows sets out[i] to the cached row of ids[i], leaving the others
+// zero, and returns the ids missing, with the sequence to pass to putRows
+// for what is read for them.
+func (c *statusCache) getRows(ids []int64, out []Status) (seq uint64, missing []int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, id := range ids {
+		if el, ok := c.m[id]; ok && !c.disabled && el.Value.(*statusEntry).hasRow {
+			c.lru.MoveToFront(el)
+			out[i] = el.Value.(*statusEntry).row
+			continue
+		}
+		missing = append(missing, id)
 	}
 	return c.seq, uniq64(missing)
 }
@@ -130,18 +168,63 @@ func (c *statusCache) put(seq uint64, read map[int64]StatusExtras) {
 		return
 	}
 	for id, e := range read {
-		if el, ok := c.m[id]; ok {
-			el.Value.(*statusEntry).e = e
-			c.lru.MoveToFront(el)
-			continue
-		}
-		c.m[id] = c.lru.PushFront(&statusEntry{id: id, e: e})
-		for c.lru.Len() > c.max {
-			last := c.lru.Back()
-			c.lru.Remove(last)
-			delete(c.m, last.Value.(*statusEntry).id)
-		}
+		en := c.entry(id)
+		en.e, en.hasExtras = e, true
 	}
+	c.trim()
+}
+
+// putRows keeps rows read after snapshot seq, unless a change committed
+// since.
+func (c *statusCache) putRows(seq uint64, rows []Status) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.disabled || seq != c.seq {
+		return
+	}
+	for _, st := range rows {
+		en := c.entry(st.ID)
+		if en.hasRow {
+			c.bytes -= rowSize(&en.row)
+		}
+		en.row, en.hasRow = st, true
+		c.bytes += rowSize(&st)
+	}
+	c.trim()
+}
+
+// entry returns id's entry, made the most recent, adding it if needed.
+func (c *statusCache) entry(id int64) *statusEntry {
+	if el, ok := c.m[id]; ok {
+		c.lru.MoveToFront(el)
+		return el.Value.(*statusEntry)
+	}
+	en := &statusEntry{id: id}
+	c.m[id] = c.lru.PushFront(en)
+	return en
+}
+
+// trim drops the least recently used entries past the bounds, keeping at
+// least the most recent one.
+func (c *statusCache) trim() {
+	for c.lru.Len() > 1 && (c.lru.Len() > c.max || c.bytes > c.maxBytes) {
+		c.remove(c.lru.Back())
+	}
+}
+
+func (c *statusCache) remove(el *list.Element) {
+	en := c.lru.Remove(el).(*statusEntry)
+	delete(c.m, en.id)
+	if en.hasRow {
+		c.bytes -= rowSize(&en.row)
+	}
+}
+
+// rowSize estimates the memory a cached row holds: its strings and the
+// struct itself.
+func rowSize(st *Status) int {
+	return 256 + len(st.URI) + len(st.URL) + len(st.Content) + len(st.Text) + len(st.SpoilerText) +
+		len(st.InReplyToURI)
 }
 
 // invalidate drops the given statuses, or every status when all is set.
@@ -155,12 +238,12 @@ func (c *statusCache) invalidate(ids []int64, all bool) {
 	if all {
 		clear(c.m)
 		c.lru.Init()
+		c.bytes = 0
 		return
 	}
 	for _, id := range ids {
 		if el, ok := c.m[id]; ok {
-			c.lru.Remove(el)
-			delete(c.m, id)
+			c.remove(el)
 		}
 	}
 }

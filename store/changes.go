@@ -90,18 +90,21 @@ func (db *DB) poke() {
 func (db *DB) watchOtherWriters(every time.Duration) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	finished := make(chan struct{})
-	// The first reading is taken before Open returns: read later, it could
-	// already include another process's commit made meanwhile, which
-	// would then never be seen.
+	// The first version is read before Open returns: a write by another
+	// process after it and before the first tick is then seen.
 	last, err := db.dataVersion(ctx)
 	go func() {
 		defer close(finished)
-		for err != nil {
-			// The database may be busy or briefly unreadable; keep trying.
-			if !sleepCtx(ctx, every) {
-				return
+		if err != nil {
+			for err != nil {
+				// The database may be busy or briefly unreadable; keep trying.
+				if !sleepCtx(ctx, every) {
+					return
+				}
+				last, err = db.dataVersion(ctx)
 			}
-			last, err = db.dataVersion(ctx)
+			// Whatever other processes wrote meanwhile went unseen.
+			db.externalChange()
 		}
 		t := time.NewTicker(every)
 		defer t.Stop()

@@ -205,6 +205,7 @@ func (db *DB) ExclusiveListOwners(ctx context.Context, member int64) ([]int64, e
 
 // exclusiveListCond hides, in a home feed aliased h, the posts of members
 // of the viewer's exclusive lists; the viewer's own posts stay.
-const exclusiveListCond = ` AND (h.author_id = :viewer OR h.author_id NOT IN (
+const exclusiveListCond = ` AND (h.author_id = :viewer OR NOT EXISTS (SELECT 1 FROM lists WHERE account_id = :viewer AND exclusive = 1)
+		OR h.author_id NOT IN (
 		SELECT la.account_id FROM lists l JOIN list_accounts la ON la.list_id = l.id
 		WHERE l.account_id = :viewer AND l.exclusive = 1))`

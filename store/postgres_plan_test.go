@@ -290,7 +290,7 @@ func TestPostgresHotPathPlans(t *testing.T) {
 			_, err := db.AccountTimeline(ctx, 5, AccountFilter{ExcludeReblogs: true}, Page{Limit: 20})
 			return err
 		}, []string{"statuses:statuses_account"}, false},
-		{"public timeline", "WHERE visibility = 'public'", func() error {
+		{"public timeline", "s.reblog_of_id IS NULL AND", func() error {
 			_, err := db.PublicTimeline(ctx, PublicFilter{Viewer: 1}, Page{Limit: 20})
 			return err
 		}, []string{"statuses:statuses_public"}, false},

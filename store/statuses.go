@@ -73,9 +73,19 @@ func statusWhere(ctx context.Context, q querier, where string, args ...any) (Sta
 }
 
 // StatusByID returns the status with the given id (deleted ones included:
-// check DeletedAt), or ErrNotFound.
+// check DeletedAt), or ErrNotFound. It reads the status cache first.
 func (db *DB) StatusByID(ctx context.Context, id int64) (Status, error) {
-	return statusWhere(ctx, db.read, `id = ?`, id)
+	if !db.statusCache.on() {
+		return statusWhere(ctx, db.read, `id = ?`, id)
+	}
+	rows, err := db.statusRows(ctx, []int64{id})
+	if err != nil {
+		return Status{}, err
+	}
+	if len(rows) == 0 {
+		return Status{}, ErrNotFound
+	}
+	return rows[0], nil
 }
 
 // StatusByURI returns the status with the given ActivityPub id, or ErrNotFound.
@@ -93,20 +103,118 @@ func (tx *Tx) StatusByURI(ctx context.Context, uri string) (Status, error) {
 	return statusWhere(ctx, tx.tx, `uri = ?`, uri)
 }
 
-// StatusesByIDs returns the statuses with the given ids, keyed by id.
+// StatusesByIDs returns the statuses with the given ids (deleted ones
+// included), keyed by id; an id without a status is left out.
 func (db *DB) StatusesByIDs(ctx context.Context, ids []int64) (map[int64]Status, error) {
-	out := make(map[int64]Status, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	list, err := queryStatuses(ctx, db.read, `SELECT `+statusCols+` FROM statuses WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	list, err := db.statusRows(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
+	out := make(map[int64]Status, len(list))
 	for _, st := range list {
 		out[st.ID] = st
 	}
 	return out, nil
+}
+
+// statusRows returns the rows of ids in their order (deleted ones
+// included; an id without a row is left out), from the status cache where
+// it holds them and otherwise with one query for the missing ones. The
+// cache is exact: every committed change of a statuses row, whichever
+// statement, trigger or foreign-key action made it, drops the row before
+// Write returns (cache_statuses.go), and rows read while such a change
+// committed are not kept. Callers decide what a viewer may see before
+// asking for rows.
+func (db *DB) statusRows(ctx context.Context, ids []int64) ([]Status, error) {
+	out := make([]Status, len(ids))
+	seq, missing := db.statusCache.getRows(ids, out)
+	if len(missing) > 0 {
+		read, err := queryStatuses(ctx, db.read, `SELECT `+statusCols+` FROM statuses WHERE id IN (`+placeholders(len(missing))+`)`,
+			int64Args(missing)...)
+		if err != nil {
+			return nil, err
+		}
+		db.statusCache.putRows(seq, read)
+		byID := make(map[int64]*Status, len(read))
+		for i := range read {
+			byID[read[i].ID] = &read[i]
+		}
+		for i, id := range ids {
+			if st := byID[id]; st != nil && out[i].ID == 0 {
+				out[i] = *st
+			}
+		}
+	}
+	list := out[:0]
+	for _, st := range out {
+		if st.ID != 0 {
+			list = append(list, st)
+		}
+	}
+	return list, nil
+}
+
+// timeline runs a timeline's statement and returns its statuses in the
+// page's order. sel(idsOnly) is the statement's text: it selects the ids of
+// statuses aliased s when idsOnly is set, else statusColsS, newest first
+// (oldest first with p.MinID), at most :limit of them. With the status
+// cache on, the statement reads ids only, from its indexes where it can,
+// and the rows come from the cache (statusRows); a status deleted in
+// between is left out. Without the cache (PostgreSQL) one statement reads
+// the rows.
+//
+// loose, when not empty, is a cheaper ids statement that differs from
+// sel(true) only in not leaving out deleted statuses, and selects
+// :limit + looseSlack of them: its result, without the deleted statuses
+// the rows show, stands when it keeps a full page or when it reached the
+// end of the list; only otherwise does sel(true) run.
+func (db *DB) timeline(ctx context.Context, p Page, sel func(idsOnly bool) string, loose string, args []any) ([]Status, error) {
+	if !db.statusCache.on() {
+		list, err := queryStatuses(ctx, db.read, sel(false), args...)
+		if err != nil {
+			return nil, err
+		}
+		return reverseIfMin(p, list), nil
+	}
+	if loose != "" {
+		list, complete, err := db.liveRows(ctx, loose, p.limit()+looseSlack, args)
+		if err != nil {
+			return nil, err
+		}
+		if len(list) >= p.limit() || complete {
+			return reverseIfMin(p, list[:min(len(list), p.limit())]), nil
+		}
+	}
+	list, _, err := db.liveRows(ctx, sel(true), p.limit(), args)
+	if err != nil {
+		return nil, err
+	}
+	return reverseIfMin(p, list), nil
+}
+
+// looseSlack is how many more ids than a page a loose timeline statement
+// reads, to make up for deleted statuses.
+const looseSlack = 10
+
+// liveRows runs the ids statement q, which selects at most limit ids, and
+// returns the rows of its statuses that are not deleted, in its order;
+// complete is set when q selected fewer than limit ids.
+func (db *DB) liveRows(ctx context.Context, q string, limit int, args []any) (list []Status, complete bool, err error) {
+	ids, err := queryIDs(ctx, db.read, q, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("query statuses: %w", err)
+	}
+	rows, err := db.statusRows(ctx, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	list = rows[:0]
+	for _, st := range rows {
+		if st.DeletedAt.IsZero() {
+			list = append(list, st)
+		}
+	}
+	return list, len(ids) < limit, nil
 }
 
 func queryStatuses(ctx context.Context, q querier, query string, args ...any) ([]Status, error) {

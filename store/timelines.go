@@ -10,13 +10,35 @@ import (
 
 // viewerExclusions hides the statuses of accounts the viewer blocks or
 // mutes, that block the viewer or that are on a domain the viewer blocks
-// (user_domain_blocks); authorCol names the column holding the author. The viewer is the
-// named parameter :viewer.
+// (user_domain_blocks); authorCol names the column holding the author. The
+// viewer is the named parameter :viewer.
+//
+// Each condition is "NOT EXISTS (rows) OR author NOT IN (list)": the engine
+// answers the uncorrelated rows once per statement with one index probe,
+// and builds the list, once per statement as well, only when it may hold
+// something. Most viewers block, mute and hide nothing, and their pages
+// then build no list at all.
 func viewerExclusions(authorCol string) string {
-	return ` AND ` + authorCol + ` NOT IN (SELECT target_account_id FROM blocks WHERE account_id = :viewer)
-		AND ` + authorCol + ` NOT IN (SELECT target_account_id FROM mutes WHERE account_id = :viewer)
-		AND ` + authorCol + ` NOT IN (SELECT account_id FROM blocks WHERE target_account_id = :viewer)
-		AND ` + authorCol + ` NOT IN ` + domainBlockedIDs(":viewer")
+	// One expression: one allocation (it is built for every page).
+	return ` AND (NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = :viewer)
+			OR ` + authorCol + ` NOT IN (SELECT target_account_id FROM blocks WHERE account_id = :viewer))
+		AND (NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = :viewer)
+			OR ` + authorCol + ` NOT IN (SELECT target_account_id FROM mutes WHERE account_id = :viewer))
+		AND (NOT EXISTS (SELECT 1 FROM blocks WHERE target_account_id = :viewer)
+			OR ` + authorCol + ` NOT IN (SELECT account_id FROM blocks WHERE target_account_id = :viewer))
+		AND (NOT EXISTS (SELECT 1 FROM user_domain_blocks WHERE account_id = :viewer)
+			OR ` + authorCol + ` NOT IN (SELECT uda.id FROM user_domain_blocks udb JOIN accounts uda ON uda.domain = udb.domain
+				WHERE udb.account_id = :viewer))`
+}
+
+// notSuspended hides the statuses of suspended accounts (Mastodon shows
+// none in public, hashtag or profile timelines); authorCol names the column
+// holding the author. Its condition has viewerExclusions' form, and both
+// of its queries read the accounts_suspended index, which holds only
+// suspended accounts.
+func notSuspended(authorCol string) string {
+	return ` AND (NOT EXISTS (SELECT 1 FROM accounts WHERE suspended_at <> 0)
+			OR ` + authorCol + ` NOT IN (SELECT id FROM accounts WHERE suspended_at <> 0))`
 }
 
 // statusColsS is statusCols for a query where statuses is aliased "s".
@@ -45,15 +67,20 @@ func pageNamed(p Page, col string) (cond string, args []any, order string) {
 // exclusive lists. It reads the home_feed table, one index range scan per page.
 func (db *DB) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]Status, error) {
 	cond, args, order := pageNamed(p, "h.status_id")
-	q := `SELECT ` + statusColsS + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
-		WHERE h.account_id = :viewer AND ` + cond + ` AND s.deleted_at = 0` + viewerExclusions("h.author_id") + exclusiveListCond +
-		` ORDER BY ` + order + ` LIMIT :limit`
+	where := ` AND ` + cond + viewerExclusions("h.author_id") + exclusiveListCond + ` ORDER BY ` + order
+	sel := func(idsOnly bool) string {
+		return `SELECT ` + pick(idsOnly, "h.status_id", statusColsS) + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
+		WHERE h.account_id = :viewer AND s.deleted_at = 0` + where + ` LIMIT :limit`
+	}
+	// Deleted statuses stay in home_feed but are few: the loose statement
+	// reads home_feed alone, without a probe of statuses per row.
+	loose := `SELECT h.status_id FROM home_feed h WHERE h.account_id = :viewer` + where + ` LIMIT :limit + ` + fmt.Sprint(looseSlack)
 	args = append(args, named("viewer", accountID), named("limit", p.limit()))
-	list, err := queryStatuses(ctx, db.read, q, args...)
+	list, err := db.timeline(ctx, p, sel, loose, args)
 	if err != nil {
 		return nil, fmt.Errorf("home timeline of %d: %w", accountID, err)
 	}
-	return reverseIfMin(p, list), nil
+	return list, nil
 }
 
 // PublicFilter selects the public timeline.
@@ -64,30 +91,28 @@ type PublicFilter struct {
 	OnlyMedia bool  // only posts with attachments
 }
 
-// PublicTimeline lists public original posts (no boosts), newest first.
+// PublicTimeline lists public original posts (no boosts), newest first,
+// without those of suspended accounts.
 func (db *DB) PublicTimeline(ctx context.Context, f PublicFilter, p Page) ([]Status, error) {
-	cond, args, order := pageNamed(p, "id")
-	q := `SELECT ` + statusCols + ` FROM statuses
-		WHERE visibility = 'public' AND deleted_at = 0 AND reblog_of_id IS NULL AND ` + cond
-	if f.Local {
-		q += ` AND local = 1`
-	}
-	if f.Remote {
-		q += ` AND local = 0`
-	}
-	if f.OnlyMedia {
-		q += ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = statuses.id)`
-	}
-	if f.Viewer != 0 {
-		q += viewerExclusions("account_id")
-	}
-	q += ` ORDER BY ` + order + ` LIMIT :limit`
+	cond, args, order := pageNamed(p, "s.id")
+	where := ` FROM statuses s
+		WHERE s.visibility = 'public' AND s.deleted_at = 0 AND s.reblog_of_id IS NULL AND ` + cond +
+		publicFilterCond(f, "s") + ` ORDER BY ` + order + ` LIMIT :limit`
+	sel := func(idsOnly bool) string { return `SELECT ` + pick(idsOnly, "s.id", statusColsS) + where }
 	args = append(args, named("viewer", f.Viewer), named("limit", p.limit()))
-	list, err := queryStatuses(ctx, db.read, q, args...)
+	list, err := db.timeline(ctx, p, sel, "", args)
 	if err != nil {
 		return nil, fmt.Errorf("public timeline: %w", err)
 	}
-	return reverseIfMin(p, list), nil
+	return list, nil
+}
+
+// pick returns a if cond, else b.
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
 }
 
 // TagQuery names the hashtags (lower-cased, no '#') of a tag timeline, as
@@ -102,77 +127,76 @@ type TagQuery struct {
 // q.Any is read as its own range of the (tag_id, status_id) index, filtered
 // and cut to the page size, and the ranges are merged, so a page costs a
 // few index range scans however many posts the tags carry; All and None
-// are primary-key probes of status_tags. A hashtag no post ever used
-// matches nothing.
+// are primary-key probes of status_tags. One statement does it all, the
+// hashtags' ids included: a hashtag no post ever used matches nothing.
 func (db *DB) TagTimeline(ctx context.Context, q TagQuery, f PublicFilter, p Page) ([]Status, error) {
-	ids, err := db.tagIDs(ctx, append(append(append([]string{}, q.Any...), q.All...), q.None...))
-	if err != nil {
-		return nil, err
-	}
 	if len(q.Any) == 0 {
 		return nil, nil
 	}
-	if _, ok := ids[q.Any[0]]; !ok {
-		return nil, nil
-	}
-	var anyIDs, allIDs, noneIDs []int64
-	for _, name := range q.Any {
-		if id, ok := ids[name]; ok {
-			anyIDs = append(anyIDs, id)
-		}
-	}
-	for _, name := range q.All {
-		id, ok := ids[name]
-		if !ok {
-			return nil, nil
-		}
-		allIDs = append(allIDs, id)
-	}
-	for _, name := range q.None {
-		if id, ok := ids[name]; ok {
-			noneIDs = append(noneIDs, id)
-		}
-	}
-	sqlText, args := tagTimelineQuery(anyIDs, allIDs, noneIDs, f, p)
-	list, err := queryStatuses(ctx, db.read, sqlText, args...)
+	sel, args := tagTimelineQuery(q, f, p)
+	list, err := db.timeline(ctx, p, sel, "", args)
 	if err != nil {
 		return nil, fmt.Errorf("tag timeline %v: %w", q.Any, err)
 	}
-	return reverseIfMin(p, list), nil
+	return list, nil
 }
 
-// tagTimelineQuery builds TagTimeline's statement from hashtag ids: one
-// branch per hashtag of anyIDs, each a range of the (tag_id, status_id)
-// index cut to the page size, merged and joined to statuses by id.
-func tagTimelineQuery(anyIDs, allIDs, noneIDs []int64, f PublicFilter, p Page) (string, []any) {
+// tagID is the id of the hashtag named by the parameter param, NULL when no
+// post ever used it (so that "tag_id = NULL" matches nothing).
+func tagID(param string) string { return `(SELECT id FROM tags WHERE name = :` + param + `)` }
+
+// tagTimelineQuery builds TagTimeline's statement: one branch per hashtag
+// of q.Any, each a range of the (tag_id, status_id) index cut to the page
+// size, merged, and joined to statuses by id unless only the ids are
+// selected. A hashtag of All that no post used matches nothing, one of
+// None excludes nothing, and nothing matches unless Any[0] was used.
+func tagTimelineQuery(q TagQuery, f PublicFilter, p Page) (func(idsOnly bool) string, []any) {
 	cond, args, order := pageNamed(p, "st.status_id")
-	branch := `SELECT st.status_id FROM status_tags st JOIN statuses s ON s.id = st.status_id
-		WHERE st.tag_id = :t%d AND s.visibility = 'public' AND s.deleted_at = 0 AND ` + cond
-	for i, id := range allIDs {
-		branch += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM status_tags a WHERE a.status_id = st.status_id AND a.tag_id = :a%d)`, i)
-		args = append(args, named(fmt.Sprintf("a%d", i), id))
+	branch := ` FROM status_tags st JOIN statuses s ON s.id = st.status_id
+		WHERE st.tag_id = ` + tagID("t%d") + ` AND s.visibility = 'public' AND s.deleted_at = 0 AND ` + cond
+	if len(q.Any) > 1 {
+		branch += ` AND EXISTS ` + tagID("t0")
 	}
-	for i, id := range noneIDs {
-		branch += fmt.Sprintf(` AND NOT EXISTS (SELECT 1 FROM status_tags n WHERE n.status_id = st.status_id AND n.tag_id = :n%d)`, i)
-		args = append(args, named(fmt.Sprintf("n%d", i), id))
+	for i, name := range q.All {
+		branch += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM status_tags a WHERE a.status_id = st.status_id AND a.tag_id = %s)`,
+			tagID(fmt.Sprintf("a%d", i)))
+		args = append(args, named(fmt.Sprintf("a%d", i), name))
+	}
+	for i, name := range q.None {
+		branch += fmt.Sprintf(` AND NOT EXISTS (SELECT 1 FROM status_tags n WHERE n.status_id = st.status_id AND n.tag_id = %s)`,
+			tagID(fmt.Sprintf("n%d", i)))
+		args = append(args, named(fmt.Sprintf("n%d", i), name))
 	}
 	branch += publicFilterCond(f, "s") + ` ORDER BY ` + order + ` LIMIT :limit`
-	parts := make([]string, len(anyIDs))
-	for i, id := range anyIDs {
+	args = append(args, named("viewer", f.Viewer), named("limit", p.limit()))
+	if len(q.Any) == 1 { // the branch is the statement
+		one := strings.ReplaceAll(branch, "%d", "0")
+		return func(idsOnly bool) string { return `SELECT ` + pick(idsOnly, "st.status_id", statusColsS) + one },
+			append(args, named("t0", q.Any[0]))
+	}
+	parts := make([]string, len(q.Any))
+	for i, name := range q.Any {
 		// PostgreSQL before 16 wants every subquery in FROM named.
-		parts[i] = `SELECT status_id FROM (` + fmt.Sprintf(branch, i) + fmt.Sprintf(`) AS b%d`, i)
-		args = append(args, named(fmt.Sprintf("t%d", i), id))
+		parts[i] = `SELECT status_id FROM (SELECT st.status_id` + strings.ReplaceAll(branch, "%d", fmt.Sprint(i)) +
+			fmt.Sprintf(`) AS b%d`, i)
+		args = append(args, named(fmt.Sprintf("t%d", i), name))
 	}
 	_, _, outer := pageNamed(p, "m.status_id")
-	q := `SELECT ` + statusColsS + ` FROM (` + strings.Join(parts, ` UNION `) + `) m JOIN statuses s ON s.id = m.status_id
+	union := strings.Join(parts, ` UNION `)
+	sel := func(idsOnly bool) string {
+		if idsOnly {
+			return `SELECT m.status_id FROM (` + union + `) m ORDER BY ` + outer + ` LIMIT :limit`
+		}
+		return `SELECT ` + statusColsS + ` FROM (` + union + `) m JOIN statuses s ON s.id = m.status_id
 		ORDER BY ` + outer + ` LIMIT :limit`
-	return q, append(args, named("viewer", f.Viewer), named("limit", p.limit()))
+	}
+	return sel, args
 }
 
 // publicFilterCond is f's local, remote, media and viewer conditions on
-// statuses aliased alias.
+// statuses aliased alias, and the exclusion of suspended authors.
 func publicFilterCond(f PublicFilter, alias string) string {
-	var q string
+	q := notSuspended(alias + ".account_id")
 	if f.Local {
 		q += ` AND ` + alias + `.local = 1`
 	}
@@ -188,36 +212,17 @@ func publicFilterCond(f PublicFilter, alias string) string {
 	return q
 }
 
-// tagIDs returns the ids of the hashtags among names that exist.
-func (db *DB) tagIDs(ctx context.Context, names []string) (map[string]int64, error) {
-	out := map[string]int64{}
-	if len(names) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(names))
-	for i, n := range names {
-		args[i] = n
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name FROM tags WHERE name IN (`+placeholders(len(names))+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("tag ids: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("scan tag id: %w", err)
-		}
-		out[name] = id
-	}
-	return out, rows.Err()
-}
-
 // AccountFilter selects an account's statuses, as the parameters of
 // GET /api/v1/accounts/:id/statuses do.
 type AccountFilter struct {
-	Visibilities   []string // nil: all
+	Visibilities []string // nil: all
+	// Profile keeps the statuses Viewer (0: anonymous) may see on the
+	// account's profile, as Mastodon's AccountStatusesFilter: all of them
+	// when Viewer is the account; else public and unlisted ones,
+	// followers-only ones too for an accepted follower, and none when either
+	// blocks the other. The statement decides it, with no query before.
+	Profile        bool
+	Viewer         int64
 	OnlyMedia      bool
 	ExcludeReplies bool // replies to others are hidden; self-replies stay
 	ExcludeReblogs bool
@@ -225,10 +230,11 @@ type AccountFilter struct {
 	Tagged         string
 }
 
-// AccountTimeline lists an account's live statuses, newest first.
+// AccountTimeline lists an account's live statuses, newest first; a
+// suspended account has none.
 func (db *DB) AccountTimeline(ctx context.Context, accountID int64, f AccountFilter, p Page) ([]Status, error) {
 	cond, args, order := pageNamed(p, "s.id")
-	q := `SELECT ` + statusColsS + ` FROM statuses s WHERE s.account_id = :account AND s.deleted_at = 0 AND ` + cond
+	q := ` FROM statuses s WHERE s.account_id = :account AND s.deleted_at = 0 AND ` + cond + notSuspended("s.account_id")
 	for i, v := range f.Visibilities {
 		if i == 0 {
 			q += ` AND s.visibility IN (`
@@ -241,6 +247,10 @@ func (db *DB) AccountTimeline(ctx context.Context, accountID int64, f AccountFil
 		if i == len(f.Visibilities)-1 {
 			q += `)`
 		}
+	}
+	if f.Profile && f.Viewer != accountID {
+		q += profileCond
+		args = append(args, named("viewer", f.Viewer))
 	}
 	if f.OnlyMedia {
 		q += ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)`
@@ -259,13 +269,21 @@ func (db *DB) AccountTimeline(ctx context.Context, accountID int64, f AccountFil
 		args = append(args, named("tag", strings.ToLower(f.Tagged)))
 	}
 	q += ` ORDER BY ` + order + ` LIMIT :limit`
+	sel := func(idsOnly bool) string { return `SELECT ` + pick(idsOnly, "s.id", statusColsS) + q }
 	args = append(args, named("account", accountID), named("limit", p.limit()))
-	list, err := queryStatuses(ctx, db.read, q, args...)
+	list, err := db.timeline(ctx, p, sel, "", args)
 	if err != nil {
 		return nil, fmt.Errorf("statuses of %d: %w", accountID, err)
 	}
-	return reverseIfMin(p, list), nil
+	return list, nil
 }
+
+// profileCond is AccountFilter.Profile for a viewer other than the
+// account: its subqueries name no column of s, so each runs once.
+const profileCond = ` AND s.visibility IN ('public', 'unlisted', CASE WHEN EXISTS (SELECT 1 FROM follows pf
+			WHERE pf.account_id = :viewer AND pf.target_account_id = :account AND pf.accepted = 1) THEN 'private' ELSE 'public' END)
+		AND NOT EXISTS (SELECT 1 FROM blocks pb WHERE pb.account_id = :viewer AND pb.target_account_id = :account)
+		AND NOT EXISTS (SELECT 1 FROM blocks pb WHERE pb.account_id = :account AND pb.target_account_id = :viewer)`
 
 // Ancestors returns the known chain of parents of st, oldest first, at most
 // limit long.
