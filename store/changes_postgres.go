@@ -20,7 +20,14 @@ import (
 // kinds a (accounts rows), t (oauth_tokens rows), e (entity versions of
 // accounts), s (status extras), each a list of ids or "*" (too many to
 // list: all of them), and tables, the tables changed. "*" alone means
-// everything ("pictor db copy", which writes with the triggers off).
+// everything ("pictor db copy", which writes with the triggers off; a
+// TRUNCATE).
+//
+// A cache over a table without the triggers stays off on PostgreSQL
+// (tableVersions.watched; readWatchedTables): to cache it, a migration adds
+// to that table the row trigger pictor_changes (pictor_changes_table() for
+// a table versioned as a whole), the deferred pictor_changes_flush and
+// pictor_changes_truncate, as migration 0029 does for the others.
 
 // outsideToken is the process token of change reports sent by a
 // transaction outside DB.Write: no process has it, so every one hears them.
