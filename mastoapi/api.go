@@ -93,6 +93,9 @@ type Handler struct {
 	live    *openStreams // streaming_shutdown.go
 	// accounts keeps rendered account entities (entities_account.go).
 	accounts renderedAccounts
+	// statuses keeps the viewer-independent part of rendered statuses
+	// (entities_status_cache.go).
+	statuses renderedStatuses
 }
 
 // New builds the API handler.
@@ -154,29 +157,49 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 
 // writeJSON writes v as JSON with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
+	if fastType(v) {
+		return writeEncoded(w, status, func(b []byte) ([]byte, error) {
+			b, _, err := appendFast(b, v)
+			return b, err
+		})
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// writeEncoded answers status with the JSON enc appends, and the newline
+// json.Encoder ends with, written from a pooled buffer in one Write with
+// its Content-Length. enc keeps its jsonW on its own stack: a jsonW on the
+// heap would take a GC write barrier at every append.
+func writeEncoded(w http.ResponseWriter, status int, enc func([]byte) ([]byte, error)) error {
 	bp := jsonBufs.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= maxPooledJSON {
 			jsonBufs.Put(bp)
 		}
 	}()
-	b, fast, err := appendFast((*bp)[:0], v)
+	b, err := enc((*bp)[:0])
 	*bp = b[:0]
-	if fast {
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		w.WriteHeader(status)
-		_, err = w.Write(b)
+	if err != nil {
 		return err
 	}
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		b = append(b, '\n')
+		*bp = b[:0]
+	}
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	_, err = w.Write(b)
+	return err
 }
+
+// jsonContentType is shared by every JSON answer; nothing modifies it.
+var jsonContentType = []string{"application/json; charset=utf-8"}
 
 // errNotFound is Mastodon's answer for unknown ids.
 func errNotFound() error { return apperr.NotFound("Record not found") }

@@ -219,6 +219,12 @@ type Status struct {
 	Pinned             *bool             `json:"pinned,omitempty"`
 	Filtered           []any             `json:"filtered"`
 	Pictor             *StatusPictor     `json:"pictor,omitempty"` // Pictor's additions (entities_remix.go)
+
+	// enc is the encoding of the fields from ID to Emojis but Account,
+	// when the entity came from the rendered-status cache
+	// (entities_status_cache.go); any change to one of those fields must
+	// clear it.
+	enc *statusEnc
 }
 
 // StatusSource is GET /api/v1/statuses/:id/source.

@@ -2,6 +2,7 @@ package mastoapi
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -232,11 +233,29 @@ func relationshipEntity(id int64, r store.Relationship) Relationship {
 		DomainBlocking: r.DomainBlocking, Endorsed: r.Endorsed, Note: r.Note}
 }
 
+// uniq returns ids without zeros and repeats, in first-seen order. A page's
+// ids are few and mostly repeats (one author, many posts): comparing each
+// with the distinct ones kept is cheaper than a map until there are many.
 func uniq(ids []int64) []int64 {
-	seen := make(map[int64]bool, len(ids))
-	out := ids[:0:0]
+	out := make([]int64, 0, min(len(ids), 8))
+	var seen map[int64]bool
 	for _, id := range ids {
-		if id != 0 && !seen[id] {
+		if id == 0 {
+			continue
+		}
+		if seen == nil && len(out) < 32 {
+			if !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+			continue
+		}
+		if seen == nil {
+			seen = make(map[int64]bool, len(ids))
+			for _, k := range out {
+				seen[k] = true
+			}
+		}
+		if !seen[id] {
 			seen[id] = true
 			out = append(out, id)
 		}

@@ -33,6 +33,15 @@ type jsonW struct {
 	err error
 }
 
+// fastType reports whether appendFast encodes v.
+func fastType(v any) bool {
+	switch v.(type) {
+	case []Status, Status, *Status, Account, []Account, Context:
+		return true
+	}
+	return false
+}
+
 // appendFast encodes v when it is one of the hand-encoded entities, with
 // the trailing newline json.Encoder writes; ok is false for other types.
 func appendFast(b []byte, v any) (out []byte, ok bool, err error) {
@@ -187,34 +196,15 @@ func (w *jsonW) accounts(list []Account) { writeList(w, list, w.account) }
 func (w *jsonW) statuses(list []Status) { writeList(w, list, w.status) }
 
 func (w *jsonW) status(s *Status) {
-	w.raw(`{"id":`)
-	w.str(s.ID)
-	w.key("uri")
-	w.str(s.URI)
-	w.key("url")
-	w.strPtr(s.URL)
-	w.key("created_at")
-	w.time(s.CreatedAt)
-	w.key("edited_at")
-	w.timePtr(s.EditedAt)
-	w.key("account")
-	w.account(&s.Account)
-	w.key("content")
-	w.str(s.Content)
-	w.key("visibility")
-	w.str(s.Visibility)
-	w.key("sensitive")
-	w.bool(s.Sensitive)
-	w.key("spoiler_text")
-	w.str(s.SpoilerText)
-	w.key("media_attachments")
-	w.mediaList(s.MediaAttachments)
-	w.key("mentions")
-	w.mentions(s.Mentions)
-	w.key("tags")
-	w.tags(s.Tags)
-	w.key("emojis")
-	w.emojis(s.Emojis)
+	if c := s.enc; c != nil {
+		w.b = append(w.b, c.b[:c.split]...)
+		w.account(&s.Account)
+		w.b = append(w.b, c.b[c.split:]...)
+	} else {
+		w.statusHead(s)
+		w.account(&s.Account)
+		w.statusBody(s)
+	}
 	w.key("reblogs_count")
 	w.int(s.ReblogsCount)
 	w.key("favourites_count")
@@ -264,6 +254,42 @@ func (w *jsonW) status(s *Status) {
 		w.pictor(s.Pictor)
 	}
 	w.b = append(w.b, '}')
+}
+
+// statusHead writes a status from its opening brace to the key of its
+// account; statusBody what follows the account up to the counts. Both
+// depend only on the fields the rendered-status cache keeps.
+func (w *jsonW) statusHead(s *Status) {
+	w.raw(`{"id":`)
+	w.str(s.ID)
+	w.key("uri")
+	w.str(s.URI)
+	w.key("url")
+	w.strPtr(s.URL)
+	w.key("created_at")
+	w.time(s.CreatedAt)
+	w.key("edited_at")
+	w.timePtr(s.EditedAt)
+	w.key("account")
+}
+
+func (w *jsonW) statusBody(s *Status) {
+	w.key("content")
+	w.str(s.Content)
+	w.key("visibility")
+	w.str(s.Visibility)
+	w.key("sensitive")
+	w.bool(s.Sensitive)
+	w.key("spoiler_text")
+	w.str(s.SpoilerText)
+	w.key("media_attachments")
+	w.mediaList(s.MediaAttachments)
+	w.key("mentions")
+	w.mentions(s.Mentions)
+	w.key("tags")
+	w.tags(s.Tags)
+	w.key("emojis")
+	w.emojis(s.Emojis)
 }
 
 // account writes an Account; when it carries its cached encoding

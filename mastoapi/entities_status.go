@@ -126,38 +126,76 @@ func (h *Handler) statusEntity(ctx context.Context, viewer int64, st store.Statu
 }
 
 // renderStatus renders st from preloaded data; ok is false when a row it
-// needs is missing (a boost of a vanished status).
+// needs is missing (a boost of a vanished status). The part of the entity
+// that is the same for every viewer comes from the rendered-status cache
+// when it holds it for the same inputs (entities_status_cache.go); the
+// author, the counts and everything that depends on the viewer are set
+// here on every call.
 func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 	author, ok := d.accounts[st.AccountID]
 	if !ok {
 		return Status{}, false
 	}
+	var inner *Status
+	if st.ReblogOfID != 0 {
+		orig, ok := d.reblogs[st.ReblogOfID]
+		if !ok || !orig.DeletedAt.IsZero() {
+			return Status{}, false
+		}
+		e, ok := h.renderStatus(d, orig)
+		if !ok {
+			return Status{}, false
+		}
+		inner = &e
+	}
+	x := d.extras[st.ID]
+	e := h.statuses.get(st, x, d.accounts)
+	if e == nil {
+		e = h.statuses.put(st, x, h.statusBase(d, st, x))
+	}
+	out := *e
+	out.Account = author
+	if inner != nil {
+		out.Reblog = inner
+		out.Favourited, out.Reblogged, out.Bookmarked = inner.Favourited, inner.Reblogged, inner.Bookmarked
+		out.Filtered = inner.Filtered
+		return out, true
+	}
+	if !d.applyFilters(&out, st) {
+		return Status{}, false
+	}
+	out.Poll = d.statusPoll(st.ID)
+	out.Pictor = d.pictorExtras(st.ID)
+	c := x.Counts
+	out.RepliesCount, out.ReblogsCount, out.FavouritesCount = c.Replies, c.Reblogs, c.Favourites
+	f := d.flags[st.ID]
+	out.Favourited, out.Reblogged, out.Bookmarked, out.Muted = f.Favourited, f.Reblogged, f.Bookmarked, f.Muted
+	if d.viewer != 0 && st.AccountID == d.viewer {
+		pinned := f.Pinned
+		out.Pinned = &pinned
+	}
+	return out, true
+}
+
+// statusBase renders the viewer-independent fields of st (all but the
+// author, the boosted status, counts, poll, pictor, filters and the
+// viewer's marks): what it reads is the row, the media, tags and
+// mentions of x, and the mentioned accounts' entities. A boost carries no
+// text, mentions, tags or reply of its own.
+func (h *Handler) statusBase(d *statusData, st store.Status, x store.StatusExtras) Status {
 	e := Status{
 		ID: store.FormatID(st.ID), URI: st.URI, URL: strPtr(htmlsan.URLOr(st.URL, "")), CreatedAt: Time(st.CreatedAt),
-		EditedAt: timePtr(st.EditedAt), Account: author, Content: st.Content, Visibility: st.Visibility,
+		EditedAt: timePtr(st.EditedAt), Content: st.Content, Visibility: st.Visibility,
 		Sensitive: st.Sensitive, SpoilerText: st.SpoilerText, Language: strPtr(st.Language),
-		MediaAttachments: h.mediaEntities(d.extras[st.ID].Media), Mentions: []Mention{}, Tags: []Tag{}, Emojis: []Emoji{},
+		MediaAttachments: h.mediaEntities(x.Media), Mentions: []Mention{}, Tags: []Tag{}, Emojis: []Emoji{},
 		Filtered: []any{},
 	}
 	if e.URL == nil {
 		e.URL = &e.URI
 	}
 	if st.ReblogOfID != 0 {
-		orig, ok := d.reblogs[st.ReblogOfID]
-		if !ok || !orig.DeletedAt.IsZero() {
-			return Status{}, false
-		}
-		inner, ok := h.renderStatus(d, orig)
-		if !ok {
-			return Status{}, false
-		}
-		e.Reblog, e.Content, e.Sensitive, e.SpoilerText = &inner, "", false, ""
-		e.Favourited, e.Reblogged, e.Bookmarked = inner.Favourited, inner.Reblogged, inner.Bookmarked
-		e.Filtered = inner.Filtered
-		return e, true
-	}
-	if !d.applyFilters(&e, st) {
-		return Status{}, false
+		e.Content, e.Sensitive, e.SpoilerText = "", false, ""
+		return e
 	}
 	if st.InReplyToID != 0 {
 		e.InReplyToID = strPtr(store.FormatID(st.InReplyToID))
@@ -165,11 +203,6 @@ func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 	if st.InReplyToAccountID != 0 {
 		e.InReplyToAccountID = strPtr(store.FormatID(st.InReplyToAccountID))
 	}
-	e.Poll = d.statusPoll(st.ID)
-	e.Pictor = d.pictorExtras(st.ID)
-	x := d.extras[st.ID]
-	c := x.Counts
-	e.RepliesCount, e.ReblogsCount, e.FavouritesCount = c.Replies, c.Reblogs, c.Favourites
 	for _, id := range x.Mentions {
 		if a, ok := d.accounts[id]; ok {
 			e.Mentions = append(e.Mentions, Mention{ID: a.ID, Username: a.Username, URL: a.URL, Acct: a.Acct})
@@ -178,13 +211,7 @@ func (h *Handler) renderStatus(d *statusData, st store.Status) (Status, bool) {
 	for _, name := range x.Tags {
 		e.Tags = append(e.Tags, Tag{Name: name, URL: h.fed.URLs.Tag(name), History: []any{}})
 	}
-	f := d.flags[st.ID]
-	e.Favourited, e.Reblogged, e.Bookmarked, e.Muted = f.Favourited, f.Reblogged, f.Bookmarked, f.Muted
-	if d.viewer != 0 && st.AccountID == d.viewer {
-		pinned := f.Pinned
-		e.Pinned = &pinned
-	}
-	return e, true
+	return e
 }
 
 // mediaEntities renders attachments in order; never nil.

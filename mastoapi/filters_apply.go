@@ -68,12 +68,30 @@ func (d *statusData) applyFilters(e *Status, st store.Status) bool {
 // or repeated, and a page emptied by filters still links onwards.
 func (h *Handler) writeStatusesIn(w http.ResponseWriter, r *http.Request, viewer int64, fctx string,
 	page store.Page, list []store.Status, keys []int64) error {
-	out, err := h.statusEntitiesIn(r.Context(), viewer, fctx, list)
+	d, err := h.loadStatusData(r.Context(), viewer, list)
 	if err != nil {
 		return err
 	}
+	d.context = fctx
 	h.setLink(w, r, page, keys)
-	return writeJSON(w, http.StatusOK, out)
+	// Each status is rendered and encoded in turn, without a slice of
+	// entities in between (what statusEntitiesIn then writeJSON would do).
+	return writeEncoded(w, http.StatusOK, func(b []byte) ([]byte, error) {
+		jw := jsonW{b: append(b, '[')}
+		n := 0
+		for _, st := range list {
+			e, ok := h.renderStatus(d, st)
+			if !ok {
+				continue
+			}
+			if n > 0 {
+				jw.b = append(jw.b, ',')
+			}
+			n++
+			jw.status(&e)
+		}
+		return append(jw.b, ']'), jw.err
+	})
 }
 
 // streamFilterContext is the filter context of a stream's statuses: home

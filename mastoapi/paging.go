@@ -22,12 +22,18 @@ const (
 func pageOf(r *http.Request, def, most int) store.Page {
 	q := r.URL.Query()
 	id := func(k string) int64 {
-		v, _ := store.ParseID(q.Get(k))
+		s := q.Get(k)
+		if s == "" {
+			return 0 // no error value to build for a parameter left out
+		}
+		v, _ := store.ParseID(s)
 		return v
 	}
 	p := store.Page{MaxID: id("max_id"), SinceID: id("since_id"), MinID: id("min_id"), Limit: def}
-	if n, err := strconv.Atoi(q.Get("limit")); err == nil {
-		p.Limit = min(max(n, 1), most)
+	if s := q.Get("limit"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil {
+			p.Limit = min(max(n, 1), most)
+		}
 	}
 	return p
 }
@@ -40,25 +46,27 @@ func (h *Handler) setLink(w http.ResponseWriter, r *http.Request, p store.Page, 
 	if len(keys) == 0 {
 		return
 	}
-	link := func(param string, key int64, rel string) string {
-		q := r.URL.Query()
-		for _, k := range []string{"max_id", "since_id", "min_id", "access_token"} {
-			q.Del(k)
-		}
-		q.Set(param, store.FormatID(key))
-		u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
-		return "<" + h.opts.BaseURL + u.String() + `>; rel="` + rel + `"`
+	q := r.URL.Query()
+	for _, k := range []string{"max_id", "since_id", "min_id", "access_token"} {
+		q.Del(k)
 	}
-	var parts []string
+	prefix := h.opts.BaseURL + (&url.URL{Path: r.URL.Path}).String() + "?"
+	link := func(b []byte, param string, key int64, rel string) []byte {
+		q[param] = []string{store.FormatID(key)}
+		b = append(b, '<')
+		b = append(b, prefix...)
+		b = append(b, q.Encode()...)
+		b = append(b, `>; rel="`...)
+		b = append(b, rel...)
+		delete(q, param)
+		return append(b, '"')
+	}
+	b := make([]byte, 0, 2*len(prefix)+128)
 	if len(keys) >= p.Limit {
-		parts = append(parts, link("max_id", keys[len(keys)-1], "next"))
+		b = append(link(b, "max_id", keys[len(keys)-1], "next"), ", "...)
 	}
-	parts = append(parts, link("min_id", keys[0], "prev"))
-	v := parts[0]
-	for _, s := range parts[1:] {
-		v += ", " + s
-	}
-	w.Header().Set("Link", v)
+	b = link(b, "min_id", keys[0], "prev")
+	w.Header()["Link"] = []string{string(b)}
 }
 
 // statusKeys are the paging keys of a status list: the ids themselves.

@@ -21,6 +21,7 @@ import (
 	"github.com/pictor-social/pictor/genimage/builtin"
 	"github.com/pictor-social/pictor/internal/testkit/pgtest"
 	"github.com/pictor-social/pictor/server/servertest"
+	"github.com/pictor-social/pictor/store"
 )
 
 // startPairWith is startPair with a configuration change and an image
@@ -128,6 +129,70 @@ func TestSharedAcrossProcesses(t *testing.T) {
 	t.Run("generation progress", func(t *testing.T) { testGenerationProgress(t, a, bURL, started, steps, release) })
 	t.Run("image quota", func(t *testing.T) { testImageQuota(t, a, bURL) })
 	t.Run("web session", func(t *testing.T) { testWebSession(t, a, bURL) })
+	t.Run("caches", func(t *testing.T) { testCachesAcrossProcesses(t, a, bURL) })
+}
+
+// What one process changes reaches what the other has cached (the token,
+// account and rendered-account caches, kept exact across processes by the
+// change reports of the store's PostgreSQL triggers): a profile edit shows,
+// a revoked token and a suspended account's token are refused.
+func testCachesAcrossProcesses(t *testing.T, a *servertest.Server, bURL string) {
+	ctx := context.Background()
+	host := strings.TrimPrefix(a.URL, "http://")
+	dave, erin := accessToken(t, a, "dave"), accessToken(t, a, "erin")
+	verify := func(token string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, bURL+"/api/v1/accounts/verify_credentials", nil)
+		req.Host = host
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var acct struct {
+			DisplayName string `json:"display_name"`
+		}
+		json.NewDecoder(resp.Body).Decode(&acct)
+		return resp.StatusCode, acct.DisplayName
+	}
+	for range 2 { // the second request is served from B's caches
+		for _, tok := range []string{dave, erin} {
+			if code, _ := verify(tok); code != http.StatusOK {
+				t.Fatalf("verify_credentials through B: %d", code)
+			}
+		}
+	}
+	call(t, host, a.URL, http.MethodPatch, "/api/v1/accounts/update_credentials", dave,
+		url.Values{"display_name": {"Dave Edited"}}, nil)
+	servertest.Eventually(t, 10*time.Second, "B shows the profile edited through A", func() bool {
+		_, name := verify(dave)
+		return name == "Dave Edited"
+	})
+	daveAcct, err := a.DB.AccountByHandle(ctx, "dave", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	erinAcct, err := a.DB.AccountByHandle(ctx, "erin", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.RevokeOAuthTokensOfAccount(ctx, daveAcct.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	servertest.Eventually(t, 10*time.Second, "B refuses the token revoked through A", func() bool {
+		code, _ := verify(dave)
+		return code == http.StatusUnauthorized
+	})
+	if err := a.DB.Write(ctx, func(tx *store.Tx) error { return tx.SetAccountSuspended(ctx, erinAcct.ID, true) }); err != nil {
+		t.Fatal(err)
+	}
+	servertest.Eventually(t, 10*time.Second, "B refuses the token of the account suspended through A", func() bool {
+		code, _ := verify(erin)
+		return code != http.StatusOK
+	})
 }
 
 // A generation submitted through one process and run by whichever process

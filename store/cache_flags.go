@@ -23,11 +23,14 @@ import (
 //
 // It is exact: SQLite reports every row change of favourites, bookmarks,
 // status_pins, statuses (boosts) and screening_decisions on the writer
-// (changelog.go), and DB.Write drops the viewers and statuses concerned
-// once the transaction has committed, before it returns. A read that ran
-// while such a change committed is not kept (flagFill.spoiled). Another
-// process's commit clears everything (externalChange); on PostgreSQL, which
-// reports no row changes here, it is off and every page is read.
+// (changelog.go) with its old and new row, and DB.Write applies the marks
+// it removes and adds, and drops the statuses' screening flags, once the
+// transaction has committed, before it returns (a rolled-back write drops
+// the viewers instead). A read that ran while such a change committed is
+// not kept (flagFill.spoiled, flagCache.committing). Another process's
+// commit clears everything (externalChange); on PostgreSQL, whose change
+// reports name tables and ids but not the rows' values, it is off and
+// every page is read.
 type flagCache struct {
 	mu       sync.Mutex
 	disabled bool

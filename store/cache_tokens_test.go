@@ -82,9 +82,6 @@ func TestTokenCacheInvalidation(t *testing.T) {
 func TestTokenCacheKeepsOtherTokensOnUse(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	if testEngine == "postgres" {
-		t.Skip("caches are off without change reports")
-	}
 	var a, b OAuthToken
 	mustWrite(t, db, func(tx *Tx) error {
 		app := OAuthApp{Name: "app", ClientID: "c", ClientSecretHash: "-", Scopes: "read"}

@@ -39,6 +39,10 @@ type changeLog struct {
 	marksAll   bool
 	screened   idLog
 	flagCols   *flagColumns
+
+	// unknown: a change report (PostgreSQL, changes_postgres.go) named
+	// something else, or everything: every cache is emptied.
+	unknown bool
 }
 
 // maxLoggedChanges bounds an idLog; past it a commit clears its cache.
@@ -85,7 +89,7 @@ type preUpdateHooker interface {
 }
 
 // watch registers l on a writer connection; a driver without the hook gets
-// no cache invalidation, so the caches are turned off (DB.cachesOff).
+// no cache invalidation, so the caches are turned off.
 func (l *changeLog) watch(conn driver.Conn) bool {
 	h, ok := conn.(preUpdateHooker)
 	if !ok {
@@ -186,6 +190,15 @@ func (l *changeLog) take() (accounts []int64, all bool, tables map[string]struct
 	return accounts, all, tables
 }
 
+// takeUnknown returns and forgets whether a report was not understood.
+func (l *changeLog) takeUnknown() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	u := l.unknown
+	l.unknown = false
+	return u
+}
+
 // tableVersions counts the committed transactions that changed each table,
 // for caches of values computed from whole tables (cachedCount).
 type tableVersions struct {
@@ -193,6 +206,10 @@ type tableVersions struct {
 	v        map[string]uint64
 	epoch    uint64 // bumped for changes of unknown tables
 	disabled bool
+	// watched, when not nil, holds the only tables whose changes are
+	// reported (PostgreSQL's triggers, changes_postgres.go): the version
+	// of any other cannot be trusted. nil means every table (SQLite).
+	watched map[string]bool
 }
 
 // bump records a transaction that changed tables.
@@ -216,10 +233,14 @@ func (t *tableVersions) of(tables ...string) (v uint64, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	v = t.epoch << 40
+	ok = !t.disabled
 	for _, name := range tables {
 		v += t.v[name]
+		if t.watched != nil && !t.watched[name] {
+			ok = false
+		}
 	}
-	return v, !t.disabled
+	return v, ok
 }
 
 // bumpAll changes the version of every table, known or not yet.

@@ -57,14 +57,24 @@ func (db *DB) unsubscribe(ch chan struct{}) {
 	db.subsMu.Unlock()
 }
 
-// externalChange clears every cache and pokes every subscriber; a
-// subscriber that has not yet taken the last poke gets no second one.
+// externalChange clears every cache and pokes every subscriber.
 func (db *DB) externalChange() {
+	db.clearCaches()
+	db.poke()
+}
+
+// clearCaches empties every cache.
+func (db *DB) clearCaches() {
 	db.accounts.invalidate(nil, true)
 	db.statusCache.invalidate(nil, true)
 	db.tokens.invalidate(nil, true)
 	db.flags.invalidate(nil, nil, true)
 	db.versions.bumpAll()
+}
+
+// poke wakes every subscriber; a subscriber that has not yet taken the
+// last poke gets no second one.
+func (db *DB) poke() {
 	db.subsMu.Lock()
 	for ch := range db.subs {
 		select {

@@ -385,6 +385,11 @@ func pgCopyTables(ctx context.Context, ptx pgx.Tx, stx *sql.Tx, tables []copyTab
 	if len(bad) > 0 {
 		return fmt.Errorf("copy: row counts differ, nothing was committed: %s", strings.Join(bad, "; "))
 	}
+	// The triggers that report changes to the processes' caches were off:
+	// tell any process already on the database to drop everything.
+	if _, err := ptx.Exec(ctx, `SELECT pg_notify($1, $2)`, changesChannel, outsideToken+"*"); err != nil {
+		return fmt.Errorf("copy: notify: %w", err)
+	}
 	return nil
 }
 

@@ -69,11 +69,27 @@ func TestCopyToPostgres(t *testing.T) {
 	ctx := context.Background()
 	path, w, poll, st := copySource(t)
 	url := pgtest.NewDatabase(t)
+	// A process already serving the empty target caches its count of
+	// users; the copy, which writes with the triggers off, tells it to
+	// drop everything.
+	early, err := OpenPostgres(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer early.Close()
+	if n, err := early.CountLocalUsers(ctx); err != nil || n != 0 {
+		t.Fatalf("users before the copy: %d, %v", n, err)
+	}
+	reports := early.subscribe()
 	var seen []string
 	rep, err := CopyToPostgres(ctx, path, url, func(ct CopyTable) { seen = append(seen, ct.Name) })
 	if err != nil {
 		t.Fatal(err)
 	}
+	awaitReport(t, early, reports, "the copied users counted by a process open before the copy", func() bool {
+		n, err := early.CountLocalUsers(ctx)
+		return err == nil && n > 0
+	})
 	if rep.SchemaVersion < 20 || rep.Rows == 0 || len(seen) != len(rep.Tables) {
 		t.Fatalf("report %+v, progress %v", rep, seen)
 	}

@@ -58,8 +58,17 @@ type DB struct {
 	// after each Write.
 	flags       *flagCache
 	filterCache filterCache // FiltersOf (filters.go)
-	// stopWatch ends watchOtherWriters.
+	// stopWatch ends watchOtherWriters (listenOtherWriters on PostgreSQL).
 	stopWatch func()
+	// cachesAllowed: PostgreSQL's triggers report every table the caches
+	// read (readWatchedTables), so the caches may be on while listening.
+	cachesAllowed bool
+	// listenPID is the PostgreSQL backend of the connection listening to
+	// other processes' change reports (tests cut it).
+	listenPID atomic.Uint32
+	// listenHeartbeat is how long a listening connection may stay quiet
+	// before it is pinged (listen).
+	listenHeartbeat time.Duration
 	// locks is LockName's pool (PostgreSQL), opened at first use.
 	locks     *sql.DB
 	locksOnce sync.Once
@@ -82,6 +91,8 @@ type Options struct {
 	// traceStatements, when set, sees each statement PostgreSQL receives,
 	// rewritten to $N parameters, with its arguments (the plan tests).
 	traceStatements func(text string, args []driver.NamedValue)
+	// listenHeartbeat, when set, replaces defaultListenHeartbeat (tests).
+	listenHeartbeat time.Duration
 }
 
 // Open opens (creating if needed) the database file at path and applies
@@ -285,11 +296,13 @@ func (db *DB) writeOnce(ctx context.Context, fn func(tx *Tx) error) error {
 		}
 		return err
 	}
-	if db.eng.notifyCommit != "" {
-		if _, err := sqlTx.ExecContext(ctx, db.eng.notifyCommit, db.token); err != nil {
+	if db.eng.commitChanges != "" {
+		var report string
+		if err := sqlTx.QueryRowContext(ctx, db.eng.commitChanges, db.token).Scan(&report); err != nil {
 			sqlTx.Rollback()
 			return fmt.Errorf("notify: %w", err)
 		}
+		db.changes.addReport(report)
 	}
 	db.beginFlagCommit()
 	if err := sqlTx.Commit(); err != nil {
@@ -352,20 +365,29 @@ func (db *DB) WriteRetries() int64 { return db.writeRetries.Load() }
 
 // dropChanged removes from the caches the rows the last write changed;
 // committed says it committed (a token's use record then updates the
-// cached token instead of dropping it).
+// cached token instead of dropping it, and the marks it changed are applied
+// to the flag cache).
 func (db *DB) dropChanged(committed bool) {
-	ids, all, tables := db.changes.take()
-	db.accounts.invalidate(ids, all)
-	db.accounts.invalidateVersions(db.changes.takeIDs(&db.changes.entities))
 	if touches := db.changes.takeTouches(); committed {
 		db.tokens.touched(touches) // before the drops, which win
 	} else {
 		db.tokens.invalidate(slices.Collect(maps.Keys(touches)), false)
 	}
-	db.tokens.invalidate(db.changes.takeIDs(&db.changes.tokens))
-	db.versions.bump(tables)
-	db.statusCache.invalidate(db.changes.takeIDs(&db.changes.statuses))
+	db.drop(db.changes)
 	db.dropChangedFlags(committed)
+}
+
+// drop removes from the caches the rows l recorded, and forgets them.
+func (db *DB) drop(l *changeLog) {
+	ids, all, tables := l.take()
+	db.accounts.invalidate(ids, all)
+	db.accounts.invalidateVersions(l.takeIDs(&l.entities))
+	db.tokens.invalidate(l.takeIDs(&l.tokens))
+	db.versions.bump(tables)
+	db.statusCache.invalidate(l.takeIDs(&l.statuses))
+	if l.takeUnknown() {
+		db.clearCaches()
+	}
 }
 
 // ms converts a time to the stored Unix-millisecond form; the zero time is 0.

@@ -27,10 +27,11 @@ type engine struct {
 	// retryable reports whether a failed write transaction may be run
 	// again (a serialization failure); nil means never.
 	retryable func(error) bool
-	// notifyCommit, when set, runs inside every write transaction just
-	// before it commits, with the DB's process token: it tells the other
-	// processes that something changed (changes.go).
-	notifyCommit string
+	// commitChanges, when set, runs inside every write transaction just
+	// before it commits, with the DB's process token: it returns the
+	// transaction's change report for this process's caches and sends it
+	// to the other processes (changes_postgres.go).
+	commitChanges string
 	// watch starts following other processes' commits (changes.go).
 	watch func(db *DB, every time.Duration) (stop func())
 	// afterMigrate runs once the schema is current.

@@ -21,12 +21,14 @@ import (
 var postgresMigrationFS embed.FS
 
 // changesChannel is the NOTIFY channel every committing write transaction
-// signals on, with its process's token as payload (changes.go).
+// signals on, with its process's token and its change report as payload
+// (changes_postgres.go).
 const changesChannel = "pictor_changes"
 
 // postgresEngine serves instances that outgrow one machine or run several
 // processes: transactions are SERIALIZABLE and retried on serialization
-// failures, commits are announced with NOTIFY.
+// failures, commits and the cached rows they change are announced with
+// NOTIFY.
 var postgresEngine = &engine{
 	name:       "postgres",
 	migrations: mustSub(postgresMigrationFS, "migrations_postgres"),
@@ -35,11 +37,11 @@ var postgresEngine = &engine{
 	migrationLock: `SELECT pg_advisory_xact_lock(7364584)`, // any number no one else uses
 	txOptions:     &sql.TxOptions{Isolation: sql.LevelSerializable},
 	retryable:     pgRetryable,
-	notifyCommit:  `SELECT pg_notify('` + changesChannel + `', ?)`,
+	commitChanges: `SELECT pictor_changes_commit(?)`,
 	watch: func(db *DB, _ time.Duration) func() {
 		return db.listenOtherWriters()
 	},
-	afterMigrate: func(context.Context, *DB) error { return nil },
+	afterMigrate: func(ctx context.Context, db *DB) error { return db.readWatchedTables(ctx) },
 	unsupported:  "not available on PostgreSQL: back it up with pg_dump (and pg_restore), check it with pg_amcheck",
 	q: engineQueries{
 		// PostgreSQL implements no LIMIT inside a recursive query: the
@@ -95,12 +97,16 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 	rand.Read(token)
 	db := &DB{eng: postgresEngine, write: w, read: r, url: url, token: hex.EncodeToString(token), clock: opts.Clock,
 		ids: NewIDGen(), changes: &changeLog{}, accounts: newAccountCache(), versions: &tableVersions{},
-		statusCache: newStatusCache(maxCachedStatuses), flags: newFlagCache()}
-	// The caches are invalidated from SQLite's change reports; PostgreSQL
-	// has none in the process, so they stay off (exactness first).
-	db.accounts.disable()
-	db.versions.disable()
-	db.statusCache.disable()
+		statusCache: newStatusCache(maxCachedStatuses), flags: newFlagCache(), listenHeartbeat: opts.listenHeartbeat}
+	if db.listenHeartbeat <= 0 {
+		db.listenHeartbeat = defaultListenHeartbeat
+	}
+	// The caches stay off until the change reports of other processes
+	// are listened to (listenOtherWriters).
+	db.setCachesOn(false)
+	// The flag cache applies the marks a write adds and removes from the
+	// rows SQLite's hook reports; PostgreSQL's change reports name tables
+	// and ids only, so it stays off here (exactness first).
 	db.flags.disable()
 	if err := w.PingContext(ctx); err != nil {
 		db.Close()
@@ -126,9 +132,11 @@ func pgRetryable(err error) bool {
 }
 
 // listenOtherWriters LISTENs on changesChannel (listen) until the returned
-// stop function is called; a commit of another process is an external
-// change. After a lost connection it counts one change on reconnecting,
-// since notifications may have been lost.
+// stop function is called; a commit of another process drops the rows it
+// changed from the caches and is an external change. The caches are on
+// only while the connection listens: from its loss until it listens again
+// they are off, and they start empty (notifications may have been lost),
+// with one external change counted on reconnecting.
 func (db *DB) listenOtherWriters() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	finished := make(chan struct{})
@@ -136,15 +144,19 @@ func (db *DB) listenOtherWriters() (stop func()) {
 	go func() {
 		defer close(finished)
 		first := true
-		db.listen(ctx, changesChannel, func(err error) {
-			switch {
-			case first:
+		db.listen(ctx, changesChannel, func(conn *pgx.Conn, err error) {
+			if err == nil {
+				db.listenPID.Store(conn.PgConn().PID())
+				db.setCachesOn(db.cachesAllowed)
+				if !first {
+					db.poke()
+				}
+			}
+			if first {
 				first = false
 				close(listening)
-			case err == nil:
-				db.externalChange()
 			}
-		}, func(string) { db.externalChange() })
+		}, func(error) { db.setCachesOn(false) }, db.otherCommit)
 	}()
 	// Open returns once LISTEN runs (or failed once), so that a commit made
 	// after Open returns is never missed.

@@ -317,7 +317,9 @@ func TestPostgresSchemaMatchesSQLite(t *testing.T) {
 			coalesce((SELECT string_agg(a.attname, ',' ORDER BY a.attname) FROM pg_attribute a
 				WHERE a.attrelid = tg.tgrelid AND a.attnum = ANY (tg.tgattr::int2[])), '')
 		FROM pg_trigger tg JOIN pg_class tb ON tb.oid = tg.tgrelid
-		WHERE NOT tg.tgisinternal`) {
+		WHERE NOT tg.tgisinternal AND tg.tgname NOT LIKE 'pictor_changes%'`) {
+		// (The pictor_changes triggers report changes to the caches, as
+		// SQLite's pre-update hook does: changes_postgres.go.)
 		f := strings.Split(r, " | ")
 		pgTriggers = append(pgTriggers, fmt.Sprintf("%s ON %s %s %s OF [%s]", f[0], f[1], f[2], f[3], f[4]))
 	}

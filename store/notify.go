@@ -40,8 +40,8 @@ func (db *DB) Notify(ctx context.Context, channel, payload string) error {
 }
 
 // Listen calls fn with the payload of each notification another process
-// sends on channel (Notify, or a commit on changesChannel with an empty
-// payload), until ctx ends. It runs on a connection of its own and
+// sends on channel (Notify, or a commit on changesChannel with its change
+// report), until ctx ends. It runs on a connection of its own and
 // reconnects after a lost connection; notifications sent meanwhile are
 // lost (the store stays the truth). listened, when not nil, is called after
 // each attempt to LISTEN with its error: a nil error after the first call
@@ -50,34 +50,84 @@ func (db *DB) Listen(ctx context.Context, channel string, listened func(err erro
 	if db.eng != postgresEngine {
 		return ErrNoNotify
 	}
-	db.listen(ctx, channel, listened, fn)
+	db.listen(ctx, channel, func(_ *pgx.Conn, err error) {
+		if listened != nil {
+			listened(err)
+		}
+	}, nil, fn)
 	return nil
 }
 
-// listen is Listen on PostgreSQL.
-func (db *DB) listen(ctx context.Context, channel string, listened func(err error), fn func(payload string)) {
+// defaultListenHeartbeat is how long a listening connection may stay
+// quiet before it is pinged: a connection cut without a word (a network
+// partition, a frozen server) is found lost within about twice this.
+const defaultListenHeartbeat = 15 * time.Second
+
+// listen is Listen on PostgreSQL. listened also gets the connection (when
+// err is nil); lost, when not nil, is called as soon as a connection that
+// listened fails, before reconnecting. A lost connection is replaced at
+// once; failed attempts are retried every second or two. A connection
+// quiet for db.listenHeartbeat is pinged, and lost unless it answers
+// within as long again.
+func (db *DB) listen(ctx context.Context, channel string, listened func(conn *pgx.Conn, err error), lost func(err error),
+	fn func(payload string)) {
 	for ctx.Err() == nil {
 		conn, err := pgx.Connect(ctx, db.url)
 		if err == nil {
 			_, err = conn.Exec(ctx, `LISTEN `+pgx.Identifier{channel}.Sanitize())
 		}
-		if listened != nil {
-			listened(err)
-		}
+		listened(conn, err)
+		live := err == nil
 		for err == nil {
 			var n *pgconn.Notification
-			n, err = conn.WaitForNotification(ctx)
-			if err == nil && len(n.Payload) >= len(db.token) && !strings.HasPrefix(n.Payload, db.token) {
+			n, err = db.waitForNotification(ctx, conn)
+			if err == nil && n != nil && len(n.Payload) >= len(db.token) && !strings.HasPrefix(n.Payload, db.token) {
 				fn(n.Payload[len(db.token):])
 			}
 		}
 		if conn != nil {
-			conn.Close(context.WithoutCancel(ctx))
+			// Bounded: the server may not be answering.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			conn.Close(cctx)
+			cancel()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if live {
+			if lost != nil {
+				lost(err)
+			}
+			continue
 		}
 		if !sleepCtx(ctx, time.Second+jitter(time.Second)) {
 			return
 		}
 	}
+}
+
+// waitForNotification waits for the next notification on conn; after
+// db.listenHeartbeat without one it pings conn and returns a nil
+// notification if it answers.
+func (db *DB) waitForNotification(ctx context.Context, conn *pgx.Conn) (*pgconn.Notification, error) {
+	beat := db.listenHeartbeat
+	if beat <= 0 {
+		beat = defaultListenHeartbeat
+	}
+	wctx, cancel := context.WithTimeout(ctx, beat)
+	n, err := conn.WaitForNotification(wctx)
+	cancel()
+	if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		return n, err
+	}
+	// Quiet: a timed-out wait leaves the connection usable (pgx sets a
+	// read deadline); ask it to answer.
+	pctx, cancel := context.WithTimeout(ctx, beat)
+	defer cancel()
+	if err := conn.Ping(pctx); err != nil {
+		return nil, fmt.Errorf("listening connection silent: %w", err)
+	}
+	return nil, nil
 }
 
 // maxNameLocks bounds the connections LockName holds at once.

@@ -250,14 +250,17 @@ func TestPostgresHotPathPlans(t *testing.T) {
 		// sortOK: the statement's order is not an index's (trends rank by score).
 		sortOK bool
 	}{
+		// With the status cache on (PostgreSQL's caches are, since the
+		// change triggers), a home page reads home_feed alone and takes the
+		// rows from the cache (DB.timeline's loose statement).
 		{"home timeline", "FROM home_feed h", func() error {
 			_, err := db.HomeTimeline(ctx, 1, Page{Limit: 40})
 			return err
-		}, []string{"home_feed:home_feed_pkey", "statuses:statuses_pkey"}, false},
+		}, []string{"home_feed:home_feed_pkey"}, false},
 		{"home timeline, next page", "FROM home_feed h", func() error {
 			_, err := db.HomeTimeline(ctx, 1, Page{MaxID: mid, Limit: 40})
 			return err
-		}, []string{"home_feed:home_feed_pkey", "statuses:statuses_pkey"}, false},
+		}, []string{"home_feed:home_feed_pkey"}, false},
 		{"delivery claim", "UPDATE deliveries", rollback(func(tx *Tx) error {
 			_, err := tx.ClaimDeliveries(ctx, 16, time.Minute)
 			return err
