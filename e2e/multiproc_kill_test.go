@@ -94,8 +94,16 @@ delivery_lease = "6s"
 		fromA = sentBy(t, a.Process.Pid, sink.Peers())
 		return fromA >= followers/10
 	})
+	// A dies with deliveries claimed and unanswered: the sink holds the
+	// next request A sends, so the takeover below always has rows to take.
+	sink.Hold(func(conn string) bool {
+		conns, err := connsOf(a.Process.Pid)
+		return err == nil && conns[conn]
+	})
+	servertest.Eventually(t, time.Minute, "a request of A held", func() bool { return sink.Held() > 0 })
 	a.Process.Kill()
 	a.Wait()
+	sink.Release()
 	_, totalAtKill, _ := sink.Snapshot()
 	if totalAtKill >= followers {
 		t.Fatalf("the fan-out finished before the kill (%d deliveries)", totalAtKill)
@@ -187,9 +195,23 @@ func waitReady(t *testing.T, addr string) {
 // process's deliveries.
 func sentBy(t *testing.T, pid int, perConn map[string]int) int {
 	t.Helper()
+	conns, err := connsOf(pid)
+	if err != nil {
+		t.Fatalf("the connections of process %d (this test needs Linux's /proc): %v", pid, err)
+	}
+	n := 0
+	for conn := range conns {
+		n += perConn[conn]
+	}
+	return n
+}
+
+// connsOf returns the TCP connections of process pid, each named
+// "LOCAL-IP:PORT REMOTE-IP:PORT" (as aptest.Sink names a sender's).
+func connsOf(pid int) (map[string]bool, error) {
 	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	if err != nil {
-		t.Fatalf("list the sockets of process %d (this test needs Linux's /proc): %v", pid, err)
+		return nil, err
 	}
 	inodes := map[string]bool{}
 	for _, fd := range fds {
@@ -200,18 +222,17 @@ func sentBy(t *testing.T, pid int, perConn map[string]int) int {
 	}
 	b, err := os.ReadFile("/proc/net/tcp")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	n := 0
+	conns := map[string]bool{}
 	for _, line := range strings.Split(string(b), "\n")[1:] {
 		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
 		f := strings.Fields(line)
-		if len(f) < 10 || !inodes[f[9]] {
-			continue
+		if len(f) >= 10 && inodes[f[9]] {
+			conns[procAddr(f[1])+" "+procAddr(f[2])] = true
 		}
-		n += perConn[procAddr(f[1])+" "+procAddr(f[2])]
 	}
-	return n
+	return conns, nil
 }
 
 // procAddr turns an IPv4 address of /proc/net/tcp ("0100007F:1F90", the

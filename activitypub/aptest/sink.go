@@ -31,6 +31,10 @@ type Sink struct {
 	total int
 	bad   int
 	conns int // open connections (Conns)
+
+	hold func(conn string) bool // requests held (Hold); nil: none
+	gate chan struct{}          // closed by Release
+	held int                    // requests waiting at the gate
 }
 
 // NewSink starts nHosts hosts accepting deliveries signed with key. Done is
@@ -82,6 +86,13 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.verifier.Verify(r, body)
 	}
+	conn := r.RemoteAddr
+	if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		conn += " " + local.String()
+	}
+	if !s.wait(r, conn) {
+		return // the sender went away while held: nothing arrived
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -90,14 +101,63 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.got[s.scheme+"://"+r.Host+r.URL.Path]++
-	if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		s.peers[r.RemoteAddr+" "+local.String()]++
-	}
+	s.peers[conn]++
 	s.total++
 	if s.total == s.want {
 		close(s.done)
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// Hold makes every request that arrives from now on over a connection
+// for which held is true wait unanswered and uncounted until Release; one
+// whose sender goes away meanwhile is never counted, as if it had not
+// arrived. held gets the connection named as Peers names it.
+func (s *Sink) Hold(held func(conn string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold, s.gate = held, make(chan struct{})
+}
+
+// Release lets the held requests through, counted as they are answered.
+func (s *Sink) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gate != nil {
+		close(s.gate)
+	}
+	s.hold, s.gate = nil, nil
+}
+
+// Held returns the number of requests waiting for Release.
+func (s *Sink) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
+// wait holds r as Hold says and reports whether it is still to be answered.
+func (s *Sink) wait(r *http.Request, conn string) bool {
+	s.mu.Lock()
+	gate, hold := s.gate, s.hold
+	s.mu.Unlock()
+	if gate == nil || !hold(conn) {
+		return true
+	}
+	s.mu.Lock()
+	s.held++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.held--
+		s.mu.Unlock()
+	}()
+	select {
+	case <-gate:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
 
 func (s *Sink) connState(_ net.Conn, st http.ConnState) {
