@@ -104,16 +104,8 @@ func TestAccountCacheInvalidation(t *testing.T) {
 				t.Fatal("a caller's change reached the cache")
 			}
 			// A rolled-back write changes nothing.
-			rollback := errors.New("rollback")
 			edited := a
-			if err := db.Write(ctx, func(tx *Tx) error {
-				if err := tc.write(tx, &edited); err != nil {
-					return err
-				}
-				return rollback
-			}); !errors.Is(err, rollback) {
-				t.Fatal(err)
-			}
+			mustRollBack(t, db, func(tx *Tx) error { return tc.write(tx, &edited) })
 			for name, get := range lookups(ctx, db, a) {
 				if got, err := get(); err != nil || got.DisplayName != "Alice" || !got.SuspendedAt.IsZero() {
 					t.Fatalf("after rollback, %s: %+v, %v", name, got, err)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"reflect"
 	"testing"
 )
@@ -180,15 +179,7 @@ func TestStatusCacheInvalidation(t *testing.T) {
 			if got := get(); !reflect.DeepEqual(got, before) || db.statusCache.len() != cachedOnThisEngine() {
 				t.Fatalf("first read %+v, want %+v, %d cached", got, before, db.statusCache.len())
 			}
-			rollback := errors.New("rollback")
-			if err := db.Write(ctx, func(tx *Tx) error {
-				if err := tc.write(tx, &f); err != nil {
-					return err
-				}
-				return rollback
-			}); !errors.Is(err, rollback) {
-				t.Fatal(err)
-			}
+			mustRollBack(t, db, func(tx *Tx) error { return tc.write(tx, &f) })
 			if got := get(); !reflect.DeepEqual(got, before) {
 				t.Fatalf("after rollback %+v, want %+v", got, before)
 			}

@@ -82,19 +82,7 @@ func TestTokenCacheInvalidation(t *testing.T) {
 func TestTokenCacheKeepsOtherTokensOnUse(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	var a, b OAuthToken
-	mustWrite(t, db, func(tx *Tx) error {
-		app := OAuthApp{Name: "app", ClientID: "c", ClientSecretHash: "-", Scopes: "read"}
-		if err := tx.InsertOAuthApp(ctx, &app); err != nil {
-			return err
-		}
-		a = OAuthToken{TokenHash: "a", AppID: app.ID, Scopes: "read"}
-		b = OAuthToken{TokenHash: "b", AppID: app.ID, Scopes: "read"}
-		if err := tx.InsertOAuthToken(ctx, &a); err != nil {
-			return err
-		}
-		return tx.InsertOAuthToken(ctx, &b)
-	})
+	a, _ := twoTokens(t, db)
 	for _, h := range []string{"a", "b"} {
 		if _, err := db.OAuthTokenByHash(ctx, h); err != nil {
 			t.Fatal(err)
@@ -142,19 +130,7 @@ func TestTokenCacheKeepsOtherTokensOnUse(t *testing.T) {
 func TestTokenCacheSpoilsReadsOfChangedRowsOnly(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	var a, b OAuthToken
-	mustWrite(t, db, func(tx *Tx) error {
-		app := OAuthApp{Name: "app", ClientID: "c", ClientSecretHash: "-", Scopes: "read"}
-		if err := tx.InsertOAuthApp(ctx, &app); err != nil {
-			return err
-		}
-		a = OAuthToken{TokenHash: "a", AppID: app.ID, Scopes: "read"}
-		b = OAuthToken{TokenHash: "b", AppID: app.ID, Scopes: "read"}
-		if err := tx.InsertOAuthToken(ctx, &a); err != nil {
-			return err
-		}
-		return tx.InsertOAuthToken(ctx, &b)
-	})
+	_, b := twoTokens(t, db)
 	cached := func(h string) bool {
 		db.tokens.mu.Lock()
 		defer db.tokens.mu.Unlock()
@@ -189,4 +165,23 @@ func TestTokenCacheSpoilsReadsOfChangedRowsOnly(t *testing.T) {
 	if cached("b") {
 		t.Error("a read from before everything was dropped kept")
 	}
+}
+
+// twoTokens stores an app and two of its tokens, hashed "a" and "b".
+func twoTokens(t *testing.T, db *DB) (a, b OAuthToken) {
+	t.Helper()
+	ctx := context.Background()
+	mustWrite(t, db, func(tx *Tx) error {
+		app := OAuthApp{Name: "app", ClientID: "c", ClientSecretHash: "-", Scopes: "read"}
+		if err := tx.InsertOAuthApp(ctx, &app); err != nil {
+			return err
+		}
+		a = OAuthToken{TokenHash: "a", AppID: app.ID, Scopes: "read"}
+		b = OAuthToken{TokenHash: "b", AppID: app.ID, Scopes: "read"}
+		if err := tx.InsertOAuthToken(ctx, &a); err != nil {
+			return err
+		}
+		return tx.InsertOAuthToken(ctx, &b)
+	})
+	return a, b
 }

@@ -92,6 +92,21 @@ func mustWrite(t *testing.T, db *DB, fn func(tx *Tx) error) {
 	}
 }
 
+// mustRollBack runs fn in a write transaction that is then rolled back.
+func mustRollBack(t *testing.T, db *DB, fn func(tx *Tx) error) {
+	t.Helper()
+	rollback := errors.New("rollback")
+	err := db.Write(context.Background(), func(tx *Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+}
+
 func TestMigrateTwiceIsNoop(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()

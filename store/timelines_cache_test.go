@@ -131,15 +131,7 @@ func TestStatusRowCacheInvalidation(t *testing.T) {
 			if n := db.statusCache.len(); n != len(all)*cachedOnThisEngine() {
 				t.Fatalf("%d statuses cached, want %d", n, len(all)*cachedOnThisEngine())
 			}
-			rollback := errors.New("rollback")
-			if err := db.Write(ctx, func(tx *Tx) error {
-				if err := tc.write(tx, &f); err != nil {
-					return err
-				}
-				return rollback
-			}); !errors.Is(err, rollback) {
-				t.Fatal(err)
-			}
+			mustRollBack(t, db, func(tx *Tx) error { return tc.write(tx, &f) })
 			check("after rollback")
 			mustWrite(t, db, func(tx *Tx) error { return tc.write(tx, &f) })
 			check("after the write")
