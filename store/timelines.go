@@ -63,11 +63,11 @@ func pageNamed(p Page, col string) (cond string, args []any, order string) {
 // HomeTimeline lists accountID's home feed, newest first: its own posts and
 // boosts, those of the accounts it follows (accepted follows), and direct
 // posts mentioning it, public posts with a hashtag it follows, without
-// deleted posts, posts of blocked or muted accounts or of members of its
-// exclusive lists. It reads the home_feed table, one index range scan per page.
+// deleted posts, posts of blocked, muted or suspended accounts or of
+// members of its exclusive lists. It reads the home_feed table, one index range scan per page.
 func (db *DB) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]Status, error) {
 	cond, args, order := pageNamed(p, "h.status_id")
-	where := ` AND ` + cond + viewerExclusions("h.author_id") + exclusiveListCond + ` ORDER BY ` + order
+	where := ` AND ` + cond + viewerExclusions("h.author_id") + notSuspended("h.author_id") + exclusiveListCond + ` ORDER BY ` + order
 	sel := func(idsOnly bool) string {
 		return `SELECT ` + pick(idsOnly, "h.status_id", statusColsS) + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
 		WHERE h.account_id = :viewer AND s.deleted_at = 0` + where + ` LIMIT :limit`

@@ -195,6 +195,7 @@ func TestTimelinesHideSuspendedAccounts(t *testing.T) {
 			return db.TagTimeline(ctx0, TagQuery{Any: []string{"shared"}}, PublicFilter{}, Page{})
 		},
 		"account": func() ([]Status, error) { return db.AccountTimeline(ctx0, w.bob.ID, AccountFilter{}, Page{}) },
+		"home":    func() ([]Status, error) { return db.HomeTimeline(ctx0, w.alice.ID, Page{}) },
 		"profile": func() ([]Status, error) {
 			return db.AccountTimeline(ctx0, w.bob.ID, AccountFilter{Profile: true, Viewer: w.alice.ID}, Page{})
 		},
@@ -217,7 +218,7 @@ func TestTimelinesHideSuspendedAccounts(t *testing.T) {
 			if shows(list, theirs.ID) == suspended {
 				t.Errorf("suspended %v: %s shows %v", suspended, name, ids(list))
 			}
-			if strings.HasPrefix(name, "public") && name != "remote" || name == "tag" {
+			if strings.HasPrefix(name, "public") && name != "remote" || name == "tag" || name == "home" {
 				if !shows(list, mine.ID) {
 					t.Errorf("suspended %v: %s lost another account's status: %v", suspended, name, ids(list))
 				}
