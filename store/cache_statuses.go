@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // StatusExtras is the viewer-independent data of a status besides its row:
@@ -363,30 +362,8 @@ func (l *changeLog) recordStatusChange(d *sqlite.SQLitePreUpdateData) {
 		l.recordStatuses(nil, true)
 		return
 	}
-	n := 0
-	for _, c := range cols {
-		n = max(n, c+1)
-	}
-	row := make([]any, n)
-	read := func(get func(...any) error) bool {
-		clear(row)
-		if err := get(row...); err != nil {
-			return false
-		}
-		for _, c := range cols {
-			if v, ok := row[c].(int64); ok && v != 0 {
-				ids = append(ids, v)
-			}
-		}
-		return true
-	}
-	ok := true
-	if d.Op != sqlite3.SQLITE_INSERT {
-		ok = read(d.Old)
-	}
-	if ok && d.Op != sqlite3.SQLITE_DELETE {
-		ok = read(d.New)
-	}
+	more, ok := rowInts(d, cols)
+	ids = append(ids, more...)
 	l.recordStatuses(ids, !ok)
 }
 

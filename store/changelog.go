@@ -146,26 +146,39 @@ func (l *changeLog) recordStatusAuthor(d *sqlite.SQLitePreUpdateData) {
 		l.recordEntities(nil, true)
 		return
 	}
-	row := make([]any, sc.statusAuthor+1)
-	var ids []int64
+	ids, ok := rowInts(d, []int{sc.statusAuthor})
+	l.recordEntities(ids, !ok)
+}
+
+// rowInts returns the non-zero integers in columns cols of the row a
+// pre-update hook reports, before the change (but for an insert) and after
+// it (but for a delete); ok is false when a side could not be read.
+func rowInts(d *sqlite.SQLitePreUpdateData, cols []int) (ids []int64, ok bool) {
+	n := 0
+	for _, c := range cols {
+		n = max(n, c+1)
+	}
+	row := make([]any, n)
 	read := func(get func(...any) error) bool {
 		clear(row)
 		if err := get(row...); err != nil {
 			return false
 		}
-		if v, ok := row[sc.statusAuthor].(int64); ok {
-			ids = append(ids, v)
+		for _, c := range cols {
+			if v, ok := row[c].(int64); ok && v != 0 {
+				ids = append(ids, v)
+			}
 		}
 		return true
 	}
-	ok := true
+	ok = true
 	if d.Op != sqlite3.SQLITE_INSERT {
 		ok = read(d.Old)
 	}
 	if ok && d.Op != sqlite3.SQLITE_DELETE {
 		ok = read(d.New)
 	}
-	l.recordEntities(ids, !ok)
+	return ids, ok
 }
 
 func (l *changeLog) recordTokens(ids ...int64) {
