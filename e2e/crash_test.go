@@ -60,6 +60,24 @@ func awaitFanOut(t *testing.T, db *store.DB, sink *aptest.Sink, followers int) {
 	})
 }
 
+// duplicates fails t for each of inboxes the post never reached (got:
+// deliveries per inbox), calls check with each inbox that got it more
+// than once, and returns the number of extra copies.
+func duplicates(t *testing.T, got map[string]int, inboxes []string, check func(inbox string, n int)) int {
+	t.Helper()
+	dups := 0
+	for _, in := range inboxes {
+		switch n := got[in]; {
+		case n == 0:
+			t.Errorf("inbox %s never got the post", in)
+		case n > 1:
+			dups += n - 1
+			check(in, n)
+		}
+	}
+	return dups
+}
+
 func runPictor(t *testing.T, bin, cfg string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(bin, append(args, "--config", cfg)...)
@@ -133,18 +151,11 @@ per_host_concurrency = 4
 	defer func() { second.Process.Kill(); second.Wait() }()
 	awaitFanOut(t, db, sink, followers)
 	got, total, bad := sink.Snapshot()
-	dups := 0
-	for _, in := range inboxes {
-		switch n := got[in]; {
-		case n == 0:
-			t.Errorf("inbox %s never got the post", in)
-		case n > 1:
-			dups += n - 1
-			if before[in] == 0 {
-				t.Errorf("inbox %s got the post %d times, all after the restart", in, n)
-			}
+	dups := duplicates(t, got, inboxes, func(in string, n int) {
+		if before[in] == 0 {
+			t.Errorf("inbox %s got the post %d times, all after the restart", in, n)
 		}
-	}
+	})
 	stats, _ := db.DeliveryStats(ctx)
 	t.Logf("%d deliveries before the kill, %d in all, %d duplicates (bound: %d claimed and unrecorded), %d bad signatures, store %+v",
 		totalBefore, total, dups, 4*workers, bad, stats)

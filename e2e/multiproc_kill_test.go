@@ -136,18 +136,11 @@ delivery_lease = "6s"
 		}
 	}
 	got, total, bad := sink.Snapshot()
-	dups := 0
-	for _, in := range inboxes {
-		switch n := got[in]; {
-		case n == 0:
-			t.Errorf("inbox %s never got the post", in)
-		case n > 1:
-			dups += n - 1
-			if attempts[in] < 2 {
-				t.Errorf("inbox %s got the post %d times but it was claimed once", in, n)
-			}
+	dups := duplicates(t, got, inboxes, func(in string, n int) {
+		if attempts[in] < 2 {
+			t.Errorf("inbox %s got the post %d times but it was claimed once", in, n)
 		}
-	}
+	})
 	t.Logf("%d deliveries before the kill (at least %d of them from the killed process), %d in all, %d duplicates, %d rows taken over from the killed process, finished %v after the kill",
 		totalAtKill, fromA, total, dups, takenOver, finished.Round(time.Millisecond))
 	if len(rows) != followers || bad != 0 {
