@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
@@ -28,7 +29,7 @@ func TestAnnouncementStreamingEvents(t *testing.T) {
 	if first, _ := br.ReadString('\n'); !strings.HasPrefix(first, ":") {
 		t.Fatalf("first line %q", first)
 	}
-	events := sseEvents(br)
+	events := servertest.SSEEvents(br)
 
 	a := e.announce(t, social.AnnouncementDraft{Text: "Server upgrade at noon"})
 	id := store.FormatID(a.ID)

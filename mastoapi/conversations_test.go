@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/pictor-social/pictor/server/servertest"
 )
 
 // conversation is the JSON of a Conversation entity.
@@ -185,7 +187,7 @@ func TestStreamingDirectConversationEvents(t *testing.T) {
 	}
 	br := bufio.NewReader(resp.Body)
 	br.ReadString('\n')
-	sse := sseEvents(br)
+	sse := servertest.SSEEvents(br)
 
 	// Streams named in the URL are subscribed before the handshake ends.
 	ws, _, err := websocket.Dial(ctx, wsURL(e, "/api/v1/streaming?stream=direct&access_token="+aTok),

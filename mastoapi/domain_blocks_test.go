@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -210,7 +211,7 @@ func TestDomainBlockFiltersStreams(t *testing.T) {
 	defer resp.Body.Close()
 	br := bufio.NewReader(resp.Body)
 	br.ReadString('\n')
-	events := sseEvents(br)
+	events := servertest.SSEEvents(br)
 
 	// bob (bad.test) posts and mentions alice, then gus does: only gus's
 	// post and notification reach alice's stream.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -150,7 +151,7 @@ func TestFiltersApplyToStreaming(t *testing.T) {
 	defer resp.Body.Close()
 	br := bufio.NewReader(resp.Body)
 	br.ReadString('\n') // the opening comment: subscribed
-	events := sseEvents(br)
+	events := servertest.SSEEvents(br)
 	e.post(t, aTok, "my cat")
 	fox := e.post(t, aTok, "#AIgenerated fox")
 	var got map[string]any

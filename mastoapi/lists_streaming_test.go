@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -29,7 +30,7 @@ func (e *env) openSSE(t *testing.T, path, tok string) <-chan [2]string {
 	if _, err := br.ReadString('\n'); err != nil { // the opening comment: subscribed
 		t.Fatal(err)
 	}
-	return sseEvents(br)
+	return servertest.SSEEvents(br)
 }
 
 func updateID(t *testing.T, c <-chan [2]string) string {

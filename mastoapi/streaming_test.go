@@ -11,32 +11,9 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/store"
 )
-
-// sseEvents reads server-sent events from body onto a channel as
-// [event, data] pairs until the body ends.
-func sseEvents(body *bufio.Reader) <-chan [2]string {
-	out := make(chan [2]string, 16)
-	go func() {
-		defer close(out)
-		var event string
-		for {
-			line, err := body.ReadString('\n')
-			if err != nil {
-				return
-			}
-			line = strings.TrimRight(line, "\n")
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				event = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				out <- [2]string{event, strings.TrimPrefix(line, "data: ")}
-			}
-		}
-	}()
-	return out
-}
 
 func waitEvent(t *testing.T, c <-chan [2]string, event string) string {
 	t.Helper()
@@ -78,7 +55,7 @@ func TestStreamingServerSentEvents(t *testing.T) {
 	if first, _ := br.ReadString('\n'); !strings.HasPrefix(first, ":") {
 		t.Fatalf("first line %q", first)
 	}
-	events := sseEvents(br)
+	events := servertest.SSEEvents(br)
 
 	st := e.post(t, aTok, "fresh from alice")
 	var got map[string]any

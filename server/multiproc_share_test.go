@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -88,31 +87,6 @@ func (s *steppedBackend) Generate(ctx context.Context, req genimage.Request, pro
 			return genimage.Result{}, ctx.Err()
 		}
 	}
-}
-
-// sseEvents reads server-sent events from body onto the returned channel,
-// closed when the body ends.
-func sseEvents(body io.Reader) <-chan [2]string {
-	events := make(chan [2]string, 64)
-	go func() {
-		defer close(events)
-		r := bufio.NewReader(body)
-		var event string
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			line = strings.TrimRight(line, "\n")
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				event = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				events <- [2]string{event, strings.TrimPrefix(line, "data: ")}
-			}
-		}
-	}()
-	return events
 }
 
 // Two processes on one database, with a quota of 2 images a day, behave as
@@ -239,7 +213,7 @@ func testGenerationProgress(t *testing.T, a *servertest.Server, bURL string, sta
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("stream: %s", resp.Status)
 	}
-	events := sseEvents(resp.Body)
+	events := servertest.SSEEvents(resp.Body)
 	// The watcher subscribes, and its relay LISTENs, a moment after the
 	// stream opens: report progress until a report comes through.
 	deadline := time.After(20 * time.Second)

@@ -78,7 +78,7 @@ func TestStreamingAcrossProcesses(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("stream from B: %s", resp.Status)
 	}
-	events := sseEvents(resp.Body)
+	events := servertest.SSEEvents(resp.Body)
 	// B's relay LISTENs once its workers run: post until an update
 	// arrives (each post is a new direct message to bob).
 	seen := map[string]bool{}
