@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // flagCache keeps what StatusViewerFlags reads, so that a page of statuses
@@ -499,23 +498,9 @@ func (l *changeLog) recordFlagChange(d *sqlite.SQLitePreUpdateData) {
 		l.recordFlags(nil, nil, true)
 		return
 	}
-	cols := fc.cols[d.TableName]
-	n := 0
-	for _, c := range cols {
-		n = max(n, c+1)
-	}
-	row := make([]any, n)
-	vals := make([]int64, len(cols))
 	var deltas []markDelta
 	var statuses []int64
-	side := func(get func(...any) error, add bool) bool {
-		clear(row)
-		if err := get(row...); err != nil {
-			return false
-		}
-		for i, c := range cols {
-			vals[i], _ = row[c].(int64) // NULL: 0
-		}
+	ok := rowSides(d, fc.cols[d.TableName], func(vals []int64, add bool) {
 		switch d.TableName {
 		case "favourites", "bookmarks", "status_pins":
 			deltas = append(deltas, markDelta{viewer: vals[0], kind: statusMarkOf[d.TableName], id: vals[1], add: add})
@@ -526,15 +511,7 @@ func (l *changeLog) recordFlagChange(d *sqlite.SQLitePreUpdateData) {
 		case "screening_decisions":
 			statuses = append(statuses, vals[0])
 		}
-		return true
-	}
-	ok := true
-	if d.Op != sqlite3.SQLITE_INSERT {
-		ok = side(d.Old, false)
-	}
-	if ok && d.Op != sqlite3.SQLITE_DELETE {
-		ok = side(d.New, true)
-	}
+	})
 	if !ok {
 		l.recordFlags(nil, nil, true)
 		return

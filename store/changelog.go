@@ -150,34 +150,45 @@ func (l *changeLog) recordStatusAuthor(d *sqlite.SQLitePreUpdateData) {
 	l.recordEntities(ids, !ok)
 }
 
-// rowInts returns the non-zero integers in columns cols of the row a
-// pre-update hook reports, before the change (but for an insert) and after
-// it (but for a delete); ok is false when a side could not be read.
-func rowInts(d *sqlite.SQLitePreUpdateData, cols []int) (ids []int64, ok bool) {
+// rowSides reads the integer columns cols (0 for NULL or another type) of
+// the row a pre-update hook reports and hands them to fn: before the change
+// (but for an insert; after is false), then after it (but for a delete).
+// It reports false when a side could not be read.
+func rowSides(d *sqlite.SQLitePreUpdateData, cols []int, fn func(vals []int64, after bool)) bool {
 	n := 0
 	for _, c := range cols {
 		n = max(n, c+1)
 	}
 	row := make([]any, n)
-	read := func(get func(...any) error) bool {
+	vals := make([]int64, len(cols))
+	side := func(get func(...any) error, after bool) bool {
 		clear(row)
 		if err := get(row...); err != nil {
 			return false
 		}
-		for _, c := range cols {
-			if v, ok := row[c].(int64); ok && v != 0 {
+		for i, c := range cols {
+			vals[i], _ = row[c].(int64)
+		}
+		fn(vals, after)
+		return true
+	}
+	if d.Op != sqlite3.SQLITE_INSERT && !side(d.Old, false) {
+		return false
+	}
+	return d.Op == sqlite3.SQLITE_DELETE || side(d.New, true)
+}
+
+// rowInts returns the non-zero integers in columns cols of both sides of
+// the row a pre-update hook reports (rowSides); ok is false when a side
+// could not be read.
+func rowInts(d *sqlite.SQLitePreUpdateData, cols []int) (ids []int64, ok bool) {
+	ok = rowSides(d, cols, func(vals []int64, _ bool) {
+		for _, v := range vals {
+			if v != 0 {
 				ids = append(ids, v)
 			}
 		}
-		return true
-	}
-	ok = true
-	if d.Op != sqlite3.SQLITE_INSERT {
-		ok = read(d.Old)
-	}
-	if ok && d.Op != sqlite3.SQLITE_DELETE {
-		ok = read(d.New)
-	}
+	})
 	return ids, ok
 }
 
