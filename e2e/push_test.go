@@ -32,18 +32,7 @@ func TestWebPushFromFederatedActions(t *testing.T) {
 	ca := tlstest.New(t)
 	srv := servertest.Start(t, servertest.Options{CA: ca})
 	peer := fedipeer.Start(t, ca)
-	var inst struct {
-		Configuration struct {
-			Vapid struct {
-				PublicKey string `json:"public_key"`
-			} `json:"vapid"`
-		} `json:"configuration"`
-	}
-	(&apiClient{t: t, srv: srv}).call("GET", "/api/v2/instance", nil, &inst)
-	vapid := inst.Configuration.Vapid.PublicKey
-	if vapid == "" {
-		t.Fatal("instance has no configuration.vapid.public_key")
-	}
+	vapid := singleTarget(srv).vapidKey(t)
 	cases := []struct {
 		name, user, standard, encoding string
 	}{
