@@ -13,10 +13,12 @@ func hostOfURL(s string) string {
 	return u.Host
 }
 
-// queueDeliveries stores one activity and a delivery to each inbox.
-func queueDeliveries(t *testing.T, db *DB, inboxes []string) {
+// queueDeliveries stores one activity and a delivery to each inbox, and
+// returns the number of deliveries InsertDeliveries reported.
+func queueDeliveries(t *testing.T, db *DB, inboxes []string) int {
 	t.Helper()
 	ctx := context.Background()
+	var n int
 	mustWrite(t, db, func(tx *Tx) error {
 		a := Account{Username: "alice", URI: "https://here.test/users/alice"}
 		if err := tx.InsertAccount(ctx, &a); err != nil {
@@ -26,9 +28,11 @@ func queueDeliveries(t *testing.T, db *DB, inboxes []string) {
 		if err := tx.InsertOutboxActivity(ctx, &act); err != nil {
 			return err
 		}
-		_, err := tx.InsertDeliveries(ctx, act.ID, inboxes, hostOfURL)
+		var err error
+		n, err = tx.InsertDeliveries(ctx, act.ID, inboxes, hostOfURL)
 		return err
 	})
+	return n
 }
 
 // A claim takes at most perHost minus what is held from any one host, and
@@ -113,20 +117,7 @@ func TestInsertDeliveriesChunks(t *testing.T) {
 	}
 	inboxes = append(inboxes, inboxes[:99]...)
 	inboxes = append(inboxes, inboxes[92]) // index 599 repeats index 592, in the same last chunk of 8
-	var n int
-	mustWrite(t, db, func(tx *Tx) error {
-		a := Account{Username: "alice", URI: "https://here.test/users/alice"}
-		if err := tx.InsertAccount(ctx, &a); err != nil {
-			return err
-		}
-		act := OutboxActivity{URI: "https://here.test/a/1", AccountID: a.ID, Type: "Create", Body: []byte(`{}`)}
-		if err := tx.InsertOutboxActivity(ctx, &act); err != nil {
-			return err
-		}
-		var err error
-		n, err = tx.InsertDeliveries(ctx, act.ID, inboxes, hostOfURL)
-		return err
-	})
+	n := queueDeliveries(t, db, inboxes)
 	rows, err := db.DeliveriesOf(ctx, "https://here.test/a/1")
 	if err != nil {
 		t.Fatal(err)
