@@ -30,9 +30,9 @@ type Grant struct {
 // and checks that it is live and grants need ("" checks no scope). Errors,
 // with Mastodon's messages: 401 for a missing, unknown or revoked token
 // (ErrNoToken in the chain when there was none), 403 for a disabled or
-// suspended account and 403 for a missing scope. Nothing is cached, so a
-// revocation takes effect on the next request; last use is written at most
-// once a minute per token.
+// suspended account and 403 for a missing scope. The token is read through
+// the store's token cache, exact on write, so a revocation takes effect on
+// the next request; last use is written at most once a minute per token.
 func (o *OAuth) Authenticate(r *http.Request, need Scope) (Grant, error) {
 	plain := bearerToken(r)
 	if plain == "" {
