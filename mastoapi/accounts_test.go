@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/textproto"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -299,6 +300,61 @@ func TestAccountStatusesFollowRelationAndMarks(t *testing.T) {
 					t.Errorf("%s: %s's read %d = %+v, want %+v", step.name, v.name, read+1, got, v.want)
 				}
 			}
+		}
+	}
+}
+
+// Following with reblogs=false hides the account's boosts from the home
+// timeline and says so in showing_reblogs; its own posts stay. Following
+// again with reblogs=true shows them (those already in the feed too), and
+// following again without the parameter changes nothing, as in Mastodon.
+func TestFollowWithReblogsHidden(t *testing.T) {
+	e := start(t)
+	_, aTok := e.login(t, "alice", "read write follow")
+	bob, bTok := e.login(t, "bob", "read write follow")
+	_, cTok := e.login(t, "carol", "read write follow")
+	carols := e.post(t, cTok, "a heron at dawn")
+	var boost map[string]any
+	e.call(t, req{method: "POST", path: "/api/v1/statuses/" + carols["id"].(string) + "/reblog", token: bTok}, 200, &boost)
+	bobs := e.post(t, bTok, "my own heron")
+	bobURL := "/api/v1/accounts/" + store.FormatID(bob.ID)
+	home := func() []string {
+		t.Helper()
+		var list []map[string]any
+		e.call(t, req{method: "GET", path: "/api/v1/timelines/home", token: aTok}, 200, &list)
+		var got []string
+		for _, st := range list {
+			got = append(got, st["id"].(string))
+		}
+		return got
+	}
+	for _, step := range []struct {
+		name        string
+		form        url.Values
+		wantShowing bool
+	}{
+		{"follow with reblogs=false", url.Values{"reblogs": {"false"}}, false},
+		{"follow again without reblogs", url.Values{}, false},
+		{"follow again with reblogs=true", url.Values{"reblogs": {"true"}}, true},
+		{"follow again without reblogs, showing", url.Values{}, true},
+		{"hide them again", url.Values{"reblogs": {"0"}}, false},
+	} {
+		var rel map[string]any
+		e.call(t, req{method: "POST", path: bobURL + "/follow", token: aTok, form: step.form}, 200, &rel)
+		if rel["following"] != true || rel["showing_reblogs"] != step.wantShowing {
+			t.Fatalf("%s: relationship %v", step.name, rel)
+		}
+		var rels []map[string]any
+		e.call(t, req{method: "GET", path: "/api/v1/accounts/relationships?id[]=" + store.FormatID(bob.ID), token: aTok}, 200, &rels)
+		if len(rels) != 1 || rels[0]["showing_reblogs"] != step.wantShowing {
+			t.Fatalf("%s: relationships %v", step.name, rels)
+		}
+		want := []string{bobs["id"].(string)}
+		if step.wantShowing {
+			want = []string{bobs["id"].(string), boost["id"].(string)}
+		}
+		if got := home(); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("%s: home %v, want %v", step.name, got, want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/pictor-social/pictor/auth"
+	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
 )
 
@@ -33,10 +34,11 @@ func (h *Handler) relationAction(w http.ResponseWriter, r *http.Request, scope a
 }
 
 // follow follows an account; a remote or locked one stays requested until
-// it accepts (interop.md C.4).
+// it accepts (interop.md C.4). reblogs=false hides its boosts from the home
+// feed, and following again with reblogs changes only that.
 func (h *Handler) follow(w http.ResponseWriter, r *http.Request) error {
-	return h.relationAction(w, r, auth.ScopeWriteFollows, func(me, target int64, _ params) error {
-		_, err := h.social.Follow(r.Context(), me, target)
+	return h.relationAction(w, r, auth.ScopeWriteFollows, func(me, target int64, p params) error {
+		_, err := h.social.FollowWith(r.Context(), me, target, social.FollowOptions{Reblogs: p.optBool("reblogs")})
 		return err
 	})
 }

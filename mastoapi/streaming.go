@@ -258,6 +258,13 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 		if ok, err := h.social.CanSee(ctx, viewer, st); err != nil || !ok {
 			return "", "", false
 		}
+		// The home stream shows what the home timeline shows: no muted
+		// accounts, no hidden boosts (store.InHomeFeed).
+		if t.spec.internal == userStream(viewer) {
+			if in, err := h.db.InHomeFeed(ctx, viewer, st.ID); err != nil || !in {
+				return "", "", false
+			}
+		}
 		list, err := h.statusEntitiesIn(ctx, viewer, streamFilterContext(t.spec.internal), []store.Status{st})
 		if err != nil || len(list) == 0 || (t.spec.onlyMedia && len(list[0].MediaAttachments) == 0) {
 			return "", "", false

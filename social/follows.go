@@ -13,6 +13,20 @@ import (
 // request until accepted (the remote Accept arrives through the inbox); an
 // unlocked local target is followed at once. Following again is harmless.
 func (s *Service) Follow(ctx context.Context, accountID, targetID int64) (store.Follow, error) {
+	return s.FollowWith(ctx, accountID, targetID, FollowOptions{})
+}
+
+// FollowOptions are the choices of Mastodon's POST /api/v1/accounts/:id/follow.
+type FollowOptions struct {
+	// Reblogs shows (true) or hides (false) the target's boosts in the
+	// follower's home feed; nil leaves a follow as it is (a new one shows
+	// them).
+	Reblogs *bool
+}
+
+// FollowWith is Follow with o applied to the new or existing follow, in
+// the same transaction.
+func (s *Service) FollowWith(ctx context.Context, accountID, targetID int64, o FollowOptions) (store.Follow, error) {
 	me, err := s.localAccount(ctx, accountID)
 	if err != nil {
 		return store.Follow{}, err
@@ -36,6 +50,12 @@ func (s *Service) Follow(ctx context.Context, accountID, targetID int64) (store.
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		if existing, err := tx.FollowBetween(ctx, me.ID, target.ID); err == nil {
 			fl = existing
+			if o.Reblogs != nil && *o.Reblogs == fl.HideReblogs {
+				if err := tx.SetFollowReblogs(ctx, me.ID, target.ID, *o.Reblogs); err != nil {
+					return err
+				}
+				fl.HideReblogs = !*o.Reblogs
+			}
 			if existing.Accepted || !target.Local() {
 				if target.Local() {
 					return nil
@@ -46,7 +66,7 @@ func (s *Service) Follow(ctx context.Context, accountID, targetID int64) (store.
 			return nil
 		}
 		fl = store.Follow{AccountID: me.ID, TargetAccountID: target.ID, URI: s.fed.NewActivityID(),
-			Accepted: target.Local() && !target.Locked}
+			Accepted: target.Local() && !target.Locked, HideReblogs: o.Reblogs != nil && !*o.Reblogs}
 		if err := tx.UpsertFollow(ctx, &fl); err != nil {
 			return err
 		}

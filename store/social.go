@@ -16,20 +16,26 @@ type Follow struct {
 	URI             string // the Follow activity id
 	Accepted        bool
 	CreatedAt       time.Time
+	// HideReblogs keeps the target's boosts out of the follower's home feed
+	// (Mastodon's reblogs=false; column show_reblogs = 0). Only a local
+	// follower sets it.
+	HideReblogs bool
 }
 
-const followCols = `id, account_id, target_account_id, uri, accepted, created_at`
+const followCols = `id, account_id, target_account_id, uri, accepted, created_at, show_reblogs`
 
 func scanFollow(s scanner) (Follow, error) {
 	var f Follow
 	var created int64
-	err := s.Scan(&f.ID, &f.AccountID, &f.TargetAccountID, &f.URI, &f.Accepted, &created)
-	f.CreatedAt = fromMS(created)
+	var show bool
+	err := s.Scan(&f.ID, &f.AccountID, &f.TargetAccountID, &f.URI, &f.Accepted, &created, &show)
+	f.CreatedAt, f.HideReblogs = fromMS(created), !show
 	return f, err
 }
 
 // UpsertFollow stores a follow; a repeated follow updates its uri and
-// accepted state (Mastodon re-accepts repeated Follows).
+// accepted state (Mastodon re-accepts repeated Follows) and keeps its
+// HideReblogs, which SetFollowReblogs changes.
 func (tx *Tx) UpsertFollow(ctx context.Context, f *Follow) error {
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = tx.now
@@ -37,13 +43,27 @@ func (tx *Tx) UpsertFollow(ctx context.Context, f *Follow) error {
 	if f.ID == 0 {
 		f.ID = tx.NewID(tx.now)
 	}
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO follows (`+followCols+`) VALUES (?, ?, ?, ?, ?, ?)
+	var show bool
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO follows (`+followCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id, target_account_id) DO UPDATE SET uri = excluded.uri,
 			accepted = CASE WHEN excluded.accepted > follows.accepted THEN excluded.accepted ELSE follows.accepted END
-		RETURNING id, accepted`, f.ID, f.AccountID, f.TargetAccountID, f.URI, b2i(f.Accepted), ms(f.CreatedAt),
-	).Scan(&f.ID, &f.Accepted)
+		RETURNING id, accepted, show_reblogs`, f.ID, f.AccountID, f.TargetAccountID, f.URI, b2i(f.Accepted), ms(f.CreatedAt),
+		b2i(!f.HideReblogs),
+	).Scan(&f.ID, &f.Accepted, &show)
 	if err != nil {
 		return fmt.Errorf("upsert follow: %w", err)
+	}
+	f.HideReblogs = !show
+	return nil
+}
+
+// SetFollowReblogs shows or hides target's boosts in follower's home feed;
+// the home statement reads it (HomeTimeline), so it applies to boosts
+// already in the feed too.
+func (tx *Tx) SetFollowReblogs(ctx context.Context, follower, target int64, show bool) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE follows SET show_reblogs = ? WHERE account_id = ? AND target_account_id = ?`,
+		b2i(show), follower, target); err != nil {
+		return fmt.Errorf("set follow reblogs: %w", err)
 	}
 	return nil
 }

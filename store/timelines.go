@@ -64,10 +64,13 @@ func pageNamed(p Page, col string) (cond string, args []any, order string) {
 // boosts, those of the accounts it follows (accepted follows), and direct
 // posts mentioning it, public posts with a hashtag it follows, without
 // deleted posts, posts of blocked, muted or suspended accounts or of
-// members of its exclusive lists. It reads the home_feed table, one index range scan per page.
+// members of its exclusive lists. Boosts are left out as Mastodon's home
+// feed leaves them out: those of such an account's statuses, and those of
+// an account followed with boosts hidden (Follow.HideReblogs). It reads the
+// home_feed table, one index range scan per page.
 func (db *DB) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]Status, error) {
 	cond, args, order := pageNamed(p, "h.status_id")
-	where := ` AND ` + cond + viewerExclusions("h.author_id") + notSuspended("h.author_id") + exclusiveListCond + ` ORDER BY ` + order
+	where := ` AND ` + cond + homeFeedConds + ` ORDER BY ` + order
 	sel := func(idsOnly bool) string {
 		return `SELECT ` + pick(idsOnly, "h.status_id", statusColsS) + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
 		WHERE h.account_id = :viewer AND s.deleted_at = 0` + where + ` LIMIT :limit`
@@ -82,6 +85,35 @@ func (db *DB) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]Stat
 	}
 	return list, nil
 }
+
+// homeFeedConds are the conditions on a home_feed row (aliased h, the
+// reader :viewer) that HomeTimeline and InHomeFeed share.
+var homeFeedConds = viewerExclusions("h.author_id") + notSuspended("h.author_id") +
+	viewerExclusions("h.boosted_author_id") + notSuspended("h.boosted_author_id") + hiddenReblogsCond + exclusiveListCond
+
+// InHomeFeed reports whether statusID is on reader's home timeline: in its
+// home_feed and not left out by the conditions HomeTimeline applies. The
+// home stream sends a status only then.
+func (db *DB) InHomeFeed(ctx context.Context, reader, statusID int64) (bool, error) {
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM home_feed h WHERE h.account_id = :viewer AND h.status_id = :status`+homeFeedConds,
+		named("viewer", reader), named("status", statusID)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("home feed of %d: %w", reader, err)
+	}
+	return true, nil
+}
+
+// hiddenReblogsCond leaves out of a home_feed page (aliased h) the boosts
+// of accounts the reader follows with boosts hidden; most readers hide
+// none, and the partial index follows_hiding_reblogs answers that with one
+// probe.
+const hiddenReblogsCond = ` AND (h.boosted_author_id = 0
+		OR NOT EXISTS (SELECT 1 FROM follows WHERE account_id = :viewer AND show_reblogs = 0)
+		OR h.author_id NOT IN (SELECT target_account_id FROM follows WHERE account_id = :viewer AND show_reblogs = 0))`
 
 // PublicFilter selects the public timeline.
 type PublicFilter struct {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -255,5 +256,85 @@ func TestTagTimelineQueryPlan(t *testing.T) {
 		if branches != 3 {
 			t.Errorf("%d index ranges, want 3: %v", branches, plan)
 		}
+	}
+}
+
+// The home feed leaves out boosts as Mastodon's does: those of a status by
+// an account the reader mutes, blocks or hides by domain, that blocks the
+// reader or that is suspended, and every boost of an account the reader
+// follows with boosts hidden; the booster's own posts stay. Each case is
+// undone before the next, and the feed shows everything again.
+func TestHomeTimelineLeavesOutUnwantedBoosts(t *testing.T) {
+	db := openTest(t)
+	w := newWorld(t, db)
+	var eve Account
+	mustWrite(t, db, func(tx *Tx) error {
+		eve = Account{Username: "eve", Domain: "elsewhere.test", URI: "https://elsewhere.test/users/eve"}
+		return tx.InsertAccount(ctx0, &eve)
+	})
+	boostOf := map[string]int64{} // boosted author → bob's boost
+	for _, a := range []Account{w.carol, w.dave, eve} {
+		orig := post(t, db, a, VisibilityPublic)
+		mustWrite(t, db, func(tx *Tx) error {
+			b := Status{AccountID: w.bob.ID, Visibility: VisibilityPublic, ReblogOfID: orig.ID,
+				URI: fmt.Sprintf("%s/boosts/%d", w.bob.URI, orig.ID)}
+			err := tx.InsertStatus(ctx0, &b)
+			boostOf[a.Username] = b.ID
+			return err
+		})
+	}
+	own := post(t, db, w.bob, VisibilityPublic)
+	write := func(f func(tx *Tx) error) func() { return func() { mustWrite(t, db, f) } }
+	cases := []struct {
+		name     string
+		do, undo func()
+		hidden   []string // boosted authors whose boost is left out
+	}{
+		{"nothing", func() {}, func() {}, nil},
+		{"reader mutes the boosted author",
+			write(func(tx *Tx) error { return tx.UpsertMute(ctx0, w.alice.ID, w.dave.ID, true) }),
+			write(func(tx *Tx) error { return tx.DeleteMute(ctx0, w.alice.ID, w.dave.ID) }), []string{"dave"}},
+		{"reader blocks the boosted author",
+			write(func(tx *Tx) error {
+				return tx.InsertBlock(ctx0, &Block{AccountID: w.alice.ID, TargetAccountID: w.carol.ID})
+			}),
+			write(func(tx *Tx) error { _, err := tx.DeleteBlock(ctx0, w.alice.ID, w.carol.ID); return err }), []string{"carol"}},
+		{"the boosted author blocks the reader",
+			write(func(tx *Tx) error {
+				return tx.InsertBlock(ctx0, &Block{AccountID: w.dave.ID, TargetAccountID: w.alice.ID})
+			}),
+			write(func(tx *Tx) error { _, err := tx.DeleteBlock(ctx0, w.dave.ID, w.alice.ID); return err }), []string{"dave"}},
+		{"the boosted author is suspended",
+			write(func(tx *Tx) error { return tx.SetAccountSuspended(ctx0, eve.ID, true) }),
+			write(func(tx *Tx) error { return tx.SetAccountSuspended(ctx0, eve.ID, false) }), []string{"eve"}},
+		{"reader hides the boosted author's domain",
+			write(func(tx *Tx) error { _, err := tx.InsertUserDomainBlock(ctx0, w.alice.ID, "elsewhere.test"); return err }),
+			write(func(tx *Tx) error { return tx.DeleteUserDomainBlock(ctx0, w.alice.ID, "elsewhere.test") }), []string{"eve"}},
+		{"reader follows the booster with boosts hidden",
+			write(func(tx *Tx) error { return tx.SetFollowReblogs(ctx0, w.alice.ID, w.bob.ID, false) }),
+			write(func(tx *Tx) error { return tx.SetFollowReblogs(ctx0, w.alice.ID, w.bob.ID, true) }),
+			[]string{"carol", "dave", "eve"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.do()
+			defer tc.undo()
+			list, err := db.HomeTimeline(ctx0, w.alice.ID, Page{Limit: 40})
+			if err != nil {
+				t.Fatal(err)
+			}
+			shown := map[int64]bool{}
+			for _, st := range list {
+				shown[st.ID] = true
+			}
+			if !shown[own.ID] {
+				t.Errorf("the booster's own post is missing: %v", ids(list))
+			}
+			for author, id := range boostOf {
+				if want := !slices.Contains(tc.hidden, author); shown[id] != want {
+					t.Errorf("boost of %s's status shown = %v, want %v", author, shown[id], want)
+				}
+			}
+		})
 	}
 }
