@@ -39,6 +39,7 @@ type streamSpec struct {
 	internal  string
 	onlyMedia bool
 	notifOnly bool
+	listID    int64 // the list stream's list
 }
 
 func (s streamSpec) key() string { return strings.Join(s.name, "\x00") }
@@ -73,7 +74,7 @@ func resolveStream(name, tag string, me int64) (streamSpec, error) {
 		if !ok {
 			return streamSpec{}, apperr.BadRequest("No list for stream provided")
 		}
-		return needUser(streamSpec{name: []string{"list", tag}, internal: listStream(me, id)})
+		return needUser(streamSpec{name: []string{"list", tag}, internal: listStream(me, id), listID: id})
 	case "hashtag", "hashtag:local":
 		tag = strings.ToLower(strings.TrimPrefix(tag, "#"))
 		if tag == "" || len(tag) > maxTagLength {
@@ -258,12 +259,8 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 		if ok, err := h.social.CanSee(ctx, viewer, st); err != nil || !ok {
 			return "", "", false
 		}
-		// The home stream shows what the home timeline shows: no muted
-		// accounts, no hidden boosts (store.InHomeFeed).
-		if t.spec.internal == userStream(viewer) {
-			if in, err := h.db.InHomeFeed(ctx, viewer, st.ID); err != nil || !in {
-				return "", "", false
-			}
+		if !h.inStreamFeed(ctx, viewer, t.spec, st.ID) {
+			return "", "", false
 		}
 		list, err := h.statusEntitiesIn(ctx, viewer, streamFilterContext(t.spec.internal), []store.Status{st})
 		if err != nil || len(list) == 0 || (t.spec.onlyMedia && len(list[0].MediaAttachments) == 0) {
@@ -273,6 +270,28 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 		return t.ev.Kind, string(b), true
 	}
 	return "", "", false
+}
+
+// inStreamFeed reports whether the home or list stream spec may send
+// status id: the home and list streams show what their timelines show (no
+// muted accounts, no hidden boosts, a list's replies policy), so they ask
+// the store's conditions for those timelines. Other streams are decided
+// by their audience.
+func (h *Handler) inStreamFeed(ctx context.Context, viewer int64, spec streamSpec, id int64) bool {
+	var in bool
+	var err error
+	switch {
+	case spec.internal == userStream(viewer):
+		in, err = h.db.InHomeFeed(ctx, viewer, id)
+	case spec.listID != 0:
+		var l store.List
+		if l, err = h.db.ListByID(ctx, viewer, spec.listID); err == nil {
+			in, err = h.db.InListFeed(ctx, l, id)
+		}
+	default:
+		return true
+	}
+	return err == nil && in
 }
 
 // serveSSE streams one stream as server-sent events with heartbeats.

@@ -169,10 +169,10 @@ func TestStreamingWebSocket(t *testing.T) {
 	}
 }
 
-// The home stream sends what the home timeline shows: not the posts of a
-// muted account, nor the boosts of an account followed with reblogs=false.
-// The first update alice's stream gets is therefore bob's own post, written
-// after the two she must not get.
+// The home and list streams send what their timelines show: not the posts
+// of a muted account, nor the boosts of an account followed with
+// reblogs=false. The first update each stream gets is therefore bob's own
+// post, written after the two it must not get.
 func TestHomeStreamLeavesOutWhatHomeLeavesOut(t *testing.T) {
 	e := start(t)
 	_, aTok := e.login(t, "alice", "read write follow")
@@ -181,33 +181,23 @@ func TestHomeStreamLeavesOutWhatHomeLeavesOut(t *testing.T) {
 	dave, dTok := e.login(t, "dave", "read write follow")
 	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + store.FormatID(bob.ID) + "/follow", token: aTok,
 		form: url.Values{"reblogs": {"false"}}}, 200, nil)
-	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + store.FormatID(dave.ID) + "/follow", token: aTok}, 200, nil)
+	e.follow(t, aTok, dave.ID)
 	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + store.FormatID(dave.ID) + "/mute", token: aTok}, 200, nil)
+	lid := e.createList(t, aTok, map[string]any{"title": "friends"})["id"].(string)
+	e.call(t, req{method: "POST", path: "/api/v1/lists/" + lid + "/accounts", token: aTok,
+		json: map[string]any{"account_ids": []string{store.FormatID(bob.ID), store.FormatID(dave.ID)}}}, 200, nil)
 	carols := e.post(t, cTok, "a heron at dawn")
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	r, _ := http.NewRequestWithContext(ctx, "GET", e.URL+"/api/v1/streaming/user", nil)
-	r.Header.Set("Authorization", "Bearer "+aTok)
-	resp, err := e.Client.Do(r)
-	if err != nil {
-		t.Fatal(err)
+	streams := map[string]<-chan [2]string{
+		"home": e.openSSE(t, "/api/v1/streaming/user", aTok),
+		"list": e.openSSE(t, "/api/v1/streaming/list?list="+lid, aTok),
 	}
-	defer resp.Body.Close()
-	br := bufio.NewReader(resp.Body)
-	if first, _ := br.ReadString('\n'); !strings.HasPrefix(first, ":") {
-		t.Fatalf("first line %q", first)
-	}
-	events := servertest.SSEEvents(br)
 
 	e.post(t, dTok, "muted words")
 	e.call(t, req{method: "POST", path: "/api/v1/statuses/" + carols["id"].(string) + "/reblog", token: bTok}, 200, nil)
 	bobs := e.post(t, bTok, "my own heron")
-	var got map[string]any
-	if err := json.Unmarshal([]byte(waitEvent(t, events, "update")), &got); err != nil {
-		t.Fatal(err)
-	}
-	if got["id"] != bobs["id"] {
-		t.Fatalf("the first update is %v (%v), want bob's own post %v", got["id"], got["content"], bobs["id"])
+	for name, events := range streams {
+		if id := updateID(t, events); id != bobs["id"] {
+			t.Errorf("%s: the first update is %v, want bob's own post %v", name, id, bobs["id"])
+		}
 	}
 }

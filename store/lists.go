@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -179,15 +181,13 @@ func repliesCond(policy string) string {
 
 // ListTimeline lists the statuses of l's members, newest first, as its
 // replies policy allows, without deleted posts or posts of accounts the
-// owner blocks or mutes. Private posts show only while the owner follows
-// their author. It reads list_feed, one index range scan per page.
+// owner blocks or mutes or that are suspended, and without the boosts the
+// home feed leaves out (boostExclusions). Private posts show only while the
+// owner follows their author. It reads list_feed, one index range scan per
+// page.
 func (db *DB) ListTimeline(ctx context.Context, l List, p Page) ([]Status, error) {
 	cond, args, order := pageNamed(p, "f.status_id")
-	q := `SELECT ` + statusColsS + ` FROM list_feed f JOIN statuses s ON s.id = f.status_id
-		WHERE f.list_id = :list AND ` + cond + ` AND s.deleted_at = 0 AND ` + repliesCond(l.RepliesPolicy) + `
-			AND (s.visibility <> 'private' OR f.author_id = :viewer
-				OR f.author_id IN (SELECT target_account_id FROM follows WHERE account_id = :viewer AND accepted = 1))` +
-		viewerExclusions("f.author_id") + ` ORDER BY ` + order + ` LIMIT :limit`
+	q := `SELECT ` + statusColsS + listFeedFrom(l) + ` AND ` + cond + ` ORDER BY ` + order + ` LIMIT :limit`
 	args = append(args, named("list", l.ID), named("viewer", l.AccountID), named("limit", p.limit()))
 	list, err := queryStatuses(ctx, db.read, q, args...)
 	if err != nil {
@@ -195,6 +195,37 @@ func (db *DB) ListTimeline(ctx context.Context, l List, p Page) ([]Status, error
 	}
 	return reverseIfMin(p, list), nil
 }
+
+// listFeedFrom is the FROM and WHERE of l's timeline (list_feed f, its
+// status s), for the named parameters :list and :viewer (the owner).
+func listFeedFrom(l List) string {
+	return ` FROM list_feed f JOIN statuses s ON s.id = f.status_id
+		WHERE f.list_id = :list AND s.deleted_at = 0 AND ` + repliesCond(l.RepliesPolicy) + `
+			AND (s.visibility <> 'private' OR f.author_id = :viewer
+				OR f.author_id IN (SELECT target_account_id FROM follows WHERE account_id = :viewer AND accepted = 1))` +
+		listFeedConds
+}
+
+// InListFeed reports whether statusID is on l's timeline, by the
+// conditions ListTimeline applies; the list stream sends a status only then.
+func (db *DB) InListFeed(ctx context.Context, l List, statusID int64) (bool, error) {
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1`+listFeedFrom(l)+` AND f.status_id = :status`,
+		named("list", l.ID), named("viewer", l.AccountID), named("status", statusID)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("list %d: %w", l.ID, err)
+	}
+	return true, nil
+}
+
+// listFeedConds are ListTimeline's exclusions of a list_feed row (aliased
+// f, its status s). A boost's boosted author is read from the boosted
+// status, one primary-key probe, only for boosts.
+var listFeedConds = viewerExclusions("f.author_id") + notSuspended("f.author_id") +
+	boostExclusions("f.author_id", `COALESCE((SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id), 0)`)
 
 // ExclusiveListOwners returns the local accounts that have member in one
 // of their exclusive lists: member's posts stay out of their home.

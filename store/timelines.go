@@ -89,7 +89,7 @@ func (db *DB) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]Stat
 // homeFeedConds are the conditions on a home_feed row (aliased h, the
 // reader :viewer) that HomeTimeline and InHomeFeed share.
 var homeFeedConds = viewerExclusions("h.author_id") + notSuspended("h.author_id") +
-	viewerExclusions("h.boosted_author_id") + notSuspended("h.boosted_author_id") + hiddenReblogsCond + exclusiveListCond
+	boostExclusions("h.author_id", "h.boosted_author_id") + exclusiveListCond
 
 // InHomeFeed reports whether statusID is on reader's home timeline: in its
 // home_feed and not left out by the conditions HomeTimeline applies. The
@@ -107,13 +107,19 @@ func (db *DB) InHomeFeed(ctx context.Context, reader, statusID int64) (bool, err
 	return true, nil
 }
 
-// hiddenReblogsCond leaves out of a home_feed page (aliased h) the boosts
-// of accounts the reader follows with boosts hidden; most readers hide
-// none, and the partial index follows_hiding_reblogs answers that with one
-// probe.
-const hiddenReblogsCond = ` AND (h.boosted_author_id = 0
+// boostExclusions leaves out the boosts Mastodon's home and list feeds
+// leave out: those of a status by an account the reader (:viewer) blocks,
+// mutes or hides by domain, that blocks the reader or that is suspended,
+// and those by an account the reader follows with boosts hidden
+// (Follow.HideReblogs). boosterCol holds the booster, boostedCol the
+// boosted status's author (0 when the row is not a boost). Most readers
+// hide no boosts, and the partial index follows_hiding_reblogs answers
+// that with one probe.
+func boostExclusions(boosterCol, boostedCol string) string {
+	return viewerExclusions(boostedCol) + notSuspended(boostedCol) + ` AND (` + boostedCol + ` = 0
 		OR NOT EXISTS (SELECT 1 FROM follows WHERE account_id = :viewer AND show_reblogs = 0)
-		OR h.author_id NOT IN (SELECT target_account_id FROM follows WHERE account_id = :viewer AND show_reblogs = 0))`
+		OR ` + boosterCol + ` NOT IN (SELECT target_account_id FROM follows WHERE account_id = :viewer AND show_reblogs = 0))`
+}
 
 // PublicFilter selects the public timeline.
 type PublicFilter struct {

@@ -259,14 +259,19 @@ func TestTagTimelineQueryPlan(t *testing.T) {
 	}
 }
 
-// The home feed leaves out boosts as Mastodon's does: those of a status by
-// an account the reader mutes, blocks or hides by domain, that blocks the
-// reader or that is suspended, and every boost of an account the reader
-// follows with boosts hidden; the booster's own posts stay. Each case is
-// undone before the next, and the feed shows everything again.
+// The home feed and lists leave out boosts as Mastodon's do: those of a
+// status by an account the reader mutes, blocks or hides by domain, that
+// blocks the reader or that is suspended, and every boost of an account the
+// reader follows with boosts hidden; the booster's own posts stay. Each
+// case is undone before the next, and the feeds show everything again.
 func TestHomeTimelineLeavesOutUnwantedBoosts(t *testing.T) {
 	db := openTest(t)
 	w := newWorld(t, db)
+	l := newList(t, db, w.alice, RepliesList, false, w.bob)
+	feeds := map[string]func() ([]Status, error){
+		"home": func() ([]Status, error) { return db.HomeTimeline(ctx0, w.alice.ID, Page{Limit: 40}) },
+		"list": func() ([]Status, error) { return db.ListTimeline(ctx0, l, Page{Limit: 40}) },
+	}
 	var eve Account
 	mustWrite(t, db, func(tx *Tx) error {
 		eve = Account{Username: "eve", Domain: "elsewhere.test", URI: "https://elsewhere.test/users/eve"}
@@ -319,20 +324,22 @@ func TestHomeTimelineLeavesOutUnwantedBoosts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.do()
 			defer tc.undo()
-			list, err := db.HomeTimeline(ctx0, w.alice.ID, Page{Limit: 40})
-			if err != nil {
-				t.Fatal(err)
-			}
-			shown := map[int64]bool{}
-			for _, st := range list {
-				shown[st.ID] = true
-			}
-			if !shown[own.ID] {
-				t.Errorf("the booster's own post is missing: %v", ids(list))
-			}
-			for author, id := range boostOf {
-				if want := !slices.Contains(tc.hidden, author); shown[id] != want {
-					t.Errorf("boost of %s's status shown = %v, want %v", author, shown[id], want)
+			for feed, read := range feeds {
+				list, err := read()
+				if err != nil {
+					t.Fatal(err)
+				}
+				shown := map[int64]bool{}
+				for _, st := range list {
+					shown[st.ID] = true
+				}
+				if !shown[own.ID] {
+					t.Errorf("%s: the booster's own post is missing: %v", feed, ids(list))
+				}
+				for author, id := range boostOf {
+					if want := !slices.Contains(tc.hidden, author); shown[id] != want {
+						t.Errorf("%s: boost of %s's status shown = %v, want %v", feed, author, shown[id], want)
+					}
 				}
 			}
 		})
