@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"modernc.org/sqlite"
@@ -14,38 +15,46 @@ import (
 // row: every committed change of an oauth_tokens row (a revocation, a
 // deletion, a cascade, a recorded use) drops that token before Write
 // returns, and a row read while such a change committed is not kept (seq).
-// What it reads from users and accounts (AccountDisabled, AccountAdmin) is
-// checked by those tables' version (tableVersions): a suspension or a
-// disabled login makes every cached token miss. So a revocation takes
-// effect on the next request, while recording one token's use (once a
-// minute per token) no longer empties the cache for all the others.
+// What it reads from its account's row (a suspension: AccountDisabled) is
+// exact by account: a committed change of an accounts row drops that
+// account's tokens, so the steady stream of remote account updates that
+// federation brings leaves the local users' tokens cached. What it reads
+// from users (a disabled login, AccountAdmin) is checked by that table's
+// version (tableVersions), which changes rarely: any change makes every
+// cached token miss. So a revocation or a suspension takes effect on the
+// next request, while recording one token's use (once a minute per token)
+// does not empty the cache for all the others.
 type tokenCache struct {
-	mu   sync.Mutex
-	seq  uint64 // bumped by every row invalidation and use record
-	m    map[string]cachedToken
-	byID map[int64]string // token id → digest
-	// changed is the seq of each token row's last invalidation or use
-	// record, so that a read in flight is not kept when its own row
-	// changed meanwhile (but is when others did); floor is the seq below
-	// which that history was forgotten (everything dropped, or the map
-	// past its bound).
-	changed map[int64]uint64
-	floor   uint64
+	mu        sync.Mutex
+	seq       uint64 // bumped by every row invalidation and use record
+	m         map[string]cachedToken
+	byID      map[int64]string  // token id → digest
+	byAccount map[int64][]int64 // account id → ids of its cached tokens (some maybe gone since)
+	// changed and accountChanged are the seq of each token row's and
+	// each account row's last invalidation (or a token's use record), so
+	// that a read in flight is not kept when its own rows changed
+	// meanwhile (but is when others did); floor is the seq below which
+	// that history was forgotten (everything dropped, or a map past its
+	// bound).
+	changed        map[int64]uint64
+	accountChanged map[int64]uint64
+	floor          uint64
 }
 
-// changedSince reports whether token id's row may have changed since seq;
-// c.mu is held.
-func (c *tokenCache) changedSince(id int64, seq uint64) bool {
-	return c.floor > seq || c.changed[id] > seq
+// changedSince reports whether token t's row or its account's may have
+// changed since seq; c.mu is held.
+func (c *tokenCache) changedSince(t OAuthToken, seq uint64) bool {
+	return c.floor > seq || c.changed[t.ID] > seq || c.accountChanged[t.AccountID] > seq
 }
 
-// noteChanged records a change of token id's row at the current seq; c.mu
-// is held.
-func (c *tokenCache) noteChanged(id int64) {
-	if c.changed == nil || len(c.changed) >= maxCachedTokens {
-		c.changed, c.floor = map[int64]uint64{}, c.seq
+// noteChanged records a change of row id at the current seq in one of the
+// histories (changed or accountChanged); c.mu is held.
+func (c *tokenCache) noteChanged(history *map[int64]uint64, id int64) {
+	if *history == nil || len(*history) >= maxCachedTokens {
+		c.changed, c.accountChanged, c.floor = nil, nil, c.seq
+		*history = map[int64]uint64{}
 	}
-	c.changed[id] = c.seq
+	(*history)[id] = c.seq
 }
 
 type cachedToken struct {
@@ -67,7 +76,7 @@ func (c *tokenCache) touched(uses map[int64]int64) {
 	defer c.mu.Unlock()
 	c.seq++
 	for id, at := range uses {
-		c.noteChanged(id)
+		c.noteChanged(&c.changed, id)
 		h, ok := c.byID[id]
 		if !ok {
 			continue
@@ -161,10 +170,28 @@ func (l *changeLog) takeTouches() map[int64]int64 {
 // maxCachedTokens bounds the cache; past it the cache starts over.
 const maxCachedTokens = 10_000
 
-var tokenTables = []string{"users", "accounts"}
+// tokenTables are the tables whose version a cached token is checked by.
+var tokenTables = []string{"users"}
 
 // invalidate drops the tokens with the given ids, or all of them.
 func (c *tokenCache) invalidate(ids []int64, all bool) {
+	c.invalidateBy(&c.changed, ids, all, c.dropLocked)
+}
+
+// invalidateAccounts drops the tokens of the accounts with the given ids
+// (rows of accounts a commit changed), or all tokens.
+func (c *tokenCache) invalidateAccounts(ids []int64, all bool) {
+	c.invalidateBy(&c.accountChanged, ids, all, func(a int64) {
+		for _, id := range c.byAccount[a] {
+			c.dropLocked(id)
+		}
+		delete(c.byAccount, a)
+	})
+}
+
+// invalidateBy notes ids in history and drops what each names, or drops
+// everything when all.
+func (c *tokenCache) invalidateBy(history *map[int64]uint64, ids []int64, all bool, drop func(id int64)) {
 	if len(ids) == 0 && !all {
 		return
 	}
@@ -172,17 +199,27 @@ func (c *tokenCache) invalidate(ids []int64, all bool) {
 	defer c.mu.Unlock()
 	c.seq++
 	if all {
-		c.m, c.byID = nil, nil
-		c.changed, c.floor = nil, c.seq
+		c.clearLocked()
 		return
 	}
 	for _, id := range ids {
-		c.noteChanged(id)
-		if h, ok := c.byID[id]; ok {
-			delete(c.m, h)
-			delete(c.byID, id)
-		}
+		c.noteChanged(history, id)
+		drop(id)
 	}
+}
+
+// dropLocked forgets token id; c.mu is held.
+func (c *tokenCache) dropLocked(id int64) {
+	if h, ok := c.byID[id]; ok {
+		delete(c.m, h)
+		delete(c.byID, id)
+	}
+}
+
+// clearLocked forgets every token and the change history; c.mu is held.
+func (c *tokenCache) clearLocked() {
+	c.m, c.byID, c.byAccount = nil, nil, nil
+	c.changed, c.accountChanged, c.floor = nil, nil, c.seq
 }
 
 // OAuthTokenByHash returns the token with the given digest, revoked or not,
@@ -207,17 +244,20 @@ func (db *DB) OAuthTokenByHash(ctx context.Context, tokenHash string) (OAuthToke
 	return t, nil
 }
 
-// put keeps token t, read under digest h after seq with the tables'
-// version v, unless its row changed since.
+// put keeps token t, read under digest h after seq with the users
+// table's version v, unless its row or its account's changed since.
 func (c *tokenCache) put(seq uint64, h string, t OAuthToken, v uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.changedSince(t.ID, seq) {
+	if c.changedSince(t, seq) {
 		return
 	}
 	if c.m == nil || len(c.m) >= maxCachedTokens {
-		c.m, c.byID = map[string]cachedToken{}, map[int64]string{}
+		c.m, c.byID, c.byAccount = map[string]cachedToken{}, map[int64]string{}, map[int64][]int64{}
 	}
 	c.m[h] = cachedToken{tok: t, version: v}
 	c.byID[t.ID] = h
+	if !slices.Contains(c.byAccount[t.AccountID], t.ID) {
+		c.byAccount[t.AccountID] = append(c.byAccount[t.AccountID], t.ID)
+	}
 }

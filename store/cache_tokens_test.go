@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -184,4 +185,78 @@ func twoTokens(t *testing.T, db *DB) (a, b OAuthToken) {
 		return tx.InsertOAuthToken(ctx, &b)
 	})
 	return a, b
+}
+
+// A change of an accounts row drops the tokens of that account only: the
+// remote account updates federation brings keep the local users' tokens
+// cached, and a suspension shows on the suspended user's next request even
+// when only the account's row says so.
+func TestTokenCacheDropsTheChangedAccountsTokensOnly(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	var alice, bob, carol Account
+	mustWrite(t, db, func(tx *Tx) error {
+		app := OAuthApp{Name: "app", ClientID: "c", ClientSecretHash: "-", Scopes: "read"}
+		if err := tx.InsertOAuthApp(ctx, &app); err != nil {
+			return err
+		}
+		for _, a := range []*Account{&alice, &bob} {
+			name := map[*Account]string{&alice: "alice", &bob: "bob"}[a]
+			*a = Account{Username: name, URI: "https://here.test/users/" + name}
+			if err := tx.InsertAccount(ctx, a); err != nil {
+				return err
+			}
+			if err := tx.InsertUser(ctx, &User{AccountID: a.ID, Email: name + "@here.test", PasswordHash: "-"}); err != nil {
+				return err
+			}
+			if err := tx.InsertOAuthToken(ctx, &OAuthToken{TokenHash: name, AppID: app.ID, AccountID: a.ID, Scopes: "read"}); err != nil {
+				return err
+			}
+		}
+		carol = Account{Username: "carol", Domain: "there.test", URI: "https://there.test/users/carol"}
+		return tx.InsertAccount(ctx, &carol)
+	})
+	cached := func() (out []string) {
+		db.tokens.mu.Lock()
+		defer db.tokens.mu.Unlock()
+		for _, h := range []string{"alice", "bob"} {
+			if _, ok := db.tokens.m[h]; ok {
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	steps := []struct {
+		name       string
+		write      func(tx *Tx) error
+		wantCached string
+	}{
+		{"a remote account changes", func(tx *Tx) error {
+			carol.DisplayName = "Carol"
+			return tx.UpdateAccount(ctx, &carol)
+		}, "[alice bob]"},
+		{"a remote account is suspended", func(tx *Tx) error { return tx.SetAccountSuspended(ctx, carol.ID, true) }, "[alice bob]"},
+		// SetAccountSuspended revokes the tokens too; the row alone must
+		// be enough (another writer, a future path).
+		{"alice's row says suspended", func(tx *Tx) error {
+			_, err := tx.tx.ExecContext(ctx, `UPDATE accounts SET suspended_at = 1 WHERE id = ?`, alice.ID)
+			return err
+		}, "[bob]"},
+	}
+	for _, step := range steps {
+		for _, h := range []string{"alice", "bob"} {
+			if _, err := db.OAuthTokenByHash(ctx, h); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustWrite(t, db, step.write)
+		if got := fmt.Sprint(cached()); got != step.wantCached {
+			t.Errorf("%s: cached %s, want %s", step.name, got, step.wantCached)
+		}
+	}
+	for h, disabled := range map[string]bool{"alice": true, "bob": false} {
+		if tok, err := db.OAuthTokenByHash(ctx, h); err != nil || tok.AccountDisabled != disabled {
+			t.Errorf("%s's token %+v, %v; want disabled %v", h, tok, err, disabled)
+		}
+	}
 }

@@ -381,6 +381,7 @@ func (db *DB) dropChanged(committed bool) {
 func (db *DB) drop(l *changeLog) {
 	ids, all, tables := l.take()
 	db.accounts.invalidate(ids, all)
+	db.tokens.invalidateAccounts(ids, all)
 	db.accounts.invalidateVersions(l.takeIDs(&l.entities))
 	db.tokens.invalidate(l.takeIDs(&l.tokens))
 	db.versions.bump(tables)
