@@ -272,15 +272,18 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 	return "", "", false
 }
 
-// inStreamFeed reports whether the home or list stream spec may send
-// status id: the home and list streams show what their timelines show (no
-// muted accounts, no hidden boosts, a list's replies policy), so they ask
-// the store's conditions for those timelines. Other streams are decided
-// by their audience.
+// inStreamFeed reports whether stream spec may send status id to viewer:
+// a stream shows what its timeline shows, so it asks the store the
+// conditions of that timeline. Home and lists: no muted accounts, no
+// hidden boosts, a list's replies policy. Public and hashtag streams of a
+// signed-in viewer: no blocked, muted, blocking, domain-hidden or suspended
+// authors. An anonymous public stream is decided by its audience.
 func (h *Handler) inStreamFeed(ctx context.Context, viewer int64, spec streamSpec, id int64) bool {
 	var in bool
 	var err error
 	switch {
+	case viewer == 0:
+		return true
 	case spec.internal == userStream(viewer):
 		in, err = h.db.InHomeFeed(ctx, viewer, id)
 	case spec.listID != 0:
@@ -289,7 +292,7 @@ func (h *Handler) inStreamFeed(ctx context.Context, viewer int64, spec streamSpe
 			in, err = h.db.InListFeed(ctx, l, id)
 		}
 	default:
-		return true
+		in, err = h.db.ShownInPublicFeeds(ctx, viewer, id)
 	}
 	return err == nil && in
 }

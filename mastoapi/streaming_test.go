@@ -201,3 +201,34 @@ func TestHomeStreamLeavesOutWhatHomeLeavesOut(t *testing.T) {
 		}
 	}
 }
+
+// The public and hashtag streams of a signed-in viewer leave out what those
+// timelines leave out for them: posts of accounts they mute or block and of
+// accounts that block them. The first update each stream gets is carol's,
+// written after the three it must not get.
+func TestPublicStreamsLeaveOutExcludedAuthors(t *testing.T) {
+	e := start(t)
+	alice, aTok := e.login(t, "alice", "read write follow")
+	bob, bTok := e.login(t, "bob", "read write follow")
+	dave, dTok := e.login(t, "dave", "read write follow")
+	_, eTok := e.login(t, "erin", "read write follow")
+	_, cTok := e.login(t, "carol", "read write follow")
+	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + store.FormatID(bob.ID) + "/mute", token: aTok}, 200, nil)
+	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + store.FormatID(dave.ID) + "/block", token: aTok}, 200, nil)
+	e.call(t, req{method: "POST", path: "/api/v1/accounts/" + store.FormatID(alice.ID) + "/block", token: eTok}, 200, nil)
+	streams := map[string]<-chan [2]string{
+		"public":        e.openSSE(t, "/api/v1/streaming/public", aTok),
+		"public:local":  e.openSSE(t, "/api/v1/streaming/public/local", aTok),
+		"hashtag":       e.openSSE(t, "/api/v1/streaming/hashtag?tag=heron", aTok),
+		"hashtag:local": e.openSSE(t, "/api/v1/streaming/hashtag/local?tag=heron", aTok),
+	}
+	e.post(t, bTok, "muted #heron")
+	e.post(t, dTok, "blocked #heron")
+	e.post(t, eTok, "blocking #heron")
+	carols := e.post(t, cTok, "a #heron at dawn")
+	for name, events := range streams {
+		if id := updateID(t, events); id != carols["id"] {
+			t.Errorf("%s: the first update is %v, want carol's post %v", name, id, carols["id"])
+		}
+	}
+}

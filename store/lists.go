@@ -225,7 +225,7 @@ func (db *DB) InListFeed(ctx context.Context, l List, statusID int64) (bool, err
 // f, its status s). A boost's boosted author is read from the boosted
 // status, one primary-key probe, only for boosts.
 var listFeedConds = viewerExclusions("f.author_id") + notSuspended("f.author_id") +
-	boostExclusions("f.author_id", `COALESCE((SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id), 0)`)
+	boostExclusions("f.author_id", boostedAuthorOfS)
 
 // ExclusiveListOwners returns the local accounts that have member in one
 // of their exclusive lists: member's posts stay out of their home.

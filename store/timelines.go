@@ -107,6 +107,32 @@ func (db *DB) InHomeFeed(ctx context.Context, reader, statusID int64) (bool, err
 	return true, nil
 }
 
+// ShownInPublicFeeds reports whether viewer's public and hashtag timelines
+// may show statusID by its author: not an account the viewer blocks, mutes
+// or hides by domain, that blocks the viewer or that is suspended (nor, for
+// a boost, such a boosted author). The public and hashtag streams ask it
+// per subscriber, as those timelines' statements decide it per page.
+func (db *DB) ShownInPublicFeeds(ctx context.Context, viewer, statusID int64) (bool, error) {
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM statuses s WHERE s.id = :status`+publicFeedConds,
+		named("viewer", viewer), named("status", statusID)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("status %d for %d: %w", statusID, viewer, err)
+	}
+	return true, nil
+}
+
+// publicFeedConds are ShownInPublicFeeds' conditions on a status s.
+var publicFeedConds = viewerExclusions("s.account_id") + notSuspended("s.account_id") +
+	boostExclusions("s.account_id", boostedAuthorOfS)
+
+// boostedAuthorOfS is the author of the status a status s boosts, 0 when
+// s is no boost: one primary-key probe, made only for boosts.
+const boostedAuthorOfS = `COALESCE((SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id), 0)`
+
 // boostExclusions leaves out the boosts Mastodon's home and list feeds
 // leave out: those of a status by an account the reader (:viewer) blocks,
 // mutes or hides by domain, that blocks the reader or that is suspended,

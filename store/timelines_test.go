@@ -345,3 +345,50 @@ func TestHomeTimelineLeavesOutUnwantedBoosts(t *testing.T) {
 		})
 	}
 }
+
+// ShownInPublicFeeds leaves out, for one viewer, the authors the public
+// timelines leave out: muted, blocked, blocking, domain-hidden, suspended.
+func TestShownInPublicFeeds(t *testing.T) {
+	db := openTest(t)
+	w := newWorld(t, db)
+	var eve, fred Account
+	mustWrite(t, db, func(tx *Tx) error {
+		eve = Account{Username: "eve", Domain: "elsewhere.test", URI: "https://elsewhere.test/users/eve"}
+		fred = Account{Username: "fred", Domain: "far.test", URI: "https://far.test/users/fred"}
+		for _, a := range []*Account{&eve, &fred} {
+			if err := tx.InsertAccount(ctx0, a); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpsertMute(ctx0, w.alice.ID, w.bob.ID, true); err != nil {
+			return err
+		}
+		if err := tx.InsertBlock(ctx0, &Block{AccountID: w.dave.ID, TargetAccountID: w.alice.ID}); err != nil {
+			return err
+		}
+		if _, err := tx.InsertUserDomainBlock(ctx0, w.alice.ID, "elsewhere.test"); err != nil {
+			return err
+		}
+		return tx.SetAccountSuspended(ctx0, fred.ID, true)
+	})
+	for _, tc := range []struct {
+		author           Account
+		toAlice, toCarol bool
+	}{
+		{author: w.bob, toAlice: false, toCarol: true},  // alice mutes bob
+		{author: w.dave, toAlice: false, toCarol: true}, // dave blocks alice
+		{author: eve, toAlice: false, toCarol: true},    // alice hides eve's domain
+		{author: fred, toAlice: false, toCarol: false},  // fred is suspended
+		{author: w.carol, toAlice: true, toCarol: true},
+	} {
+		st := post(t, db, tc.author, VisibilityPublic)
+		for _, v := range []struct {
+			viewer Account
+			want   bool
+		}{{w.alice, tc.toAlice}, {w.carol, tc.toCarol}} {
+			if got, err := db.ShownInPublicFeeds(ctx0, v.viewer.ID, st.ID); err != nil || got != v.want {
+				t.Errorf("%s's post to %s: shown %v, %v; want %v", tc.author.Username, v.viewer.Username, got, err, v.want)
+			}
+		}
+	}
+}
