@@ -45,6 +45,11 @@ func (s *Service) Block(ctx context.Context, accountID, targetID int64) error {
 		if err := tx.InsertBlock(ctx, &b); err != nil {
 			return err
 		}
+		// As Mastodon, a block clears what the blocked account brought into
+		// the blocker's notifications.
+		if err := tx.DeleteNotificationsFrom(ctx, me.ID, target.ID, "", 0); err != nil {
+			return err
+		}
 		if target.Local() {
 			return nil
 		}

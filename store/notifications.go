@@ -31,7 +31,11 @@ type Notification struct {
 }
 
 // InsertNotification stores n unless the same notification exists already
-// (same recipient, sender, type and status); inserted reports which.
+// (same recipient, sender, type and status) or the recipient does not want
+// it, as Mastodon dismisses it: the recipient blocks the sender, mutes it
+// with its notifications, or blocks its domain; inserted reports which, and
+// only a stored notification is streamed and pushed. A report to admins
+// always arrives.
 func (tx *Tx) InsertNotification(ctx context.Context, n *Notification) (inserted bool, err error) {
 	if n.ID == 0 {
 		n.ID = tx.NewID(tx.now)
@@ -40,7 +44,14 @@ func (tx *Tx) InsertNotification(ctx context.Context, n *Notification) (inserted
 		n.CreatedAt = tx.now
 	}
 	res, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, report_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), nullID(n.ReportID), ms(n.CreatedAt))
+		SELECT :id, :to, :from, :type, :status, :report, :at
+		WHERE :type = '`+NotifyAdminReport+`' OR NOT EXISTS (
+			SELECT 1 FROM blocks WHERE account_id = :to AND target_account_id = :from
+			UNION ALL SELECT 1 FROM mutes WHERE account_id = :to AND target_account_id = :from AND notifications = 1
+			UNION ALL SELECT 1 FROM user_domain_blocks b JOIN accounts a ON a.domain = b.domain
+				WHERE b.account_id = :to AND a.id = :from)
+		ON CONFLICT DO NOTHING`, named("id", n.ID), named("to", n.AccountID), named("from", n.FromAccountID),
+		named("type", n.Type), named("status", nullID(n.StatusID)), named("report", nullID(n.ReportID)), named("at", ms(n.CreatedAt)))
 	if err != nil {
 		return false, fmt.Errorf("insert notification: %w", err)
 	}
@@ -48,11 +59,11 @@ func (tx *Tx) InsertNotification(ctx context.Context, n *Notification) (inserted
 	return c > 0, nil
 }
 
-// DeleteNotificationsFrom removes notifications of a type that from sent to
-// account about statusID (0: any), e.g. when a like is undone.
+// DeleteNotificationsFrom removes notifications of a type ("": any) that
+// from sent to account about statusID (0: any), e.g. when a like is undone.
 func (tx *Tx) DeleteNotificationsFrom(ctx context.Context, account, from int64, typ string, statusID int64) error {
-	_, err := tx.tx.ExecContext(ctx, `DELETE FROM notifications WHERE account_id = ? AND from_account_id = ? AND type = ?
-		AND (? = 0 OR status_id = ?)`, account, from, typ, statusID, statusID)
+	_, err := tx.tx.ExecContext(ctx, `DELETE FROM notifications WHERE account_id = ? AND from_account_id = ? AND (? = '' OR type = ?)
+		AND (? = 0 OR status_id = ?)`, account, from, typ, typ, statusID, statusID)
 	if err != nil {
 		return fmt.Errorf("delete notifications: %w", err)
 	}
