@@ -57,6 +57,24 @@ func (f *Federation) Notify(ctx context.Context, tx *store.Tx, n store.Notificat
 	return nil
 }
 
+// NotifySubscribers notifies the local followers who asked for it of a
+// new status (store.PostSubscribers: Mastodon's "status" notification);
+// while screening holds the status (d flagged), the notifications are held
+// with its others.
+func (f *Federation) NotifySubscribers(ctx context.Context, tx *store.Tx, statusID, authorID int64, d *store.ScreeningDecision) error {
+	ids, err := tx.PostSubscribers(ctx, statusID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		n := store.Notification{AccountID: id, FromAccountID: authorID, Type: store.NotifyStatus, StatusID: statusID}
+		if err := f.notifyScreened(ctx, tx, d, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // NotifyEdit tells the local accounts that boosted a status that it was
 // edited (Mastodon's "update" notification); a newer edit replaces the
 // older notification.

@@ -161,6 +161,9 @@ func (f *Federation) applyCreate(ctx context.Context, actor store.Account, act A
 				return err
 			}
 		}
+		if err := f.NotifySubscribers(ctx, tx, st.ID, actor.ID, decision); err != nil {
+			return err
+		}
 		f.PublishStatus(tx, "create", st.ID)
 		return nil
 	})

@@ -115,9 +115,9 @@ func fedifyScenario(t *testing.T, tg *target, peer *fedipeer.Peer) {
 	if len(found.Accounts) != 1 {
 		t.Fatalf("carol not found: %+v", found)
 	}
-	var rel struct{ Following, Requested bool }
-	alice.call("POST", "/api/v1/accounts/"+found.Accounts[0].ID+"/follow", nil, &rel)
-	if rel.Following || !rel.Requested {
+	var rel struct{ Following, Requested, Notifying bool }
+	alice.call("POST", "/api/v1/accounts/"+found.Accounts[0].ID+"/follow", url.Values{"notify": {"true"}}, &rel)
+	if rel.Following || !rel.Requested || !rel.Notifying {
 		t.Fatalf("remote follow before the Accept arrived: %+v", rel)
 	}
 	carolID := statusID(t, found.Accounts[0].ID)
@@ -126,8 +126,16 @@ func fedifyScenario(t *testing.T, tg *target, peer *fedipeer.Peer) {
 		return err == nil && f.Accepted
 	})
 	post := peer.Post(t, "carol", fedipeer.Post{Content: "<p>hello followers</p>", To: "followers"})
+	var stored store.Status
 	servertest.Eventually(t, wait, "carol's post stored", func() bool {
 		s, err := tg.DB.StatusByURI(ctx, post.ID)
+		stored = s
 		return err == nil && s.AccountID == carolID && s.Visibility == store.VisibilityPrivate
 	})
+	// Alice asked to be notified of carol's posts (notify=true): the
+	// notification is stored with the post.
+	notes, err := tg.DB.Notifications(ctx, me.ID, store.NotificationFilter{Types: []string{store.NotifyStatus}}, store.Page{})
+	if err != nil || len(notes) != 1 || notes[0].StatusID != stored.ID || notes[0].FromAccountID != carolID {
+		t.Fatalf("status notifications %+v, %v; want one of carol's post", notes, err)
+	}
 }

@@ -358,3 +358,47 @@ func TestFollowWithReblogsHidden(t *testing.T) {
 		}
 	}
 }
+
+// Following with notify=true says so in notifying and brings a "status"
+// notification of each new post (not of a reply to someone else nor of a
+// boost); following again with notify=false stops them.
+func TestFollowWithNotify(t *testing.T) {
+	e := start(t)
+	_, aTok := e.login(t, "alice", "read write follow")
+	bob, bTok := e.login(t, "bob", "read write follow")
+	_, cTok := e.login(t, "carol", "read write follow")
+	carols := e.post(t, cTok, "a heron at dawn")
+	bobURL := "/api/v1/accounts/" + store.FormatID(bob.ID)
+	statusNotes := func() (ids []string) {
+		t.Helper()
+		var list []map[string]any
+		e.call(t, req{method: "GET", path: "/api/v1/notifications?types[]=status", token: aTok}, 200, &list)
+		for _, n := range list {
+			if n["type"] != "status" || n["account"].(map[string]any)["id"] != store.FormatID(bob.ID) {
+				t.Fatalf("notification %v", n)
+			}
+			ids = append(ids, n["status"].(map[string]any)["id"].(string))
+		}
+		return ids
+	}
+	var rel map[string]any
+	e.call(t, req{method: "POST", path: bobURL + "/follow", token: aTok, form: url.Values{"notify": {"true"}}}, 200, &rel)
+	if rel["notifying"] != true || rel["showing_reblogs"] != true {
+		t.Fatalf("relationship %v", rel)
+	}
+	first := e.post(t, bTok, "my own heron")
+	e.call(t, req{method: "POST", path: "/api/v1/statuses", token: bTok,
+		json: map[string]any{"status": "@carol lovely", "in_reply_to_id": carols["id"]}}, 200, nil)
+	e.call(t, req{method: "POST", path: "/api/v1/statuses/" + carols["id"].(string) + "/reblog", token: bTok}, 200, nil)
+	if got := statusNotes(); strings.Join(got, ",") != first["id"] {
+		t.Fatalf("status notifications %v, want only %v", got, first["id"])
+	}
+	e.call(t, req{method: "POST", path: bobURL + "/follow", token: aTok, form: url.Values{"notify": {"false"}}}, 200, &rel)
+	if rel["notifying"] != false {
+		t.Fatalf("relationship after notify=false %v", rel)
+	}
+	e.post(t, bTok, "another heron")
+	if got := statusNotes(); len(got) != 1 {
+		t.Fatalf("status notifications after notify=false %v", got)
+	}
+}

@@ -228,7 +228,7 @@ func nullString(s string) *string {
 // relationship renders a store relationship.
 func relationshipEntity(id int64, r store.Relationship) Relationship {
 	return Relationship{ID: store.FormatID(id), Following: r.Following, ShowingReblogs: (r.Following || r.Requested) && !r.HidingReblogs,
-		Notifying: false, Languages: nil, FollowedBy: r.FollowedBy, Blocking: r.Blocking, BlockedBy: r.BlockedBy,
+		Notifying: r.Notifying, Languages: nil, FollowedBy: r.FollowedBy, Blocking: r.Blocking, BlockedBy: r.BlockedBy,
 		Muting: r.Muting, MutingNotifications: r.MutingNotifications, Requested: r.Requested, RequestedBy: r.RequestedBy,
 		DomainBlocking: r.DomainBlocking, Endorsed: r.Endorsed, Note: r.Note}
 }

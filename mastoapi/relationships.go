@@ -35,10 +35,12 @@ func (h *Handler) relationAction(w http.ResponseWriter, r *http.Request, scope a
 
 // follow follows an account; a remote or locked one stays requested until
 // it accepts (interop.md C.4). reblogs=false hides its boosts from the home
-// feed, and following again with reblogs changes only that.
+// feed, notify=true asks for a notification of each of its posts, and
+// following again with either changes only that.
 func (h *Handler) follow(w http.ResponseWriter, r *http.Request) error {
 	return h.relationAction(w, r, auth.ScopeWriteFollows, func(me, target int64, p params) error {
-		_, err := h.social.FollowWith(r.Context(), me, target, social.FollowOptions{Reblogs: p.optBool("reblogs")})
+		_, err := h.social.FollowWith(r.Context(), me, target, social.FollowOptions{Reblogs: p.optBool("reblogs"),
+			Notify: p.optBool("notify")})
 		return err
 	})
 }

@@ -22,6 +22,22 @@ type FollowOptions struct {
 	// follower's home feed; nil leaves a follow as it is (a new one shows
 	// them).
 	Reblogs *bool
+	// Notify asks (true) or stops asking (false) for a notification of
+	// each new post of the target; nil leaves a follow as it is (a new one
+	// does not ask).
+	Notify *bool
+}
+
+// apply sets o's choices on f and reports whether that changed it.
+func (o FollowOptions) apply(f *store.Follow) (changed bool) {
+	was := *f
+	if o.Reblogs != nil {
+		f.HideReblogs = !*o.Reblogs
+	}
+	if o.Notify != nil {
+		f.Notify = *o.Notify
+	}
+	return *f != was
 }
 
 // FollowWith is Follow with o applied to the new or existing follow, in
@@ -50,11 +66,10 @@ func (s *Service) FollowWith(ctx context.Context, accountID, targetID int64, o F
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		if existing, err := tx.FollowBetween(ctx, me.ID, target.ID); err == nil {
 			fl = existing
-			if o.Reblogs != nil && *o.Reblogs == fl.HideReblogs {
-				if err := tx.SetFollowReblogs(ctx, me.ID, target.ID, *o.Reblogs); err != nil {
+			if o.apply(&fl) {
+				if err := tx.SetFollowOptions(ctx, fl); err != nil {
 					return err
 				}
-				fl.HideReblogs = !*o.Reblogs
 			}
 			if existing.Accepted || !target.Local() {
 				if target.Local() {
@@ -66,7 +81,8 @@ func (s *Service) FollowWith(ctx context.Context, accountID, targetID int64, o F
 			return nil
 		}
 		fl = store.Follow{AccountID: me.ID, TargetAccountID: target.ID, URI: s.fed.NewActivityID(),
-			Accepted: target.Local() && !target.Locked, HideReblogs: o.Reblogs != nil && !*o.Reblogs}
+			Accepted: target.Local() && !target.Locked}
+		o.apply(&fl)
 		if err := tx.UpsertFollow(ctx, &fl); err != nil {
 			return err
 		}

@@ -203,6 +203,9 @@ func (s *Service) CreateStatus(ctx context.Context, accountID int64, d Draft) (s
 		}
 		inboxes = appendInboxes(inboxes, extra)
 		create := activitypub.CreateNote(note)
+		if err := s.fed.NotifySubscribers(ctx, tx, st.ID, author.ID, nil); err != nil {
+			return err
+		}
 		s.publishStatus(tx, "create", st.ID)
 		return s.fed.Enqueue(ctx, tx, author, create.ID, "Create", create, inboxes)
 	})

@@ -208,6 +208,7 @@ func (tx *Tx) DeleteMute(ctx context.Context, accountID, target int64) error {
 type Relationship struct {
 	Following, Requested, FollowedBy, RequestedBy    bool
 	HidingReblogs                                    bool // the viewer's follow hides the account's boosts
+	Notifying                                        bool // the viewer's follow asks for a notification of each post
 	Blocking, BlockedBy, Muting, MutingNotifications bool
 	DomainBlocking                                   bool   // the account's domain is in the viewer's domain blocks
 	Endorsed                                         bool   // the viewer features the account on their profile
@@ -230,6 +231,8 @@ func (db *DB) Relationships(ctx context.Context, viewer int64, ids []int64) (map
 			func(r *Relationship, acc bool) { r.Following, r.Requested = acc, !acc }},
 		{`SELECT target_account_id, 1 FROM follows WHERE account_id = ? AND show_reblogs = 0 AND target_account_id IN (` + ph + `)`,
 			func(r *Relationship, _ bool) { r.HidingReblogs = true }},
+		{`SELECT target_account_id, 1 FROM follows WHERE account_id = ? AND notify = 1 AND target_account_id IN (` + ph + `)`,
+			func(r *Relationship, _ bool) { r.Notifying = true }},
 		{`SELECT account_id, accepted FROM follows WHERE target_account_id = ? AND account_id IN (` + ph + `)`,
 			func(r *Relationship, acc bool) { r.FollowedBy, r.RequestedBy = acc, !acc }},
 		{`SELECT target_account_id, 1 FROM blocks WHERE account_id = ? AND target_account_id IN (` + ph + `)`,

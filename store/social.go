@@ -20,22 +20,25 @@ type Follow struct {
 	// (Mastodon's reblogs=false; column show_reblogs = 0). Only a local
 	// follower sets it.
 	HideReblogs bool
+	// Notify asks for a "status" notification of each new post of the
+	// target (Mastodon's notify=true); only a local follower sets it.
+	Notify bool
 }
 
-const followCols = `id, account_id, target_account_id, uri, accepted, created_at, show_reblogs`
+const followCols = `id, account_id, target_account_id, uri, accepted, created_at, show_reblogs, notify`
 
 func scanFollow(s scanner) (Follow, error) {
 	var f Follow
 	var created int64
 	var show bool
-	err := s.Scan(&f.ID, &f.AccountID, &f.TargetAccountID, &f.URI, &f.Accepted, &created, &show)
+	err := s.Scan(&f.ID, &f.AccountID, &f.TargetAccountID, &f.URI, &f.Accepted, &created, &show, &f.Notify)
 	f.CreatedAt, f.HideReblogs = fromMS(created), !show
 	return f, err
 }
 
 // UpsertFollow stores a follow; a repeated follow updates its uri and
 // accepted state (Mastodon re-accepts repeated Follows) and keeps its
-// HideReblogs, which SetFollowReblogs changes.
+// HideReblogs and Notify, which SetFollowOptions changes.
 func (tx *Tx) UpsertFollow(ctx context.Context, f *Follow) error {
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = tx.now
@@ -44,12 +47,12 @@ func (tx *Tx) UpsertFollow(ctx context.Context, f *Follow) error {
 		f.ID = tx.NewID(tx.now)
 	}
 	var show bool
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO follows (`+followCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO follows (`+followCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id, target_account_id) DO UPDATE SET uri = excluded.uri,
 			accepted = CASE WHEN excluded.accepted > follows.accepted THEN excluded.accepted ELSE follows.accepted END
-		RETURNING id, accepted, show_reblogs`, f.ID, f.AccountID, f.TargetAccountID, f.URI, b2i(f.Accepted), ms(f.CreatedAt),
-		b2i(!f.HideReblogs),
-	).Scan(&f.ID, &f.Accepted, &show)
+		RETURNING id, accepted, show_reblogs, notify`, f.ID, f.AccountID, f.TargetAccountID, f.URI, b2i(f.Accepted), ms(f.CreatedAt),
+		b2i(!f.HideReblogs), b2i(f.Notify),
+	).Scan(&f.ID, &f.Accepted, &show, &f.Notify)
 	if err != nil {
 		return fmt.Errorf("upsert follow: %w", err)
 	}
@@ -57,13 +60,13 @@ func (tx *Tx) UpsertFollow(ctx context.Context, f *Follow) error {
 	return nil
 }
 
-// SetFollowReblogs shows or hides target's boosts in follower's home feed;
-// the home statement reads it (HomeTimeline), so it applies to boosts
-// already in the feed too.
-func (tx *Tx) SetFollowReblogs(ctx context.Context, follower, target int64, show bool) error {
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE follows SET show_reblogs = ? WHERE account_id = ? AND target_account_id = ?`,
-		b2i(show), follower, target); err != nil {
-		return fmt.Errorf("set follow reblogs: %w", err)
+// SetFollowOptions stores f's HideReblogs and Notify on the follow of
+// f.AccountID → f.TargetAccountID. The home statement reads show_reblogs
+// (HomeTimeline), so hiding applies to boosts already in the feed too.
+func (tx *Tx) SetFollowOptions(ctx context.Context, f Follow) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE follows SET show_reblogs = ?, notify = ? WHERE account_id = ? AND target_account_id = ?`,
+		b2i(!f.HideReblogs), b2i(f.Notify), f.AccountID, f.TargetAccountID); err != nil {
+		return fmt.Errorf("set follow options: %w", err)
 	}
 	return nil
 }

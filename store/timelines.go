@@ -95,8 +95,12 @@ var homeFeedConds = viewerExclusions("h.author_id") + notSuspended("h.author_id"
 // home_feed and not left out by the conditions HomeTimeline applies. The
 // home stream sends a status only then.
 func (db *DB) InHomeFeed(ctx context.Context, reader, statusID int64) (bool, error) {
+	return inHomeFeed(ctx, db.read, reader, statusID)
+}
+
+func inHomeFeed(ctx context.Context, q querier, reader, statusID int64) (bool, error) {
 	var one int
-	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM home_feed h WHERE h.account_id = :viewer AND h.status_id = :status`+homeFeedConds,
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM home_feed h WHERE h.account_id = :viewer AND h.status_id = :status`+homeFeedConds,
 		named("viewer", reader), named("status", statusID)).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
@@ -105,6 +109,34 @@ func (db *DB) InHomeFeed(ctx context.Context, reader, statusID int64) (bool, err
 		return false, fmt.Errorf("home feed of %d: %w", reader, err)
 	}
 	return true, nil
+}
+
+// PostSubscribers returns the local accounts to notify of a new status:
+// its author's accepted local followers who asked for it (Follow.Notify),
+// when it is neither a boost nor a reply to another account, and only
+// those whose home timeline shows it (no mutes, blocks or hidden domains in
+// the way), as Mastodon notifies on its home feed insert.
+func (tx *Tx) PostSubscribers(ctx context.Context, statusID int64) ([]int64, error) {
+	ids, err := queryIDs(ctx, tx.tx, `SELECT f.account_id FROM statuses s
+		JOIN follows f ON f.target_account_id = s.account_id AND f.notify = 1 AND f.accepted = 1
+		JOIN users u ON u.account_id = f.account_id
+		WHERE s.id = ? AND s.reblog_of_id IS NULL
+			AND COALESCE(s.in_reply_to_account_id, s.account_id) = s.account_id
+		ORDER BY f.account_id`, statusID)
+	if err != nil {
+		return nil, fmt.Errorf("post subscribers of %d: %w", statusID, err)
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		in, err := inHomeFeed(ctx, tx.tx, id, statusID)
+		if err != nil {
+			return nil, err
+		}
+		if in {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // ShownInPublicFeeds reports whether viewer's public and hashtag timelines

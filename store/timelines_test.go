@@ -316,8 +316,12 @@ func TestHomeTimelineLeavesOutUnwantedBoosts(t *testing.T) {
 			write(func(tx *Tx) error { _, err := tx.InsertUserDomainBlock(ctx0, w.alice.ID, "elsewhere.test"); return err }),
 			write(func(tx *Tx) error { return tx.DeleteUserDomainBlock(ctx0, w.alice.ID, "elsewhere.test") }), []string{"eve"}},
 		{"reader follows the booster with boosts hidden",
-			write(func(tx *Tx) error { return tx.SetFollowReblogs(ctx0, w.alice.ID, w.bob.ID, false) }),
-			write(func(tx *Tx) error { return tx.SetFollowReblogs(ctx0, w.alice.ID, w.bob.ID, true) }),
+			write(func(tx *Tx) error {
+				return tx.SetFollowOptions(ctx0, Follow{AccountID: w.alice.ID, TargetAccountID: w.bob.ID, HideReblogs: true})
+			}),
+			write(func(tx *Tx) error {
+				return tx.SetFollowOptions(ctx0, Follow{AccountID: w.alice.ID, TargetAccountID: w.bob.ID})
+			}),
 			[]string{"carol", "dave", "eve"}},
 	}
 	for _, tc := range cases {
@@ -390,5 +394,63 @@ func TestShownInPublicFeeds(t *testing.T) {
 				t.Errorf("%s's post to %s: shown %v, %v; want %v", tc.author.Username, v.viewer.Username, got, err, v.want)
 			}
 		}
+	}
+}
+
+// PostSubscribers lists the accepted local followers that asked to be
+// notified of an author's posts, for an original post or a reply to the
+// author's own, and leaves out those whose home does not show the post.
+func TestPostSubscribers(t *testing.T) {
+	db := openTest(t)
+	w := newWorld(t, db)
+	// alice (accepted, notify) and dave (accepted, no notify) follow bob;
+	// carol is remote, so her follow never notifies here.
+	mustWrite(t, db, func(tx *Tx) error {
+		if err := tx.SetFollowOptions(ctx0, Follow{AccountID: w.alice.ID, TargetAccountID: w.bob.ID, Notify: true}); err != nil {
+			return err
+		}
+		if err := tx.UpsertFollow(ctx0, &Follow{AccountID: w.dave.ID, TargetAccountID: w.bob.ID, Accepted: true}); err != nil {
+			return err
+		}
+		return tx.UpsertFollow(ctx0, &Follow{AccountID: w.carol.ID, TargetAccountID: w.bob.ID, Accepted: true, Notify: true})
+	})
+	other := post(t, db, w.carol, VisibilityPublic)
+	n := 0
+	insert := func(st Status) int64 {
+		n++
+		st.AccountID, st.URI = w.bob.ID, fmt.Sprintf("%s/s/%d", w.bob.URI, n)
+		mustWrite(t, db, func(tx *Tx) error { return tx.InsertStatus(ctx0, &st) })
+		return st.ID
+	}
+	original := insert(Status{Visibility: VisibilityPublic, Text: "a"})
+	selfReply := insert(Status{Visibility: VisibilityPublic, Text: "bb", InReplyToID: original, InReplyToAccountID: w.bob.ID})
+	reply := insert(Status{Visibility: VisibilityPublic, Text: "ccc", InReplyToID: other.ID, InReplyToAccountID: w.carol.ID})
+	boost := insert(Status{Visibility: VisibilityPublic, ReblogOfID: other.ID})
+	followersOnly := insert(Status{Visibility: VisibilityPrivate, Text: "dddd"})
+	direct := insert(Status{Visibility: VisibilityDirect, Text: "eeeee"})
+	subscribers := func(id int64) (out string) {
+		mustWrite(t, db, func(tx *Tx) error {
+			ids, err := tx.PostSubscribers(ctx0, id)
+			out = fmt.Sprint(ids)
+			return err
+		})
+		return out
+	}
+	alice := fmt.Sprint([]int64{w.alice.ID})
+	for _, tc := range []struct {
+		name string
+		id   int64
+		want string
+	}{
+		{"original", original, alice}, {"reply to oneself", selfReply, alice}, {"reply to another", reply, "[]"},
+		{"boost", boost, "[]"}, {"followers-only", followersOnly, alice}, {"direct, not mentioning", direct, "[]"},
+	} {
+		if got := subscribers(tc.id); got != tc.want {
+			t.Errorf("%s: subscribers %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	mustWrite(t, db, func(tx *Tx) error { return tx.UpsertMute(ctx0, w.alice.ID, w.bob.ID, false) })
+	if got := subscribers(original); got != "[]" {
+		t.Errorf("after alice muted bob: subscribers %s, want none", got)
 	}
 }

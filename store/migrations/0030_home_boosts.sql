@@ -24,6 +24,9 @@ UPDATE home_feed SET boosted_author_id = COALESCE((SELECT o.account_id FROM stat
 
 -- 0 hides the followed account's boosts from the follower's home feed.
 ALTER TABLE follows ADD COLUMN show_reblogs INTEGER NOT NULL DEFAULT 1;
+-- 1 notifies the follower of each new post of the followed account
+-- (Mastodon's notify=true on follow: a "status" notification).
+ALTER TABLE follows ADD COLUMN notify INTEGER NOT NULL DEFAULT 0;
 -- Few follows hide boosts: the home statement asks this index whether the
 -- reader has any, one probe, before it builds the list.
 CREATE INDEX follows_hiding_reblogs ON follows (account_id, target_account_id) WHERE show_reblogs = 0;
