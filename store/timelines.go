@@ -327,7 +327,8 @@ type AccountFilter struct {
 }
 
 // AccountTimeline lists an account's live statuses, newest first; a
-// suspended account has none.
+// suspended account has none, and its statuses boosted by others show
+// nowhere.
 func (db *DB) AccountTimeline(ctx context.Context, accountID int64, f AccountFilter, p Page) ([]Status, error) {
 	cond, args, order := pageNamed(p, "s.id")
 	q := ` FROM statuses s WHERE s.account_id = :account AND s.deleted_at = 0 AND ` + cond + notSuspended("s.account_id")
@@ -344,8 +345,18 @@ func (db *DB) AccountTimeline(ctx context.Context, accountID int64, f AccountFil
 			q += `)`
 		}
 	}
+	// A boost of a suspended account's status shows to nobody; on a
+	// profile, a boost of a status by an account the viewer blocks, mutes
+	// or hides by domain, or that blocks the viewer, shows neither (as
+	// Mastodon's AccountStatusesFilter leaves them out).
+	q += notSuspended(boostedAuthorOfS)
+	if f.Profile && f.Viewer != 0 {
+		q += viewerExclusions(boostedAuthorOfS)
+	}
 	if f.Profile && f.Viewer != accountID {
 		q += profileCond
+	}
+	if f.Profile && (f.Viewer != 0 || f.Viewer != accountID) {
 		args = append(args, named("viewer", f.Viewer))
 	}
 	if f.OnlyMedia {

@@ -454,3 +454,36 @@ func TestPostSubscribers(t *testing.T) {
 		t.Errorf("after alice muted bob: subscribers %s, want none", got)
 	}
 }
+
+// A profile leaves out the boosts of a status whose author the viewer
+// blocks (or who blocks the viewer, mutes, hides by domain: the exclusions
+// home applies), and nobody sees a boost of a suspended account's status.
+func TestAccountTimelineLeavesOutExcludedBoosts(t *testing.T) {
+	db := openTest(t)
+	w := newWorld(t, db)
+	orig := post(t, db, w.carol, VisibilityPublic)
+	var boost Status
+	mustWrite(t, db, func(tx *Tx) error {
+		boost = Status{AccountID: w.bob.ID, Visibility: VisibilityPublic, ReblogOfID: orig.ID, URI: w.bob.URI + "/boosts/1"}
+		return tx.InsertStatus(ctx0, &boost)
+	})
+	shows := func(viewer int64) bool {
+		t.Helper()
+		list, err := db.AccountTimeline(ctx0, w.bob.ID, AccountFilter{Profile: true, Viewer: viewer}, Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(list, func(st Status) bool { return st.ID == boost.ID })
+	}
+	if !shows(w.alice.ID) || !shows(0) || !shows(w.bob.ID) {
+		t.Fatal("the boost is missing before any block")
+	}
+	mustWrite(t, db, func(tx *Tx) error { return tx.InsertBlock(ctx0, &Block{AccountID: w.alice.ID, TargetAccountID: w.carol.ID}) })
+	if shows(w.alice.ID) || !shows(0) || !shows(w.dave.ID) {
+		t.Errorf("after alice blocks carol: alice %v, anonymous %v, dave %v; want false, true, true", shows(w.alice.ID), shows(0), shows(w.dave.ID))
+	}
+	mustWrite(t, db, func(tx *Tx) error { return tx.SetAccountSuspended(ctx0, w.carol.ID, true) })
+	if shows(0) || shows(w.dave.ID) || shows(w.bob.ID) {
+		t.Errorf("after carol's suspension: anonymous %v, dave %v, bob %v; want none", shows(0), shows(w.dave.ID), shows(w.bob.ID))
+	}
+}
