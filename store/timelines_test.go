@@ -478,7 +478,9 @@ func TestAccountTimelineLeavesOutExcludedBoosts(t *testing.T) {
 	if !shows(w.alice.ID) || !shows(0) || !shows(w.bob.ID) {
 		t.Fatal("the boost is missing before any block")
 	}
-	mustWrite(t, db, func(tx *Tx) error { return tx.InsertBlock(ctx0, &Block{AccountID: w.alice.ID, TargetAccountID: w.carol.ID}) })
+	mustWrite(t, db, func(tx *Tx) error {
+		return tx.InsertBlock(ctx0, &Block{AccountID: w.alice.ID, TargetAccountID: w.carol.ID})
+	})
 	if shows(w.alice.ID) || !shows(0) || !shows(w.dave.ID) {
 		t.Errorf("after alice blocks carol: alice %v, anonymous %v, dave %v; want false, true, true", shows(w.alice.ID), shows(0), shows(w.dave.ID))
 	}
