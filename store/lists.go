@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -209,16 +207,12 @@ func listFeedFrom(l List) string {
 // InListFeed reports whether statusID is on l's timeline, by the
 // conditions ListTimeline applies; the list stream sends a status only then.
 func (db *DB) InListFeed(ctx context.Context, l List, statusID int64) (bool, error) {
-	var one int
-	err := db.read.QueryRowContext(ctx, `SELECT 1`+listFeedFrom(l)+` AND f.status_id = :status`,
-		named("list", l.ID), named("viewer", l.AccountID), named("status", statusID)).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
+	in, err := exists(ctx, db.read, `SELECT 1`+listFeedFrom(l)+` AND f.status_id = :status`,
+		named("list", l.ID), named("viewer", l.AccountID), named("status", statusID))
 	if err != nil {
 		return false, fmt.Errorf("list %d: %w", l.ID, err)
 	}
-	return true, nil
+	return in, nil
 }
 
 // listFeedConds are ListTimeline's exclusions of a list_feed row (aliased

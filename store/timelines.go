@@ -99,16 +99,18 @@ func (db *DB) InHomeFeed(ctx context.Context, reader, statusID int64) (bool, err
 }
 
 func inHomeFeed(ctx context.Context, q querier, reader, statusID int64) (bool, error) {
-	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM home_feed h WHERE h.account_id = :viewer AND h.status_id = :status`+homeFeedConds,
-		named("viewer", reader), named("status", statusID)).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
+	in, err := exists(ctx, q, `SELECT 1 FROM home_feed h WHERE h.account_id = :viewer AND h.status_id = :status`+homeFeedConds,
+		named("viewer", reader), named("status", statusID))
 	if err != nil {
 		return false, fmt.Errorf("home feed of %d: %w", reader, err)
 	}
-	return true, nil
+	return in, nil
+}
+
+// exists reports whether the query q finds a row.
+func exists(ctx context.Context, q querier, query string, args ...any) (found bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT EXISTS (`+query+`)`, args...).Scan(&found)
+	return found, err
 }
 
 // PostSubscribers returns the local accounts to notify of a new status:
@@ -145,16 +147,12 @@ func (tx *Tx) PostSubscribers(ctx context.Context, statusID int64) ([]int64, err
 // a boost, such a boosted author). The public and hashtag streams ask it
 // per subscriber, as those timelines' statements decide it per page.
 func (db *DB) ShownInPublicFeeds(ctx context.Context, viewer, statusID int64) (bool, error) {
-	var one int
-	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM statuses s WHERE s.id = :status`+publicFeedConds,
-		named("viewer", viewer), named("status", statusID)).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
+	shown, err := exists(ctx, db.read, `SELECT 1 FROM statuses s WHERE s.id = :status`+publicFeedConds,
+		named("viewer", viewer), named("status", statusID))
 	if err != nil {
 		return false, fmt.Errorf("status %d for %d: %w", statusID, viewer, err)
 	}
-	return true, nil
+	return shown, nil
 }
 
 // publicFeedConds are ShownInPublicFeeds' conditions on a status s.
