@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pictor-social/pictor/e2e/e2ekit"
 	"github.com/pictor-social/pictor/e2e/fedipeer"
 	"github.com/pictor-social/pictor/internal/testkit/pushsvc"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
@@ -72,7 +71,7 @@ func TestClientLibraries(t *testing.T) {
 // same time, each with a user of its own.
 func clientScenario(t *testing.T, node, dir string, tg *target, peer *fedipeer.Peer) {
 	img := filepath.Join(t.TempDir(), "card.png")
-	if err := os.WriteFile(img, e2ekit.PNG(t, 7), 0o600); err != nil {
+	if err := os.WriteFile(img, testPNG(t, 7), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	scripts := map[string]func(*testing.T){}

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pictor-social/pictor/e2e/e2ekit"
 	"github.com/pictor-social/pictor/e2e/fedipeer"
 	"github.com/pictor-social/pictor/e2e/multiproc"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
@@ -87,7 +86,7 @@ func postOnAStreamOnB(r *http.Request) int {
 // or odd User-Agent, any Accept) with its own Content-Type and nosniff.
 func clusterMedia(t *testing.T, c *multiproc.Cluster, tg *target) {
 	u := tg.signIn(t, "mediauser")
-	id, mediaURL := u.uploadTo(c.Backends[0], e2ekit.PNG(t, 9), "uploaded through A")
+	id, mediaURL := u.uploadTo(c.Backends[0], testPNG(t, 9), "uploaded through A")
 	name, ok := strings.CutPrefix(mediaURL, tg.URL+"/media/")
 	if !ok {
 		t.Fatalf("media url %q is not under %s/media/", mediaURL, tg.URL)

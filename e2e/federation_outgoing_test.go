@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/pictor-social/pictor/activitypub"
-	"github.com/pictor-social/pictor/e2e/e2ekit"
 	"github.com/pictor-social/pictor/server/servertest"
 	"github.com/pictor-social/pictor/social"
 	"github.com/pictor-social/pictor/store"
@@ -122,7 +121,7 @@ func TestPostLifecycleAsFollowerSeesIt(t *testing.T) {
 	followAlice(t, env, env.remote, bob)
 	var ids []int64
 	for i, alt := range []string{"a red square", "a blue square", "a green square", "a grey square", "one too many"} {
-		m, err := env.srv.Social.UploadMedia(ctx, env.alice.ID, bytes.NewReader(e2ekit.PNG(t, uint8(i+1))),
+		m, err := env.srv.Social.UploadMedia(ctx, env.alice.ID, bytes.NewReader(testPNG(t, uint8(i+1))),
 			social.MediaInput{Description: alt, FocusX: 0.5, FocusY: -0.25})
 		if err != nil {
 			t.Fatal(err)
@@ -459,7 +458,7 @@ func TestBridgyFedBotFlow(t *testing.T) {
 
 	var ids []int64
 	for i, alt := range []string{"a bridged square", "another bridged square"} {
-		m, err := env.srv.Social.UploadMedia(ctx, env.alice.ID, bytes.NewReader(e2ekit.PNG(t, uint8(10+i))), social.MediaInput{Description: alt})
+		m, err := env.srv.Social.UploadMedia(ctx, env.alice.ID, bytes.NewReader(testPNG(t, uint8(10+i))), social.MediaInput{Description: alt})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,13 +1,16 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
 	"net/url"
 	"testing"
 	"time"
 
-	"github.com/pictor-social/pictor/e2e/e2ekit"
 	"github.com/pictor-social/pictor/e2e/fedipeer"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/server/servertest"
@@ -15,6 +18,21 @@ import (
 )
 
 const wait = 30 * time.Second
+
+// testPNG makes a small distinct image.
+func testPNG(t *testing.T, seed uint8) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 320, 200))
+	for y := 0; y < 200; y++ {
+		for x := 0; x < 320; x++ {
+			img.Set(x, y, color.RGBA{uint8(x) + seed, uint8(y) * seed, 128, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
 
 // A real Fedify server follows a Pictor account, receives its image post
 // with signatures Fedify verifies, fetches the images, replies and likes,
@@ -50,7 +68,7 @@ func fedifyScenario(t *testing.T, tg *target, peer *fedipeer.Peer) {
 	// Alice posts two images with alt text and a content warning.
 	form := url.Values{"status": {"two pictures #pictor"}, "spoiler_text": {"colours"}}
 	for i, alt := range []string{"a red gradient", "a blue gradient"} {
-		id, _ := alice.upload(e2ekit.PNG(t, uint8(i+1)), alt)
+		id, _ := alice.upload(testPNG(t, uint8(i+1)), alt)
 		form.Add("media_ids[]", id)
 	}
 	var st struct{ ID, URI string }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pictor-social/pictor/e2e/e2ekit"
 	"github.com/pictor-social/pictor/e2e/fedipeer"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/server/servertest"
@@ -34,7 +33,7 @@ func TestFedifyAcceptsRemixNote(t *testing.T) {
 	peer.WaitInbox(t, "bob", fedipeer.OfType("Accept"), wait)
 
 	upload := func(who int64, seed uint8) int64 {
-		m, err := srv.Social.UploadMedia(ctx, who, bytes.NewReader(e2ekit.PNG(t, seed)), social.MediaInput{Description: "a gradient"})
+		m, err := srv.Social.UploadMedia(ctx, who, bytes.NewReader(testPNG(t, seed)), social.MediaInput{Description: "a gradient"})
 		if err != nil {
 			t.Fatal(err)
 		}

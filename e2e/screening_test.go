@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/pictor-social/pictor/auth"
-	"github.com/pictor-social/pictor/e2e/e2ekit"
 	"github.com/pictor-social/pictor/e2e/fedipeer"
 	"github.com/pictor-social/pictor/internal/testkit/tlstest"
 	"github.com/pictor-social/pictor/screening"
@@ -122,12 +121,12 @@ func TestFedifyHatefulReplyIsScreened(t *testing.T) {
 		t.Fatalf("thread page does not collapse the flagged reply:\n%.3000s", page)
 	}
 
-	admin := e2ekit.NewWebClient(t, srv)
-	admin.SignIn("root", "correct horse battery")
-	queue := admin.Get("/admin", "text/html")
-	queue.MustContain(t, "admin page", `id="screening-`+store.FormatID(d.ID)+`"`, `<span class="chip">hate</span>`,
+	admin := newWebClient(t, srv)
+	admin.signIn("root", "correct horse battery")
+	queue := admin.get("/admin", "text/html")
+	queue.mustContain(t, "admin page", `id="screening-`+store.FormatID(d.ID)+`"`, `<span class="chip">hate</span>`,
 		"you are subhuman", "from another server")
-	res := admin.Post("/admin/screening/"+store.FormatID(d.ID)+"/overturn", url.Values{"csrf_token": {queue.CSRF(t)}})
+	res := admin.post("/admin/screening/"+store.FormatID(d.ID)+"/overturn", url.Values{"csrf_token": {queue.csrf(t)}})
 	if res.Status != 303 {
 		t.Fatalf("overturn: %d %s", res.Status, res.Body)
 	}

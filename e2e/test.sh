@@ -143,9 +143,8 @@ step "go test"
 # The longest packages are named first: go test builds and starts packages
 # in the order given (./... adds the rest once), so the long poles start at
 # once and the short packages fill the gaps, instead of e2e starting behind
-# eight others and running alone at the end. e2e's browser tests are their
-# own package (./e2e/browser/), so they run beside the rest of e2e.
-long_first=(./e2e/ ./e2e/browser/ ./mastoapi/ ./web/ ./cmd/pictor/ ./store/ ./cmd/pictor-bench/ ./media/ ./server/)
+# eight others and running alone at the end.
+long_first=(./e2e/ ./mastoapi/ ./web/ ./cmd/pictor/ ./store/ ./cmd/pictor-bench/ ./media/ ./server/)
 PICTOR_E2E=1 go test -race -count=1 -p 4 -timeout 15m "$@" "${long_first[@]}" ./...
 if [ -n "$vgw_pid" ] && ! wait "$vgw_pid"; then
 	cat "$vgw_dir/build.log" >&2

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Pictor's web pages against WCAG 2.2 A/AA and axe-core's best practices, in
 // Debian's headless Chromium through playwright-core, as
-// e2e/browser/a11y_test.go asks (issue 13):
+// e2e/web_a11y_test.go asks (issue 13):
 //
 //   - axe-core runs on every kind of page (Explore's tabs, a profile, posts
 //     with and without a content warning and with replies, sign-in, consent,

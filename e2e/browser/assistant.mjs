@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The assistant in Pictor's web pages, in Debian's headless Chromium through
-// playwright-core, as e2e/browser/assistant_test.go asks: bob turns reply
+// playwright-core, as e2e/assistant_test.go asks: bob turns reply
 // suggestions on in the settings, opens alice's post, sees the suggested
 // replies as chips, clicks one and finds it in the reply box (nothing is
 // posted until he sends it); then he picks an image on the compose page,

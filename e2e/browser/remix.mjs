@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Remixes a post from its page in headless Chromium, as e2e/browser/remix_test.go
+// Remixes a post from its page in headless Chromium, as e2e/web_remix_test.go
 // asks (issue 12): sign in, open another user's generated post, press Remix,
 // keep its image, paint a mask over part of it and change the prompt, generate, post the result, and walk
 // the lineage both ways (the remix's "Remix of" link, the source's

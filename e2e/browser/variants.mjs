@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Variants in Debian's headless Chromium through playwright-core, as
-// e2e/browser/variants_test.go asks (issue 12): sign in, ask the compose page for
+// e2e/variants_test.go asks (issue 12): sign in, ask the compose page for
 // four images, wait for the job page's grid of four, pick two of them by
 // keyboard (unpicking the preselected first), give each its own alt text,
 // post, and find both images with those alt texts and the AI label on the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Drives Pictor's web pages in Debian's headless Chromium through
-// playwright-core, as e2e/browser/web_test.go asks: sign in, generate an image with
+// playwright-core, as e2e/web_test.go asks: sign in, generate an image with
 // the builtin backend and watch its live progress, pick it, review the alt
 // text, add a content warning and post it; find it in Explore and on the
 // profile, check its AI label, prompt and original file, remix it, open its

@@ -1,4 +1,4 @@
-package browser
+package e2e
 
 import (
 	"context"
@@ -22,7 +22,7 @@ func TestBrowserPickTwoOfFour(t *testing.T) {
 	createAlice(t, srv)
 	shots := ""
 	if os.Getenv("PICTOR_SCREENSHOTS") == "1" {
-		shots, _ = filepath.Abs(filepath.Join(e2eDir, "../docs/screenshots"))
+		shots, _ = filepath.Abs("../docs/screenshots")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -1,4 +1,4 @@
-package browser
+package e2e
 
 import (
 	"context"
@@ -24,7 +24,7 @@ import (
 // writes the dark-scheme screenshots to docs/screenshots/.
 func TestWebAccessibility(t *testing.T) {
 	node := requireBrowser(t)
-	if _, err := os.Stat(filepath.Join(e2eDir, "node_modules/axe-core/axe.min.js")); err != nil {
+	if _, err := os.Stat("node_modules/axe-core/axe.min.js"); err != nil {
 		t.Fatalf("the accessibility test needs the npm axe-core package: %v", err)
 	}
 	srv, gated := startGated(t, func(c *config.File) {
@@ -49,7 +49,7 @@ func TestWebAccessibility(t *testing.T) {
 	}
 	shots := ""
 	if os.Getenv("PICTOR_SCREENSHOTS") == "1" {
-		shots, _ = filepath.Abs(filepath.Join(e2eDir, "../docs/screenshots"))
+		shots, _ = filepath.Abs("../docs/screenshots")
 	}
 	gated.Hold()
 	ctx, cancel := context.WithTimeout(ctx, 12*time.Minute)
