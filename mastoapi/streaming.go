@@ -1,6 +1,7 @@
 package mastoapi
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -266,8 +267,13 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 		if err != nil || len(list) == 0 || (t.spec.onlyMedia && len(list[0].MediaAttachments) == 0) {
 			return "", "", false
 		}
-		b, _ := json.Marshal(list[0])
-		return t.ev.Kind, string(b), true
+		// The hand-written encoder timelines use (entities_json.go): the
+		// same JSON as encoding/json, without its reflection.
+		b, _, err := appendFast(nil, &list[0])
+		if err != nil {
+			return "", "", false
+		}
+		return t.ev.Kind, string(bytes.TrimSuffix(b, []byte("\n"))), true
 	}
 	return "", "", false
 }
