@@ -225,31 +225,33 @@ func (db *DB) Relationships(ctx context.Context, viewer int64, ids []int64) (map
 	args := append([]any{viewer}, int64Args(ids)...)
 	queries := []struct {
 		sql string
-		set func(r *Relationship, flag bool)
+		set func(r *Relationship, v int64)
 	}{
-		{`SELECT target_account_id, accepted FROM follows WHERE account_id = ? AND target_account_id IN (` + ph + `)`,
-			func(r *Relationship, acc bool) { r.Following, r.Requested = acc, !acc }},
-		{`SELECT target_account_id, 1 FROM follows WHERE account_id = ? AND show_reblogs = 0 AND target_account_id IN (` + ph + `)`,
-			func(r *Relationship, _ bool) { r.HidingReblogs = true }},
-		{`SELECT target_account_id, 1 FROM follows WHERE account_id = ? AND notify = 1 AND target_account_id IN (` + ph + `)`,
-			func(r *Relationship, _ bool) { r.Notifying = true }},
+		// The viewer's own follow, its options packed in one value:
+		// accepted (1), boosts hidden (2), notify (4).
+		{`SELECT target_account_id, accepted + 2 * (1 - show_reblogs) + 4 * notify FROM follows
+			WHERE account_id = ? AND target_account_id IN (` + ph + `)`,
+			func(r *Relationship, v int64) {
+				r.Following, r.Requested = v&1 != 0, v&1 == 0
+				r.HidingReblogs, r.Notifying = v&2 != 0, v&4 != 0
+			}},
 		{`SELECT account_id, accepted FROM follows WHERE target_account_id = ? AND account_id IN (` + ph + `)`,
-			func(r *Relationship, acc bool) { r.FollowedBy, r.RequestedBy = acc, !acc }},
+			func(r *Relationship, acc int64) { r.FollowedBy, r.RequestedBy = acc != 0, acc == 0 }},
 		{`SELECT target_account_id, 1 FROM blocks WHERE account_id = ? AND target_account_id IN (` + ph + `)`,
-			func(r *Relationship, _ bool) { r.Blocking = true }},
+			func(r *Relationship, _ int64) { r.Blocking = true }},
 		{`SELECT account_id, 1 FROM blocks WHERE target_account_id = ? AND account_id IN (` + ph + `)`,
-			func(r *Relationship, _ bool) { r.BlockedBy = true }},
+			func(r *Relationship, _ int64) { r.BlockedBy = true }},
 		{`SELECT target_account_id, notifications FROM mutes WHERE account_id = ? AND target_account_id IN (` + ph + `)`,
-			func(r *Relationship, n bool) { r.Muting, r.MutingNotifications = true, n }},
+			func(r *Relationship, n int64) { r.Muting, r.MutingNotifications = true, n != 0 }},
 		{`SELECT a.id, 1 FROM accounts a JOIN user_domain_blocks b ON b.domain = a.domain WHERE b.account_id = ? AND a.id IN (` + ph + `)`,
-			func(r *Relationship, _ bool) { r.DomainBlocking = true }},
+			func(r *Relationship, _ int64) { r.DomainBlocking = true }},
 		{`SELECT target_account_id, 1 FROM account_pins WHERE account_id = ? AND target_account_id IN (` + ph + `)`,
-			func(r *Relationship, _ bool) { r.Endorsed = true }},
+			func(r *Relationship, _ int64) { r.Endorsed = true }},
 	}
 	for _, q := range queries {
-		if err := db.scanFlags(ctx, q.sql, args, func(id int64, flag bool) {
+		if err := db.scanFlags(ctx, q.sql, args, func(id, v int64) {
 			r := out[id]
-			q.set(&r, flag)
+			q.set(&r, v)
 			out[id] = r
 		}); err != nil {
 			return nil, fmt.Errorf("relationships: %w", err)
@@ -282,19 +284,20 @@ func (db *DB) accountNotes(ctx context.Context, args []any, ph string, out map[i
 	return rows.Err()
 }
 
-func (db *DB) scanFlags(ctx context.Context, q string, args []any, f func(id int64, flag bool)) error {
+// scanFlags runs q, which selects an id and an integer value per row, and
+// hands each pair to f.
+func (db *DB) scanFlags(ctx context.Context, q string, args []any, f func(id, v int64)) error {
 	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
-		var flag bool
-		if err := rows.Scan(&id, &flag); err != nil {
+		var id, v int64
+		if err := rows.Scan(&id, &v); err != nil {
 			return err
 		}
-		f(id, flag)
+		f(id, v)
 	}
 	return rows.Err()
 }

@@ -72,7 +72,7 @@ func (db *DB) DomainBlockedAuthors(ctx context.Context, viewer int64, ids []int6
 	}
 	err := db.scanFlags(ctx, `SELECT a.id, 1 FROM accounts a JOIN user_domain_blocks b ON b.domain = a.domain
 		WHERE b.account_id = ? AND a.id IN (`+placeholders(len(ids))+`)`, append([]any{viewer}, int64Args(ids)...),
-		func(id int64, _ bool) { out[id] = true })
+		func(id, _ int64) { out[id] = true })
 	if err != nil {
 		return nil, fmt.Errorf("domain-blocked accounts: %w", err)
 	}
