@@ -254,20 +254,7 @@ func TestPostgresLostListenerClearsCaches(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer psql.Close(ctx)
-	unreported := func(sql string) {
-		t.Helper()
-		if err := pgx.BeginFunc(ctx, psql, func(tx pgx.Tx) error {
-			for _, q := range []string{`ALTER TABLE accounts DISABLE TRIGGER USER`, sql, `ALTER TABLE accounts ENABLE TRIGGER USER`} {
-				if _, err := tx.Exec(ctx, q); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	unreported(`UPDATE accounts SET display_name = 'Alice (unreported)' WHERE username = 'alice'`)
+	writeUnreported(t, psql, `UPDATE accounts SET display_name = 'Alice (unreported)' WHERE username = 'alice'`)
 	if got, _ := a.AccountByID(ctx, f.alice.ID); got.DisplayName != "Alice" {
 		t.Fatalf("display name %q: the test needs a cache that has not heard of the change", got.DisplayName)
 	}
@@ -282,6 +269,23 @@ func TestPostgresLostListenerClearsCaches(t *testing.T) {
 	}
 	// Listening again, the caches work and hear reports as before.
 	f.readAll(t, a)
+}
+
+// writeUnreported runs sql on psql with the accounts table's triggers off,
+// so no process hears of the change.
+func writeUnreported(t *testing.T, psql *pgx.Conn, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := pgx.BeginFunc(ctx, psql, func(tx pgx.Tx) error {
+		for _, q := range []string{`ALTER TABLE accounts DISABLE TRIGGER USER`, sql, `ALTER TABLE accounts ENABLE TRIGGER USER`} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Change reports read back into the ids they name; what is not understood
