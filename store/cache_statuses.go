@@ -130,9 +130,8 @@ func (c *statusCache) getMany(ids []int64, out map[int64]StatusExtras) (seq uint
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range ids {
-		if el, ok := c.m[id]; ok && !c.disabled && el.Value.(*statusEntry).hasExtras {
-			c.lru.MoveToFront(el)
-			out[id] = el.Value.(*statusEntry).e
+		if e := c.hit(id); e != nil && e.hasExtras {
+			out[id] = e.e
 			continue
 		}
 		if _, dup := out[id]; !dup {
@@ -142,6 +141,17 @@ func (c *statusCache) getMany(ids []int64, out map[int64]StatusExtras) (seq uint
 	return c.seq, uniq64(missing)
 }
 
+// hit returns id's entry, most recently used now, or nil when the cache
+// holds none or is off; c.mu is held.
+func (c *statusCache) hit(id int64) *statusEntry {
+	el, ok := c.m[id]
+	if !ok || c.disabled {
+		return nil
+	}
+	c.lru.MoveToFront(el)
+	return el.Value.(*statusEntry)
+}
+
 // getRows sets out[i] to the cached row of ids[i], leaving the others
 // zero, and returns the ids missing, with the sequence to pass to putRows
 // for what is read for them.
@@ -149,9 +159,8 @@ func (c *statusCache) getRows(ids []int64, out []Status) (seq uint64, missing []
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, id := range ids {
-		if el, ok := c.m[id]; ok && !c.disabled && el.Value.(*statusEntry).hasRow {
-			c.lru.MoveToFront(el)
-			out[i] = el.Value.(*statusEntry).row
+		if e := c.hit(id); e != nil && e.hasRow {
+			out[i] = e.row
 			continue
 		}
 		missing = append(missing, id)
