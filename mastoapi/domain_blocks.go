@@ -1,7 +1,6 @@
 package mastoapi
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/pictor-social/pictor/auth"
@@ -54,15 +53,4 @@ func (h *Handler) changeDomainBlock(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	return writeJSON(w, http.StatusOK, struct{}{})
-}
-
-// domainBlocked reports whether account is on a domain viewer blocks; the
-// streams leave such events out. Errors count as blocked (the event is
-// dropped; the app refetches).
-func (h *Handler) domainBlocked(ctx context.Context, viewer, account int64) bool {
-	if viewer == 0 {
-		return false
-	}
-	m, err := h.db.DomainBlockedAuthors(ctx, viewer, []int64{account})
-	return err != nil || m[account]
 }

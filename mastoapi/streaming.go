@@ -237,9 +237,8 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 		}
 		return h.renderAnnouncementEvent(ctx, viewer, t.ev.Kind, p)
 	case store.Notification:
-		if h.domainBlocked(ctx, viewer, p.FromAccountID) {
-			return "", "", false
-		}
+		// Notifications from accounts the viewer blocks, mutes or hides by
+		// domain are never stored (store.InsertNotification).
 		list, err := h.notificationEntities(ctx, viewer, []store.Notification{p})
 		if err != nil || len(list) == 0 {
 			return "", "", false
@@ -254,7 +253,7 @@ func (h *Handler) renderEvent(ctx context.Context, viewer int64, t taggedEvent) 
 			return "delete", strconv.FormatInt(p, 10), true
 		}
 		st, err := h.db.StatusByID(ctx, p)
-		if err != nil || !st.DeletedAt.IsZero() || h.domainBlocked(ctx, viewer, st.AccountID) {
+		if err != nil || !st.DeletedAt.IsZero() {
 			return "", "", false
 		}
 		if ok, err := h.social.CanSee(ctx, viewer, st); err != nil || !ok {

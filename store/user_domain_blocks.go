@@ -63,22 +63,6 @@ func (db *DB) UserDomainBlocks(ctx context.Context, accountID int64, p Page) (Ke
 	return out, rows.Err()
 }
 
-// DomainBlockedAuthors reports which of the accounts ids are on a domain
-// viewer blocks.
-func (db *DB) DomainBlockedAuthors(ctx context.Context, viewer int64, ids []int64) (map[int64]bool, error) {
-	out := map[int64]bool{}
-	if viewer == 0 || len(ids) == 0 {
-		return out, nil
-	}
-	err := db.scanFlags(ctx, `SELECT a.id, 1 FROM accounts a JOIN user_domain_blocks b ON b.domain = a.domain
-		WHERE b.account_id = ? AND a.id IN (`+placeholders(len(ids))+`)`, append([]any{viewer}, int64Args(ids)...),
-		func(id, _ int64) { out[id] = true })
-	if err != nil {
-		return nil, fmt.Errorf("domain-blocked accounts: %w", err)
-	}
-	return out, nil
-}
-
 // FollowsFromDomain lists the follows (accepted or requested) of accountID by
 // accounts on domain, with those accounts.
 func (tx *Tx) FollowsFromDomain(ctx context.Context, accountID int64, domain string) ([]Follow, []Account, error) {
